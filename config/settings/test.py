@@ -1,0 +1,15 @@
+"""The test suite: same stack as production, real PostgreSQL, fast password hashing."""
+
+from config.database import database_url
+
+from .base import *  # noqa: F403
+from .base import DATABASE_ENGINE, env
+
+DEBUG = False
+DATABASES = {"default": {**env.db_url_config(database_url(env, default_name="pouls")), "ENGINE": DATABASE_ENGINE}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LANGUAGE_CODE = "en"

@@ -1,0 +1,19 @@
+"""URLs of one client account. django-tenants mounts all of them under /c/<slug>/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from kpis import views as kpi_views
+from tenants.tenant_admin import tenant_admin_site
+
+api_v1 = [
+    path("", include("campaigns.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", kpi_views.client_home, name="client-home"),
+    path("admin/", tenant_admin_site.urls),
+    path("api/v1/", include(api_v1)),
+]

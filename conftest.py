@@ -1,0 +1,86 @@
+"""Suite-wide fixtures. Client schemas are created once per session (cloned from the template that
+``migrate`` builds) and shared by every test; each test runs in a transaction rolled back at its
+end, so tests never re-create schemas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+
+from tenants.models import Agency, Client, User
+from tenants.services import agency_get_or_create, client_create, membership_grant, user_create
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class World:
+    agency: Agency
+    other_agency: Agency
+    alpha: Client  # of `agency`
+    beta: Client  # of `agency`
+    gamma: Client  # of `other_agency`
+    owner: User  # agency owner: alpha and beta
+    staff: User  # agency staff: alpha and beta
+    manager_alpha: User
+    sales_alpha: User
+    viewer_alpha: User
+    viewer_beta: User
+    other_owner: User  # owner of other_agency: gamma only
+    outsider: User  # no membership at all
+
+
+def _user(email: str, **grant) -> User:
+    user, _ = user_create(email=email, password=PASSWORD)
+    if grant:
+        membership_grant(user=user, **grant)
+    return user
+
+
+@pytest.fixture(scope="session")
+def world(django_db_setup, django_db_blocker) -> World:
+    with django_db_blocker.unblock():
+        agency, _ = agency_get_or_create(name="Agence Test", default_language="fr")
+        other_agency, _ = agency_get_or_create(name="Other Agency", default_language="en")
+        alpha, _ = client_create(slug="alpha", name="Alpha SAS", agency=agency)
+        beta, _ = client_create(slug="beta", name="Beta SARL", agency=agency, time_zone="America/Montreal")
+        gamma, _ = client_create(slug="gamma", name="Gamma Ltd", agency=other_agency, currency="GBP")
+        world = World(
+            agency=agency,
+            other_agency=other_agency,
+            alpha=alpha,
+            beta=beta,
+            gamma=gamma,
+            owner=_user("owner@agence.test", agency=agency, role="owner"),
+            staff=_user("staff@agence.test", agency=agency, role="staff"),
+            manager_alpha=_user("manager@alpha.test", client=alpha, role="manager"),
+            sales_alpha=_user("sales@alpha.test", client=alpha, role="sales"),
+            viewer_alpha=_user("viewer@alpha.test", client=alpha, role="viewer"),
+            viewer_beta=_user("viewer@beta.test", client=beta, role="viewer"),
+            other_owner=_user("owner@other.test", agency=other_agency, role="owner"),
+            outsider=_user("nobody@elsewhere.test"),
+        )
+    return world
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_each_test():
+    """Requests and tenant_context switch the shared connection's schema; start each test clean."""
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def http_as(db, world):
+    """``http_as(user)``: a Django test client logged in as ``user`` (None: anonymous)."""
+
+    def make(user: User | None) -> HttpClient:
+        client = HttpClient()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

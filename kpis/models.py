@@ -1,0 +1,1 @@
+"""KPI snapshots and objectives (tenant schema). Filled in by the KPI engine work."""

@@ -1,0 +1,1 @@
+"""Leads and their lifecycle (tenant schema). Filled in by the CRM work."""

@@ -1,0 +1,85 @@
+"""The one access check. Every tenant page (middleware), API endpoint (DRF permission) and the
+tenant admin (admin site) asks :func:`client_access_for`; none decides on its own.
+
+It fails closed: no user, an inactive user, an unknown, inactive or public "client", or no
+membership all give ``None``, which callers turn into a 404 so nobody learns a client exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django_tenants.utils import get_public_schema_name
+
+from tenants.models import AGENCY_ROLES, Client, Membership, Role
+
+# Higher wins when a user holds several memberships reaching the same client.
+ROLE_RANK = {Role.VIEWER: 0, Role.SALES: 1, Role.MANAGER: 2, Role.STAFF: 3, Role.OWNER: 4}
+MANAGING_ROLES = frozenset({Role.OWNER, Role.STAFF, Role.MANAGER})
+
+
+@dataclass(frozen=True)
+class ClientAccess:
+    """What one user may do in one client account."""
+
+    client: Client
+    role: Role
+
+    @property
+    def can_write(self) -> bool:
+        """Change CRM and marketing data (everyone but viewers)."""
+        return self.role != Role.VIEWER
+
+    @property
+    def can_manage(self) -> bool:
+        """Settings, objectives, imports, the client's admin."""
+        return self.role in MANAGING_ROLES
+
+    @property
+    def is_agency(self) -> bool:
+        return self.role in AGENCY_ROLES
+
+
+def client_is_reachable(client: Client | None) -> bool:
+    """A saved, active, non-public client account."""
+    return (
+        client is not None
+        and client.pk is not None
+        and client.is_active
+        and client.schema_name != get_public_schema_name()
+    )
+
+
+def client_access_for(user, client: Client | None) -> ClientAccess | None:
+    """The strongest role ``user`` holds on ``client``, or ``None``. One query at most."""
+    if user is None or not user.is_authenticated or not user.is_active or not client_is_reachable(client):
+        return None
+    if user.is_superuser:
+        return ClientAccess(client=client, role=Role.OWNER)
+    reaches_client = Q(client_id=client.pk)
+    if client.agency_id is not None:
+        reaches_client |= Q(agency_id=client.agency_id)
+    roles = Membership.objects.filter(reaches_client, user_id=user.pk).values_list("role", flat=True)
+    best = max((Role(r) for r in roles), key=ROLE_RANK.__getitem__, default=None)
+    return ClientAccess(client=client, role=best) if best is not None else None
+
+
+def clients_visible_to(user) -> list[ClientAccess]:
+    """Every active client account ``user`` may enter, with the role held there, sorted by name."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    clients = Client.objects.accounts().filter(is_active=True).select_related("agency").order_by("name")
+    if user.is_superuser:
+        return [ClientAccess(client=c, role=Role.OWNER) for c in clients]
+    memberships = list(Membership.objects.filter(user_id=user.pk).values_list("agency_id", "client_id", "role"))
+    agency_roles = {agency: Role(role) for agency, client, role in memberships if agency is not None}
+    client_roles = {client: Role(role) for agency, client, role in memberships if client is not None}
+    if not memberships:
+        return []
+    visible = clients.filter(Q(agency_id__in=agency_roles) | Q(pk__in=client_roles))
+    result = []
+    for client in visible:
+        candidates = [r for r in (agency_roles.get(client.agency_id), client_roles.get(client.pk)) if r is not None]
+        result.append(ClientAccess(client=client, role=max(candidates, key=ROLE_RANK.__getitem__)))
+    return result

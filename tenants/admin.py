@@ -1,0 +1,129 @@
+"""The platform admin (public schema, /admin/): agencies, client accounts, users, memberships.
+Only platform staff (``is_staff``) get in. New client accounts go through ``client_create``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import DomainError
+from tenants.models import Agency, Client, Domain, Membership, User
+from tenants.services import client_create, client_fields_validate, membership_grant
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+class UserMembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["agency", "client", "role", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "default_language", "created_at"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["name", "slug", "agency", "time_zone", "currency", "is_active"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None:
+            try:
+                client_fields_validate(
+                    slug=data.get("slug", ""),
+                    name=data.get("name", ""),
+                    time_zone=data.get("time_zone", ""),
+                    currency=data.get("currency", ""),
+                )
+            except DomainError as exc:
+                raise forms.ValidationError({exc.field: exc.message}) from exc
+        return data
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    form = ClientForm
+    list_display = ["name", "slug", "agency", "time_zone", "currency", "is_active", "created_at"]
+    list_filter = ["agency", "is_active"]
+    search_fields = ["name", "slug"]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).accounts().select_related("agency")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The slug names the schema and every URL of the client: fixed once created.
+        return ["slug", "schema_name"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created, _ = client_create(
+            slug=obj.slug, name=obj.name, agency=obj.agency, time_zone=obj.time_zone, currency=obj.currency
+        )
+        obj.pk = created.pk
+        obj.schema_name = created.schema_name
+
+    def delete_model(self, request, obj):
+        # Deactivate instead: deleting would orphan the client's schema and its history.
+        obj.is_active = False
+        obj.save(update_fields=["is_active"])
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "agency", "client", "role"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
+    list_display = ["user", "role", "agency", "client", "created_at"]
+    list_filter = ["role", "agency"]
+    search_fields = ["user__email", "client__name", "agency__name"]
+    autocomplete_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        saved = membership_grant(user=obj.user, role=obj.role, agency=obj.agency, client=obj.client)
+        obj.pk = saved.pk
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "language", "is_staff", "is_active", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "language"]
+    search_fields = ["email", "full_name"]
+    inlines = [UserMembershipInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Profile"), {"fields": ("full_name", "language")}),
+        (_("Platform permissions"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+admin.site.register(Domain)
+admin.site.site_header = _("Pouls · platform administration")
+admin.site.site_title = _("Pouls platform admin")

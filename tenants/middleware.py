@@ -1,0 +1,110 @@
+"""Request plumbing for tenancy: which client a path names, who may enter it, which language."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404
+from django.urls import clear_url_caches, set_urlconf
+from django.utils import translation
+from django_tenants.middleware.subfolder import TenantSubfolderMiddleware
+from django_tenants.utils import get_public_schema_name
+from rest_framework.views import APIView
+
+from tenants.access import client_access_for, client_is_reachable
+from tenants.models import Client
+from tenants.selectors import user_preferred_language
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class ClientSubfolderMiddleware(TenantSubfolderMiddleware):
+    """django-tenants' subfolder routing (/c/<slug>/…), except for unknown slugs.
+
+    An unknown slug is routed like a real client, in the public schema, with a client that can
+    never be entered. Every check downstream then answers exactly as for a client the user may not
+    see (anonymous: login redirect; signed in: 404), so a URL never reveals whether a client exists.
+    """
+
+    def no_tenant_found(self, request, hostname):
+        if not _SLUG_RE.match(hostname):
+            raise Http404("No such client account")
+        unknown = Client(schema_name=get_public_schema_name(), slug=hostname, name="", is_active=False)
+        unknown.domain_subfolder = hostname
+        unknown.domain_url = self.hostname_from_request(request)
+        request.tenant = unknown
+        connection.set_schema_to_public()
+        clear_url_caches()
+        request.urlconf = self.get_urlconf(unknown)
+        set_urlconf(request.urlconf)
+
+
+def client_public_endpoint(view):
+    """Mark a tenant view as open to anonymous callers (form capture, tracking, webhooks).
+
+    The client must still exist and be active; authentication is the view's own business.
+    """
+    view.client_public_endpoint = True
+    return view
+
+
+def _is_drf_view(view_func) -> bool:
+    view_class = getattr(view_func, "cls", None)
+    return isinstance(view_class, type) and issubclass(view_class, APIView)
+
+
+class ClientAccessMiddleware:
+    """Every tenant page passes here. API views are checked by their DRF permission instead,
+    because token authentication happens inside DRF."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        client = getattr(request, "tenant", None)
+        if client is None or (client.pk is not None and client.schema_name == get_public_schema_name()):
+            return None  # public pages: login, portfolio, platform admin
+        if getattr(view_func, "client_public_endpoint", False):
+            if not client_is_reachable(client):
+                raise Http404("No such client account")
+            return None
+        if _is_drf_view(view_func):
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        access = client_access_for(request.user, client)
+        if access is None:
+            raise Http404("No such client account")
+        request.client_access = access
+        if request.method not in SAFE_METHODS and not access.can_write:
+            raise PermissionDenied("Read-only access")
+        return None
+
+
+class UserLanguageMiddleware:
+    """Speak the signed-in user's language (their own choice, else their agency's default) unless
+    they picked one with the language switch (the cookie), which always wins."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = None
+        if request.user.is_authenticated and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            language = user_preferred_language(request.user)
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        if language:
+            # Remember it so later requests need no query.
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
+        return response

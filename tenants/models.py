@@ -1,0 +1,182 @@
+"""Who may enter which client account. These tables live in the public schema."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import get_public_schema_name
+
+
+class Language(models.TextChoices):
+    FRENCH = "fr", _("French")
+    ENGLISH = "en", _("English")
+
+
+class Agency(models.Model):
+    """A marketing agency: it manages several client accounts from one login."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    default_language = models.CharField(
+        _("default language"), max_length=8, choices=Language.choices, default=Language.FRENCH
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientQuerySet(models.QuerySet):
+    def accounts(self) -> ClientQuerySet:
+        """Real client accounts: without the row django-tenants keeps for the public schema."""
+        return self.exclude(schema_name=get_public_schema_name())
+
+
+class Client(TenantMixin):
+    """A client account, the tenant: its data lives in its own PostgreSQL schema."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True, help_text=_("Appears in URLs: /c/<slug>/"))
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), related_name="clients", on_delete=models.PROTECT, null=True, blank=True
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    # Schemas are created by the provisioning service (cloned from the template) and never
+    # dropped by deleting a row: losing a client's data must take a deliberate step.
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client account")
+        verbose_name_plural = _("client accounts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Domain(DomainMixin):
+    """In subfolder routing, a client's "domain" is its slug: /c/<domain>/."""
+
+    class Meta:
+        verbose_name = _("route")
+        verbose_name_plural = _("routes")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields) -> User:
+        if not email:
+            raise ValueError("An email is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Everyone who logs in: agency people, client people and platform staff. Email is the login."""
+
+    email = models.EmailField(_("email"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, blank=True, help_text=_("Empty: the agency's.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("platform staff"), default=False, help_text=_("May use the platform admin."))
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Agency owner")
+    STAFF = "staff", _("Agency staff")
+    MANAGER = "manager", _("Client manager")
+    SALES = "sales", _("Sales")
+    VIEWER = "viewer", _("Viewer (read-only)")
+
+
+AGENCY_ROLES = (Role.OWNER, Role.STAFF)
+CLIENT_ROLES = (Role.MANAGER, Role.SALES, Role.VIEWER)
+
+
+class Membership(models.Model):
+    """A user's way into client accounts: either a whole agency (owner/staff: every client of the
+    agency, including future ones) or one client (manager, sales, viewer)."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), related_name="memberships", on_delete=models.CASCADE)
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), related_name="memberships", on_delete=models.CASCADE, null=True, blank=True
+    )
+    client = models.ForeignKey(
+        Client, verbose_name=_("client account"), related_name="memberships", on_delete=models.CASCADE, null=True,
+        blank=True,
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(
+                name="membership_agency_xor_client",
+                condition=(
+                    Q(agency__isnull=False, client__isnull=True, role__in=[r.value for r in AGENCY_ROLES])
+                    | Q(agency__isnull=True, client__isnull=False, role__in=[r.value for r in CLIENT_ROLES])
+                ),
+                violation_error_message=_(
+                    "An agency membership takes the role owner or staff; a client membership takes manager, sales "
+                    "or viewer."
+                ),
+            ),
+            models.UniqueConstraint(fields=["user", "agency"], name="membership_unique_user_agency"),
+            models.UniqueConstraint(fields=["user", "client"], name="membership_unique_user_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.agency or self.client}"
