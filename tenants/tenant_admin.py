@@ -7,6 +7,8 @@ per-user permission table (users live in the public schema and serve many client
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
@@ -37,6 +39,18 @@ class TenantAdminSite(admin.AdminSite):
     def has_permission(self, request) -> bool:
         access = _access(request)
         return access is not None and access.can_manage
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            # A signed-in member without a managing role gets a plain refusal, not a login loop.
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise PermissionDenied(_("Your role does not include this client's administration."))
+            return inner(request, *args, **kwargs)
+
+        return guarded
 
     def login(self, request, extra_context=None):
         # One login for the whole product; a signed-in user without a managing role is refused.

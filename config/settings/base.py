@@ -158,6 +158,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Marketing KPIs and CRM of one client account. Every path lives under /c/<client-slug>/.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs describe a client account: same access check as the API itself.
+    "SERVE_PERMISSIONS": ["tenants.permissions.ClientMemberPermission"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI is served from our own static files (drf-spectacular-sidecar): no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -168,7 +170,7 @@ SPECTACULAR_SETTINGS = {
 # --- Celery --------------------------------------------------------------------------------------
 # Without a broker, local runs use kombu's filesystem transport: no server to install.
 _BROKER_DIR = DATA_DIR / "broker"
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for _sub in ("queue", "processed"):
         (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)

@@ -12,4 +12,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-LANGUAGE_CODE = "en"
+# Browser tests run the app under gunicorn without collectstatic.
+WHITENOISE_USE_FINDERS = True

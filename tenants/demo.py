@@ -1,0 +1,64 @@
+"""The demo agency, its three client accounts and their people (``manage.py demo_seed``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from tenants.models import Client
+from tenants.services import agency_get_or_create, client_create, membership_grant, user_create
+
+DEMO_AGENCY = "Agence Démo"
+DEMO_PASSWORD = "pouls-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoClient:
+    slug: str
+    name: str
+    profile: str  # what its marketing looks like; later seeds shape its data on it
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    role: str
+    scope: str  # the agency name or a client slug
+    full_name: str
+
+
+DEMO_CLIENTS = (
+    DemoClient("maison-lumiere", "Maison Lumière", "strong on paid search"),
+    DemoClient("atelier-sillon", "Atelier Sillon", "strong on SEO and email"),
+    DemoClient("velo-nord", "Vélo Nord", "struggling"),
+)
+
+DEMO_LOGINS = (
+    DemoLogin("direction@agence-demo.fr", "owner", DEMO_AGENCY, "Claire Martin"),
+    DemoLogin("consultant@agence-demo.fr", "staff", DEMO_AGENCY, "Hugo Bernard"),
+    DemoLogin("marketing@maison-lumiere.fr", "manager", "maison-lumiere", "Inès Lefèvre"),
+    DemoLogin("commercial@maison-lumiere.fr", "sales", "maison-lumiere", "Louis Moreau"),
+    DemoLogin("lecture@maison-lumiere.fr", "viewer", "maison-lumiere", "Sophie Laurent"),
+    DemoLogin("lecture@atelier-sillon.fr", "viewer", "atelier-sillon", "Paul Girard"),
+    DemoLogin("lecture@velo-nord.fr", "viewer", "velo-nord", "Emma Roux"),
+)
+
+
+@transaction.atomic
+def demo_accounts_seed() -> list[Client]:
+    """Create (or bring back to their demo state) the agency, its clients and the demo logins.
+
+    Safe to re-run: clients are kept with their data, passwords and roles are reset.
+    """
+    agency, _ = agency_get_or_create(name=DEMO_AGENCY, default_language="fr")
+    clients = {}
+    for demo in DEMO_CLIENTS:
+        clients[demo.slug], _ = client_create(slug=demo.slug, name=demo.name, agency=agency)
+    for login in DEMO_LOGINS:
+        user, _ = user_create(email=login.email, password=DEMO_PASSWORD, full_name=login.full_name)
+        if login.scope == DEMO_AGENCY:
+            membership_grant(user=user, agency=agency, role=login.role)
+        else:
+            membership_grant(user=user, client=clients[login.scope], role=login.role)
+    return list(clients.values())
