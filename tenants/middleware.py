@@ -104,7 +104,7 @@ class UserLanguageMiddleware:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
         response = self.get_response(request)
-        if language:
-            # Remember it so later requests need no query.
+        if language and settings.LANGUAGE_COOKIE_NAME not in response.cookies:
+            # Remember it so later requests need no query (unless the view just set a choice).
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
         return response
