@@ -62,3 +62,15 @@ def url_for_settings(settings_dict: dict) -> str:
     if socket_dir and not host:
         url += f"?host={socket_dir}"
     return url
+
+
+def create_database_if_missing(url: str) -> None:
+    """Create the database a URL names when the server lacks it (``make demo``, benchmarks)."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url.replace("postgres://", "postgresql://", 1))
+    name = params.get("dbname", "postgres")
+    with psycopg.connect(make_conninfo(**{**params, "dbname": "postgres"}), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')

@@ -21,6 +21,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 
 def main() -> int:
+    from config.database import create_database_if_missing
+
+    if os.environ.get("DATABASE_URL"):
+        create_database_if_missing(os.environ["DATABASE_URL"])
+
     import django
 
     django.setup()
@@ -40,12 +45,23 @@ def main() -> int:
     env = {**os.environ, "DATABASE_URL": url_for_settings(settings.DATABASES["default"]), "PYTHONUNBUFFERED": "1"}
     bin_dir = Path(sys.executable).parent
     commands = {
-        "web": [str(bin_dir / "gunicorn"), "config.wsgi:application", "--bind", f"0.0.0.0:{port}",
-                "--workers", "2", "--access-logfile", "-", "--log-level", "warning"],
+        "web": [
+            str(bin_dir / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"0.0.0.0:{port}",
+            "--workers",
+            "2",
+            "--access-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
         "worker": [str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"],
         "beat": [str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel", "INFO"],
     }
-    children = {name: subprocess.Popen(cmd, env=env, start_new_session=True) for name, cmd in commands.items()}
+    # Own sessions: Ctrl-C reaches only this process, which then stops the children in order.
+    children = {name: subprocess.Popen(cmd, env=env, start_new_session=True) for name, cmd in commands.items()}  # noqa: S603
 
     width = max(len(login.email) for login in DEMO_LOGINS)
     print(f"\nPouls is running on http://localhost:{port}/  (web, worker and beat; Ctrl-C stops everything)\n")

@@ -10,7 +10,8 @@ from tenants.models import Client
 from tenants.services import agency_get_or_create, client_create, membership_grant, user_create
 
 DEMO_AGENCY = "Agence Démo"
-DEMO_PASSWORD = "pouls-demo-2026"
+# A demo credential printed by `make demo` on purpose; never a real account.
+DEMO_PASSWORD = "pouls-demo-2026"  # noqa: S105
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,11 @@ class Membership(models.Model):
         Agency, verbose_name=_("agency"), related_name="memberships", on_delete=models.CASCADE, null=True, blank=True
     )
     client = models.ForeignKey(
-        Client, verbose_name=_("client account"), related_name="memberships", on_delete=models.CASCADE, null=True,
+        Client,
+        verbose_name=_("client account"),
+        related_name="memberships",
+        on_delete=models.CASCADE,
+        null=True,
         blank=True,
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)

@@ -137,7 +137,12 @@ STORAGES = {
 }
 
 # --- Cache: every key is prefixed with the current schema, so no key is shared between clients ---
-CACHES = {"default": {**env.cache_url("CACHE_URL", default="locmemcache://pouls"), "KEY_FUNCTION": "django_tenants.cache.make_key"}}
+CACHES = {
+    "default": {
+        **env.cache_url("CACHE_URL", default="locmemcache://pouls"),
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+    }
+}
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

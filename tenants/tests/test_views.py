@@ -102,8 +102,14 @@ def test_the_platform_admin_creates_a_client_through_the_provisioning_service(ht
     assert client.schema_name == "c_delta" and schema_exists("c_delta")
     invalid = http_as(staff).post(
         "/admin/tenants/client/add/",
-        {"name": "Bad", "slug": "bad", "time_zone": "Mars/Olympus", "currency": "EUR",
-         "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"},
+        {
+            "name": "Bad",
+            "slug": "bad",
+            "time_zone": "Mars/Olympus",
+            "currency": "EUR",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
     )
     assert invalid.status_code == 200
     assert not Client.objects.filter(slug="bad").exists()
