@@ -8,6 +8,7 @@ from tenants.tenant_admin import tenant_admin_site
 
 api_v1 = [
     path("", include("campaigns.urls")),
+    path("", include("leads.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -15,5 +16,7 @@ api_v1 = [
 urlpatterns = [
     path("", kpi_views.client_home, name="client-home"),
     path("admin/", tenant_admin_site.urls),
+    path("leads/", include("leads.urls")),
+    path("capture/", include("leads.capture_urls")),
     path("api/v1/", include(api_v1)),
 ]

@@ -123,6 +123,10 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
+    def has_delete_permission(self, request, obj=None):
+        # Client schemas refer to users (owners, history); deactivate a user instead.
+        return False
+
 
 admin.site.register(Domain)
 admin.site.site_header = _("Pouls · platform administration")

@@ -1,0 +1,5 @@
+"""CRM API of one client account: /c/<slug>/api/v1/…"""
+
+from django.urls import path
+
+urlpatterns: list = []

@@ -1,0 +1,54 @@
+"""Pure rules of the lead lifecycle (spec kpis.md §3 and imports.md `leads`), no database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from config.errors import DomainError
+from leads.models import REACHED_FIELD, STAGE_ORDER, Stage
+
+
+def stage_rank(stage: str) -> int:
+    return STAGE_ORDER.index(Stage(stage))
+
+
+def reached_complete(*, stage: str, created_at: datetime, reached: dict[str, datetime | None]) -> dict:
+    """Fill a record's empty reached timestamps the way imports and captures must.
+
+    (1) The current stage's own timestamp, when empty, is ``created_at``. (2) Every empty reached
+    timestamp before a filled one takes the nearest later filled one (reaching SQL at t means
+    reaching MQL at t). Returns ``{"mql_at": …, "sql_at": …, "customer_at": …}``.
+    """
+    stage = Stage(stage)
+    values = {s: reached.get(REACHED_FIELD[s]) for s in STAGE_ORDER[1:]}
+    if stage != Stage.LEAD and values[stage] is None:
+        values[stage] = created_at
+    nearest_later = None
+    for s in reversed(STAGE_ORDER[1:]):
+        if values[s] is None:
+            values[s] = nearest_later
+        else:
+            nearest_later = values[s]
+    for s, value in values.items():
+        if value is not None and value < created_at:
+            raise DomainError(
+                f"{REACHED_FIELD[s]} ({value.isoformat()}) is before created_at ({created_at.isoformat()}).",
+                field=REACHED_FIELD[s],
+            )
+    return {REACHED_FIELD[s]: v for s, v in values.items()}
+
+
+def reached_after_move(*, to: str, at: datetime, reached: dict[str, datetime | None]) -> dict:
+    """Timestamps after moving to ``to`` at ``at``: stages up to ``to`` not reached yet are reached
+    at ``at``; reached ones never change (a move back changes only the current stage)."""
+    result = dict(reached)
+    for s in STAGE_ORDER[1 : stage_rank(to) + 1]:
+        field = REACHED_FIELD[s]
+        if result.get(field) is None:
+            result[field] = at
+    return result
+
+
+def earliest(*values: datetime | None) -> datetime | None:
+    present = [v for v in values if v is not None]
+    return min(present) if present else None

@@ -1,0 +1,371 @@
+"""Writes of the CRM. These are the only functions that change a lead's stage; the admin, the API,
+the sales screens, imports and the capture endpoint all call them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from campaigns.attribution import channel_from_utm
+from campaigns.models import Campaign, Channel, LandingPage, Offer
+from config.errors import DomainError
+from leads.lifecycle import earliest, reached_after_move, reached_complete, stage_rank
+from leads.models import (
+    REACHED_FIELD,
+    ErasedEmail,
+    Lead,
+    LeadActivity,
+    LeadNote,
+    LeadSettings,
+    Source,
+    Stage,
+    StageTransition,
+)
+from tenants.access import client_access_for
+
+# Clock skew tolerated for an instant "now" sent by a browser or a script.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+ATTRIBUTION_FIELDS = (
+    "channel", "campaign", "offer", "landing_page", "keyword",
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
+)  # fmt: skip
+CONTACT_FIELDS = ("first_name", "last_name", "company", "job_title", "company_size", "phone", "owner", "deal_value")
+
+
+def email_normalise(email: str) -> str:
+    """The identity of a lead: trimmed and lower-cased."""
+    return (email or "").strip().lower()
+
+
+def email_hash(email: str) -> str:
+    return hashlib.sha256(email_normalise(email).encode()).hexdigest()
+
+
+@dataclass
+class LeadInput:
+    """One incoming record (an import row, an API create, a form submission), validated at the edge
+    into plain values and model instances."""
+
+    email: str
+    created_at: datetime | None = None
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    job_title: str = ""
+    company_size: int | None = None
+    phone: str = ""
+    channel: Channel | None = None
+    campaign: Campaign | None = None
+    offer: Offer | None = None
+    landing_page: LandingPage | None = None
+    keyword: str = ""
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    utm_term: str = ""
+    utm_content: str = ""
+    stage: str = Stage.LEAD
+    mql_at: datetime | None = None
+    sql_at: datetime | None = None
+    customer_at: datetime | None = None
+    lost_at: datetime | None = None
+    lost_reason: str = ""
+    deal_value: Decimal | None = None
+    owner: object | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _channel_for(record: LeadInput) -> Channel | None:
+    """Explicit channel, else GA4's rules on the UTMs, else the campaign's channel, else direct."""
+    if record.channel is not None:
+        return record.channel
+    if record.utm_source or record.utm_medium or record.utm_campaign:
+        key = channel_from_utm(source=record.utm_source, medium=record.utm_medium, campaign=record.utm_campaign)
+        return Channel.objects.filter(key=key).first()
+    if record.campaign is not None and record.campaign.channel_id is not None:
+        return record.campaign.channel
+    return Channel.objects.filter(key="direct").first()
+
+
+def _complete(record: LeadInput, now: datetime) -> LeadInput:
+    """The record on its own, before any merge: identity, channel, campaign and reached timestamps."""
+    email = email_normalise(record.email)
+    if not email or "@" not in email:
+        raise DomainError(f"'{record.email}' is not a valid email address.", field="email")
+    created_at = record.created_at or now
+    if created_at > now + FUTURE_TOLERANCE:
+        raise DomainError("created_at is in the future.", field="created_at")
+    if record.stage not in Stage.values:
+        raise DomainError(f"'{record.stage}' is not a stage ({', '.join(Stage.values)}).", field="stage")
+    campaign = record.campaign
+    if campaign is None and record.utm_campaign:
+        campaign = Campaign.objects.filter(utm_campaign__iexact=record.utm_campaign.strip()).first()
+    completed = replace(
+        record, email=email, created_at=created_at, campaign=campaign, keyword=record.keyword.strip().lower()
+    )
+    completed.channel = _channel_for(completed)
+    reached = reached_complete(
+        stage=record.stage,
+        created_at=created_at,
+        reached={"mql_at": record.mql_at, "sql_at": record.sql_at, "customer_at": record.customer_at},
+    )
+    if record.lost_at is not None and record.lost_at < created_at:
+        raise DomainError("lost_at is before created_at.", field="lost_at")
+    if record.deal_value is not None and record.deal_value < 0:
+        raise DomainError("deal_value cannot be negative.", field="deal_value")
+    if record.owner is not None:
+        _check_owner(record.owner)
+    return replace(completed, **reached)
+
+
+def _check_owner(owner) -> None:
+    access = client_access_for(owner, getattr(connection, "tenant", None))
+    if access is None or not access.can_write:
+        raise DomainError(f"{owner} cannot own leads of this client account.", field="owner")
+
+
+def _record(lead: Lead, kind: str, *, at, by, source, reason="", from_stage="", to_stage="") -> StageTransition:
+    return StageTransition.objects.create(
+        lead=lead, kind=kind, from_stage=from_stage, to_stage=to_stage, at=at, by=by, reason=reason, source=source
+    )
+
+
+def _create(record: LeadInput, *, by, source: str) -> Lead:
+    values = {f.name: getattr(record, f.name) for f in fields(LeadInput) if f.name not in {"extra", "lost_at"}}
+    lead = Lead(**values)
+    if record.lost_at is not None:
+        lead.is_lost, lead.lost_at = True, record.lost_at
+    lead.save()
+    _record(lead, StageTransition.Kind.CREATED, at=lead.created_at, by=by, source=source, to_stage=lead.stage)
+    if lead.is_lost:
+        _record(lead, StageTransition.Kind.LOST, at=lead.lost_at, by=by, source=source, reason=lead.lost_reason)
+    return lead
+
+
+def _merge(lead: Lead, record: LeadInput, *, by, source: str) -> Lead:
+    """Merge a completed record into the existing lead (spec §3 Duplicates): order-independent."""
+    record_first = record.created_at < lead.created_at
+    for name in ATTRIBUTION_FIELDS:
+        mine, theirs = getattr(lead, name), getattr(record, name)
+        if record_first and theirs not in (None, ""):
+            setattr(lead, name, theirs)
+        elif mine in (None, "") and theirs not in (None, ""):
+            setattr(lead, name, theirs)
+    for name in CONTACT_FIELDS:
+        theirs = getattr(record, name)
+        if theirs not in (None, ""):
+            setattr(lead, name, theirs)
+    lead.created_at = min(lead.created_at, record.created_at)
+    for reached_field in REACHED_FIELD.values():
+        setattr(lead, reached_field, earliest(getattr(lead, reached_field), getattr(record, reached_field)))
+    from_stage = lead.stage
+    if stage_rank(record.stage) > stage_rank(lead.stage):
+        lead.stage = record.stage
+    if record.lost_at is not None and not lead.is_lost:
+        lead.is_lost, lead.lost_at, lead.lost_reason = True, record.lost_at, record.lost_reason
+        _record(lead, StageTransition.Kind.LOST, at=record.lost_at, by=by, source=source, reason=record.lost_reason)
+    lead.save()
+    _record(
+        lead, StageTransition.Kind.MERGED, at=record.created_at, by=by, source=source,
+        from_stage=from_stage, to_stage=lead.stage,
+    )  # fmt: skip
+    return lead
+
+
+@transaction.atomic
+def lead_upsert(*, record: LeadInput, by=None, source: str = Source.API) -> tuple[Lead, bool]:
+    """Create a lead, or merge the record into the lead with the same email. Concurrent upserts of
+    one email serialize on the unique index: exactly one creates, the others merge."""
+    now = timezone.now()
+    completed = _complete(record, now)
+    try:
+        with transaction.atomic():
+            lead = _create(completed, by=by, source=source)
+        created = True
+    except IntegrityError:
+        lead = Lead.objects.select_for_update().get(email=completed.email)
+        lead = _merge(lead, completed, by=by, source=source)
+        created = False
+    lead_score_refresh(lead=lead, by=by)
+    return lead, created
+
+
+def _locked(lead: Lead | int) -> Lead:
+    pk = lead.pk if isinstance(lead, Lead) else lead
+    return Lead.objects.select_for_update().get(pk=pk)
+
+
+def _check_instant(lead: Lead, at: datetime, field_name: str = "at") -> None:
+    if at < lead.created_at:
+        raise DomainError(
+            f"{at.isoformat()} is before the lead was created ({lead.created_at.isoformat()}).", field=field_name
+        )
+    if at > timezone.now() + FUTURE_TOLERANCE:
+        raise DomainError("A stage cannot be reached in the future.", field=field_name)
+
+
+@transaction.atomic
+def lead_move_stage(*, lead: Lead | int, to: str, at: datetime | None = None, by=None, reason: str = "",
+                    source: str = Source.API) -> Lead:  # fmt: skip
+    """Move a lead forward, skipping stages, or back. Reached timestamps follow the spec (§3); the
+    move is appended to the history. Moving to the current stage records nothing."""
+    if to not in Stage.values:
+        raise DomainError(f"'{to}' is not a stage ({', '.join(Stage.values)}).", field="to")
+    lead = _locked(lead)
+    at = at or timezone.now()
+    _check_instant(lead, at)
+    if lead.stage == to:
+        return lead
+    reached = reached_after_move(to=to, at=at, reached={f: getattr(lead, f) for f in REACHED_FIELD.values()})
+    from_stage = lead.stage
+    for name, value in reached.items():
+        setattr(lead, name, value)
+    lead.stage = to
+    lead.save(update_fields=["stage", *REACHED_FIELD.values(), "updated_at"])
+    _record(lead, StageTransition.Kind.MOVED, at=at, by=by, source=source, reason=reason, from_stage=from_stage,
+            to_stage=to)  # fmt: skip
+    return lead
+
+
+@transaction.atomic
+def lead_bulk_move(*, lead_ids: list[int], to: str, at: datetime | None = None, by=None, reason: str = "",
+                   source: str = Source.API) -> list[Lead]:  # fmt: skip
+    """Move several leads at once, all or nothing. Rows are locked in id order so that two bulk moves
+    over overlapping leads cannot deadlock."""
+    ids = sorted(set(lead_ids))
+    found = set(Lead.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise DomainError(f"No lead with id {', '.join(map(str, missing))}.", field="lead_ids")
+    list(Lead.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    return [lead_move_stage(lead=i, to=to, at=at, by=by, reason=reason, source=source) for i in ids]
+
+
+@transaction.atomic
+def lead_mark_lost(*, lead: Lead | int, reason: str, at: datetime | None = None, by=None,
+                   source: str = Source.API) -> Lead:  # fmt: skip
+    lead = _locked(lead)
+    at = at or timezone.now()
+    _check_instant(lead, at)
+    if lead.is_lost:
+        raise DomainError("This lead is already lost.", field="lost")
+    lead.is_lost, lead.lost_at, lead.lost_reason = True, at, reason.strip()
+    lead.save(update_fields=["is_lost", "lost_at", "lost_reason", "updated_at"])
+    _record(lead, StageTransition.Kind.LOST, at=at, by=by, source=source, reason=lead.lost_reason,
+            from_stage=lead.stage, to_stage=lead.stage)  # fmt: skip
+    return lead
+
+
+@transaction.atomic
+def lead_reopen(*, lead: Lead | int, reason: str = "", by=None, source: str = Source.API) -> Lead:
+    lead = _locked(lead)
+    if not lead.is_lost:
+        raise DomainError("This lead is not lost.", field="lost")
+    lead.is_lost, lead.lost_at, lead.lost_reason = False, None, ""
+    lead.save(update_fields=["is_lost", "lost_at", "lost_reason", "updated_at"])
+    _record(lead, StageTransition.Kind.REOPENED, at=timezone.now(), by=by, source=source, reason=reason,
+            from_stage=lead.stage, to_stage=lead.stage)  # fmt: skip
+    return lead
+
+
+@transaction.atomic
+def lead_assign(*, lead: Lead | int, owner, by=None, source: str = Source.API) -> Lead:
+    lead = _locked(lead)
+    if owner is not None:
+        _check_owner(owner)
+    if lead.owner_id == (owner.pk if owner else None):
+        return lead
+    lead.owner = owner
+    lead.save(update_fields=["owner", "updated_at"])
+    _record(lead, StageTransition.Kind.ASSIGNED, at=timezone.now(), by=by, source=source,
+            reason=owner.email if owner else "", from_stage=lead.stage, to_stage=lead.stage)  # fmt: skip
+    return lead
+
+
+EDITABLE_FIELDS = frozenset(
+    {"first_name", "last_name", "company", "job_title", "company_size", "phone", "deal_value", *ATTRIBUTION_FIELDS}
+)
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead | int, changes: dict, by=None, source: str = Source.API) -> Lead:
+    """Change contact and attribution fields. Stage, lost and owner have their own services."""
+    unknown = set(changes) - EDITABLE_FIELDS - {"email"}
+    if unknown:
+        raise DomainError(f"Not editable here: {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    lead = _locked(lead)
+    if "email" in changes:
+        email = email_normalise(changes["email"])
+        if Lead.objects.filter(email=email).exclude(pk=lead.pk).exists():
+            raise DomainError("Another lead already has this email.", field="email")
+        lead.email = email
+    for name, value in changes.items():
+        if name != "email":
+            setattr(lead, name, value)
+    if lead.deal_value is not None and lead.deal_value < 0:
+        raise DomainError("deal_value cannot be negative.", field="deal_value")
+    lead.save()
+    lead_score_refresh(lead=lead, by=by)
+    return lead
+
+
+def lead_add_note(*, lead: Lead, body: str, by=None) -> LeadNote:
+    if not body.strip():
+        raise DomainError("A note cannot be empty.", field="body")
+    return LeadNote.objects.create(lead=lead, body=body.strip(), author=by)
+
+
+def lead_record_activity(*, lead: Lead, kind: str, ref: str = "", at: datetime | None = None) -> LeadActivity:
+    activity = LeadActivity.objects.create(lead=lead, kind=kind, ref=ref, at=at or timezone.now())
+    lead_score_refresh(lead=lead)
+    return activity
+
+
+def lead_settings() -> LeadSettings:
+    settings, _ = LeadSettings.objects.get_or_create(pk=1)
+    return settings
+
+
+@transaction.atomic
+def lead_erase(*, lead: Lead | int, block_recapture: bool | None = None) -> None:
+    """GDPR erasure: the lead, its history, notes and activities. With ``block_recapture`` (default:
+    the client's setting) only a hash of the email is kept, to refuse capturing it again."""
+    lead = _locked(lead)
+    if block_recapture is None:
+        block_recapture = lead_settings().block_erased_emails
+    if block_recapture:
+        ErasedEmail.objects.get_or_create(email_hash=email_hash(lead.email))
+    lead.delete()
+
+
+def email_is_erased(email: str) -> bool:
+    return ErasedEmail.objects.filter(email_hash=email_hash(email)).exists()
+
+
+def lead_score_refresh(*, lead: Lead, by=None) -> Lead:
+    """Recompute the lead's score and, when it first reaches the MQL threshold, move it to MQL."""
+    from leads.scoring import lead_score_compute
+
+    score = lead_score_compute(lead=lead)
+    if score != lead.score:
+        lead.score = score
+        Lead.objects.filter(pk=lead.pk).update(score=score)
+    threshold = lead_settings().mql_threshold
+    if (
+        threshold is not None
+        and score >= threshold
+        and lead.scoring_promoted_at is None
+        and stage_rank(lead.stage) < stage_rank(Stage.MQL)
+        and lead.mql_at is None
+    ):
+        now = timezone.now()
+        lead = lead_move_stage(lead=lead, to=Stage.MQL, at=max(now, lead.created_at), by=None,
+                               reason=f"score {score} ≥ {threshold}", source=Source.SCORING)  # fmt: skip
+        lead.scoring_promoted_at = now
+        Lead.objects.filter(pk=lead.pk).update(scoring_promoted_at=now)
+    return lead
