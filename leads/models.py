@@ -177,6 +177,9 @@ class LeadNote(models.Model):
         verbose_name_plural = _("notes")
         ordering = ["-created_at", "-pk"]
 
+    def __str__(self) -> str:
+        return self.body[:60]
+
 
 class LeadActivity(models.Model):
     """Things a lead did that scoring may count (form submissions, CTA clicks, email clicks…)."""
@@ -197,6 +200,9 @@ class LeadActivity(models.Model):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         indexes = [models.Index(fields=["lead", "kind"], name="activity_lead_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.ref}".strip()
 
 
 class ScoringRule(models.Model):
@@ -249,12 +255,18 @@ class LeadSettings(models.Model):
         verbose_name = _("CRM settings")
         verbose_name_plural = _("CRM settings")
 
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
 
 class ErasedEmail(models.Model):
     """The SHA-256 of an erased contact's email, to refuse re-capture without keeping the email."""
 
     email_hash = models.CharField(max_length=64, unique=True)
     erased_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.email_hash
 
 
 class CaptureForm(models.Model):

@@ -152,9 +152,8 @@ def _merge(lead: Lead, record: LeadInput, *, by, source: str) -> Lead:
     record_first = record.created_at < lead.created_at
     for name in ATTRIBUTION_FIELDS:
         mine, theirs = getattr(lead, name), getattr(record, name)
-        if record_first and theirs not in (None, ""):
-            setattr(lead, name, theirs)
-        elif mine in (None, "") and theirs not in (None, ""):
+        # First touch wins; an empty field is filled from the other record either way.
+        if theirs not in (None, "") and (record_first or mine in (None, "")):
             setattr(lead, name, theirs)
     for name in CONTACT_FIELDS:
         theirs = getattr(record, name)
