@@ -84,3 +84,20 @@ def http_as(db, world):
         return client
 
     return make
+
+
+@pytest.fixture
+def committed(world, django_db_blocker):
+    """Database access without the per-test transaction, for tests where several threads or
+    processes must see each other's commits. CRM rows of the test clients are removed afterwards."""
+    from django_tenants.utils import tenant_context
+
+    from leads.models import CaptureForm, ErasedEmail, Lead, LeadSettings, ScoringRule
+
+    with django_db_blocker.unblock():
+        yield world
+        for client in (world.alpha, world.beta, world.gamma):
+            with tenant_context(client):
+                for model in (Lead, CaptureForm, ErasedEmail, ScoringRule, LeadSettings):
+                    model.objects.all().delete()
+        connection.set_schema_to_public()
