@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from campaigns.models import Channel
+from campaigns.models import Campaign, Channel, LandingPage, Offer
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
 
@@ -16,3 +16,23 @@ class ChannelAdmin(TenantModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_builtin)
+
+
+@admin.register(Campaign, site=tenant_admin_site)
+class CampaignAdmin(TenantModelAdmin):
+    list_display = ["key", "name", "channel", "status", "starts_on", "ends_on", "budget"]
+    list_filter = ["status", "channel"]
+    search_fields = ["key", "name", "utm_campaign"]
+
+
+@admin.register(Offer, site=tenant_admin_site)
+class OfferAdmin(TenantModelAdmin):
+    list_display = ["key", "name", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["key", "name"]
+
+
+@admin.register(LandingPage, site=tenant_admin_site)
+class LandingPageAdmin(TenantModelAdmin):
+    list_display = ["key", "name", "url", "offer", "campaign"]
+    search_fields = ["key", "name", "url"]

@@ -3,8 +3,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import AllowAny
 
-from tenants import views
+from tenants import api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,4 +14,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/language/", views.language_switch, name="language_switch"),
     path("admin/", admin.site.urls),
+    path("api/v1/tokens/", api.TokenListCreateApi.as_view(), name="token-list"),
+    path("api/v1/tokens/<str:token_key>/", api.TokenRevokeApi.as_view(), name="token-revoke"),
+    path(
+        "api/v1/schema/",
+        SpectacularAPIView.as_view(urlconf="config.urls_public", permission_classes=[AllowAny]),
+        name="public-api-schema",
+    ),
 ]

@@ -368,3 +368,66 @@ def lead_score_refresh(*, lead: Lead, by=None) -> Lead:
         lead.scoring_promoted_at = now
         Lead.objects.filter(pk=lead.pk).update(scoring_promoted_at=now)
     return lead
+
+
+def scoring_rule_validate(*, field: str, operator: str, value: str) -> None:
+    """Rules must be evaluable: activity rules name an activity kind, numeric fields take numbers."""
+    from leads.models import LeadActivity, ScoringRule
+
+    if field == ScoringRule.Field.ACTIVITY:
+        if value.strip() not in LeadActivity.Kind.values:
+            raise DomainError(f"An activity rule counts one of: {', '.join(LeadActivity.Kind.values)}.", field="value")
+        return
+    if field == ScoringRule.Field.COMPANY_SIZE:
+        parts = value.split(",") if operator == ScoringRule.Operator.ONE_OF else [value]
+        if not all(p.strip().isdigit() for p in parts):
+            raise DomainError("Company size rules compare whole numbers.", field="value")
+    elif operator in (ScoringRule.Operator.AT_LEAST, ScoringRule.Operator.AT_MOST):
+        raise DomainError("'at least' and 'at most' only apply to company size.", field="operator")
+
+
+@transaction.atomic
+def leads_rescore_all() -> int:
+    """Recompute every lead's score (after the rules or the threshold changed); returns how many
+    scores changed. Works in batches with one activity query per batch."""
+    from django.db.models import Count
+
+    from leads.models import ScoringRule
+    from leads.scoring import lead_score_compute
+
+    rules = list(ScoringRule.objects.filter(is_active=True))
+    threshold = lead_settings().mql_threshold
+    changed = 0
+    queryset = Lead.objects.select_related("offer", "channel").order_by("pk")
+    last_pk = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last_pk)[:1000])
+        if not batch:
+            return changed
+        last_pk = batch[-1].pk
+        counts: dict[int, dict[str, int]] = {}
+        for lead_id, kind, n in (
+            LeadActivity.objects.filter(lead_id__in=[lead.pk for lead in batch])
+            .values_list("lead_id", "kind")
+            .annotate(n=Count("pk"))
+        ):
+            counts.setdefault(lead_id, {})[kind] = n
+        for lead in batch:
+            score = lead_score_compute(lead=lead, rules=rules, activity_counts=counts.get(lead.pk, {}))
+            if score != lead.score:
+                changed += 1
+                lead.score = score
+                Lead.objects.filter(pk=lead.pk).update(score=score)
+            if threshold is not None and score >= threshold and lead.scoring_promoted_at is None:
+                lead_score_refresh(lead=lead)
+
+
+@transaction.atomic
+def lead_settings_update(*, mql_threshold: int | None, block_erased_emails: bool) -> LeadSettings:
+    settings = lead_settings()
+    threshold_changed = settings.mql_threshold != mql_threshold
+    settings.mql_threshold, settings.block_erased_emails = mql_threshold, block_erased_emails
+    settings.save()
+    if threshold_changed:
+        leads_rescore_all()
+    return settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -10,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
 from django.urls import clear_url_caches, set_urlconf
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tenants.middleware.subfolder import TenantSubfolderMiddleware
 from django_tenants.utils import get_public_schema_name
 from rest_framework.views import APIView
@@ -108,3 +109,25 @@ class UserLanguageMiddleware:
             # Remember it so later requests need no query (unless the view just set a choice).
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
         return response
+
+
+class ClientTimezoneMiddleware:
+    """Inside a client, dates are the client's: pages show its local time and naive timestamps sent
+    to its API are read in its zone (spec kpis.md §1)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        client = getattr(request, "tenant", None)
+        if client is not None and client_is_reachable(client):
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(client.time_zone))
+            except zoneinfo.ZoneInfoNotFoundError:
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -5,7 +5,8 @@ from django.db import migrations
 APPEND_ONLY = """
 CREATE OR REPLACE FUNCTION leads_stagetransition_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'the stage history is append-only: entries are never updated';
+    RAISE EXCEPTION 'the stage history is append-only: entries are never updated'
+        USING ERRCODE = 'restrict_violation';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER leads_stagetransition_no_update BEFORE UPDATE ON leads_stagetransition

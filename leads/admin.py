@@ -1,0 +1,189 @@
+"""The client's admin for the CRM. Every change goes through leads.services, like everywhere else."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import DomainError
+from leads import services
+from leads.gdpr import lead_export
+from leads.models import CaptureForm, Lead, LeadNote, LeadSettings, ScoringRule, Source, Stage, StageTransition
+from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
+
+STAGE_FIELDS = ("stage", "mql_at", "sql_at", "customer_at", "is_lost", "lost_at", "lost_reason", "score", "owner")
+
+
+class StageTransitionInline(admin.TabularInline):
+    model = StageTransition
+    extra = 0
+    can_delete = False
+    fields = ["recorded_at", "kind", "from_stage", "to_stage", "at", "by", "source", "reason"]
+    readonly_fields = fields
+    ordering = ["-recorded_at", "-pk"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LeadNoteInline(admin.TabularInline):
+    model = LeadNote
+    extra = 0
+    fields = ["created_at", "author", "body"]
+    readonly_fields = ["created_at", "author", "body"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _run(modeladmin, request, queryset, action, done_message):
+    """Apply a service to each selected lead; report refusals instead of failing the whole page."""
+    done, refused = 0, []
+    for lead in queryset:
+        try:
+            action(lead)
+            done += 1
+        except DomainError as exc:
+            refused.append(f"{lead.email}: {exc.message}")
+    if done:
+        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+    for refusal in refused:
+        modeladmin.message_user(request, refusal, messages.ERROR)
+
+
+def _move_action(stage: Stage):
+    def action(modeladmin, request, queryset):
+        _run(
+            modeladmin, request, queryset,
+            lambda lead: services.lead_move_stage(lead=lead, to=stage, by=request.user, source=Source.ADMIN),
+            _("%(count)d lead(s) moved."),
+        )  # fmt: skip
+
+    action.__name__ = f"move_to_{stage.value}"
+    action.short_description = _("Move to %(stage)s") % {"stage": stage.label}
+    return action
+
+
+@admin.action(description=_("Mark as lost"))
+def mark_lost(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset,
+         lambda lead: services.lead_mark_lost(lead=lead, reason=str(_("Marked lost in the admin")), by=request.user,
+                                              source=Source.ADMIN),
+         _("%(count)d lead(s) marked lost."))  # fmt: skip
+
+
+@admin.action(description=_("Re-open"))
+def reopen(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset,
+         lambda lead: services.lead_reopen(lead=lead, by=request.user, source=Source.ADMIN),
+         _("%(count)d lead(s) re-opened."))  # fmt: skip
+
+
+@admin.action(description=_("GDPR: export as JSON"))
+def export_json(modeladmin, request, queryset):
+    body = json.dumps([lead_export(lead=lead) for lead in queryset], ensure_ascii=False, indent=2, default=str)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="pouls-contacts.json"'
+    return response
+
+
+@admin.action(description=_("GDPR: erase (and block re-capture)"))
+def erase(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, lambda lead: services.lead_erase(lead=lead, block_recapture=True),
+         _("%(count)d contact(s) erased."))  # fmt: skip
+
+
+@admin.register(Lead, site=tenant_admin_site)
+class LeadAdmin(TenantModelAdmin):
+    list_display = ["email", "first_name", "last_name", "company", "stage", "is_lost", "channel", "offer", "score",
+                    "deal_value", "created_at"]  # fmt: skip
+    list_filter = ["stage", "is_lost", "channel", "campaign", "offer", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["email", "first_name", "last_name", "company"]
+    list_select_related = ["channel", "offer"]
+    date_hierarchy = "created_at"
+    inlines = [StageTransitionInline, LeadNoteInline]
+    actions = [*(_move_action(s) for s in Stage), mark_lost, reopen, export_json, erase]
+    readonly_fields = [*STAGE_FIELDS, "created_at", "updated_at", "scoring_promoted_at"]
+    fieldsets = [
+        (None, {"fields": ["email", "first_name", "last_name", "company", "job_title", "company_size", "phone",
+                           "deal_value"]}),
+        (_("Attribution"), {"fields": ["channel", "campaign", "offer", "landing_page", "keyword", "utm_source",
+                                       "utm_medium", "utm_campaign", "utm_term", "utm_content"]}),
+        (_("Lifecycle (use the actions or the sales screens)"), {"fields": [*STAGE_FIELDS, "scoring_promoted_at",
+                                                                           "created_at", "updated_at"]}),
+    ]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ["score", "updated_at", "scoring_promoted_at"]
+
+    def save_model(self, request, obj, form, change):
+        # The services own every write; DomainError becomes a form-level message.
+        try:
+            if change:
+                changes = {name: form.cleaned_data[name] for name in form.changed_data}
+                services.lead_update(lead=obj, changes=changes, by=request.user, source=Source.ADMIN)
+            else:
+                record = services.LeadInput(**{k: v for k, v in form.cleaned_data.items()
+                                               if k in services.LeadInput.__dataclass_fields__})  # fmt: skip
+                created, _ = services.lead_upsert(record=record, by=request.user, source=Source.ADMIN)
+                obj.pk = created.pk
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
+    def delete_model(self, request, obj):
+        services.lead_erase(lead=obj, block_recapture=False)
+
+    def delete_queryset(self, request, queryset):
+        for lead in queryset:
+            services.lead_erase(lead=lead, block_recapture=False)
+
+
+class ScoringRuleForm(forms.ModelForm):
+    class Meta:
+        model = ScoringRule
+        fields = ["name", "field", "operator", "value", "points", "max_points", "is_active"]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            services.scoring_rule_validate(
+                field=data.get("field", ""), operator=data.get("operator", ""), value=data.get("value", "")
+            )
+        except DomainError as exc:
+            raise forms.ValidationError({exc.field: exc.message}) from exc
+        return data
+
+
+@admin.register(ScoringRule, site=tenant_admin_site)
+class ScoringRuleAdmin(TenantModelAdmin):
+    form = ScoringRuleForm
+    list_display = ["name", "field", "operator", "value", "points", "max_points", "is_active"]
+    list_filter = ["field", "is_active"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.leads_rescore_all()
+
+
+@admin.register(LeadSettings, site=tenant_admin_site)
+class LeadSettingsAdmin(TenantModelAdmin):
+    list_display = ["__str__", "mql_threshold", "block_erased_emails"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not LeadSettings.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        services.lead_settings_update(mql_threshold=obj.mql_threshold, block_erased_emails=obj.block_erased_emails)
+
+
+@admin.register(CaptureForm, site=tenant_admin_site)
+class CaptureFormAdmin(TenantModelAdmin):
+    list_display = ["key", "name", "offer", "landing_page", "rate_limit_per_minute", "is_active"]
+    list_filter = ["is_active"]

@@ -1,0 +1,66 @@
+from django_tenants.utils import tenant_context
+
+from leads.models import Lead, ScoringRule, Stage, StageTransition
+from leads.services import email_is_erased
+from leads.tests.factories import make_lead
+
+ADMIN = "/c/alpha/admin/leads/lead/"
+
+
+def _leads(world, *emails):
+    with tenant_context(world.alpha):
+        return [make_lead(email) for email in emails]
+
+
+def test_the_lead_admin_lists_searches_and_shows_the_history(http_as, world):
+    (ada,) = _leads(world, "ada@x.io")
+    admin = http_as(world.manager_alpha)
+    assert "ada@x.io" in admin.get(f"{ADMIN}?q=ada").content.decode()
+    assert admin.get(f"{ADMIN}?stage__exact=lead&is_lost__exact=0").status_code == 200
+    page = admin.get(f"{ADMIN}{ada.pk}/change/").content.decode()
+    assert "Created" in page or "Créé" in page
+
+
+def test_admin_actions_move_through_the_service_and_record_the_source(http_as, world):
+    ada, bob = _leads(world, "ada@x.io", "bob@x.io")
+    response = http_as(world.manager_alpha).post(ADMIN, {"action": "move_to_sql", "_selected_action": [ada.pk, bob.pk]})
+    assert response.status_code == 302
+    with tenant_context(world.alpha):
+        assert set(Lead.objects.values_list("stage", flat=True)) == {Stage.SQL}
+        moves = StageTransition.objects.filter(kind="moved")
+        assert moves.count() == 2 and set(moves.values_list("source", flat=True)) == {"admin"}
+        assert Lead.objects.filter(mql_at__isnull=False).count() == 2
+
+
+def test_editing_a_lead_in_the_admin_cannot_change_its_stage(http_as, world):
+    (ada,) = _leads(world, "ada@x.io")
+    form = {"email": "ada@x.io", "company": "ACME", "stage": "customer", "keyword": "", "first_name": "",
+            "last_name": "", "job_title": "", "phone": "", "utm_source": "", "utm_medium": "", "utm_campaign": "",
+            "utm_term": "", "utm_content": "",
+            "transitions-TOTAL_FORMS": "0", "transitions-INITIAL_FORMS": "0",
+            "notes-TOTAL_FORMS": "0", "notes-INITIAL_FORMS": "0"}  # fmt: skip
+    response = http_as(world.manager_alpha).post(f"{ADMIN}{ada.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    with tenant_context(world.alpha):
+        lead = Lead.objects.get(pk=ada.pk)
+        assert (lead.company, lead.stage) == ("ACME", Stage.LEAD)
+
+
+def test_gdpr_actions_export_and_erase(http_as, world):
+    (ada,) = _leads(world, "ada@x.io")
+    admin = http_as(world.manager_alpha)
+    export = admin.post(ADMIN, {"action": "export_json", "_selected_action": [ada.pk]})
+    assert export["Content-Type"] == "application/json" and b"ada@x.io" in export.content
+    admin.post(ADMIN, {"action": "erase", "_selected_action": [ada.pk]})
+    with tenant_context(world.alpha):
+        assert not Lead.objects.exists() and email_is_erased("ada@x.io")
+
+
+def test_a_bad_scoring_rule_is_a_form_error_not_a_crash(http_as, world):
+    response = http_as(world.manager_alpha).post(
+        "/c/alpha/admin/leads/scoringrule/add/",
+        {"name": "x", "field": "activity", "operator": "eq", "value": "dancing", "points": "5", "is_active": "on"},
+    )
+    assert response.status_code == 200
+    with tenant_context(world.alpha):
+        assert not ScoringRule.objects.exists()
