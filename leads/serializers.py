@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns.models import Campaign, Channel, LandingPage, Offer
@@ -17,6 +19,7 @@ class KeyField(serializers.SlugRelatedField):
         super().__init__(slug_field="key", queryset=model.objects.all(), required=False, allow_null=True, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.EMAIL)
 class OwnerField(serializers.Field):
     """A user named by email; the service checks that they may work in this client."""
 

@@ -46,8 +46,9 @@ def test_the_language_switch_sets_the_cookie_and_remembers_the_choice(http_as, w
     assert response.status_code == 302
     assert response["Location"] == "/c/alpha/"
     assert browser.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
-    world.viewer_alpha.refresh_from_db()
-    assert world.viewer_alpha.language == "en"
+    from tenants.models import User
+
+    assert User.objects.get(pk=world.viewer_alpha.pk).language == "en"
     assert browser.get("/c/alpha/")["Content-Language"] == "en"
 
 
@@ -66,12 +67,16 @@ def test_users_get_their_agencys_language_until_they_choose(http_as, world):
     assert "Client accounts" in response.content.decode()
 
 
+def _platform_staff():
+    # A user of its own: session fixtures (world.*) are shared by every test and must not be mutated.
+    from tenants.models import User
+
+    return User.objects.create_superuser("platform@pouls.test", "a-long-staff-password")
+
+
 def test_the_platform_admin_is_for_platform_staff_only(http_as, world):
     assert http_as(world.owner).get("/admin/").status_code == 302
-    staff = world.outsider
-    staff.is_staff = staff.is_superuser = True
-    staff.save()
-    admin = http_as(staff)
+    admin = http_as(_platform_staff())
     assert admin.get("/admin/").status_code == 200
     assert admin.get("/admin/tenants/client/").status_code == 200
 
@@ -81,9 +86,7 @@ def test_the_platform_admin_creates_a_client_through_the_provisioning_service(ht
 
     from tenants.models import Client
 
-    staff = world.outsider
-    staff.is_staff = staff.is_superuser = True
-    staff.save()
+    staff = _platform_staff()
     response = http_as(staff).post(
         "/admin/tenants/client/add/",
         {
