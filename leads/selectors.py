@@ -1,0 +1,151 @@
+"""Reads of the CRM for the sales screens. Every function runs a fixed number of queries, whatever
+the number of leads (the screens' tests count them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, CharField, Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
+
+from campaigns.models import Campaign, Channel, Offer
+from leads.models import STAGE_ORDER, Lead, LeadNote, Stage, StageTransition
+from tenants.access import ClientAccess
+from tenants.models import AGENCY_ROLES, CLIENT_ROLES, Client, Role, User
+
+BOARD_CARDS_PER_STAGE = 50
+# What a card shows: loading only these keeps a 200-card board light.
+CARD_FIELDS = (
+    "id", "email", "first_name", "last_name", "company", "stage", "score", "deal_value", "updated_at",
+    "owner__id", "owner__email", "owner__full_name",
+)  # fmt: skip
+LIST_ORDERINGS = {
+    # ?o=<key> (or -<key>) → the ordering it means; pk breaks ties so pages never overlap.
+    "created": ("created_at",),
+    "updated": ("updated_at",),
+    "name": ("last_name", "first_name", "email"),
+    "company": ("company",),
+    "stage": ("stage_rank",),
+    "score": ("score",),
+    "value": ("deal_value",),
+    "owner": ("owner__email",),
+}
+DEFAULT_LIST_ORDERING = "-created"
+
+
+def stage_rank_expression() -> Case:
+    """A stage's position in the pipeline, for ordering (alphabetical order means nothing)."""
+    return Case(
+        *(When(stage=stage, then=Value(rank)) for rank, stage in enumerate(STAGE_ORDER)), output_field=IntegerField()
+    )
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    count: int = 0
+    total: Decimal = Decimal(0)
+    cards: list[Lead] = field(default_factory=list)
+    previous: Stage | None = None
+    next: Stage | None = None
+
+    @property
+    def hidden(self) -> int:
+        """Open leads of this stage that the column does not show."""
+        return max(self.count - len(self.cards), 0)
+
+
+def board_columns(leads: QuerySet[Lead], *, per_stage: int = BOARD_CARDS_PER_STAGE) -> list[BoardColumn]:
+    """The pipeline of the open leads of ``leads`` (already filtered): one column per stage with its
+    count and total deal value (one GROUP BY query) and its first ``per_stage`` cards, the most
+    recently changed first (one query, ranked per stage by a window function)."""
+    open_leads = leads.filter(is_lost=False)
+    columns = {stage: BoardColumn(stage=stage) for stage in STAGE_ORDER}
+    for index, stage in enumerate(STAGE_ORDER):
+        columns[stage].previous = STAGE_ORDER[index - 1] if index > 0 else None
+        columns[stage].next = STAGE_ORDER[index + 1] if index + 1 < len(STAGE_ORDER) else None
+    totals = open_leads.order_by().values("stage").annotate(n=Count("pk"), total=Sum("deal_value"))
+    for row in totals:
+        if row["stage"] in columns:
+            columns[row["stage"]].count = row["n"]
+            columns[row["stage"]].total = row["total"] or Decimal(0)
+    cards = (
+        open_leads.select_related("owner")
+        .only(*CARD_FIELDS)
+        .annotate(
+            position=Window(RowNumber(), partition_by=F("stage"), order_by=[F("updated_at").desc(), F("pk").desc()])
+        )
+        .filter(position__lte=per_stage)
+        .order_by("stage", "position")
+    )
+    for lead in cards:
+        if lead.stage in columns:
+            columns[lead.stage].cards.append(lead)
+    return [columns[stage] for stage in STAGE_ORDER]
+
+
+def lead_list_queryset(leads: QuerySet[Lead], ordering: str) -> tuple[QuerySet[Lead], str]:
+    """``leads`` (already filtered) in the order ``ordering`` names (see LIST_ORDERINGS); an unknown
+    ordering falls back to the default. Returns the queryset and the ordering actually applied."""
+    key = ordering.removeprefix("-")
+    if key not in LIST_ORDERINGS:
+        ordering, key = DEFAULT_LIST_ORDERING, DEFAULT_LIST_ORDERING.removeprefix("-")
+    descending = ordering.startswith("-")
+    fields = [
+        F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in LIST_ORDERINGS[key]
+    ]
+    fields.append(F("pk").desc() if descending else F("pk").asc())
+    queryset = leads.select_related("owner", "channel").annotate(stage_rank=stage_rank_expression()).order_by(*fields)
+    return queryset, ordering
+
+
+def lead_for_page(pk: int) -> QuerySet[Lead]:
+    """One lead with everything its page shows, in three queries: the lead with its attribution and
+    owner, its history (newest first) with who did each change, and its notes with their authors."""
+    return (
+        Lead.objects.filter(pk=pk)
+        .select_related("channel", "campaign", "offer", "landing_page", "owner")
+        .prefetch_related(
+            Prefetch(
+                "transitions",
+                queryset=StageTransition.objects.select_related("by").order_by("-recorded_at", "-pk"),
+                to_attr="history",
+            ),
+            Prefetch("notes", queryset=LeadNote.objects.select_related("author").order_by("-created_at", "-pk")),
+        )
+    )
+
+
+def _writing_roles(client: Client, roles) -> list[str]:
+    # "May write" has one definition, in tenants.access; ask it rather than restating it.
+    return [role.value for role in roles if ClientAccess(client=client, role=Role(role)).can_write]
+
+
+def assignable_users(client: Client) -> list[User]:
+    """Active users who may own leads of ``client`` (those ``client_access_for`` lets write there),
+    in one query: the client's own managers and sales people, and the owners and staff of its
+    agency. Platform superusers may write everywhere but are not sales people: not listed."""
+    reaches = Q(memberships__client_id=client.pk, memberships__role__in=_writing_roles(client, CLIENT_ROLES))
+    if client.agency_id is not None:
+        reaches |= Q(
+            memberships__agency_id=client.agency_id, memberships__role__in=_writing_roles(client, AGENCY_ROLES)
+        )
+    return list(
+        User.objects.filter(reaches, is_active=True).distinct().only("id", "email", "full_name").order_by("email")
+    )
+
+
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """Keys and names of the channels, campaigns and offers, for the filter selects (one query)."""
+    kinds = {"channel": Channel, "campaign": Campaign, "offer": Offer}
+    parts = [
+        model.objects.annotate(filter_name=Value(kind, output_field=CharField()))
+        .values_list("filter_name", "key", "name")
+        .order_by()
+        for kind, model in kinds.items()
+    ]
+    choices: dict[str, list[tuple[str, str]]] = {kind: [] for kind in kinds}
+    for kind, key, name in parts[0].union(*parts[1:], all=True).order_by("name", "key"):
+        choices[kind].append((key, name))
+    return choices
