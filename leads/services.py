@@ -196,7 +196,11 @@ def lead_upsert(*, record: LeadInput, by=None, source: str = Source.API) -> tupl
 
 def _locked(lead: Lead | int) -> Lead:
     pk = lead.pk if isinstance(lead, Lead) else lead
-    return Lead.objects.select_for_update().get(pk=pk)
+    try:
+        return Lead.objects.select_for_update().get(pk=pk)
+    except Lead.DoesNotExist:
+        # Erased or merged away between the caller's read and this lock.
+        raise DomainError("This lead no longer exists.", field="lead", code="not_found") from None
 
 
 def _check_instant(lead: Lead, at: datetime, field_name: str = "at") -> None:

@@ -246,3 +246,11 @@ def test_a_stage_instant_cannot_precede_creation_even_in_sql(alpha):
     lead = make_lead(created_at=days_ago(2))
     with pytest.raises(IntegrityError), transaction.atomic():
         Lead.objects.filter(pk=lead.pk).update(mql_at=lead.created_at - timedelta(seconds=1))
+
+
+def test_a_lead_erased_meanwhile_is_a_not_found_domain_error(alpha):
+    lead = make_lead()
+    lead_erase(lead=lead, block_recapture=False)
+    with pytest.raises(DomainError) as error:
+        lead_move_stage(lead=lead, to=Stage.MQL)
+    assert error.value.code == "not_found"
