@@ -41,6 +41,25 @@ def _user(email: str, **grant) -> User:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
+                    django_db_modify_db_settings):  # fmt: skip
+    """pytest-django's setup, except that the test database is always created: its own version
+    creates it only when a selected test asks for `db`, and fixtures such as `world` or `committed`
+    would otherwise write to the database DATABASE_URL names."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, keepdb=keepdb, aliases={"default"},
+                                 serialized_aliases=set())  # fmt: skip
+    assert connection.settings_dict["NAME"].startswith("test_"), "refusing to run tests on a real database"
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture(scope="session")
 def world(django_db_setup, django_db_blocker) -> World:
     with django_db_blocker.unblock():
         agency, _ = agency_get_or_create(name="Agence Test", default_language="fr")
@@ -92,12 +111,12 @@ def committed(world, django_db_blocker):
     processes must see each other's commits. CRM rows of the test clients are removed afterwards."""
     from django_tenants.utils import tenant_context
 
-    from leads.models import CaptureForm, ErasedEmail, Lead, LeadSettings, ScoringRule
+    from leads.models import CaptureForm, CaptureRateWindow, ErasedEmail, Lead, LeadSettings, ScoringRule
 
     with django_db_blocker.unblock():
         yield world
         for client in (world.alpha, world.beta, world.gamma):
             with tenant_context(client):
-                for model in (Lead, CaptureForm, ErasedEmail, ScoringRule, LeadSettings):
+                for model in (Lead, CaptureForm, CaptureRateWindow, ErasedEmail, ScoringRule, LeadSettings):
                     model.objects.all().delete()
         connection.set_schema_to_public()

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -95,8 +97,10 @@ def _channel_for(record: LeadInput) -> Channel | None:
 def _complete(record: LeadInput, now: datetime) -> LeadInput:
     """The record on its own, before any merge: identity, channel, campaign and reached timestamps."""
     email = email_normalise(record.email)
-    if not email or "@" not in email:
-        raise DomainError(f"'{record.email}' is not a valid email address.", field="email")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError(f"'{record.email}' is not a valid email address.", field="email") from None
     created_at = record.created_at or now
     if created_at > now + FUTURE_TOLERANCE:
         raise DomainError("created_at is in the future.", field="created_at")
@@ -186,7 +190,9 @@ def lead_upsert(*, record: LeadInput, by=None, source: str = Source.API) -> tupl
         with transaction.atomic():
             lead = _create(completed, by=by, source=source)
         created = True
-    except IntegrityError:
+    except IntegrityError as exc:
+        if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != "lead_email_unique_ci":
+            raise DomainError(f"The lead was refused by the database: {exc}", field="email") from exc
         lead = Lead.objects.select_for_update().get(email=completed.email)
         lead = _merge(lead, completed, by=by, source=source)
         created = False

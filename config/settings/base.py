@@ -212,7 +212,20 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.db_scheduler:TenantAwareDatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Sent from the public schema, the purge visits every client (see leads.tasks).
+    "capture-rate-windows-purge": {
+        "task": "leads.capture_rate_windows_purge",
+        "schedule": 3600.0,
+        "tenant_schemas": ["public"],
+    },
+}
+
+# --- Form capture --------------------------------------------------------------------------------
+# How many reverse proxies append to X-Forwarded-For in front of Pouls (0: trust REMOTE_ADDR only).
+POULS_TRUSTED_PROXY_COUNT = env.int("POULS_TRUSTED_PROXY_COUNT", default=0)
+# Submissions a form accepts per minute from all visitors together (a distributed flood's ceiling).
+POULS_CAPTURE_CEILING_PER_MINUTE = env.int("POULS_CAPTURE_CEILING_PER_MINUTE", default=600)
 
 # --- Logging -------------------------------------------------------------------------------------
 LOGGING = {

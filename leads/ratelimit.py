@@ -1,0 +1,121 @@
+"""Rate limits of the public capture endpoint, counted in PostgreSQL so that they hold across
+processes, servers and parallel bursts: each request increments its minute's counters with one
+atomic upsert, so no two requests ever read the same count.
+
+Two counters per form and minute: one per visitor (a keyed hash of the client's IP address) and one
+for everyone (visitor ``*``), which protects the client from a flood spread over many addresses.
+Only requests within their visitor's limit count toward the global one, so a single noisy address
+cannot use up the form's ceiling and lock everyone else out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from leads.models import CaptureRateWindow
+
+WINDOW = timedelta(minutes=1)
+# Submissions per minute to one form from all visitors together, unless settings say otherwise.
+DEFAULT_CEILING_PER_MINUTE = 600
+EVERYONE = "*"
+# Windows are kept this long, then purged (by 1 request in PURGE_ONE_IN, or by leads.tasks).
+KEEP_WINDOWS = timedelta(hours=1)
+PURGE_ONE_IN = 100
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    retry_after: int  # seconds until the window ends (meaningful when refused)
+
+
+def client_ip(request) -> str:
+    """The caller's address: REMOTE_ADDR, unless ``POULS_TRUSTED_PROXY_COUNT`` proxies we run sit in
+    front of us. Then the address is the one the outermost trusted proxy appended to
+    X-Forwarded-For, counted from the right: entries further left are whatever the caller sent."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = int(getattr(settings, "POULS_TRUSTED_PROXY_COUNT", 0) or 0)
+    if trusted <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if not hops:
+        return remote
+    candidate = hops[-trusted] if len(hops) >= trusted else hops[0]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
+def visitor_key(ip: str) -> str:
+    """A SHA-256 of the address, keyed with the secret key: the IPv4 space is small enough to
+    reverse a plain hash, and an address is personal data."""
+    return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()
+
+
+def window_start(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()).replace(second=0, microsecond=0)
+
+
+def ceiling_per_minute() -> int:
+    return int(getattr(settings, "POULS_CAPTURE_CEILING_PER_MINUTE", DEFAULT_CEILING_PER_MINUTE))
+
+
+def _upsert_sql() -> str:
+    meta = CaptureRateWindow._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    form_key = quote(meta.get_field("form_key").column)
+    visitor = quote(meta.get_field("visitor").column)
+    start = quote(meta.get_field("window_start").column)
+    count = quote(meta.get_field("count").column)
+    conflict = f"ON CONFLICT ({form_key}, {visitor}, {start}) DO UPDATE SET {count} = {table}.{count} + 1"
+    # One statement, one round trip: the visitor's counter, then (only within the visitor's limit)
+    # the form's counter. Each upsert locks its row until the statement ends, always in this order.
+    return f"""
+        WITH mine AS (
+            INSERT INTO {table} ({form_key}, {visitor}, {start}, {count}) VALUES (%s, %s, %s, 1)
+            {conflict}
+            RETURNING {count}
+        ), everyone AS (
+            INSERT INTO {table} ({form_key}, {visitor}, {start}, {count})
+            SELECT %s, %s, %s, 1 FROM mine WHERE mine.{count} <= %s
+            {conflict}
+            RETURNING {count}
+        )
+        SELECT mine.{count}, (SELECT everyone.{count} FROM everyone) FROM mine
+    """  # noqa: S608 (identifiers come from the model, values are parameters)
+
+
+def capture_rate_hit(*, form_key: str, ip: str, per_visitor: int, now: datetime | None = None) -> RateDecision:
+    """Count one submission to ``form_key`` from ``ip`` and say whether it is within the limits.
+
+    Runs in the current client's schema (the connection's search path). Refused submissions are
+    counted too: a visitor who keeps flooding stays refused until the minute ends.
+    """
+    now = now or timezone.now()
+    start = window_start(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(), [form_key, visitor_key(ip), start, form_key, EVERYONE, start, per_visitor])
+        mine, everyone = cursor.fetchone()
+    if secrets.randbelow(PURGE_ONE_IN) == 0:
+        capture_rate_windows_purge(now=now)
+    allowed = mine <= per_visitor and everyone is not None and everyone <= ceiling_per_minute()
+    retry_after = max(1, math.ceil((start + WINDOW - now).total_seconds()))
+    return RateDecision(allowed=allowed, retry_after=retry_after)
+
+
+def capture_rate_windows_purge(*, now: datetime | None = None) -> int:
+    """Forget the windows older than an hour (in the current client's schema)."""
+    deleted, _ = CaptureRateWindow.objects.filter(window_start__lt=(now or timezone.now()) - KEEP_WINDOWS).delete()
+    return deleted
