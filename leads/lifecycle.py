@@ -52,3 +52,38 @@ def reached_after_move(*, to: str, at: datetime, reached: dict[str, datetime | N
 def earliest(*values: datetime | None) -> datetime | None:
     present = [v for v in values if v is not None]
     return min(present) if present else None
+
+
+ATTRIBUTION_VALUES = (
+    "channel_id", "campaign_id", "offer_id", "landing_page_id", "keyword",
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
+)  # fmt: skip
+CONTACT_VALUES = ("first_name", "last_name", "company", "job_title", "company_size", "phone", "owner_id", "deal_value")
+
+
+def _empty(value) -> bool:
+    return value is None or value == ""
+
+
+def record_merge(existing: dict, incoming: dict) -> dict:
+    """Merge two completed records of one email (spec kpis.md §3 Duplicates), as plain values.
+
+    Attribution is first touch (the record created first; each empty field filled from the other),
+    contact fields take the incoming non-empty value, ``created_at`` and every reached timestamp are
+    the earliest, the current stage the furthest, and a loss already recorded is kept.
+    """
+    first, second = (existing, incoming) if existing["created_at"] <= incoming["created_at"] else (incoming, existing)
+    merged = dict(existing)
+    for name in ATTRIBUTION_VALUES:
+        merged[name] = first[name] if not _empty(first[name]) else second[name]
+    for name in CONTACT_VALUES:
+        if not _empty(incoming[name]):
+            merged[name] = incoming[name]
+    merged["created_at"] = min(existing["created_at"], incoming["created_at"])
+    for name in ("mql_at", "sql_at", "customer_at"):
+        merged[name] = earliest(existing[name], incoming[name])
+    if stage_rank(incoming["stage"]) > stage_rank(existing["stage"]):
+        merged["stage"] = incoming["stage"]
+    if existing["lost_at"] is None and incoming["lost_at"] is not None:
+        merged["lost_at"], merged["lost_reason"] = incoming["lost_at"], incoming["lost_reason"]
+    return merged

@@ -66,3 +66,32 @@ def lead_score_compute(*, lead: Lead, rules: list[ScoringRule] | None = None,
         elif rule_matches(rule, _attribute(lead, rule.field)):
             score += rule.points
     return score
+
+
+def leads_rescore(*, lead_ids: list[int] | None = None) -> int:
+    """Recompute scores (all leads, or ``lead_ids``) in batches of 1,000 with one activity query per
+    batch; leads reaching the MQL threshold are promoted by ``lead_score_refresh``. Returns how many
+    scores changed."""
+    from leads.services import lead_score_refresh, lead_settings
+
+    rules = list(ScoringRule.objects.filter(is_active=True))
+    threshold = lead_settings().mql_threshold
+    queryset = Lead.objects.select_related("offer", "channel").order_by("pk")
+    if lead_ids is not None:
+        queryset = queryset.filter(pk__in=lead_ids)
+    changed, last_pk = 0, 0
+    while batch := list(queryset.filter(pk__gt=last_pk)[:1000]):
+        last_pk = batch[-1].pk
+        counts: dict[int, dict[str, int]] = {}
+        activity = LeadActivity.objects.filter(lead_id__in=[lead.pk for lead in batch])
+        for lead_id, kind, n in activity.values_list("lead_id", "kind").annotate(n=Count("pk")):
+            counts.setdefault(lead_id, {})[kind] = n
+        for lead in batch:
+            score = lead_score_compute(lead=lead, rules=rules, activity_counts=counts.get(lead.pk, {}))
+            if score != lead.score:
+                changed += 1
+                lead.score = score
+                Lead.objects.filter(pk=lead.pk).update(score=score)
+            if threshold is not None and score >= threshold and lead.scoring_promoted_at is None:
+                lead_score_refresh(lead=lead)
+    return changed

@@ -1,0 +1,84 @@
+"""Parsers for one cell each. They raise ``CellError(reason)``; the caller adds line and column."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+KEY_RE = re.compile(r"^[a-z0-9_-]+$")
+
+
+class CellError(ValueError):
+    pass
+
+
+def key(value: str) -> str:
+    value = value.strip()
+    if not KEY_RE.match(value):
+        raise CellError(f"'{value}' is not a key (lower-case letters, digits, '_' and '-')")
+    return value
+
+
+def text(value: str, max_length: int = 200) -> str:
+    value = value.strip()
+    if len(value) > max_length:
+        raise CellError(f"longer than {max_length} characters")
+    if "\x00" in value:
+        raise CellError("contains a NUL character")
+    return value
+
+
+def email(value: str) -> str:
+    value = value.strip().lower()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise CellError(f"'{value}' is not a valid email address") from None
+    return value
+
+
+def count(value: str) -> int:
+    value = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    try:
+        number = int(value)
+    except ValueError:
+        raise CellError(f"'{value}' is not a whole number") from None
+    if number < 0:
+        raise CellError("cannot be negative")
+    return number
+
+
+def amount(value: str) -> Decimal:
+    """A decimal with '.' or ',' as separator (never a thousands separator)."""
+    cleaned = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise CellError(f"'{value.strip()}' is not a number") from None
+    if not number.is_finite():
+        raise CellError(f"'{value.strip()}' is not a number")
+    if number < 0:
+        raise CellError("cannot be negative")
+    return number.quantize(Decimal("0.01"))
+
+
+def day(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise CellError(f"'{value.strip()}' is not a date (YYYY-MM-DD)") from None
+
+
+def instant(value: str, zone: ZoneInfo) -> datetime:
+    """ISO 8601; without an offset it is local time in the client's zone."""
+    raw = value.strip()
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
+    except ValueError:
+        raise CellError(f"'{raw}' is not an ISO 8601 timestamp") from None
+    return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed

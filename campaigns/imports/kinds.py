@@ -1,0 +1,288 @@
+"""What each kind of file holds (spec imports.md) and how its rows are written.
+
+Validation (``parse``) reads one row into plain values and never writes; writing (``write``)
+happens only once the whole file is valid, with one set-based upsert per table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from campaigns.imports import cells
+from campaigns.imports.cells import CellError
+from campaigns.imports.upsert import UpsertCount, upsert
+from campaigns.models import (
+    CTA,
+    Campaign,
+    Channel,
+    CTAStat,
+    EmailSend,
+    FactSource,
+    KeywordStat,
+    LandingPage,
+    Offer,
+    Spend,
+    Traffic,
+)
+
+
+class RowError(ValueError):
+    def __init__(self, column: str, reason: str):
+        super().__init__(reason)
+        self.column, self.reason = column, reason
+
+
+@dataclass
+class Context:
+    """What parsing needs to know about the client: its zone and its existing keys."""
+
+    zone: ZoneInfo
+    channels: dict[str, int] = field(default_factory=dict)
+    keys: dict[type, dict[str, int]] = field(default_factory=dict)  # model -> key -> id
+    missing: dict[type, set[str]] = field(default_factory=dict)  # keys to create on the fly
+    extra: dict = field(default_factory=dict)  # what a kind of another app caches for itself
+
+    @classmethod
+    def load(cls, zone: ZoneInfo) -> Context:
+        return cls(
+            zone=zone,
+            channels=dict(Channel.objects.values_list("key", "pk")),
+            keys={model: dict(model.objects.values_list("key", "pk")) for model in (Campaign, Offer, LandingPage, CTA)},
+        )
+
+    def reference(self, model: type, key: str) -> str:
+        """Remember a key the write phase must resolve (creating it when unknown)."""
+        if key not in self.keys[model]:
+            self.missing.setdefault(model, set()).add(key)
+        return key
+
+    def create_missing(self) -> dict[str, list[str]]:
+        created = {}
+        for model, keys in self.missing.items():
+            if keys:
+                model.objects.bulk_create([model(key=k, name=k) for k in sorted(keys)], ignore_conflicts=True)
+                self.keys[model] = dict(model.objects.values_list("key", "pk"))
+                created[model._meta.model_name] = sorted(keys)
+        self.missing = {}
+        return created
+
+    def id_of(self, model: type, key: str | None) -> int | None:
+        return None if key is None else self.keys[model][key]
+
+
+def _swap(row: dict, column: str, id_column: str, value) -> dict:
+    """The row with ``column`` (a key) replaced by ``id_column`` (the database id)."""
+    return {**{k: v for k, v in row.items() if k != column}, id_column: value}
+
+
+def _get(row: dict[str, str], column: str) -> str:
+    return (row.get(column) or "").strip()
+
+
+def _cell(row: dict[str, str], column: str, parse: Callable, *args, required: bool = False):
+    value = _get(row, column)
+    if not value:
+        if required:
+            raise RowError(column, "a value is required")
+        return None
+    try:
+        return parse(value, *args)
+    except CellError as exc:
+        raise RowError(column, str(exc)) from None
+
+
+def _channel(row, column, ctx: Context, default: str | None = None) -> str | None:
+    value = _cell(row, column, cells.key) or default
+    if value is not None and value not in ctx.channels:
+        raise RowError(column, f"unknown channel '{value}'")
+    return value
+
+
+@dataclass
+class Kind:
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    identity: tuple[str, ...]
+    parse: Callable[[dict[str, str], Context], dict]
+    write: Callable[[list[dict], Context, set[str]], UpsertCount]
+    # Rows sharing an identity merge (leads, by the duplicate rules) instead of being refused.
+    merges_duplicates: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+# --- campaigns, offers, landing pages: catalogue rows keyed by their key ---------------------------
+
+
+def _parse_campaign(row, ctx):
+    starts, ends = _cell(row, "starts_on", cells.day), _cell(row, "ends_on", cells.day)
+    if starts and ends and ends < starts:
+        raise RowError("ends_on", "is before starts_on")
+    return {
+        "key": _cell(row, "key", cells.key, required=True),
+        "name": _cell(row, "name", cells.text, required=True),
+        "channel": _channel(row, "channel", ctx),
+        "starts_on": starts,
+        "ends_on": ends,
+        "budget": _cell(row, "budget", cells.amount),
+        "utm_campaign": _cell(row, "utm_campaign", cells.text) or "",
+    }
+
+
+def _write_campaigns(rows, ctx, present):
+    values = [{**_swap(r, "channel", "channel_id", ctx.channels.get(r["channel"])), "status": Campaign.Status.ACTIVE}
+              for r in rows]  # fmt: skip
+    update = ["name", *(c for c in ("starts_on", "ends_on", "budget", "utm_campaign") if c in present)]
+    if "channel" in present:
+        update.append("channel_id")
+    return upsert(Campaign, values, conflict=["key"], update=update)
+
+
+def _parse_offer(row, ctx):
+    kind = _cell(row, "kind", cells.key) or Offer.Kind.OTHER
+    if kind not in Offer.Kind.values:
+        raise RowError("kind", f"unknown kind '{kind}' (one of {', '.join(Offer.Kind.values)})")
+    return {"key": _cell(row, "key", cells.key, required=True), "name": _cell(row, "name", cells.text, required=True),
+            "kind": kind}  # fmt: skip
+
+
+def _write_offers(rows, ctx, present):
+    return upsert(Offer, rows, conflict=["key"], update=["name", *(["kind"] if "kind" in present else [])])
+
+
+def _parse_landing_page(row, ctx):
+    offer, campaign = _cell(row, "offer", cells.key), _cell(row, "campaign", cells.key)
+    return {
+        "key": _cell(row, "key", cells.key, required=True),
+        "name": _cell(row, "name", cells.text, required=True),
+        "url": _cell(row, "url", cells.text, 500) or "",
+        "offer": ctx.reference(Offer, offer) if offer else None,
+        "campaign": ctx.reference(Campaign, campaign) if campaign else None,
+    }
+
+
+def _write_landing_pages(rows, ctx, present):
+    values = [{"key": r["key"], "name": r["name"], "url": r["url"], "offer_id": ctx.id_of(Offer, r["offer"]),
+               "campaign_id": ctx.id_of(Campaign, r["campaign"])} for r in rows]  # fmt: skip
+    update = ["name", *(["url"] if "url" in present else []), *(["offer_id"] if "offer" in present else []),
+              *(["campaign_id"] if "campaign" in present else [])]  # fmt: skip
+    return upsert(LandingPage, values, conflict=["key"], update=update)
+
+
+# --- daily facts: re-importing a key replaces its numbers -----------------------------------------
+
+
+def _parse_spend(row, ctx):
+    return {"date": _cell(row, "date", cells.day, required=True),
+            "campaign": ctx.reference(Campaign, _cell(row, "campaign", cells.key, required=True)),
+            "amount": _cell(row, "amount", cells.amount, required=True)}  # fmt: skip
+
+
+def _write_spend(rows, ctx, present):
+    values = [{"date": r["date"], "campaign_id": ctx.id_of(Campaign, r["campaign"]), "amount": r["amount"]}
+              for r in rows]  # fmt: skip
+    return upsert(Spend, values, conflict=["date", "campaign_id"], update=["amount"])
+
+
+def _parse_traffic(row, ctx):
+    page = _cell(row, "landing_page", cells.key)
+    return {"date": _cell(row, "date", cells.day, required=True), "channel": _channel(row, "channel", ctx),
+            "landing_page": ctx.reference(LandingPage, page) if page else None,
+            "visits": _cell(row, "visits", cells.count, required=True)}  # fmt: skip
+
+
+def _write_traffic(rows, ctx, present):
+    values = [{"date": r["date"], "channel_id": ctx.channels.get(r["channel"]) if r["channel"] else None,
+               "landing_page_id": ctx.id_of(LandingPage, r["landing_page"]), "source": FactSource.IMPORT,
+               "visits": r["visits"]} for r in rows]  # fmt: skip
+    return upsert(Traffic, values, conflict=["date", "channel_id", "landing_page_id", "source"], update=["visits"])
+
+
+def _parse_cta(row, ctx):
+    views, clicks = _cell(row, "views", cells.count, required=True), _cell(row, "clicks", cells.count, required=True)
+    if clicks > views:
+        raise RowError("clicks", f"{clicks} clicks is more than {views} views")
+    page = _cell(row, "landing_page", cells.key)
+    return {
+        "date": _cell(row, "date", cells.day, required=True),
+        "cta": ctx.reference(CTA, _cell(row, "cta", cells.key, required=True)),
+        "landing_page": ctx.reference(LandingPage, page) if page else None,
+        "views": views,
+        "clicks": clicks,
+    }
+
+
+def _write_cta(rows, ctx, present):
+    if "landing_page" in present:
+        pages = {r["cta"]: ctx.id_of(LandingPage, r["landing_page"]) for r in rows if r["landing_page"]}
+        upsert(CTA, [{"key": k, "name": k, "landing_page_id": v} for k, v in pages.items()], conflict=["key"],
+               update=["landing_page_id"])  # fmt: skip
+    values = [{"date": r["date"], "cta_id": ctx.id_of(CTA, r["cta"]), "source": FactSource.IMPORT,
+               "views": r["views"], "clicks": r["clicks"]} for r in rows]  # fmt: skip
+    return upsert(CTAStat, values, conflict=["date", "cta_id", "source"], update=["views", "clicks"])
+
+
+def _parse_keyword(row, ctx):
+    keyword = _cell(row, "keyword", cells.text, 300, required=True).lower()
+    return {"date": _cell(row, "date", cells.day, required=True), "keyword": " ".join(keyword.split()),
+            "channel": _channel(row, "channel", ctx, default="organic_search"),
+            "visits": _cell(row, "visits", cells.count, required=True),
+            "impressions": _cell(row, "impressions", cells.count)}  # fmt: skip
+
+
+def _write_keywords(rows, ctx, present):
+    values = [_swap(r, "channel", "channel_id", ctx.channels[r["channel"]]) for r in rows]
+    return upsert(KeywordStat, values, conflict=["date", "keyword", "channel_id"], update=["visits", "impressions"])
+
+
+EMAIL_COUNTERS = ("sent", "delivered", "unique_opens", "unique_clicks", "unsubscribes")
+
+
+def _parse_email(row, ctx):
+    counters = {c: _cell(row, c, cells.count, required=True) for c in EMAIL_COUNTERS}
+    if counters["delivered"] > counters["sent"]:
+        raise RowError("delivered", f"{counters['delivered']} delivered is more than {counters['sent']} sent")
+    if counters["unique_opens"] > counters["delivered"]:
+        raise RowError(
+            "unique_opens", f"{counters['unique_opens']} opens is more than {counters['delivered']} delivered"
+        )
+    campaign = _cell(row, "campaign", cells.key)
+    key = _cell(row, "key", cells.key, required=True)
+    return {"key": key, "name": _cell(row, "name", cells.text) or key,
+            "sent_at": _cell(row, "sent_at", cells.instant, ctx.zone, required=True),
+            "campaign": ctx.reference(Campaign, campaign) if campaign else None, **counters,
+            "bounces": _cell(row, "bounces", cells.count) or 0,
+            "complaints": _cell(row, "complaints", cells.count) or 0}  # fmt: skip
+
+
+def _write_emails(rows, ctx, present):
+    values = [_swap(r, "campaign", "campaign_id", ctx.id_of(Campaign, r["campaign"])) for r in rows]
+    update = ["sent_at", *EMAIL_COUNTERS, *(c for c in ("name", "bounces", "complaints") if c in present)]
+    if "campaign" in present:
+        update.append("campaign_id")
+    return upsert(EmailSend, values, conflict=["key"], update=update)
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind("campaigns", ("key", "name"), ("channel", "starts_on", "ends_on", "budget", "utm_campaign"), ("key",),
+             _parse_campaign, _write_campaigns),
+        Kind("offers", ("key", "name"), ("kind",), ("key",), _parse_offer, _write_offers),
+        Kind("landing_pages", ("key", "name"), ("url", "offer", "campaign"), ("key",), _parse_landing_page,
+             _write_landing_pages),
+        Kind("spend", ("date", "campaign", "amount"), (), ("date", "campaign"), _parse_spend, _write_spend),
+        Kind("traffic", ("date", "visits"), ("channel", "landing_page"), ("date", "channel", "landing_page"),
+             _parse_traffic, _write_traffic),
+        Kind("cta", ("date", "cta", "views", "clicks"), ("landing_page",), ("date", "cta"), _parse_cta, _write_cta),
+        Kind("keywords", ("date", "keyword", "visits"), ("impressions", "channel"), ("date", "keyword", "channel"),
+             _parse_keyword, _write_keywords),
+        Kind("emails", ("key", "sent_at", *EMAIL_COUNTERS), ("name", "campaign", "bounces", "complaints"), ("key",),
+             _parse_email, _write_emails),
+    )
+}  # fmt: skip

@@ -1,0 +1,53 @@
+"""Turn an uploaded file into a header and numbered rows: UTF-8 with or without BOM, comma or
+semicolon separated (French Excel writes ';')."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from config.errors import DomainError
+
+
+@dataclass
+class Table:
+    header: list[str]  # normalised column names (trimmed, lower-cased)
+    rows: list[tuple[int, list[str]]]  # (line number in the file, cells)
+
+
+def _delimiter(first_line: str) -> str:
+    # The header decides: French exports use ';' and may have ',' in decimals further down.
+    return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
+def table_read(data: bytes) -> Table:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DomainError(f"line {line}: the file is not UTF-8 text") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    first_line = text.split("\n", 1)[0]
+    if not first_line.strip():
+        raise DomainError("line 1: the header row is missing")
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first_line))
+    rows: list[tuple[int, list[str]]] = []
+    header: list[str] = []
+    for cells in _numbered(reader):
+        line, values = cells
+        if not header:
+            header = [h.strip().lower() for h in values]
+            continue
+        if any(v.strip() for v in values):
+            rows.append((line, values))
+    return Table(header=header, rows=rows)
+
+
+def _numbered(reader) -> Iterator[tuple[int, list[str]]]:
+    # csv.reader.line_num counts physical lines, so quoted multi-line cells keep numbers right.
+    start = 1
+    for values in reader:
+        yield start, values
+        start = reader.line_num + 1

@@ -1,0 +1,119 @@
+"""Run an import: read, validate every row, then write all valid rows in one transaction."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+from campaigns.imports.kinds import KINDS, Context, RowError
+from campaigns.imports.reader import table_read
+from campaigns.imports.upsert import UpsertCount
+from config.errors import DomainError
+
+MAX_LISTED_ERRORS = 100
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int
+    written: UpsertCount
+    created_keys: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # rejected rows (only with partial)
+    rejected_csv: str = ""
+
+    def summary(self) -> str:
+        parts = [f"{self.kind}: {self.rows} rows, {self.written.created} created, {self.written.updated} updated, "
+                 f"{self.written.unchanged} unchanged"]  # fmt: skip
+        parts += [f"created on the fly ({model}): {', '.join(keys)}" for model, keys in self.created_keys.items()]
+        if self.errors:
+            parts.append(f"{len(self.errors)} rows rejected")
+        return "; ".join(parts)
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "rows": self.rows, "created": self.written.created,
+                "updated": self.written.updated, "unchanged": self.written.unchanged,
+                "created_keys": self.created_keys, "warnings": self.warnings, "errors": self.errors[:MAX_LISTED_ERRORS],
+                "rejected_count": len(self.errors)}  # fmt: skip
+
+
+class ImportRejected(DomainError):
+    """The file was refused whole; ``errors`` lists every bad row (up to 100)."""
+
+    def __init__(self, errors: list[str], total: int):
+        shown = errors[:MAX_LISTED_ERRORS]
+        more = f"\n… and {total - len(shown)} more" if total > len(shown) else ""
+        super().__init__("\n".join(shown) + more, field="file")
+        self.errors, self.total = shown, total
+
+
+def import_kinds() -> dict:
+    """Every kind, leads included (defined by the CRM, which owns the lead rules)."""
+    from leads.imports import LEADS_KIND
+
+    return {**KINDS, "leads": LEADS_KIND}
+
+
+def _client_zone() -> zoneinfo.ZoneInfo:
+    tenant = getattr(connection, "tenant", None)
+    if tenant is None or not getattr(tenant, "time_zone", None):
+        raise DomainError("Imports run inside a client account.")
+    return zoneinfo.ZoneInfo(tenant.time_zone)
+
+
+def import_run(*, kind: str, data: bytes, partial: bool = False, progress: Progress | None = None) -> ImportResult:
+    """Import one file of ``kind``. All or nothing unless ``partial``; re-running changes nothing."""
+    spec = import_kinds().get(kind)
+    if spec is None:
+        raise DomainError(f"Unknown kind '{kind}' (one of {', '.join(KINDS)}).", field="kind")
+    table = table_read(data)
+    missing = [c for c in spec.required if c not in table.header]
+    if missing:
+        raise ImportRejected([f"line 1, column {c}: required column missing" for c in missing], len(missing))
+    warnings = [f"column {c} is not used by {kind} imports and was ignored" for c in table.header
+                if c and c not in spec.columns]  # fmt: skip
+    present = {c for c in table.header if c in spec.columns}
+    ctx = Context.load(_client_zone())
+    valid, errors, bad_rows, seen = [], [], [], {}
+    total = len(table.rows)
+    for done, (line, cells) in enumerate(table.rows, 1):
+        row = dict(zip(table.header, cells, strict=False))
+        try:
+            values = spec.parse(row, ctx)
+            identity = tuple(values.get(c) for c in spec.identity)
+            if identity in seen and not spec.merges_duplicates:
+                raise RowError(spec.identity[0], f"same {', '.join(spec.identity)} as line {seen[identity]}")
+            seen[identity] = line
+            valid.append(values)
+        except RowError as exc:
+            errors.append(f"line {line}, column {exc.column}: {exc.reason}")
+            bad_rows.append((cells, errors[-1]))
+        if progress and done % 1000 == 0:
+            progress("validate", done, total)
+    if errors and not partial:
+        raise ImportRejected(errors, len(errors))
+    with transaction.atomic():
+        created_keys = ctx.create_missing()
+        written = spec.write(valid, ctx, present) if valid else UpsertCount()
+    if progress:
+        progress("write", total, total)
+    return ImportResult(kind=kind, rows=total, written=written, created_keys=created_keys, warnings=warnings,
+                        errors=errors, rejected_csv=_rejected_csv(table.header, bad_rows))  # fmt: skip
+
+
+def _rejected_csv(header: list[str], bad_rows: list[tuple[list[str], str]]) -> str:
+    if not bad_rows:
+        return ""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*header, "error"])
+    for cells, error in bad_rows:
+        writer.writerow([*cells, error])
+    return out.getvalue()
