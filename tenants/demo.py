@@ -71,6 +71,7 @@ def _seed_client_data(clients: dict[str, Client], agency) -> None:
     """Each client's own data, in its schema (skipped for a client that already has some)."""
     from django_tenants.utils import tenant_context
 
+    from campaigns.demo import demo_marketing_seed
     from leads.demo import demo_leads_seed
     from tenants.models import Membership, User
 
@@ -81,3 +82,4 @@ def _seed_client_data(clients: dict[str, Client], agency) -> None:
         owners = list(User.objects.filter(pk__in=owner_ids).order_by("email"))
         with tenant_context(client):
             demo_leads_seed(slug=slug, owners=owners, time_zone=client.time_zone)
+            demo_marketing_seed(slug=slug, time_zone=client.time_zone)
