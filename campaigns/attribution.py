@@ -6,6 +6,7 @@ audio, mobile push) fall to `paid_other` or `unassigned`."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 # GA4's source categories, abridged to the sources marketers meet in practice.
 SEARCH_SOURCES = frozenset({
@@ -80,3 +81,68 @@ def channel_from_utm(*, source: str | None = None, medium: str | None = None, ca
     if source == "sms" or medium == "sms":
         return "sms"
     return "unassigned"
+
+
+# --- Referrers (visits without UTM parameters) -------------------------------------------------------
+# A referrer's site is recognised by its name: the label in front of the public suffix, so that
+# every country domain of an engine counts (www.google.co.uk, google.fr). Sites known by a short
+# domain of their own (t.co, lnkd.in, youtu.be) have it as their name too.
+SEARCH_REFERRERS = frozenset({
+    "google", "bing", "yahoo", "baidu", "duckduckgo", "ecosia", "qwant", "yandex", "ya", "naver", "ask", "aol",
+    "seznam", "startpage", "brave", "lilo", "sogou", "so", "daum", "search", "msn", "kagi", "mojeek",
+})  # fmt: skip
+SOCIAL_REFERRERS = frozenset({
+    "facebook", "fb", "instagram", "linkedin", "lnkd", "twitter", "x", "t", "tiktok", "pinterest", "snapchat",
+    "reddit", "threads", "bsky", "tumblr", "quora", "whatsapp", "messenger", "discord", "telegram", "mastodon",
+    "xing", "viadeo", "vk", "weibo",
+})  # fmt: skip
+VIDEO_REFERRERS = frozenset({"youtube", "youtu", "vimeo", "dailymotion", "twitch", "wistia", "ted"})
+SHOPPING_REFERRERS = frozenset({
+    "amazon", "ebay", "etsy", "cdiscount", "fnac", "rakuten", "zalando", "walmart", "aliexpress",
+})  # fmt: skip
+# Second-level labels of country domains (example.co.uk, example.com.au): the name is one label further.
+_COUNTRY_SECOND_LEVELS = frozenset({"co", "com", "net", "org", "ac", "gov", "ne", "or", "gouv"})
+# Web mail and office suites of search companies send their users, not search results.
+_NOT_SEARCH_SUBDOMAINS = frozenset({"mail", "webmail", "docs", "drive", "calendar", "meet", "outlook"})
+
+
+def _host(url: str | None) -> str:
+    try:
+        host = urlsplit((url or "").strip()).hostname or ""
+    except ValueError:
+        return ""
+    return host.rstrip(".").removeprefix("www.")
+
+
+def _site_name(host: str) -> str:
+    """``www.google.co.uk`` → ``google``; ``t.co`` → ``t``; an IP address or a bare name → itself."""
+    labels = host.split(".")
+    if len(labels) < 2:
+        return host
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _COUNTRY_SECOND_LEVELS:
+        return labels[-3]
+    return labels[-2]
+
+
+def channel_from_referrer(referrer: str | None, *, own_host: str | None = None) -> str:
+    """The GA4 default channel key of a visit without UTM parameters, from its referrer.
+
+    No referrer (or one from ``own_host``, the visited site itself) is ``direct``; a search engine is
+    ``organic_search``, a social network ``organic_social``, a video site ``organic_video``, a
+    marketplace ``organic_shopping`` (as GA4 does), and any other site ``referral``.
+    """
+    host = _host(referrer)
+    if not host:
+        return "direct"
+    if own_host and host == _host(f"//{own_host}"):
+        return "direct"
+    name = _site_name(host)
+    if name in SEARCH_REFERRERS and host.split(".")[0] not in _NOT_SEARCH_SUBDOMAINS:
+        return "organic_search"
+    if name in SOCIAL_REFERRERS:
+        return "organic_social"
+    if name in VIDEO_REFERRERS:
+        return "organic_video"
+    if name in SHOPPING_REFERRERS:
+        return "organic_shopping"
+    return "referral"

@@ -3,6 +3,7 @@
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower, Trim
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 slug_key_validator = RegexValidator(r"^[a-z0-9_-]+$", _("Use lower-case letters, digits, '_' and '-'."))
@@ -257,3 +258,206 @@ class EmailSend(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EmailProviderHook(models.Model):
+    """The client's credentials for one email provider's tracking webhook
+    (``/c/<slug>/webhooks/email/<provider>/tracking/``, see ``campaigns.webhooks``)."""
+
+    class Provider(models.TextChoices):
+        SENDGRID = "sendgrid", "SendGrid"
+        MAILGUN = "mailgun", "Mailgun"
+        BREVO = "brevo", "Brevo"
+        MAILJET = "mailjet", "Mailjet"
+
+    # Providers that authenticate their webhook calls with HTTP basic auth; Mailgun signs them instead.
+    BASIC_AUTH_PROVIDERS = frozenset({Provider.SENDGRID, Provider.BREVO, Provider.MAILJET})
+
+    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices, unique=True)
+    basic_auth = models.CharField(
+        _("basic auth credentials"), max_length=255, blank=True,
+        help_text=_("“username:password” the provider sends with each call (SendGrid, Brevo, Mailjet)."),
+    )  # fmt: skip
+    signing_key = models.CharField(
+        _("webhook signing key"), max_length=255, blank=True,
+        help_text=_("Mailgun's HTTP webhook signing key (Mailgun › Sending › Webhooks)."),
+    )  # fmt: skip
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("email provider webhook")
+        verbose_name_plural = _("email provider webhooks")
+        ordering = ["provider"]
+        constraints = [
+            models.CheckConstraint(
+                name="emailproviderhook_has_credentials",
+                condition=(
+                    models.Q(provider="mailgun", signing_key__gt="")
+                    | (~models.Q(provider="mailgun") & models.Q(basic_auth__regex=r"^[^:]+:.+$"))
+                ),
+                violation_error_message=_("Mailgun needs its signing key; other providers a “username:password”."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_provider_display()
+
+    @property
+    def uses_basic_auth(self) -> bool:
+        return self.provider in self.BASIC_AUTH_PROVIDERS
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        # Keep only the secret this provider uses.
+        if self.uses_basic_auth:
+            self.signing_key = ""
+            username, colon, password = self.basic_auth.partition(":")
+            if not (username and colon and password):
+                raise ValidationError({"basic_auth": _("Enter “username:password” (the username cannot contain “:”).")})
+        elif self.provider == self.Provider.MAILGUN:
+            self.basic_auth = ""
+            if not self.signing_key:
+                raise ValidationError({"signing_key": _("Mailgun signs its webhook calls with this key: enter it.")})
+
+
+class EmailEvent(models.Model):
+    """One provider event counted into an email send. (provider, event_id) is unique, so a provider
+    retrying or replaying an event never counts it twice."""
+
+    provider = models.CharField(_("provider"), max_length=16, choices=EmailProviderHook.Provider.choices)
+    event_id = models.CharField(_("event id"), max_length=255)
+    send = models.ForeignKey(EmailSend, verbose_name=_("email send"), related_name="events", on_delete=models.CASCADE)
+    recipient = models.CharField(_("recipient"), max_length=254, help_text=_("Lower-cased."))
+    event_type = models.CharField(_("event type"), max_length=16)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("email event")
+        verbose_name_plural = _("email events")
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="emailevent_unique_provider_event"),
+            models.CheckConstraint(name="emailevent_recipient_lower", condition=models.Q(recipient=Lower("recipient"))),
+        ]
+        indexes = [models.Index(fields=["send", "event_type"], name="emailevent_send_type")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_type} {self.recipient}"
+
+
+class EmailRecipientState(models.Model):
+    """What one recipient did with one send: each flag flips once, which makes the send's
+    counters unique per recipient."""
+
+    send = models.ForeignKey(
+        EmailSend, verbose_name=_("email send"), related_name="recipient_states", on_delete=models.CASCADE
+    )
+    recipient = models.CharField(_("recipient"), max_length=254, help_text=_("Lower-cased."))
+    delivered = models.BooleanField(_("delivered"), default=False)
+    opened = models.BooleanField(_("opened"), default=False)
+    clicked = models.BooleanField(_("clicked"), default=False)
+    unsubscribed = models.BooleanField(_("unsubscribed"), default=False)
+    bounced = models.BooleanField(_("bounced"), default=False)
+    complained = models.BooleanField(_("complained"), default=False)
+
+    class Meta:
+        verbose_name = _("email recipient state")
+        verbose_name_plural = _("email recipient states")
+        ordering = ["send_id", "recipient"]
+        constraints = [
+            models.UniqueConstraint(fields=["send", "recipient"], name="emailrecipientstate_unique_send_recipient"),
+            models.CheckConstraint(
+                name="emailrecipientstate_recipient_lower", condition=models.Q(recipient=Lower("recipient"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.send_id} {self.recipient}"
+
+
+class TrackingEvent(models.Model):
+    """One raw event of the tracking snippet (``static/pouls/pouls.js``), as received by
+    ``campaigns.tracking``. ``campaigns.tracking_rollup`` adds unprocessed events to the daily Traffic
+    and CTAStat facts (source: tracking) and marks them processed in the same transaction.
+
+    Processed events are kept for a while (then purged) so that a re-sent event id, or a second visit
+    of one browser session to one page, is still recognised and refused at ingest.
+    """
+
+    class Type(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        CTA_VIEW = "cta_view", _("CTA view")
+        CTA_CLICK = "cta_click", _("CTA click")
+
+    event_id = models.UUIDField(_("event id"), primary_key=True)  # the snippet's random UUID
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    session = models.CharField(_("session"), max_length=32, help_text=_("Keyed hash of the browser session's id."))
+    path = models.CharField(_("page path"), max_length=500, help_text=_("Lower-cased, without a trailing slash."))
+    channel_key = models.CharField(_("channel key"), max_length=64, blank=True, help_text=_("Visits only."))
+    cta_key = models.CharField(_("CTA key"), max_length=100, blank=True)
+    processed = models.BooleanField(_("processed"), default=False, db_default=False)
+
+    class Meta:
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        constraints = [
+            # A reload, or a second tab of the same session, is not a second visit.
+            models.UniqueConstraint(
+                fields=["session", "path"], condition=models.Q(type="visit"), name="trackingevent_one_visit"
+            ),
+        ]
+        indexes = [
+            # What the rollup reads, and what the purge reads. Both partial: ingest only writes to the
+            # small first one; an event moves to the second when the rollup marks it processed.
+            models.Index(fields=["occurred_at"], condition=models.Q(processed=False), name="trackingevent_pending"),
+            models.Index(fields=["occurred_at"], condition=models.Q(processed=True), name="trackingevent_processed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class ImportJob(models.Model):
+    """An uploaded file and the progress of its import (admin and API uploads run on a worker)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Waiting for confirmation")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("Rejected")
+
+    FINISHED = (Status.DONE, Status.REJECTED)
+
+    kind = models.CharField(_("kind"), max_length=32)
+    filename = models.CharField(_("file"), max_length=200, blank=True)
+    data = models.BinaryField(_("content"))
+    partial = models.BooleanField(_("write the valid rows only"), default=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    phase = models.CharField(_("phase"), max_length=16, blank=True)
+    done = models.PositiveIntegerField(_("rows done"), default=0)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    rejected_count = models.PositiveIntegerField(_("rejected rows"), default=0)
+    rejected_csv = models.TextField(_("rejected rows (CSV)"), blank=True)
+    created_by_id = models.BigIntegerField(_("uploaded by (user id)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.filename or self.pk}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status in self.FINISHED else int(100 * self.done / self.total) if self.total else 0

@@ -9,6 +9,7 @@ from tenants.tenant_admin import tenant_admin_site
 api_v1 = [
     path("", include("campaigns.urls")),
     path("", include("leads.api_urls")),
+    path("", include("campaigns.imports.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -18,5 +19,7 @@ urlpatterns = [
     path("admin/", tenant_admin_site.urls),
     path("leads/", include("leads.urls")),
     path("capture/", include("leads.capture_urls")),
+    path("track/", include("campaigns.tracking_urls")),
+    path("webhooks/email/", include("campaigns.webhook_urls")),
     path("api/v1/", include(api_v1)),
 ]

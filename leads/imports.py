@@ -14,7 +14,7 @@ from campaigns.imports.kinds import Context, Kind, RowError, _cell, _channel
 from campaigns.imports.upsert import UpsertCount
 from campaigns.models import Campaign, LandingPage, Offer
 from config.errors import DomainError
-from leads.lifecycle import ATTRIBUTION_VALUES, CONTACT_VALUES, reached_complete, record_merge
+from leads.lifecycle import MERGED_VALUES, reached_complete, record_merge
 from leads.models import Lead, Source, Stage, StageTransition
 from tenants.models import Membership, Role, User
 
@@ -22,8 +22,6 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 TEXT_COLUMNS = {"first_name": 100, "last_name": 100, "company": 200, "job_title": 200, "phone": 50, "keyword": 200,
                 "utm_source": 200, "utm_medium": 200, "utm_campaign": 200, "utm_term": 200, "utm_content": 200,
                 "lost_reason": 500}  # fmt: skip
-STORED = ("email", "created_at", *ATTRIBUTION_VALUES, *CONTACT_VALUES, "stage", "mql_at", "sql_at", "customer_at",
-          "lost_at", "lost_reason")  # fmt: skip
 
 
 def _owners(ctx: Context) -> dict[str, int]:
@@ -115,7 +113,7 @@ def _write_leads(rows: list[dict], ctx: Context, present: set[str]) -> UpsertCou
             if lead is None:
                 new_leads.append(_new_lead(values))
                 continue
-            current = {name: getattr(lead, name) for name in STORED}
+            current = {name: getattr(lead, name) for name in MERGED_VALUES}
             merged = record_merge(current, values)
             if merged == current:
                 count.unchanged += 1
@@ -142,7 +140,7 @@ def _write_leads(rows: list[dict], ctx: Context, present: set[str]) -> UpsertCou
             history.append(StageTransition(lead=lead, kind=StageTransition.Kind.LOST, at=lead.lost_at,
                                            source=Source.IMPORT, reason=lead.lost_reason))  # fmt: skip
     if changed:
-        Lead.objects.bulk_update(changed, [*(n for n in STORED if n != "email"), "is_lost", "updated_at"],
+        Lead.objects.bulk_update(changed, [*(n for n in MERGED_VALUES if n != "email"), "is_lost", "updated_at"],
                                  batch_size=2000)  # fmt: skip
     StageTransition.objects.bulk_create(history, batch_size=5000)
     count.created, count.updated = len(created), len(changed)

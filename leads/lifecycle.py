@@ -61,6 +61,11 @@ ATTRIBUTION_VALUES = (
 CONTACT_VALUES = ("first_name", "last_name", "company", "job_title", "company_size", "phone", "owner_id", "deal_value")
 
 
+# Every value a merge decides (the lead's stored fields other than its identity and bookkeeping).
+MERGED_VALUES = ("email", "created_at", *ATTRIBUTION_VALUES, *CONTACT_VALUES, "stage", "mql_at", "sql_at",
+                 "customer_at", "lost_at", "lost_reason")  # fmt: skip
+
+
 def _empty(value) -> bool:
     return value is None or value == ""
 

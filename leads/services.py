@@ -12,11 +12,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.attribution import channel_from_utm
 from campaigns.models import Campaign, Channel, LandingPage, Offer
 from config.errors import DomainError
-from leads.lifecycle import earliest, reached_after_move, reached_complete, stage_rank
+from leads.lifecycle import MERGED_VALUES, reached_after_move, reached_complete, record_merge, stage_rank
 from leads.models import (
     REACHED_FIELD,
     ErasedEmail,
@@ -36,7 +37,6 @@ ATTRIBUTION_FIELDS = (
     "channel", "campaign", "offer", "landing_page", "keyword",
     "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
 )  # fmt: skip
-CONTACT_FIELDS = ("first_name", "last_name", "company", "job_title", "company_size", "phone", "owner", "deal_value")
 
 
 def email_normalise(email: str) -> str:
@@ -100,12 +100,17 @@ def _complete(record: LeadInput, now: datetime) -> LeadInput:
     try:
         validate_email(email)
     except ValidationError:
-        raise DomainError(f"'{record.email}' is not a valid email address.", field="email") from None
+        raise DomainError(
+            _("'%(email)s' is not a valid email address.") % {"email": record.email}, field="email"
+        ) from None
     created_at = record.created_at or now
     if created_at > now + FUTURE_TOLERANCE:
-        raise DomainError("created_at is in the future.", field="created_at")
+        raise DomainError(_("created_at is in the future."), field="created_at")
     if record.stage not in Stage.values:
-        raise DomainError(f"'{record.stage}' is not a stage ({', '.join(Stage.values)}).", field="stage")
+        raise DomainError(
+            _("'%(stage)s' is not a stage (%(stages)s).") % {"stage": record.stage, "stages": ", ".join(Stage.values)},
+            field="stage",
+        )
     campaign = record.campaign
     if campaign is None and record.utm_campaign:
         campaign = Campaign.objects.filter(utm_campaign__iexact=record.utm_campaign.strip()).first()
@@ -119,9 +124,9 @@ def _complete(record: LeadInput, now: datetime) -> LeadInput:
         reached={"mql_at": record.mql_at, "sql_at": record.sql_at, "customer_at": record.customer_at},
     )
     if record.lost_at is not None and record.lost_at < created_at:
-        raise DomainError("lost_at is before created_at.", field="lost_at")
+        raise DomainError(_("lost_at is before created_at."), field="lost_at")
     if record.deal_value is not None and record.deal_value < 0:
-        raise DomainError("deal_value cannot be negative.", field="deal_value")
+        raise DomainError(_("deal_value cannot be negative."), field="deal_value")
     if record.owner is not None:
         _check_owner(record.owner)
     return replace(completed, **reached)
@@ -130,7 +135,7 @@ def _complete(record: LeadInput, now: datetime) -> LeadInput:
 def _check_owner(owner) -> None:
     access = client_access_for(owner, getattr(connection, "tenant", None))
     if access is None or not access.can_write:
-        raise DomainError(f"{owner} cannot own leads of this client account.", field="owner")
+        raise DomainError(_("%(user)s cannot own leads of this client account.") % {"user": owner}, field="owner")
 
 
 def _record(lead: Lead, kind: str, *, at, by, source, reason="", from_stage="", to_stage="") -> StageTransition:
@@ -151,31 +156,29 @@ def _create(record: LeadInput, *, by, source: str) -> Lead:
     return lead
 
 
+def _record_values(record: LeadInput) -> dict:
+    """A completed record as the plain values the merge rules work on (ids for relations)."""
+    values = {name: getattr(record, name) for name in MERGED_VALUES if not name.endswith("_id")}
+    for name in ("channel", "campaign", "offer", "landing_page", "owner"):
+        related = getattr(record, name)
+        values[f"{name}_id"] = related.pk if related is not None else None
+    return values
+
+
 def _merge(lead: Lead, record: LeadInput, *, by, source: str) -> Lead:
-    """Merge a completed record into the existing lead (spec §3 Duplicates): order-independent."""
-    record_first = record.created_at < lead.created_at
-    for name in ATTRIBUTION_FIELDS:
-        mine, theirs = getattr(lead, name), getattr(record, name)
-        # First touch wins; an empty field is filled from the other record either way.
-        if theirs not in (None, "") and (record_first or mine in (None, "")):
-            setattr(lead, name, theirs)
-    for name in CONTACT_FIELDS:
-        theirs = getattr(record, name)
-        if theirs not in (None, ""):
-            setattr(lead, name, theirs)
-    lead.created_at = min(lead.created_at, record.created_at)
-    for reached_field in REACHED_FIELD.values():
-        setattr(lead, reached_field, earliest(getattr(lead, reached_field), getattr(record, reached_field)))
-    from_stage = lead.stage
-    if stage_rank(record.stage) > stage_rank(lead.stage):
-        lead.stage = record.stage
-    if record.lost_at is not None and not lead.is_lost:
-        lead.is_lost, lead.lost_at, lead.lost_reason = True, record.lost_at, record.lost_reason
-        _record(lead, StageTransition.Kind.LOST, at=record.lost_at, by=by, source=source, reason=record.lost_reason)
+    """Merge a completed record into the existing lead by the spec's duplicate rules (one home for
+    them: ``leads.lifecycle.record_merge``, which imports use too)."""
+    current = {name: getattr(lead, name) for name in MERGED_VALUES}
+    merged = record_merge(current, _record_values(record))
+    for name, value in merged.items():
+        setattr(lead, name, value)
+    if merged["lost_at"] is not None and not lead.is_lost:
+        lead.is_lost = True
+        _record(lead, StageTransition.Kind.LOST, at=lead.lost_at, by=by, source=source, reason=lead.lost_reason)
     lead.save()
     _record(
         lead, StageTransition.Kind.MERGED, at=record.created_at, by=by, source=source,
-        from_stage=from_stage, to_stage=lead.stage,
+        from_stage=current["stage"], to_stage=lead.stage,
     )  # fmt: skip
     return lead
 
@@ -192,7 +195,9 @@ def lead_upsert(*, record: LeadInput, by=None, source: str = Source.API) -> tupl
         created = True
     except IntegrityError as exc:
         if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != "lead_email_unique_ci":
-            raise DomainError(f"The lead was refused by the database: {exc}", field="email") from exc
+            raise DomainError(
+                _("The lead was refused by the database: %(error)s") % {"error": exc}, field="email"
+            ) from exc
         lead = Lead.objects.select_for_update().get(email=completed.email)
         lead = _merge(lead, completed, by=by, source=source)
         created = False
@@ -206,16 +211,18 @@ def _locked(lead: Lead | int) -> Lead:
         return Lead.objects.select_for_update().get(pk=pk)
     except Lead.DoesNotExist:
         # Erased or merged away between the caller's read and this lock.
-        raise DomainError("This lead no longer exists.", field="lead", code="not_found") from None
+        raise DomainError(_("This lead no longer exists."), field="lead", code="not_found") from None
 
 
 def _check_instant(lead: Lead, at: datetime, field_name: str = "at") -> None:
     if at < lead.created_at:
         raise DomainError(
-            f"{at.isoformat()} is before the lead was created ({lead.created_at.isoformat()}).", field=field_name
+            _("%(at)s is before the lead was created (%(created_at)s).")
+            % {"at": at.isoformat(), "created_at": lead.created_at.isoformat()},
+            field=field_name,
         )
     if at > timezone.now() + FUTURE_TOLERANCE:
-        raise DomainError("A stage cannot be reached in the future.", field=field_name)
+        raise DomainError(_("A stage cannot be reached in the future."), field=field_name)
 
 
 @transaction.atomic
@@ -224,7 +231,9 @@ def lead_move_stage(*, lead: Lead | int, to: str, at: datetime | None = None, by
     """Move a lead forward, skipping stages, or back. Reached timestamps follow the spec (§3); the
     move is appended to the history. Moving to the current stage records nothing."""
     if to not in Stage.values:
-        raise DomainError(f"'{to}' is not a stage ({', '.join(Stage.values)}).", field="to")
+        raise DomainError(
+            _("'%(stage)s' is not a stage (%(stages)s).") % {"stage": to, "stages": ", ".join(Stage.values)}, field="to"
+        )
     lead = _locked(lead)
     at = at or timezone.now()
     _check_instant(lead, at)
@@ -250,7 +259,7 @@ def lead_bulk_move(*, lead_ids: list[int], to: str, at: datetime | None = None, 
     found = set(Lead.objects.filter(pk__in=ids).values_list("pk", flat=True))
     missing = [i for i in ids if i not in found]
     if missing:
-        raise DomainError(f"No lead with id {', '.join(map(str, missing))}.", field="lead_ids")
+        raise DomainError(_("No lead with id %(ids)s.") % {"ids": ", ".join(map(str, missing))}, field="lead_ids")
     list(Lead.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     return [lead_move_stage(lead=i, to=to, at=at, by=by, reason=reason, source=source) for i in ids]
 
@@ -262,7 +271,7 @@ def lead_mark_lost(*, lead: Lead | int, reason: str, at: datetime | None = None,
     at = at or timezone.now()
     _check_instant(lead, at)
     if lead.is_lost:
-        raise DomainError("This lead is already lost.", field="lost")
+        raise DomainError(_("This lead is already lost."), field="lost")
     lead.is_lost, lead.lost_at, lead.lost_reason = True, at, reason.strip()
     lead.save(update_fields=["is_lost", "lost_at", "lost_reason", "updated_at"])
     _record(lead, StageTransition.Kind.LOST, at=at, by=by, source=source, reason=lead.lost_reason,
@@ -274,7 +283,7 @@ def lead_mark_lost(*, lead: Lead | int, reason: str, at: datetime | None = None,
 def lead_reopen(*, lead: Lead | int, reason: str = "", by=None, source: str = Source.API) -> Lead:
     lead = _locked(lead)
     if not lead.is_lost:
-        raise DomainError("This lead is not lost.", field="lost")
+        raise DomainError(_("This lead is not lost."), field="lost")
     lead.is_lost, lead.lost_at, lead.lost_reason = False, None, ""
     lead.save(update_fields=["is_lost", "lost_at", "lost_reason", "updated_at"])
     _record(lead, StageTransition.Kind.REOPENED, at=timezone.now(), by=by, source=source, reason=reason,
@@ -306,18 +315,20 @@ def lead_update(*, lead: Lead | int, changes: dict, by=None, source: str = Sourc
     """Change contact and attribution fields. Stage, lost and owner have their own services."""
     unknown = set(changes) - EDITABLE_FIELDS - {"email"}
     if unknown:
-        raise DomainError(f"Not editable here: {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+        raise DomainError(
+            _("Not editable here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}, field=sorted(unknown)[0]
+        )
     lead = _locked(lead)
     if "email" in changes:
         email = email_normalise(changes["email"])
         if Lead.objects.filter(email=email).exclude(pk=lead.pk).exists():
-            raise DomainError("Another lead already has this email.", field="email")
+            raise DomainError(_("Another lead already has this email."), field="email")
         lead.email = email
     for name, value in changes.items():
         if name != "email":
             setattr(lead, name, value)
     if lead.deal_value is not None and lead.deal_value < 0:
-        raise DomainError("deal_value cannot be negative.", field="deal_value")
+        raise DomainError(_("deal_value cannot be negative."), field="deal_value")
     lead.save()
     lead_score_refresh(lead=lead, by=by)
     return lead
@@ -325,7 +336,7 @@ def lead_update(*, lead: Lead | int, changes: dict, by=None, source: str = Sourc
 
 def lead_add_note(*, lead: Lead, body: str, by=None) -> LeadNote:
     if not body.strip():
-        raise DomainError("A note cannot be empty.", field="body")
+        raise DomainError(_("A note cannot be empty."), field="body")
     return LeadNote.objects.create(lead=lead, body=body.strip(), author=by)
 
 
@@ -336,7 +347,7 @@ def lead_record_activity(*, lead: Lead, kind: str, ref: str = "", at: datetime |
 
 
 def lead_settings() -> LeadSettings:
-    settings, _ = LeadSettings.objects.get_or_create(pk=1)
+    settings, __ = LeadSettings.objects.get_or_create(pk=1)
     return settings
 
 
@@ -386,14 +397,17 @@ def scoring_rule_validate(*, field: str, operator: str, value: str) -> None:
 
     if field == ScoringRule.Field.ACTIVITY:
         if value.strip() not in LeadActivity.Kind.values:
-            raise DomainError(f"An activity rule counts one of: {', '.join(LeadActivity.Kind.values)}.", field="value")
+            raise DomainError(
+                _("An activity rule counts one of: %(kinds)s.") % {"kinds": ", ".join(LeadActivity.Kind.values)},
+                field="value",
+            )
         return
     if field == ScoringRule.Field.COMPANY_SIZE:
         parts = value.split(",") if operator == ScoringRule.Operator.ONE_OF else [value]
         if not all(p.strip().isdigit() for p in parts):
-            raise DomainError("Company size rules compare whole numbers.", field="value")
+            raise DomainError(_("Company size rules compare whole numbers."), field="value")
     elif operator in (ScoringRule.Operator.AT_LEAST, ScoringRule.Operator.AT_MOST):
-        raise DomainError("'at least' and 'at most' only apply to company size.", field="operator")
+        raise DomainError(_("'at least' and 'at most' only apply to company size."), field="operator")
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_exists
 
 from config.errors import DomainError
@@ -30,24 +31,35 @@ def _schema_name_for(slug: str) -> str:
 def client_fields_validate(*, slug: str, name: str, time_zone: str, currency: str) -> None:
     if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
         raise DomainError(
-            f"'{slug}' is not a usable slug: use 1-50 lower-case letters, digits and dashes, not starting or "
-            "ending with a dash, and not a reserved word.",
+            _(
+                "'%(slug)s' is not a usable slug: use 1-50 lower-case letters, digits and dashes, not starting or "
+                "ending with a dash, and not a reserved word."
+            )
+            % {"slug": slug},
             field="slug",
         )
     if not name.strip():
-        raise DomainError("A client account needs a name.", field="name")
+        raise DomainError(_("A client account needs a name."), field="name")
     if time_zone not in zoneinfo.available_timezones():
-        raise DomainError(f"'{time_zone}' is not an IANA time zone (e.g. Europe/Paris).", field="time_zone")
+        raise DomainError(
+            _("'%(time_zone)s' is not an IANA time zone (e.g. Europe/Paris).") % {"time_zone": time_zone},
+            field="time_zone",
+        )
     if not CURRENCY_RE.match(currency):
-        raise DomainError(f"'{currency}' is not an ISO 4217 currency code (e.g. EUR).", field="currency")
+        raise DomainError(
+            _("'%(currency)s' is not an ISO 4217 currency code (e.g. EUR).") % {"currency": currency}, field="currency"
+        )
 
 
 def agency_get_or_create(*, name: str, default_language: str = Language.FRENCH) -> tuple[Agency, bool]:
     name = name.strip()
     if not name:
-        raise DomainError("An agency needs a name.", field="agency")
+        raise DomainError(_("An agency needs a name."), field="agency")
     if default_language not in Language.values:
-        raise DomainError(f"'{default_language}' is not a supported language.", field="default_language")
+        raise DomainError(
+            _("'%(language)s' is not a supported language.") % {"language": default_language},
+            field="default_language",
+        )
     return Agency.objects.get_or_create(name=name, defaults={"default_language": default_language})
 
 
@@ -85,9 +97,12 @@ def client_create(
     client_fields_validate(slug=slug, name=name, time_zone=time_zone, currency=currency)
     schema_name = _schema_name_for(slug)
     if schema_exists(schema_name):
-        raise DomainError(f"A schema named {schema_name} already exists without its client account.", field="slug")
+        raise DomainError(
+            _("A schema named %(schema)s already exists without its client account.") % {"schema": schema_name},
+            field="slug",
+        )
     if connection.schema_name != get_public_schema_name():
-        raise DomainError("Client accounts are created from the public schema.")
+        raise DomainError(_("Client accounts are created from the public schema."))
     client = Client(
         schema_name=schema_name, slug=slug, name=name.strip(), agency=agency, time_zone=time_zone, currency=currency
     )
@@ -102,9 +117,9 @@ def user_create(*, email: str, password: str | None, full_name: str = "", langua
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise DomainError(f"'{email}' is not a valid email address.", field="email") from exc
+        raise DomainError(_("'%(email)s' is not a valid email address.") % {"email": email}, field="email") from exc
     if language and language not in Language.values:
-        raise DomainError(f"'{language}' is not a supported language.", field="language")
+        raise DomainError(_("'%(language)s' is not a supported language.") % {"language": language}, field="language")
     user = User.objects.filter(email=email).first()
     created = user is None
     if created:
@@ -133,14 +148,14 @@ def membership_grant(
     Granting again replaces the role: one membership per user and agency or client.
     """
     if (agency is None) == (client is None):
-        raise DomainError("A membership is either for an agency or for one client account.")
+        raise DomainError(_("A membership is either for an agency or for one client account."))
     if agency is not None and role not in AGENCY_ROLES:
-        raise DomainError(f"An agency role is one of: {', '.join(AGENCY_ROLES)}.", field="role")
+        raise DomainError(_("An agency role is one of: %(roles)s.") % {"roles": ", ".join(AGENCY_ROLES)}, field="role")
     if client is not None and role not in CLIENT_ROLES:
-        raise DomainError(f"A client role is one of: {', '.join(CLIENT_ROLES)}.", field="role")
+        raise DomainError(_("A client role is one of: %(roles)s.") % {"roles": ", ".join(CLIENT_ROLES)}, field="role")
     if client is not None and client.schema_name == get_public_schema_name():
-        raise DomainError("The public schema is not a client account.", field="client")
-    membership, _ = Membership.objects.update_or_create(
+        raise DomainError(_("The public schema is not a client account."), field="client")
+    membership, __ = Membership.objects.update_or_create(
         user=user, agency=agency, client=client, defaults={"role": Role(role)}
     )
     return membership

@@ -9,7 +9,19 @@ from campaigns.models import Channel
 from campaigns.services import channel_create
 from tests.urls import tenant_paths
 
-TENANT_PATHS = tenant_paths()
+ALL_TENANT_PATHS = tenant_paths()
+
+
+def _is_public_endpoint(path: str) -> bool:
+    from django.urls import resolve
+
+    return getattr(resolve("/" + path, urlconf="config.urls_tenants").func, "client_public_endpoint", False)
+
+
+# Anonymous endpoints (tracking, capture, provider webhooks) answer whoever calls them by design; they
+# are probed separately below for unknown clients.
+TENANT_PATHS = [p for p in ALL_TENANT_PATHS if not _is_public_endpoint(p)]
+PUBLIC_PATHS = [p for p in ALL_TENANT_PATHS if _is_public_endpoint(p)]
 
 
 def test_the_probe_covers_pages_admin_and_api():
@@ -39,6 +51,20 @@ def test_a_known_and_an_unknown_client_answer_alike(http_as, world, path):
     real, fake = anonymous.get(f"/c/beta/{path}"), anonymous.get(f"/c/no-such/{path}")
     assert real.status_code == fake.status_code
     assert real.get("Location", "").replace("beta", "X") == fake.get("Location", "").replace("no-such", "X")
+
+
+def test_the_probe_knows_the_public_endpoints():
+    assert {p.split("/")[0] for p in PUBLIC_PATHS} >= {"track", "capture", "webhooks"}
+
+
+@pytest.mark.parametrize("path", PUBLIC_PATHS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_public_endpoints_of_an_unknown_or_inactive_client_are_404(http_as, world, path, method):
+    from tenants.models import Client
+
+    Client.objects.filter(pk=world.gamma.pk).update(is_active=False)
+    for slug in ("no-such", "gamma"):
+        assert getattr(http_as(None), method)(f"/c/{slug}/{path}").status_code == 404, (slug, path)
 
 
 def test_anonymous_visitors_are_sent_to_the_one_login_page(http_as, world):

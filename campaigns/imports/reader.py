@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from config.errors import DomainError
 
@@ -23,6 +24,8 @@ def _delimiter(first_line: str) -> str:
 
 
 def table_read(data: bytes) -> Table:
+    if data[:4] == b"PK\x03\x04":  # a zip container: an XLSX workbook
+        return _xlsx_read(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -51,3 +54,43 @@ def _numbered(reader) -> Iterator[tuple[int, list[str]]]:
     for values in reader:
         yield start, values
         start = reader.line_num + 1
+
+
+def _xlsx_cell(value) -> str:
+    """Spreadsheet values as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return (
+            value.isoformat(timespec="seconds")
+            if (value.hour, value.minute, value.second) != (0, 0, 0)
+            else (value.date().isoformat())
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_read(data: bytes) -> Table:
+    """The first sheet of a workbook; line numbers are the sheet's row numbers."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise DomainError(f"line 1: not a readable XLSX workbook ({exc.__class__.__name__})") from None
+    sheet = workbook.worksheets[0]
+    header: list[str] = []
+    rows: list[tuple[int, list[str]]] = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+        cells = [_xlsx_cell(v) for v in values]
+        if not header:
+            header = [c.strip().lower() for c in cells]
+            if not any(header):
+                raise DomainError("line 1: the header row is missing")
+        elif any(c.strip() for c in cells):
+            rows.append((number, cells))
+    workbook.close()
+    return Table(header=header, rows=rows)

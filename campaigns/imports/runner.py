@@ -68,18 +68,32 @@ def _client_zone() -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(tenant.time_zone)
 
 
-def import_run(*, kind: str, data: bytes, partial: bool = False, progress: Progress | None = None) -> ImportResult:
-    """Import one file of ``kind``. All or nothing unless ``partial``; re-running changes nothing."""
+@dataclass
+class Checked:
+    """A file read and validated, nothing written yet (the admin's preview, then the write)."""
+
+    kind: str
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    present: set[str]
+    warnings: list[str]
+    valid: list[dict]
+    errors: list[str]
+    bad_rows: list[tuple[list[str], str]]
+    context: Context
+
+
+def import_check(*, kind: str, data: bytes, progress: Progress | None = None) -> Checked:
+    """Read and validate every row of ``data``; raises only when the file as a whole is unusable."""
     spec = import_kinds().get(kind)
     if spec is None:
-        raise DomainError(f"Unknown kind '{kind}' (one of {', '.join(KINDS)}).", field="kind")
+        raise DomainError(f"Unknown kind '{kind}' (one of {', '.join(import_kinds())}).", field="kind")
     table = table_read(data)
     missing = [c for c in spec.required if c not in table.header]
     if missing:
         raise ImportRejected([f"line 1, column {c}: required column missing" for c in missing], len(missing))
     warnings = [f"column {c} is not used by {kind} imports and was ignored" for c in table.header
                 if c and c not in spec.columns]  # fmt: skip
-    present = {c for c in table.header if c in spec.columns}
     ctx = Context.load(_client_zone())
     valid, errors, bad_rows, seen = [], [], [], {}
     total = len(table.rows)
@@ -97,15 +111,29 @@ def import_run(*, kind: str, data: bytes, partial: bool = False, progress: Progr
             bad_rows.append((cells, errors[-1]))
         if progress and done % 1000 == 0:
             progress("validate", done, total)
-    if errors and not partial:
-        raise ImportRejected(errors, len(errors))
+    present = {c for c in table.header if c in spec.columns}
+    return Checked(kind, table.header, table.rows, present, warnings, valid, errors, bad_rows, ctx)
+
+
+def import_write(checked: Checked, *, partial: bool = False, progress: Progress | None = None) -> ImportResult:
+    """Write a checked file in one transaction: all rows, or with ``partial`` the valid ones."""
+    if checked.errors and not partial:
+        raise ImportRejected(checked.errors, len(checked.errors))
+    spec = import_kinds()[checked.kind]
     with transaction.atomic():
-        created_keys = ctx.create_missing()
-        written = spec.write(valid, ctx, present) if valid else UpsertCount()
+        created_keys = checked.context.create_missing()
+        written = spec.write(checked.valid, checked.context, checked.present) if checked.valid else UpsertCount()
+    total = len(checked.rows)
     if progress:
         progress("write", total, total)
-    return ImportResult(kind=kind, rows=total, written=written, created_keys=created_keys, warnings=warnings,
-                        errors=errors, rejected_csv=_rejected_csv(table.header, bad_rows))  # fmt: skip
+    return ImportResult(kind=checked.kind, rows=total, written=written, created_keys=created_keys,
+                        warnings=checked.warnings, errors=checked.errors,
+                        rejected_csv=_rejected_csv(checked.header, checked.bad_rows))  # fmt: skip
+
+
+def import_run(*, kind: str, data: bytes, partial: bool = False, progress: Progress | None = None) -> ImportResult:
+    """Import one file of ``kind``. All or nothing unless ``partial``; re-running changes nothing."""
+    return import_write(import_check(kind=kind, data=data, progress=progress), partial=partial, progress=progress)
 
 
 def _rejected_csv(header: list[str], bad_rows: list[tuple[list[str], str]]) -> str:

@@ -1,6 +1,6 @@
 import pytest
 
-from campaigns.attribution import channel_from_utm
+from campaigns.attribution import channel_from_referrer, channel_from_utm
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,40 @@ from campaigns.attribution import channel_from_utm
 )
 def test_ga4_default_channel_grouping(source, medium, campaign, channel):
     assert channel_from_utm(source=source, medium=medium, campaign=campaign) == channel
+
+
+@pytest.mark.parametrize(
+    ("referrer", "channel"),
+    [
+        (None, "direct"),
+        ("", "direct"),
+        ("not a url", "direct"),
+        ("https://www.alpha.example/pricing", "direct"),  # the site itself
+        ("https://alpha.example:8443/", "direct"),
+        ("https://www.google.com/", "organic_search"),
+        ("https://www.google.co.uk/search?q=x", "organic_search"),
+        ("https://google.fr/", "organic_search"),
+        ("https://www.bing.com/", "organic_search"),
+        ("https://duckduckgo.com/", "organic_search"),
+        ("https://www.qwant.com/?q=velo", "organic_search"),
+        ("https://search.brave.com/search", "organic_search"),
+        ("https://mail.google.com/mail/u/0/", "referral"),  # web mail, not search results
+        ("https://l.facebook.com/l.php?u=x", "organic_social"),
+        ("https://www.linkedin.com/feed/", "organic_social"),
+        ("https://lnkd.in/abc", "organic_social"),
+        ("https://t.co/xyz", "organic_social"),
+        ("https://x.com/someone", "organic_social"),
+        ("https://www.youtube.com/watch?v=1", "organic_video"),
+        ("https://www.amazon.fr/", "organic_shopping"),
+        ("https://blog.example.org/post", "referral"),
+        ("https://news.ycombinator.com/", "referral"),
+        ("android-app://com.google.android.gm/", "referral"),
+        ("http://192.168.1.10/", "referral"),
+    ],
+)
+def test_a_visit_without_utm_takes_its_channel_from_the_referrer(referrer, channel):
+    assert channel_from_referrer(referrer, own_host="www.alpha.example") == channel
+
+
+def test_without_its_own_host_a_sites_referrer_is_a_referral():
+    assert channel_from_referrer("https://www.alpha.example/") == "referral"

@@ -157,3 +157,23 @@ def test_an_import_lands_in_its_client_only(db, world):
         assert not Offer.objects.exists()
     with tenant_context(world.beta):
         assert Offer.objects.count() == data_rows("offers")
+
+
+def test_an_xlsx_workbook_imports_like_its_csv(db, world, tmp_path):
+    from datetime import datetime as dt
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Date", "Campaign", "Amount"])
+    sheet.append([dt(2026, 1, 1), "search", 10.5])
+    sheet.append([dt(2026, 1, 2), "search", 12])
+    path = tmp_path / "spend.xlsx"
+    workbook.save(path)
+    code, out, err = run_import(path, "spend")
+    assert code == 0, err
+    with tenant_context(world.alpha):
+        assert sorted(Spend.objects.values_list("date", "amount")) == [
+            (dt(2026, 1, 1).date(), Decimal("10.50")), (dt(2026, 1, 2).date(), Decimal("12.00")),
+        ]  # fmt: skip

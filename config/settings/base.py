@@ -104,6 +104,7 @@ ASGI_APPLICATION = "config.asgi.application"
 # --- Database (set by each environment's module through config.database) ------------------------
 DATABASE_ENGINE = "django_tenants.postgresql_backend"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Seconds a connection is reused; each environment's DATABASES picks it up (production defaults to 60).
 CONN_MAX_AGE = env.int("DATABASE_CONN_MAX_AGE", default=0)
 
 # --- Accounts ------------------------------------------------------------------------------------
@@ -185,7 +186,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"StageEnum": "leads.models.Stage"},
+    # Stable enum names in the schema, whatever other serializers reuse the same field names.
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "leads.models.Stage",
+        "TransitionKindEnum": "leads.models.StageTransition.Kind",
+        "ImportJobStatusEnum": "campaigns.models.ImportJob.Status",
+    },
 }
 
 # --- Celery --------------------------------------------------------------------------------------
@@ -213,9 +219,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Task modules outside an app's tasks.py.
+CELERY_IMPORTS = ["campaigns.imports.jobs"]
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.db_scheduler:TenantAwareDatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     # Sent from the public schema, the purge visits every client (see leads.tasks).
+    "tracking-rollup": {
+        "task": "campaigns.tracking_rollup",
+        "schedule": 300.0,
+        "tenant_schemas": ["public"],
+        "options": {"expires": 240},
+    },
     "capture-rate-windows-purge": {
         "task": "leads.capture_rate_windows_purge",
         "schedule": 3600.0,

@@ -3,10 +3,17 @@
 from config.database import database_url
 
 from .base import *  # noqa: F403
-from .base import DATABASE_ENGINE, env
+from .base import CONN_MAX_AGE, DATABASE_ENGINE, env
 
 DEBUG = False
-DATABASES = {"default": {**env.db_url_config(database_url(env, default_name="pouls")), "ENGINE": DATABASE_ENGINE}}
+DATABASES = {
+    "default": {
+        **env.db_url_config(database_url(env, default_name="pouls")),
+        "ENGINE": DATABASE_ENGINE,
+        "CONN_MAX_AGE": CONN_MAX_AGE,
+        "CONN_HEALTH_CHECKS": True,
+    }
+}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -8,6 +8,7 @@ import zoneinfo
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
@@ -224,6 +225,7 @@ def test_a_refused_change_is_a_message_and_nothing_changes(http_as, world):
     # given a lead created an hour ago, not lost
     (lead,) = _leads(world, LeadInput(email="ann@example.test", stage=Stage.MQL))
     sales = http_as(world.sales_alpha)
+    sales.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages are checked in English
     before = len(_history(world, lead))
     # when the sales person re-opens it although it is not lost
     response = sales.post(f"/c/alpha/leads/{lead.pk}/reopen/", {"next": _page(lead)}, follow=True)

@@ -2,6 +2,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from django_tenants.utils import schema_exists
 
 from tenants.access import client_access_for
@@ -9,8 +10,10 @@ from tenants.models import Agency, Client, Role, User
 
 
 def run(*args) -> str:
+    # Commands speak the project's default language (French); these tests read them in English.
     out = StringIO()
-    call_command(*args, stdout=out)
+    with translation.override("en"):
+        call_command(*args, stdout=out)
     return out.getvalue()
 
 

@@ -1,0 +1,78 @@
+"""POST /c/<slug>/api/v1/imports/ (multipart: kind, file, partial) and the jobs' progress."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campaigns.imports.jobs import import_job_create
+from campaigns.imports.runner import import_kinds
+from campaigns.models import ImportJob
+from tenants.permissions import ClientManagerPermission
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+class ImportInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=sorted(import_kinds()))
+    file = serializers.FileField(help_text=_("CSV (comma or semicolon, UTF-8) or XLSX."))
+    partial = serializers.BooleanField(default=False, help_text=_("Write the valid rows; return the rejected ones."))
+
+    def validate_file(self, file):
+        if file.size > MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(_("The file is larger than 50 MB."))
+        return file
+
+
+class ImportJobOutputSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = ["id", "kind", "filename", "partial", "status", "phase", "done", "total", "percent", "result",
+                  "errors", "rejected_count", "created_at", "started_at", "finished_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class ImportListCreateApi(generics.ListAPIView):
+    """Imports of this client, newest first. POST uploads a file; a worker imports it (poll the job)."""
+
+    queryset = ImportJob.objects.defer("data", "rejected_csv")
+    serializer_class = ImportJobOutputSerializer
+    permission_classes = [ClientManagerPermission]
+    parser_classes = [MultiPartParser, FormParser]
+    filterset_fields = ["kind", "status"]
+
+    @extend_schema(request={"multipart/form-data": ImportInputSerializer}, responses={202: ImportJobOutputSerializer})
+    def post(self, request):
+        data = ImportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        job = import_job_create(kind=data.validated_data["kind"], data=upload.read(), filename=upload.name,
+                                partial=data.validated_data["partial"], by=request.user)  # fmt: skip
+        return Response(ImportJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportDetailApi(generics.RetrieveAPIView):
+    queryset = ImportJob.objects.defer("data", "rejected_csv")
+    serializer_class = ImportJobOutputSerializer
+    permission_classes = [ClientManagerPermission]
+
+
+class ImportRejectedRowsApi(APIView):
+    """The rows a partial import rejected, as CSV with an ``error`` column."""
+
+    permission_classes = [ClientManagerPermission]
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="Rejected rows")})
+    def get(self, request, pk: int):
+        job = get_object_or_404(ImportJob.objects.only("rejected_csv", "kind"), pk=pk)
+        response = HttpResponse(job.rejected_csv, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="rejected-{job.kind}-{job.pk}.csv"'
+        return response

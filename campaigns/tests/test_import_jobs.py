@@ -1,0 +1,109 @@
+"""Uploads through the API and the admin become jobs that a worker runs, with visible progress."""
+
+import uuid
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import tenant_context
+
+from campaigns.imports.jobs import import_job_run, import_job_task
+from campaigns.models import ImportJob, Offer, Spend
+from tests.processes import start_worker, stop
+
+GOLDEN = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "kpi-example"
+API = "/c/alpha/api/v1/imports/"
+
+
+def upload(client, name: str, content: bytes, kind: str, **extra):
+    return client.post(API, {"kind": kind, "file": SimpleUploadedFile(name, content, "text/csv"), **extra})
+
+
+def test_an_api_upload_is_queued_after_commit_and_its_progress_is_visible(
+    http_as, world, django_capture_on_commit_callbacks
+):
+    manager = http_as(world.manager_alpha)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = upload(manager, "offers.csv", (GOLDEN / "offers.csv").read_bytes(), "offers")
+    assert response.status_code == 202 and response.json()["status"] == "queued"
+    assert len(callbacks) == 1  # the task is sent only once the upload is committed
+    job_id = response.json()["id"]
+    with tenant_context(world.alpha):
+        import_job_run(job_id=job_id)
+    job = manager.get(f"{API}{job_id}/").json()
+    assert (job["status"], job["percent"], job["result"]["created"]) == ("done", 100, 4)
+    with tenant_context(world.alpha):
+        assert Offer.objects.count() == 4
+        import_job_run(job_id=job_id)  # running a finished job again does nothing
+        assert Offer.objects.count() == 4
+
+
+def test_a_rejected_upload_lists_its_errors_and_writes_nothing(http_as, world):
+    manager = http_as(world.manager_alpha)
+    job_id = upload(manager, "spend.csv", b"date,campaign,amount\n2026-01-01,x,-1\n", "spend").json()["id"]
+    with tenant_context(world.alpha):
+        import_job_run(job_id=job_id)
+        assert not Spend.objects.exists()
+    job = manager.get(f"{API}{job_id}/").json()
+    assert job["status"] == "rejected" and job["errors"] == ["line 2, column amount: cannot be negative"]
+
+
+def test_a_partial_upload_returns_its_rejected_rows_as_csv(http_as, world):
+    manager = http_as(world.manager_alpha)
+    body = b"date,campaign,amount\n2026-01-01,x,1\n2026-01-02,x,oops\n"
+    job_id = upload(manager, "spend.csv", body, "spend", partial="true").json()["id"]
+    with tenant_context(world.alpha):
+        import_job_run(job_id=job_id)
+    rejected = manager.get(f"{API}{job_id}/rejected/")
+    assert rejected["Content-Type"].startswith("text/csv")
+    assert (
+        rejected.content.decode().splitlines()[1]
+        == "2026-01-02,x,oops,\"line 3, column amount: 'oops' is not a number\""
+    )
+
+
+def test_uploads_are_for_managers_and_validated(http_as, world):
+    assert upload(http_as(world.sales_alpha), "o.csv", b"key,name\n", "offers").status_code == 403
+    assert upload(http_as(world.viewer_alpha), "o.csv", b"key,name\n", "offers").status_code == 403
+    bad_kind = upload(http_as(world.manager_alpha), "o.csv", b"key,name\n", "planets")
+    assert bad_kind.status_code == 400 and "kind" in bad_kind.json()
+    assert http_as(world.manager_alpha).get("/c/beta/api/v1/imports/").status_code == 404
+
+
+def test_the_admin_previews_then_imports_on_confirmation(http_as, world):
+    admin = http_as(world.manager_alpha)
+    response = admin.post(
+        "/c/alpha/admin/campaigns/importjob/upload/",
+        {"kind": "offers", "file": SimpleUploadedFile("offers.csv", (GOLDEN / "offers.csv").read_bytes())},
+    )
+    assert response.status_code == 302
+    preview = admin.get(response["Location"]).content.decode()
+    assert "ebook-kpi" in preview and "/confirm/" in preview
+    with tenant_context(world.alpha):
+        job = ImportJob.objects.get()
+        assert job.status == ImportJob.Status.DRAFT and not Offer.objects.exists()
+    admin.post(f"/c/alpha/admin/campaigns/importjob/{job.pk}/confirm/")
+    with tenant_context(world.alpha):
+        assert ImportJob.objects.get().status == ImportJob.Status.QUEUED
+        import_job_run(job_id=job.pk)
+        assert Offer.objects.count() == 4
+
+
+@pytest.mark.worker
+def test_a_real_worker_runs_the_job_in_its_clients_schema(committed, tmp_path):
+    with tenant_context(committed.beta):
+        job = ImportJob.objects.create(kind="offers", data=(GOLDEN / "offers.csv").read_bytes(), filename="o.csv")
+    queue = f"pouls-test-{uuid.uuid4().hex[:10]}"
+    worker = start_worker(queue, tmp_path / "worker.log")
+    try:
+        with tenant_context(committed.beta):
+            import_job_task.apply_async(args=[job.pk], queue=queue).get(timeout=90)
+            assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE
+            assert Offer.objects.count() == 4
+        with tenant_context(committed.alpha):
+            assert not Offer.objects.exists()
+    finally:
+        stop(worker)
+        with tenant_context(committed.beta):
+            Offer.objects.all().delete()
+            ImportJob.objects.all().delete()
