@@ -176,92 +176,72 @@ def _refused(request: HttpRequest, error: DomainError) -> None:
     messages.error(request, _("Not done: %(reason)s") % {"reason": error.message})
 
 
-@require_POST
-def move(request: HttpRequest, pk: int) -> HttpResponse:
+def _write(request: HttpRequest, pk: int, form_class, act, **form_kwargs) -> HttpResponse:
+    """Validate the form, run one service through ``act(lead, data)`` (it returns the success message,
+    or None when it said something itself), show a refusal as a message, and go back."""
     lead = get_object_or_404(Lead, pk=pk)
-    form = MoveForm(request.POST)
+    form = form_class(request.POST, **form_kwargs)
     if not form.is_valid():
         _invalid(request, form)
         return _back(request, lead)
-    to = Stage(form.cleaned_data["to"])
-    if lead.stage == to:
-        messages.info(request, _("%(lead)s is already at stage %(stage)s.") % {"lead": lead, "stage": to.label})
-        return _back(request, lead)
     try:
-        lead = services.lead_move_stage(
-            lead=lead, to=to, at=form.cleaned_data["at"], reason=form.cleaned_data["reason"],
-            by=request.user, source=Source.UI,
-        )  # fmt: skip
+        message = act(lead, form.cleaned_data)
     except DomainError as error:
         _refused(request, error)
     else:
-        messages.success(request, _("%(lead)s moved to %(stage)s.") % {"lead": lead, "stage": to.label})
+        if message:
+            messages.success(request, message)
     return _back(request, lead)
+
+
+@require_POST
+def move(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(lead: Lead, data: dict):
+        to = Stage(data["to"])
+        if lead.stage == to:
+            messages.info(request, _("%(lead)s is already at stage %(stage)s.") % {"lead": lead, "stage": to.label})
+            return None
+        lead = services.lead_move_stage(lead=lead, to=to, at=data["at"], reason=data["reason"], by=request.user,
+                                        source=Source.UI)  # fmt: skip
+        return _("%(lead)s moved to %(stage)s.") % {"lead": lead, "stage": to.label}
+
+    return _write(request, pk, MoveForm, act)
 
 
 @require_POST
 def mark_lost(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead, pk=pk)
-    form = LostForm(request.POST)
-    if not form.is_valid():
-        _invalid(request, form)
-        return _back(request, lead)
-    try:
-        lead = services.lead_mark_lost(lead=lead, reason=form.cleaned_data["reason"], by=request.user, source=Source.UI)
-    except DomainError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("%(lead)s is marked lost.") % {"lead": lead})
-    return _back(request, lead)
+    def act(lead: Lead, data: dict):
+        lead = services.lead_mark_lost(lead=lead, reason=data["reason"], by=request.user, source=Source.UI)
+        return _("%(lead)s is marked lost.") % {"lead": lead}
+
+    return _write(request, pk, LostForm, act)
 
 
 @require_POST
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead, pk=pk)
-    form = ReopenForm(request.POST)
-    if not form.is_valid():
-        _invalid(request, form)
-        return _back(request, lead)
-    try:
-        lead = services.lead_reopen(lead=lead, reason=form.cleaned_data["reason"], by=request.user, source=Source.UI)
-    except DomainError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("%(lead)s is open again.") % {"lead": lead})
-    return _back(request, lead)
+    def act(lead: Lead, data: dict):
+        lead = services.lead_reopen(lead=lead, reason=data["reason"], by=request.user, source=Source.UI)
+        return _("%(lead)s is open again.") % {"lead": lead}
+
+    return _write(request, pk, ReopenForm, act)
 
 
 @require_POST
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead, pk=pk)
-    form = AssignForm(request.POST, users=assignable_users(request.tenant))
-    if not form.is_valid():
-        _invalid(request, form)
-        return _back(request, lead)
-    owner = form.cleaned_data["owner"]
-    try:
+    def act(lead: Lead, data: dict):
+        owner = data["owner"]
         lead = services.lead_assign(lead=lead, owner=owner, by=request.user, source=Source.UI)
-    except DomainError as error:
-        _refused(request, error)
-    else:
         if owner is None:
-            messages.success(request, _("%(lead)s has no owner now.") % {"lead": lead})
-        else:
-            messages.success(request, _("%(lead)s is now owned by %(owner)s.") % {"lead": lead, "owner": owner})
-    return _back(request, lead)
+            return _("%(lead)s has no owner now.") % {"lead": lead}
+        return _("%(lead)s is now owned by %(owner)s.") % {"lead": lead, "owner": owner}
+
+    return _write(request, pk, AssignForm, act, users=assignable_users(request.tenant))
 
 
 @require_POST
 def add_note(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead, pk=pk)
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        _invalid(request, form)
-        return _back(request, lead)
-    try:
-        services.lead_add_note(lead=lead, body=form.cleaned_data["body"], by=request.user)
-    except DomainError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _("Note added."))
-    return _back(request, lead)
+    def act(lead: Lead, data: dict):
+        services.lead_add_note(lead=lead, body=data["body"], by=request.user)
+        return _("Note added.")
+
+    return _write(request, pk, NoteForm, act)
