@@ -1,0 +1,145 @@
+"""The KPI engine on small hand-made data (spec kpis.md §1, §4)."""
+
+from datetime import UTC, date, datetime
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
+
+from campaigns.models import Channel
+from kpis.engine import kpi_compute, period_starts
+from leads.models import Lead
+
+PARIS = ZoneInfo("Europe/Paris")
+AS_OF = datetime(2026, 4, 15, tzinfo=UTC)
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=PARIS)
+
+
+def lead(email: str, created_at: datetime, **fields) -> Lead:
+    return Lead.objects.create(email=email, created_at=created_at, **fields)
+
+
+def by(rows: list[dict]) -> dict:
+    return {(row["kpi"], row["start"], row["key"]): row for row in rows}
+
+
+def months(dimension=None, *, start=date(2026, 1, 1), end=date(2026, 3, 31), as_of=AS_OF, **kw):
+    return by(kpi_compute(period="month", start=start, end=end, dimension=dimension, as_of=as_of, **kw))
+
+
+def test_period_starts_cover_the_periods_starting_in_the_range():
+    assert period_starts("week", date(2026, 1, 1), date(2026, 1, 31)) == [
+        date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 19), date(2026, 1, 26),
+    ]  # fmt: skip
+    assert period_starts("quarter", date(2026, 1, 1), date(2026, 12, 31))[-1] == date(2026, 10, 1)
+    assert period_starts("month", date(2026, 1, 2), date(2026, 1, 31)) == []
+
+
+def test_no_data_gives_zero_counts_and_null_rates(db, world):
+    with tenant_context(world.alpha):
+        rows = months()
+    jan = "2026-01-01"
+    assert rows[("leads", jan, None)]["value"] == 0
+    assert rows[("spend", jan, None)]["value"] == 0.0
+    assert rows[("revenue", jan, None)]["value"] == 0.0
+    for kpi in ("visit_to_lead_rate", "cost_per_lead", "lead_growth", "paid_lead_share", "organic_lead_share",
+                "roi", "cta_click_rate", "email_open_rate", "lead_to_mql_rate", "mql_to_sql_rate"):  # fmt: skip
+        assert rows[(kpi, jan, None)]["value"] is None, kpi
+        assert rows[(kpi, jan, None)]["denominator"] == 0, kpi
+    assert ("keyword_visits", jan, None) not in rows  # keyword is a required dimension
+
+
+def test_cost_per_lead_is_zero_without_spend_when_there_are_leads(db, world):
+    with tenant_context(world.alpha):
+        lead("a@x.test", local(2026, 1, 10, 12))
+        rows = months()
+    assert rows[("cost_per_lead", "2026-01-01", None)]["value"] == 0
+    assert rows[("organic_lead_share", "2026-01-01", None)]["value"] == 1
+
+
+def test_a_minute_either_side_of_local_midnight_at_a_month_end(db, world):
+    with tenant_context(world.alpha):
+        lead("before@x.test", local(2026, 1, 31, 23, 59))  # 22:59 UTC
+        lead("after@x.test", local(2026, 2, 1, 0, 1))  # still 31 January in UTC
+        rows = months()
+        days = by(kpi_compute(period="day", start=date(2026, 1, 31), end=date(2026, 2, 1), dimension=None,
+                              as_of=AS_OF, kpis=["leads"]))  # fmt: skip
+    assert rows[("leads", "2026-01-01", None)]["value"] == 1
+    assert rows[("leads", "2026-02-01", None)]["value"] == 1
+    assert days[("leads", "2026-01-31", None)]["value"] == 1
+    assert days[("leads", "2026-02-01", None)]["value"] == 1
+
+
+def test_a_stage_reached_after_as_of_does_not_count(db, world):
+    with tenant_context(world.alpha):
+        lead("a@x.test", local(2026, 1, 10), stage="sql", mql_at=local(2026, 1, 20), sql_at=local(2026, 2, 10))
+        rows = months(as_of=local(2026, 2, 1))
+    assert rows[("mqls", "2026-01-01", None)]["value"] == 1
+    assert rows[("lead_to_mql_rate", "2026-01-01", None)]["value"] == 1
+    assert rows[("mql_to_sql_rate", "2026-01-01", None)]["value"] == 0
+    assert rows[("sqls", "2026-02-01", None)]["value"] == 0
+    assert rows[("sql_to_customer_rate", "2026-02-01", None)]["value"] is None
+
+
+def test_lead_growth_has_a_row_for_a_key_with_leads_only_in_the_previous_period(db, world):
+    with tenant_context(world.alpha):
+        paid_search = Channel.objects.get(key="paid_search")
+        lead("a@x.test", local(2026, 1, 10), channel=paid_search)
+        lead("b@x.test", local(2026, 2, 10))  # no channel: the null key
+        rows = months("channel", start=date(2026, 2, 1), end=date(2026, 2, 28))
+    row = rows[("lead_growth", "2026-02-01", "paid_search")]
+    assert (row["value"], row["numerator"], row["denominator"]) == (-1, -1, 1)
+    assert rows[("lead_growth", "2026-02-01", None)]["value"] is None  # nothing the month before
+    assert ("leads", "2026-02-01", "paid_search") not in rows
+    assert rows[("leads", "2026-02-01", None)]["value"] == 1
+
+
+def test_a_fixed_number_of_queries_whatever_the_periods_and_leads(db, world):
+    with tenant_context(world.alpha):
+        for i in range(20):
+            lead(f"l{i}@x.test", local(2026, 1, 1 + i), stage="customer", deal_value=10)
+        with CaptureQueriesContext(connection) as month_queries:
+            kpi_compute(period="month", start=date(2026, 1, 1), end=date(2026, 3, 31), dimension=None, as_of=AS_OF)
+        with CaptureQueriesContext(connection) as day_queries:
+            kpi_compute(period="day", start=date(2026, 1, 1), end=date(2026, 3, 31), dimension="channel",
+                        as_of=AS_OF)  # fmt: skip
+    assert len(month_queries) == 8  # every source but keywords (a required dimension)
+    assert len(day_queries) == 6  # leads created, mql, sql, customer, traffic, spend
+
+
+def test_kpi_report_refuses_bad_arguments_clearly(db, world):
+    base = ["--tenant", "alpha", "--period", "month", "--from", "2026-01-01", "--to", "2026-03-31"]
+    bad = [
+        ["--tenant", "nobody", "--period", "month", "--from", "2026-01-01", "--to", "2026-03-31"],
+        [*base[:-2], "--to", "31/03/2026"],
+        [*base[:-4], "--from", "2026-04-01", "--to", "2026-03-31"],
+        [*base, "--as-of", "tomorrow"],
+        [*base, "--period", "year"],
+        [*base, "--dimension", "color"],
+        [*base, "--kpi", "nope"],
+    ]
+    for args in bad:
+        with pytest.raises(CommandError):
+            call_command("kpi_report", *args, stdout=StringIO())
+
+
+def test_kpi_report_naive_as_of_is_local_and_formats(db, world):
+    with tenant_context(world.alpha):
+        lead("a@x.test", local(2026, 1, 10), stage="mql", mql_at=local(2026, 1, 20, 0, 30))
+    connection.set_schema_to_public()
+    base = ["--tenant", "alpha", "--period", "month", "--from", "2026-01-01", "--to", "2026-01-31", "--kpi", "mqls"]
+    out = StringIO()
+    # 00:30 Paris is 23:30 UTC the day before: a naive 00:45 is after it, a UTC 23:15 is before it
+    call_command("kpi_report", *base, "--as-of", "2026-01-20T00:45:00", "--format", "csv", stdout=out)
+    assert out.getvalue().splitlines()[1].startswith("mqls,month,2026-01-01,,,1,")
+    out = StringIO()
+    call_command("kpi_report", *base, "--as-of", "2026-01-19T23:15:00+00:00", stdout=out)
+    assert out.getvalue().splitlines()[1].split()[:3] == ["mqls", "2026-01-01", "(none)"]
+    assert out.getvalue().splitlines()[1].split()[3] == "0"
