@@ -120,3 +120,20 @@ def committed(world, django_db_blocker):
                 for model in (Lead, CaptureForm, CaptureRateWindow, ErasedEmail, ScoringRule, LeadSettings):
                     model.objects.all().delete()
         connection.set_schema_to_public()
+
+
+@pytest.fixture
+def anonymous(http_as):
+    """A visitor who is not logged in."""
+    return http_as(None)
+
+
+@pytest.fixture(scope="module")
+def pouls(django_db_setup, tmp_path_factory) -> str:
+    """Pouls served by gunicorn on the test database (for browser tests), for one test module."""
+    from tests.processes import free_port, start_web, stop
+
+    port = free_port()
+    process = start_web(port, tmp_path_factory.mktemp("web") / "gunicorn.log")
+    yield f"http://127.0.0.1:{port}"
+    stop(process)

@@ -413,37 +413,10 @@ def scoring_rule_validate(*, field: str, operator: str, value: str) -> None:
 @transaction.atomic
 def leads_rescore_all() -> int:
     """Recompute every lead's score (after the rules or the threshold changed); returns how many
-    scores changed. Works in batches with one activity query per batch."""
-    from django.db.models import Count
+    scores changed."""
+    from leads.scoring import leads_rescore
 
-    from leads.models import ScoringRule
-    from leads.scoring import lead_score_compute
-
-    rules = list(ScoringRule.objects.filter(is_active=True))
-    threshold = lead_settings().mql_threshold
-    changed = 0
-    queryset = Lead.objects.select_related("offer", "channel").order_by("pk")
-    last_pk = 0
-    while True:
-        batch = list(queryset.filter(pk__gt=last_pk)[:1000])
-        if not batch:
-            return changed
-        last_pk = batch[-1].pk
-        counts: dict[int, dict[str, int]] = {}
-        for lead_id, kind, n in (
-            LeadActivity.objects.filter(lead_id__in=[lead.pk for lead in batch])
-            .values_list("lead_id", "kind")
-            .annotate(n=Count("pk"))
-        ):
-            counts.setdefault(lead_id, {})[kind] = n
-        for lead in batch:
-            score = lead_score_compute(lead=lead, rules=rules, activity_counts=counts.get(lead.pk, {}))
-            if score != lead.score:
-                changed += 1
-                lead.score = score
-                Lead.objects.filter(pk=lead.pk).update(score=score)
-            if threshold is not None and score >= threshold and lead.scoring_promoted_at is None:
-                lead_score_refresh(lead=lead)
+    return leads_rescore()
 
 
 @transaction.atomic

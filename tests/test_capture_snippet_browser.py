@@ -3,18 +3,13 @@ origin, Pouls served by gunicorn, the lead in the client's schema with the visit
 
 from __future__ import annotations
 
-import functools
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-
 import pytest
 from django_tenants.utils import tenant_context
 
 from campaigns.models import LandingPage
 from leads.models import CaptureForm, Lead, LeadActivity
 from tests.browser import browser_page, screenshot
-from tests.processes import free_port, start_web, stop
+from tests.processes import static_site
 
 pytestmark = pytest.mark.browser
 
@@ -36,20 +31,6 @@ CONTACT = """<h1>Contact</h1>
 """
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def pouls(django_db_setup, tmp_path_factory) -> str:
-    """Pouls under gunicorn, on the test database."""
-    port = free_port()
-    process = start_web(port, Path(tmp_path_factory.mktemp("web")) / "gunicorn.log")
-    yield f"http://127.0.0.1:{port}"
-    stop(process)
-
-
 @pytest.fixture(scope="module")
 def website(pouls, tmp_path_factory) -> str:
     """The client's own website: static pages on another origin, with the snippet."""
@@ -61,12 +42,8 @@ def website(pouls, tmp_path_factory) -> str:
     }
     for name, (title, body) in pages.items():
         (root / name).write_text(PAGE.format(title=title, pouls=pouls, body=body))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with static_site(root) as url:
+        yield url
 
 
 @pytest.fixture

@@ -3,12 +3,8 @@ origin, Pouls served by gunicorn, the events rolled up into the client's daily f
 
 from __future__ import annotations
 
-import functools
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +15,7 @@ from django_tenants.utils import tenant_context
 from campaigns.models import CTA, CTAStat, FactSource, LandingPage, TrackingEvent, Traffic
 from campaigns.tracking_rollup import tracking_rollup
 from tests.browser import browser_page, screenshot
-from tests.processes import free_port, start_web, stop
+from tests.processes import static_site
 
 pytestmark = pytest.mark.browser
 
@@ -35,32 +31,14 @@ LANDING = """<h1>Spring offer</h1>
 """
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def pouls(django_db_setup, tmp_path_factory) -> str:
-    """Pouls under gunicorn, on the test database."""
-    port = free_port()
-    process = start_web(port, Path(tmp_path_factory.mktemp("web")) / "gunicorn.log")
-    yield f"http://127.0.0.1:{port}"
-    stop(process)
-
-
 @pytest.fixture(scope="module")
 def website(pouls, tmp_path_factory) -> str:
     """The client's own website: static pages on another origin, with the snippet."""
     root = tmp_path_factory.mktemp("website")
     for name, (title, body) in {"landing.html": ("Spring offer", LANDING), "merci.html": ("Merci", "")}.items():
         (root / name).write_text(PAGE.format(title=title, pouls=pouls, body=body))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with static_site(root) as url:
+        yield url
 
 
 @pytest.fixture

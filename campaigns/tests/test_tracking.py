@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +21,7 @@ from campaigns.tasks import tracking_rollup as tracking_rollup_task
 from campaigns.tracking import MAX_BODY_BYTES, MAX_EVENTS
 from campaigns.tracking_rollup import tracking_events_purge, tracking_rollup
 from tenants.models import Client
+from tests.clock import away_from_a_minute_boundary
 
 SITE = "https://www.alpha.example"
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -68,18 +68,6 @@ def _cta_stats(client: Client) -> list[tuple]:
 
 def _today() -> date:
     return timezone.now().astimezone(PARIS).date()
-
-
-def _away_from_a_minute_boundary(seconds_needed: int = 5) -> None:
-    """Rate windows are calendar minutes: start a counting test where it cannot straddle two."""
-    second = timezone.now().second
-    if second > 59 - seconds_needed:
-        time.sleep(60.5 - second)
-
-
-@pytest.fixture
-def anonymous(http_as):
-    return http_as(None)
 
 
 # --- Ingest --------------------------------------------------------------------------------------
@@ -252,7 +240,7 @@ def test_a_body_too_large_or_of_another_type_is_refused(world, anonymous):
 
 
 def test_a_sender_over_its_rate_is_refused_until_the_minute_ends(world, anonymous):
-    _away_from_a_minute_boundary()
+    away_from_a_minute_boundary()
     with override_settings(POULS_TRACKING_EVENTS_PER_MINUTE=5):
         # given a sender who already sent 4 events this minute
         first = _post(anonymous, [_event(session=f"s{n}") for n in range(4)], ip="198.51.100.7")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from leads.ratelimit import EVERYONE, visitor_key
 from leads.services import LeadInput, lead_erase, lead_upsert
 from leads.tasks import capture_rate_windows_purge
 from tenants.models import Client
+from tests.clock import away_from_a_minute_boundary
 
 SITE = "https://www.alpha.example"
 
@@ -42,18 +42,6 @@ def _post_form(http: HttpClient, data: dict, *, slug="alpha", key="contact", ip=
 def _leads(client: Client, **filters) -> list[Lead]:
     with tenant_context(client):
         return list(Lead.objects.filter(**filters).select_related("channel", "offer", "landing_page", "campaign"))
-
-
-def _away_from_a_minute_boundary(seconds_needed: int = 8) -> None:
-    """Rate windows are calendar minutes: start a counting test where it cannot straddle two."""
-    second = timezone.now().second
-    if second > 59 - seconds_needed:
-        time.sleep(60.5 - second)
-
-
-@pytest.fixture
-def anonymous(http_as):
-    return http_as(None)
 
 
 # --- Capturing -----------------------------------------------------------------------------------
@@ -334,7 +322,7 @@ def test_a_form_without_allowed_origins_takes_only_posts_without_an_origin_or_fr
 
 
 def test_a_visitor_over_the_forms_limit_gets_429_and_others_are_unaffected(world, anonymous):
-    _away_from_a_minute_boundary()
+    away_from_a_minute_boundary()
     # given a form taking 3 submissions per minute per visitor
     _form(world.alpha, rate_limit_per_minute=3)
     # when one address submits 5 times, then another address once
@@ -359,7 +347,7 @@ def test_a_visitor_over_the_forms_limit_gets_429_and_others_are_unaffected(world
 
 
 def test_the_forms_ceiling_holds_against_many_addresses(world, anonymous, settings):
-    _away_from_a_minute_boundary()
+    away_from_a_minute_boundary()
     # given a ceiling of 3 submissions per minute to one form, from everyone together
     settings.POULS_CAPTURE_CEILING_PER_MINUTE = 3
     _form(world.alpha)
@@ -373,7 +361,7 @@ def test_the_forms_ceiling_holds_against_many_addresses(world, anonymous, settin
 
 
 def test_forwarded_addresses_count_only_behind_trusted_proxies(world, anonymous, settings):
-    _away_from_a_minute_boundary()
+    away_from_a_minute_boundary()
     _form(world.alpha, rate_limit_per_minute=2)
 
     def burst(prefix: str) -> list[int]:
@@ -490,7 +478,7 @@ def test_twenty_parallel_captures_of_one_email_make_exactly_one_lead(committed):
 
 def test_a_flood_from_one_address_is_throttled_without_losing_a_legitimate_lead(committed):
     world = committed
-    _away_from_a_minute_boundary(seconds_needed=15)
+    away_from_a_minute_boundary(seconds_needed=15)
     # given a form taking 10 submissions per minute per visitor
     _form(world.alpha, rate_limit_per_minute=10)
 
