@@ -41,6 +41,18 @@ def _norm(value: str | None) -> str:
     return (value or "").strip().lower()
 
 
+def lead_channel_key(
+    *, explicit: str | None, utm_source: str, utm_medium: str, utm_campaign: str, campaign_channel: str | None
+) -> str:
+    """A lead's channel (spec kpis.md §2): the one given, else GA4's rules on its UTMs, else its
+    campaign's channel, else direct. The one rule for captures, the API and imports alike."""
+    if explicit:
+        return explicit
+    if utm_source or utm_medium or utm_campaign:
+        return channel_from_utm(source=utm_source, medium=utm_medium, campaign=utm_campaign)
+    return campaign_channel or "direct"
+
+
 def channel_from_utm(*, source: str | None = None, medium: str | None = None, campaign: str | None = None) -> str:
     """The GA4 default channel key for a set of UTM parameters."""
     source, medium, campaign = _norm(source), _norm(medium), _norm(campaign)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from campaigns.attribution import channel_from_utm
+from campaigns.attribution import lead_channel_key
 from campaigns.imports import cells
 from campaigns.imports.kinds import Context, Kind, RowError, _cell, _channel
 from campaigns.imports.upsert import UpsertCount
@@ -67,7 +67,10 @@ def _parse_lead(row: dict[str, str], ctx: Context) -> dict:
         record[column] = ctx.reference(model, value) if value else None
     if record["campaign"] is None and record["utm_campaign"]:
         record["campaign"] = ctx.extra["utm_campaigns"].get(record["utm_campaign"].lower())
-    record["channel"] = _channel(row, "channel", ctx) or _derived_channel(record, ctx)
+    record["channel"] = lead_channel_key(
+        explicit=_channel(row, "channel", ctx), utm_source=record["utm_source"], utm_medium=record["utm_medium"],
+        utm_campaign=record["utm_campaign"], campaign_channel=ctx.extra["campaign_channels"].get(record["campaign"]),
+    )  # fmt: skip
     reached = {c: _cell(row, c, cells.instant, ctx.zone) for c in ("mql_at", "sql_at", "customer_at")}
     try:
         record.update(reached_complete(stage=stage, created_at=record["created_at"], reached=reached))
@@ -77,14 +80,6 @@ def _parse_lead(row: dict[str, str], ctx: Context) -> dict:
     if record["lost_at"] is not None and record["lost_at"] < record["created_at"]:
         raise RowError("lost_at", "is before created_at")
     return record
-
-
-def _derived_channel(record: dict, ctx: Context) -> str:
-    """UTMs by GA4's rules, else the campaign's channel, else direct (spec kpis.md §2)."""
-    if record["utm_source"] or record["utm_medium"] or record["utm_campaign"]:
-        return channel_from_utm(source=record["utm_source"], medium=record["utm_medium"],
-                                campaign=record["utm_campaign"])  # fmt: skip
-    return ctx.extra["campaign_channels"].get(record["campaign"]) or "direct"
 
 
 def _resolve(record: dict, ctx: Context) -> dict:

@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.attribution import channel_from_utm
+from campaigns.attribution import lead_channel_key
 from campaigns.models import Campaign, Channel, LandingPage, Offer
 from config.errors import DomainError
 from leads.lifecycle import MERGED_VALUES, reached_after_move, reached_complete, record_merge, stage_rank
@@ -83,15 +83,14 @@ class LeadInput:
 
 
 def _channel_for(record: LeadInput) -> Channel | None:
-    """Explicit channel, else GA4's rules on the UTMs, else the campaign's channel, else direct."""
     if record.channel is not None:
         return record.channel
-    if record.utm_source or record.utm_medium or record.utm_campaign:
-        key = channel_from_utm(source=record.utm_source, medium=record.utm_medium, campaign=record.utm_campaign)
-        return Channel.objects.filter(key=key).first()
-    if record.campaign is not None and record.campaign.channel_id is not None:
-        return record.campaign.channel
-    return Channel.objects.filter(key="direct").first()
+    campaign = record.campaign
+    key = lead_channel_key(
+        explicit=None, utm_source=record.utm_source, utm_medium=record.utm_medium, utm_campaign=record.utm_campaign,
+        campaign_channel=campaign.channel.key if campaign is not None and campaign.channel_id else None,
+    )  # fmt: skip
+    return Channel.objects.filter(key=key).first()
 
 
 def _complete(record: LeadInput, now: datetime) -> LeadInput:

@@ -1,6 +1,6 @@
 import pytest
 
-from campaigns.attribution import channel_from_referrer, channel_from_utm
+from campaigns.attribution import channel_from_referrer, channel_from_utm, lead_channel_key
 
 
 @pytest.mark.parametrize(
@@ -73,3 +73,18 @@ def test_a_visit_without_utm_takes_its_channel_from_the_referrer(referrer, chann
 
 def test_without_its_own_host_a_sites_referrer_is_a_referral():
     assert channel_from_referrer("https://www.alpha.example/") == "referral"
+
+
+@pytest.mark.parametrize(
+    ("explicit", "utms", "campaign_channel", "expected"),
+    [
+        ("email", ("google", "cpc", ""), "paid_social", "email"),
+        (None, ("google", "cpc", ""), "paid_social", "paid_search"),
+        (None, ("", "", ""), "paid_social", "paid_social"),
+        (None, ("", "", ""), None, "direct"),
+    ],
+)
+def test_a_leads_channel_is_explicit_then_utms_then_campaign_then_direct(explicit, utms, campaign_channel, expected):
+    source, medium, campaign = utms
+    assert lead_channel_key(explicit=explicit, utm_source=source, utm_medium=medium, utm_campaign=campaign,
+                            campaign_channel=campaign_channel) == expected  # fmt: skip
