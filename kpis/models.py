@@ -1,1 +1,199 @@
-"""KPI snapshots and objectives (tenant schema). Filled in by the KPI engine work."""
+"""KPI tables of one client account (tenant schema).
+
+- ``Measure``: the base aggregates the engine derives every KPI from, one row per (period kind,
+  period start, data source, dimension, key). Day rows come from the facts; week, month and
+  quarter rows are sums of day rows. Refreshes keep them in step with the facts.
+- ``Snapshot``: one KPI value per (KPI, period kind, period start, dimension, key), with its
+  trend, target, status and anomaly flag. The API, admin and dashboards read only these.
+- ``Objective``: a target for one KPI (optionally one dimension key) per period kind.
+- ``DirtyDay``: the days whose facts changed since the last refresh, written by triggers on every
+  fact table (``kpis/migrations/0002_dirty_triggers.py``), so no write path can forget to mark them.
+- ``RefreshRun``: what each refresh did (its as-of instant is the next run's starting point).
+
+Totals and the "(none)" key are stored as ``''`` in ``dimension`` and ``key`` (plain equality joins
+and unique keys); the API shows them as ``null``.
+"""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kpis.registry import DIMENSIONS, REGISTRY
+
+
+class PeriodKind(models.TextChoices):
+    DAY = "day", _("Day")
+    WEEK = "week", _("Week")
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+
+
+KPI_CHOICES = [(kpi.key, kpi.name_en) for kpi in REGISTRY]
+DIMENSION_CHOICES = [("", _("Total"))] + [(d, d) for d in DIMENSIONS]
+MEASURE_WIDTH = 5
+
+
+class Measure(models.Model):
+    """Base aggregates of one data source (``kpis.measures.SOURCES`` names its columns)."""
+
+    period = models.CharField(max_length=8, choices=PeriodKind.choices)
+    start = models.DateField()
+    source = models.CharField(max_length=16)
+    dimension = models.CharField(max_length=16, blank=True)
+    key = models.CharField(max_length=300, blank=True)
+    m0 = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    m1 = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    m2 = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    m3 = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    m4 = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+
+    class Meta:
+        verbose_name = _("KPI measure")
+        verbose_name_plural = _("KPI measures")
+        constraints = [
+            # Its column order serves both the roll-ups (one series, a range of starts) and the
+            # derivation's exact lookups.
+            models.UniqueConstraint(fields=["period", "source", "dimension", "key", "start"], name="measure_unique"),
+        ]
+        indexes = [models.Index(fields=["period", "start"], name="measure_period_start")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.start} {self.source} {self.dimension}:{self.key}"
+
+
+class Status(models.TextChoices):
+    GREEN = "green", _("On target")
+    AMBER = "amber", _("Close to target")
+    RED = "red", _("Off target")
+
+
+class Direction(models.TextChoices):
+    UP = "up", _("Above the usual range")
+    DOWN = "down", _("Below the usual range")
+
+
+class Snapshot(models.Model):
+    kpi = models.CharField(_("KPI"), max_length=40, choices=KPI_CHOICES)
+    period = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
+    start = models.DateField(_("period start"))
+    dimension = models.CharField(_("dimension"), max_length=16, blank=True, choices=DIMENSION_CHOICES)
+    key = models.CharField(_("key"), max_length=300, blank=True)
+    value = models.FloatField(_("value"), null=True)
+    numerator = models.FloatField(_("numerator"), null=True)
+    denominator = models.FloatField(_("denominator"), null=True)
+    previous_value = models.FloatField(_("previous period's value"), null=True)
+    change = models.FloatField(_("change"), null=True, help_text=_("Value − previous value, in the KPI's unit."))
+    target = models.FloatField(_("target"), null=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, null=True)
+    anomaly = models.CharField(_("anomaly"), max_length=4, choices=Direction.choices, null=True)
+    baseline_median = models.FloatField(_("baseline median"), null=True)
+    baseline_low = models.FloatField(_("baseline low"), null=True)
+    baseline_high = models.FloatField(_("baseline high"), null=True)
+    is_partial = models.BooleanField(_("period in progress"), default=False)
+    as_of = models.DateTimeField(_("as of"), help_text=_("When these numbers were measured."))
+    definition_version = models.PositiveSmallIntegerField(_("definition version"))
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("KPI snapshot")
+        verbose_name_plural = _("KPI snapshots")
+        ordering = ["kpi", "period", "dimension", "key", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "kpi", "dimension", "key", "start"], name="snapshot_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["period", "start"], name="snapshot_period_start"),
+            models.Index(fields=["period", "start"], name="snapshot_anomalies", condition=Q(anomaly__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.period} {self.start} {self.dimension}:{self.key}"
+
+
+class Objective(models.Model):
+    """A target for one KPI per period kind: the total (no dimension) or one key of a dimension."""
+
+    kpi = models.CharField(_("KPI"), max_length=40, choices=KPI_CHOICES)
+    period = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
+    dimension = models.CharField(_("dimension"), max_length=16, blank=True, choices=DIMENSION_CHOICES)
+    key = models.CharField(_("key"), max_length=300, blank=True)
+    target = models.DecimalField(_("target"), max_digits=18, decimal_places=6, validators=[MinValueValidator(0)])
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
+        ordering = ["kpi", "period", "dimension", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "period", "dimension", "key"], name="objective_unique"),
+            models.CheckConstraint(name="objective_target_not_negative", condition=Q(target__gte=0)),
+            models.CheckConstraint(
+                name="objective_key_with_dimension", condition=Q(dimension="", key="") | ~Q(dimension="")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = f" · {self.dimension} {self.key or '(none)'}" if self.dimension else ""
+        return f"{self.kpi}{scope} · {self.target} / {self.period}"
+
+
+class KPISettings(models.Model):
+    """Per-client KPI settings (one row)."""
+
+    amber_ratio = models.DecimalField(
+        _("amber threshold"), max_digits=4, decimal_places=3, default=0.9,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("A value within this fraction of its target is amber rather than red (0.9: within 10 %)."),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("KPI settings")
+        verbose_name_plural = _("KPI settings")
+        constraints = [
+            models.CheckConstraint(
+                name="kpisettings_amber_ratio_range", condition=Q(amber_ratio__gte=0, amber_ratio__lte=1)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+class DirtyDay(models.Model):
+    """A local day of one data source whose facts changed (``source``/``day`` NULL: everything).
+    Append-only while facts are written; a refresh consumes the rows it sees."""
+
+    source = models.CharField(max_length=16, null=True)
+    day = models.DateField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.source or '*'} {self.day or '*'}"
+
+
+class RefreshRun(models.Model):
+    class Mode(models.TextChoices):
+        INCREMENTAL = "incremental", _("Incremental")
+        FULL = "full", _("Full")
+
+    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices)
+    as_of = models.DateTimeField(_("as of"))
+    started_at = models.DateTimeField(_("started"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    dirty_days = models.PositiveIntegerField(_("dirty days"))
+    measures_changed = models.PositiveIntegerField(_("measures changed"))
+    snapshots_changed = models.PositiveIntegerField(_("snapshots changed"))
+    anomalies_changed = models.PositiveIntegerField(_("anomaly flags changed"))
+
+    class Meta:
+        verbose_name = _("KPI refresh")
+        verbose_name_plural = _("KPI refreshes")
+        ordering = ["-as_of"]
+        indexes = [models.Index(fields=["-as_of"], name="refreshrun_as_of")]
+
+    def __str__(self) -> str:
+        return f"{self.mode} {self.as_of:%Y-%m-%d %H:%M}"

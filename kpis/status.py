@@ -81,3 +81,13 @@ def kpi_status(*, better: str, value, target, amber_ratio: float = DEFAULT_AMBER
     if value <= 0:
         return GREEN
     return status_from_ratio(target / value, ratio)
+
+
+def row_status(*, kpi, value, numerator, denominator, target, amber_ratio=DEFAULT_AMBER_RATIO) -> str | None:
+    """The status of one KPI row against ``target``. A ratio is compared as numerator ÷ denominator
+    exactly (never its rounded quotient), so a rate of 9/10 against 0.9 is green."""
+    if target is None or value is None:
+        return None
+    if numerator is not None and denominator:
+        value = exact(numerator) / exact(denominator)
+    return kpi_status(better=kpi.better, value=value, target=target, amber_ratio=amber_ratio)

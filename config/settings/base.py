@@ -40,6 +40,8 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
+    # Headline KPIs of every client, copied from their schemas (the agency portfolio).
+    "portfolio",
 ]
 TENANT_APPS = [
     # Each client schema has its own admin log (so "recent actions" never crosses clients) and its
@@ -230,12 +232,24 @@ CELERY_BEAT_SCHEDULE: dict = {
         "tenant_schemas": ["public"],
         "options": {"expires": 240},
     },
+    # One periodic task fans out one KPI refresh per client (the nightly full one at 03:00 client time).
+    "kpi-refresh-due": {
+        "task": "kpis.refresh_due",
+        "schedule": 900.0,
+        "tenant_schemas": ["public"],
+        "options": {"expires": 840},
+    },
     "capture-rate-windows-purge": {
         "task": "leads.capture_rate_windows_purge",
         "schedule": 3600.0,
         "tenant_schemas": ["public"],
     },
 }
+
+# --- KPIs ---------------------------------------------------------------------------------------
+# Imports and bulk writes queue a refresh of their client once committed (the suite turns it off:
+# its transactions never commit, and the tests that need it turn it on).
+POULS_KPI_REFRESH_AFTER_WRITES = env.bool("POULS_KPI_REFRESH_AFTER_WRITES", default=True)
 
 # --- Form capture --------------------------------------------------------------------------------
 # How many reverse proxies append to X-Forwarded-For in front of Pouls (0: trust REMOTE_ADDR only).

@@ -21,3 +21,5 @@ STORAGES = {
 }
 # Browser tests run the app under gunicorn without collectstatic.
 WHITENOISE_USE_FINDERS = True
+# Tests that prove the refresh after imports turn it back on (with a real worker).
+POULS_KPI_REFRESH_AFTER_WRITES = False

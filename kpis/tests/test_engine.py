@@ -110,8 +110,10 @@ def test_a_fixed_number_of_queries_whatever_the_periods_and_leads(db, world):
         with CaptureQueriesContext(connection) as day_queries:
             kpi_compute(period="day", start=date(2026, 1, 1), end=date(2026, 3, 31), dimension="channel",
                         as_of=AS_OF)  # fmt: skip
-    assert len(month_queries) == 8  # every source but keywords (a required dimension)
-    assert len(day_queries) == 6  # leads created, mql, sql, customer, traffic, spend
+    # one statement for every source and KPI, one for the objectives (targets and statuses)
+    assert len(month_queries) == 2
+    assert len(day_queries) == 2
+    assert "GROUPING SETS" in month_queries[0]["sql"] and "kpis_objective" in month_queries[1]["sql"]
 
 
 def test_kpi_report_refuses_bad_arguments_clearly(db, world):

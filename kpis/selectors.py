@@ -1,0 +1,110 @@
+"""Reads of the KPI tables (current client). Everything the API, admin and dashboards show comes
+from the snapshots, in a fixed number of queries whatever the range."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q
+
+from kpis.models import KPISettings, Objective, RefreshRun, Snapshot
+from kpis.pacing import Pacing, pacing_compute
+from kpis.registry import KPIS, Unit
+from kpis.status import DEFAULT_AMBER_RATIO
+
+SNAPSHOT_FIELDS = (
+    "kpi", "period", "start", "dimension", "key", "value", "numerator", "denominator", "previous_value", "change",
+    "target", "status", "anomaly", "baseline_median", "baseline_low", "baseline_high", "is_partial", "as_of",
+    "definition_version",
+)  # fmt: skip
+
+
+def amber_ratio() -> Decimal:
+    """The client's amber threshold (spec kpis.md §5), 0.9 until a manager sets it."""
+    ratio = KPISettings.objects.values_list("amber_ratio", flat=True).first()
+    return Decimal(str(DEFAULT_AMBER_RATIO)) if ratio is None else ratio
+
+
+def objective_targets(*, period: str, kpis: list[str]) -> tuple[dict[tuple[str, str, str], Decimal], Decimal]:
+    """``({(kpi, dimension, key): target}, amber ratio)`` of one period kind, in one query."""
+    rows = list(Objective.objects.filter(period=period, kpi__in=kpis).values_list("kpi", "dimension", "key", "target"))
+    targets = {(kpi, dimension, key): target for kpi, dimension, key, target in rows}
+    return targets, (amber_ratio() if targets else Decimal(str(DEFAULT_AMBER_RATIO)))
+
+
+def last_refresh() -> RefreshRun | None:
+    return RefreshRun.objects.order_by("-as_of").first()
+
+
+def _scope(*, dimension: str | None, keys: list[str] | None) -> Q:
+    """Totals (``dimension`` None) or one dimension's rows, optionally some keys (``''``: none)."""
+    if dimension is None:
+        return Q(dimension="")
+    condition = Q(dimension=dimension)
+    if keys is not None:
+        condition &= Q(key__in=keys)
+    return condition
+
+
+def snapshot_rows(
+    *,
+    period: str,
+    start: date,
+    end: date,
+    kpis: list[str] | None = None,
+    dimension: str | None = None,
+    keys: list[str] | None = None,
+    anomalies_only: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict]:
+    """Snapshot rows of one period kind whose start lies in ``[start, end]``, as dicts, in ONE query
+    (rows are never counted: a caller that pages asks for one more row than it shows)."""
+    rows = Snapshot.objects.filter(_scope(dimension=dimension, keys=keys), period=period, start__range=(start, end))
+    if kpis:
+        rows = rows.filter(kpi__in=kpis)
+    if anomalies_only:
+        rows = rows.filter(anomaly__isnull=False)
+    rows = rows.order_by("kpi", "dimension", "key", "start").values(*SNAPSHOT_FIELDS)
+    if limit is not None:
+        rows = rows[offset : offset + limit]
+    return list(rows)
+
+
+@dataclass(frozen=True)
+class ObjectivePacing:
+    objective: Objective
+    pacing: Pacing
+    month: date
+
+
+def pacing_for(*, as_of_local: date) -> list[ObjectivePacing]:
+    """Month-to-date pacing (spec kpis.md §5) of every weekly objective on a count KPI, as of the
+    local date ``as_of_local``: the day snapshots of the month so far, in one query, plus the
+    objectives and the amber threshold."""
+    objectives = [o for o in Objective.objects.filter(period="week") if KPIS[o.kpi].unit == Unit.COUNT]
+    first = as_of_local.replace(day=1)
+    by_day: dict[tuple[str, str, str], dict[date, float]] = {}
+    if objectives:
+        scope = Q()
+        for o in objectives:
+            scope |= Q(kpi=o.kpi, dimension=o.dimension, key=o.key)
+        days = Snapshot.objects.filter(scope, period="day", start__range=(first, as_of_local))
+        for kpi, dimension, key, start, value in days.values_list("kpi", "dimension", "key", "start", "value"):
+            by_day.setdefault((kpi, dimension, key), {})[start] = value
+    ratio = amber_ratio() if objectives else DEFAULT_AMBER_RATIO
+    return [
+        ObjectivePacing(
+            objective=o,
+            month=first,
+            pacing=pacing_compute(
+                weekly_target=o.target,
+                as_of_local=as_of_local,
+                actual_by_day=by_day.get((o.kpi, o.dimension, o.key), {}),
+                amber_ratio=ratio,
+            ),
+        )  # fmt: skip
+        for o in objectives
+    ]

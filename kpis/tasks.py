@@ -1,0 +1,66 @@
+"""Background jobs of the KPIs: one refresh task per client, fanned out by one periodic task."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError, connection
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, tenant_context
+
+NIGHTLY_AT = time(3, 0)  # local time of the full refresh
+
+
+class RefreshBusy(Exception):
+    """Another refresh of the same client is running: try again shortly."""
+
+
+@shared_task(
+    bind=True,
+    name="kpis.snapshot_refresh",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError, RefreshBusy),
+    max_retries=5,
+    retry_backoff=10,
+    retry_backoff_max=120,
+)
+def kpi_snapshot_refresh_task(self, full: bool = False) -> dict:
+    """Refresh the snapshots of the client whose schema the task carries. Idempotent: running it
+    twice changes nothing the second time. Refuses to run outside a client (fail closed)."""
+    from kpis.refresh import kpi_snapshot_refresh
+
+    if connection.schema_name == get_public_schema_name():
+        raise ValueError("kpis.snapshot_refresh runs in a client's schema; send it inside tenant_context.")
+    result = kpi_snapshot_refresh(full=full)
+    if result.busy:
+        raise RefreshBusy(connection.schema_name)
+    return result.as_dict()
+
+
+def nightly_due(*, zone: str, last_full_at: datetime | None, now: datetime) -> bool:
+    """Whether a client's full refresh is due: none since the latest 03:00 of its local time."""
+    local_now = now.astimezone(ZoneInfo(zone))
+    day = local_now.date() if local_now.time() >= NIGHTLY_AT else local_now.date() - timedelta(days=1)
+    latest = datetime.combine(day, NIGHTLY_AT, tzinfo=ZoneInfo(zone))
+    return last_full_at is None or last_full_at < latest
+
+
+@shared_task(name="kpis.refresh_due", acks_late=True)
+def kpi_refresh_due() -> dict:
+    """Every 15 minutes (beat, public schema): send each active client its refresh task, the full one
+    when its nightly 03:00 (client time) has passed since its last full refresh."""
+    from portfolio.models import Pulse
+    from tenants.models import Client
+
+    now = timezone.now()
+    last_full = dict(Pulse.objects.values_list("client_id", "last_full_at"))
+    sent = {"incremental": 0, "full": 0}
+    for client in Client.objects.accounts().filter(is_active=True):
+        full = nightly_due(zone=client.time_zone, last_full_at=last_full.get(client.pk), now=now)
+        with tenant_context(client):
+            kpi_snapshot_refresh_task.apply_async(kwargs={"full": full}, expires=None if full else 14 * 60)
+        sent["full" if full else "incremental"] += 1
+    return sent

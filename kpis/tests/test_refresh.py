@@ -1,0 +1,226 @@
+"""Snapshot refreshes (kpis.refresh): stored snapshots equal the report computed from the facts, an
+incremental refresh after any kind of write leaves exactly what a full one would, and refreshing
+twice changes nothing."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
+
+from campaigns.models import Campaign, Channel, EmailSend, Spend, Traffic
+from campaigns.services import campaign_save, fact_save, record_delete
+from kpis.engine import kpi_compute
+from kpis.models import DirtyDay, Measure, RefreshRun, Snapshot
+from kpis.refresh import kpi_snapshot_refresh
+from kpis.registry import DIMENSIONS
+from leads.models import Lead
+from leads.services import LeadInput, lead_move_stage, lead_update, lead_upsert
+from tests.test_golden_kpis import import_golden
+
+PARIS = ZoneInfo("Europe/Paris")
+AS_OF = datetime(2026, 4, 15, tzinfo=PARIS)
+LATER = AS_OF + timedelta(days=2, hours=5)
+COMPARED = ("value", "numerator", "denominator", "previous_value", "change", "target", "status", "anomaly",
+            "baseline_median", "baseline_low", "baseline_high", "is_partial", "definition_version")  # fmt: skip
+
+
+def report(period: str, dimension, *, as_of=AS_OF) -> dict:
+    rows = kpi_compute(period=period, start=date(2025, 12, 1), end=as_of.date(), dimension=dimension, as_of=as_of)
+    return {(r["kpi"], r["start"], r["key"] if dimension else None): r for r in rows}
+
+
+def stored(period: str, dimension) -> dict:
+    rows = Snapshot.objects.filter(period=period, dimension=dimension or "")
+    return {(s.kpi, s.start.isoformat(), (s.key or None) if dimension else None): s for s in rows}
+
+
+def table() -> dict:
+    """Every snapshot, keyed, with the columns a refresh decides."""
+    return {
+        (s["period"], s["kpi"], s["dimension"], s["key"], s["start"]): tuple(s[c] for c in COMPARED)
+        for s in Snapshot.objects.values("period", "kpi", "dimension", "key", "start", *COMPARED)
+    }
+
+
+def close(a, b) -> bool:
+    return a == b or (a is not None and b is not None and abs(a - b) <= 1e-9 * max(1, abs(b)))
+
+
+@pytest.fixture
+def golden(db, world):
+    import_golden()
+    with tenant_context(world.alpha):
+        kpi_snapshot_refresh(full=True, as_of=AS_OF)
+        yield world.alpha
+
+
+def test_every_snapshot_equals_the_report_from_the_facts(golden):
+    # given the golden example refreshed in full (fixture); then for every period kind and dimension
+    for period in ("day", "week", "month", "quarter"):
+        for dimension in (None, *DIMENSIONS):
+            actual = stored(period, dimension)
+            first = min((k[1] for k in stored(period, None)), default="9999")
+            expected = {k: r for k, r in report(period, dimension).items() if k[1] >= first}
+            assert expected.keys() == actual.keys(), (period, dimension, sorted(expected.keys() ^ actual.keys())[:5])
+            for k, row in expected.items():
+                for field in ("value", "numerator", "denominator"):
+                    assert close(getattr(actual[k], field), row[field]), (period, dimension, k, field)
+
+
+def test_snapshots_carry_the_previous_period_and_the_change(golden):
+    months = stored("month", None)
+    february, january = months[("leads", "2026-02-01", None)], months[("leads", "2026-01-01", None)]
+    assert february.previous_value == january.value
+    assert february.change == february.value - january.value
+    growth = months[("lead_growth", "2026-03-01", None)]
+    assert close(growth.previous_value, months[("lead_growth", "2026-02-01", None)].value)
+    assert months[("lead_to_mql_rate", "2026-01-01", None)].previous_value is None  # nothing before January
+    assert months[("leads", "2026-01-01", None)].previous_value == 0
+    # the month of as-of is in progress, the others are over
+    assert months[("leads", "2026-04-01", None)].is_partial
+    assert not february.is_partial
+    assert {s.as_of for s in Snapshot.objects.all()} == {AS_OF}
+    assert {s.definition_version for s in Snapshot.objects.all()} == {1}
+
+
+def test_a_second_refresh_changes_nothing(golden):
+    before = table()
+    again = kpi_snapshot_refresh(as_of=AS_OF)
+    full = kpi_snapshot_refresh(full=True, as_of=AS_OF)
+    assert (again.measures_changed, again.snapshots_changed, again.anomalies_changed) == (0, 0, 0)
+    assert (full.measures_changed, full.snapshots_changed, full.anomalies_changed) == (0, 0, 0)
+    assert table() == before
+
+
+def incremental_then_full(as_of=LATER) -> tuple:
+    incremental = kpi_snapshot_refresh(as_of=as_of)
+    after_incremental = table()
+    full = kpi_snapshot_refresh(full=True, as_of=as_of)
+    return incremental, full, after_incremental
+
+
+def assert_incremental_was_complete(incremental, full, after_incremental) -> None:
+    after_full = table()
+    assert incremental.mode == "incremental"
+    differences = [k for k in after_full.keys() | after_incremental.keys()
+                   if after_full.get(k) != after_incremental.get(k)]  # fmt: skip
+    assert not differences, sorted(differences)[:10]
+    assert (full.measures_changed, full.snapshots_changed, full.anomalies_changed) == (0, 0, 0)
+
+
+def test_incremental_after_new_leads_moves_and_attribution_changes(golden):
+    paid_social = Channel.objects.get(key="paid_social")
+    # given new leads today, an old lead moved to customer (its January cohort changes), another
+    # moved to another channel, and a lead erased
+    for i in range(3):
+        lead_upsert(
+            record=LeadInput(email=f"new{i}@x.test", created_at=LATER - timedelta(hours=i), channel=paid_social)
+        )
+    old = Lead.objects.filter(created_at__lt=datetime(2026, 2, 1, tzinfo=PARIS), customer_at__isnull=True).first()
+    lead_move_stage(lead=old, to="customer", at=LATER - timedelta(hours=1))
+    other = Lead.objects.exclude(pk=old.pk).filter(created_at__month=3).first()
+    lead_update(lead=other, changes={"channel": paid_social})
+    Lead.objects.filter(created_at__month=2).order_by("pk").first().delete()
+    # when refreshed incrementally
+    incremental, full, after = incremental_then_full()
+    # then it touched only some days, and a full refresh finds nothing left to do
+    assert 0 < incremental.dirty_days < 20
+    assert_incremental_was_complete(incremental, full, after)
+    assert stored("day", None)[("leads", "2026-04-17", None)].value == 3
+
+
+def test_incremental_after_marketing_fact_writes(golden):
+    traffic = Traffic.objects.order_by("pk").first()
+    fact_save(Traffic, traffic, visits=traffic.visits + 500)
+    record_delete(Spend.objects.order_by("-amount").first())
+    send = EmailSend.objects.order_by("pk").first()
+    send.unique_opens = 0
+    send.save()
+    incremental, full, after = incremental_then_full()
+    assert incremental.measures_changed > 0
+    assert_incremental_was_complete(incremental, full, after)
+
+
+def test_a_changed_campaign_channel_refreshes_every_period(golden):
+    campaign = Campaign.objects.filter(spend__isnull=False).distinct().first()
+    other = Channel.objects.exclude(pk=campaign.channel_id).get(key="display")
+    campaign_save(campaign, channel=other)
+    assert DirtyDay.objects.filter(source__isnull=True).exists()
+    incremental, full, after = incremental_then_full()
+    assert incremental.mode == "full"  # a catalogue change dirties everything
+    assert after == table()
+
+
+def test_a_stage_reached_in_the_future_counts_once_its_time_has_come(golden):
+    # given a lead whose MQL date was written ahead of time (an import from a CRM), refreshed before it
+    created = AS_OF - timedelta(days=3)
+    Lead.objects.create(email="early@x.test", created_at=created, stage="mql", mql_at=AS_OF + timedelta(days=1))
+    kpi_snapshot_refresh(as_of=AS_OF + timedelta(hours=1))
+    april = stored("month", None)[("mqls", "2026-04-01", None)].value
+    # when a later refresh runs with no write in between
+    incremental, full, after = incremental_then_full(as_of=AS_OF + timedelta(days=2))
+    # then the MQL counts, in its month and in its cohort, as the report computes it at that instant
+    later = stored("month", None)[("mqls", "2026-04-01", None)].value
+    assert later > april
+    assert later == report("month", None, as_of=AS_OF + timedelta(days=2))[("mqls", "2026-04-01", None)]["value"]
+    assert_incremental_was_complete(incremental, full, after)
+
+
+def test_a_period_that_ends_is_no_longer_in_progress(golden):
+    day = stored("day", None)[("leads", "2026-04-15", None)]
+    assert day.is_partial
+    incremental, full, after = incremental_then_full(as_of=AS_OF + timedelta(days=1, hours=1))
+    assert not stored("day", None)[("leads", "2026-04-15", None)].is_partial
+    assert stored("day", None)[("leads", "2026-04-16", None)].is_partial
+    assert_incremental_was_complete(incremental, full, after)
+
+
+def test_an_incremental_refresh_with_nothing_written_runs_a_handful_of_queries(golden):
+    with CaptureQueriesContext(connection) as queries:
+        result = kpi_snapshot_refresh(as_of=AS_OF + timedelta(minutes=15))
+    assert result.snapshots_changed == 0
+    assert len(queries) < 60
+
+
+def test_a_refresh_runs_inside_a_client_only(db):
+    connection.set_schema_to_public()
+    with pytest.raises(ValueError, match="inside a client"):
+        kpi_snapshot_refresh()
+
+
+def test_each_run_is_recorded(golden):
+    kpi_snapshot_refresh(as_of=LATER)
+    runs = list(RefreshRun.objects.order_by("as_of").values_list("mode", "as_of"))
+    assert runs == [("full", AS_OF), ("incremental", LATER)]
+    assert Measure.objects.filter(period="quarter").exists()
+
+
+def test_the_client_zone_decides_the_day_of_a_fact(db, world):
+    # given a lead at 23:30 in Montréal (beta's zone): 04:30 UTC the next day
+    with tenant_context(world.beta):
+        Lead.objects.create(email="late@x.test", created_at=datetime(2026, 3, 2, 4, 30, tzinfo=ZoneInfo("UTC")))
+        kpi_snapshot_refresh(full=True, as_of=datetime(2026, 3, 10, tzinfo=ZoneInfo("UTC")))
+        days = {s.start: s.value for s in Snapshot.objects.filter(kpi="leads", period="day", dimension="")}
+    assert days[date(2026, 3, 1)] == 1 and days.get(date(2026, 3, 2), 0) == 0
+
+
+def test_targets_and_statuses_follow_the_objectives(golden):
+    from kpis.services import kpi_settings_update, objective_delete, objective_save
+
+    january = int(stored("month", None)[("leads", "2026-01-01", None)].value)  # 43 leads
+    objective = objective_save(kpi="leads", period="month", target=january)
+    row = stored("month", None)[("leads", "2026-01-01", None)]
+    assert (row.target, row.status) == (january, "green")
+    objective_save(objective, target=january + 2)  # 43 / 45 = 0.956: within 10 %
+    assert stored("month", None)[("leads", "2026-01-01", None)].status == "amber"
+    kpi_settings_update(amber_ratio=f"{(january + 1) / (january + 2):.3f}")  # 0.978
+    assert stored("month", None)[("leads", "2026-01-01", None)].status == "red"
+    # a refresh keeps them
+    kpi_snapshot_refresh(full=True, as_of=AS_OF)
+    assert stored("month", None)[("leads", "2026-01-01", None)].status == "red"
+    objective_delete(objective)
+    row = stored("month", None)[("leads", "2026-01-01", None)]
+    assert (row.target, row.status) == (None, None)

@@ -1,0 +1,65 @@
+"""The agency portfolio's data (public schema): each client's headline KPIs, copied from its own
+snapshots at the end of every refresh, so that a page listing many clients reads one table instead
+of querying across schemas (docs/architecture.md, "Beyond one machine")."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import Client
+
+HEADLINE_KPIS = ("leads", "cost_per_lead", "lead_to_customer_rate", "mqls")
+HEADLINE_MONTHS = 13  # the current month and the twelve before it (sparklines, change)
+
+
+class Headline(models.Model):
+    """One headline KPI of one client for one month (total row)."""
+
+    client = models.ForeignKey(Client, verbose_name=_("client account"), related_name="headlines",
+                               on_delete=models.CASCADE)  # fmt: skip
+    kpi = models.CharField(_("KPI"), max_length=40)
+    start = models.DateField(_("month"))
+    value = models.FloatField(_("value"), null=True)
+    previous_value = models.FloatField(_("previous value"), null=True)
+    change = models.FloatField(_("change"), null=True)
+    target = models.FloatField(_("target"), null=True)
+    status = models.CharField(_("status"), max_length=8, null=True)
+    anomaly = models.CharField(_("anomaly"), max_length=4, null=True)
+    is_partial = models.BooleanField(_("month in progress"), default=False)
+
+    class Meta:
+        verbose_name = _("headline KPI")
+        verbose_name_plural = _("headline KPIs")
+        ordering = ["client", "kpi", "start"]
+        constraints = [models.UniqueConstraint(fields=["client", "kpi", "start"], name="headline_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.kpi} {self.start}"
+
+
+class Pulse(models.Model):
+    """A client's state at its last refresh: when, pacing of its weekly objectives, what needs attention."""
+
+    client = models.OneToOneField(Client, verbose_name=_("client account"), related_name="pulse",
+                                  on_delete=models.CASCADE, primary_key=True)  # fmt: skip
+    as_of = models.DateTimeField(_("as of"))
+    last_full_at = models.DateTimeField(_("last full refresh"), null=True)
+    pacing = models.FloatField(
+        _("pacing"), null=True, help_text=_("The weakest month-to-date pacing of its objectives.")
+    )
+    pacing_status = models.CharField(_("pacing status"), max_length=8, null=True)
+    objectives = models.PositiveIntegerField(_("weekly objectives"), default=0)
+    red = models.PositiveIntegerField(_("red statuses"), default=0)
+    anomalies = models.PositiveIntegerField(_("recent anomalies"), default=0)
+
+    class Meta:
+        verbose_name = _("client pulse")
+        verbose_name_plural = _("client pulses")
+
+    def __str__(self) -> str:
+        return f"{self.client_id} @ {self.as_of:%Y-%m-%d %H:%M}"
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.red or self.anomalies)

@@ -1,0 +1,42 @@
+"""The agency portfolio: every client a user may see, with its headline KPIs, from the public
+schema only (a fixed number of queries however many clients)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from portfolio.models import HEADLINE_KPIS, Headline, Pulse
+from tenants.access import ClientAccess, clients_visible_to
+
+
+@dataclass
+class PortfolioRow:
+    access: ClientAccess
+    pulse: Pulse | None
+    headlines: dict[str, list[Headline]] = field(default_factory=dict)  # kpi → months, oldest first
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.pulse is not None and self.pulse.needs_attention
+
+    def latest(self, kpi: str) -> Headline | None:
+        months = self.headlines.get(kpi)
+        return months[-1] if months else None
+
+    def sort_key(self):
+        """Worst first: red statuses, then anomalies, then the weakest pacing; never refreshed last."""
+        if self.pulse is None:
+            return (1, 0, 0, float("inf"), self.access.client.name)
+        pacing = self.pulse.pacing if self.pulse.pacing is not None else float("inf")
+        return (0, -self.pulse.red, -self.pulse.anomalies, pacing, self.access.client.name)
+
+
+def portfolio_for(user, *, attention_only: bool = False) -> list[PortfolioRow]:
+    accesses = clients_visible_to(user)
+    ids = [a.client.pk for a in accesses]
+    pulses = {p.client_id: p for p in Pulse.objects.filter(client_id__in=ids)}
+    rows = {a.client.pk: PortfolioRow(access=a, pulse=pulses.get(a.client.pk)) for a in accesses}
+    for headline in Headline.objects.filter(client_id__in=ids, kpi__in=HEADLINE_KPIS).order_by("start"):
+        rows[headline.client_id].headlines.setdefault(headline.kpi, []).append(headline)
+    result = sorted(rows.values(), key=PortfolioRow.sort_key)
+    return [row for row in result if row.needs_attention] if attention_only else result

@@ -1,0 +1,53 @@
+"""Publishing a client's headline KPIs to the public schema (called at the end of each refresh)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Q
+
+from kpis.engine import period_floor, period_shift
+from kpis.models import Snapshot
+from kpis.selectors import pacing_for
+from kpis.status import RED
+from portfolio.models import HEADLINE_KPIS, HEADLINE_MONTHS, Headline, Pulse
+
+HEADLINE_FIELDS = ("kpi", "start", "value", "previous_value", "change", "target", "status", "anomaly", "is_partial")
+
+
+def headline_publish(*, as_of: datetime, full_refresh: bool) -> Pulse:
+    """Copy the current client's headline month totals of the last 13 months, its pacing and what
+    needs attention into the public schema (in the refresh's transaction: both land or neither)."""
+    client = connection.tenant
+    local = as_of.astimezone(ZoneInfo(client.time_zone)).date()
+    month = period_floor(local, "month")
+    rows = Snapshot.objects.filter(
+        period="month", dimension="", kpi__in=HEADLINE_KPIS,
+        start__range=(period_shift(month, "month", 1 - HEADLINE_MONTHS), month),
+    ).values(*HEADLINE_FIELDS)  # fmt: skip
+    Headline.objects.filter(client=client).delete()
+    Headline.objects.bulk_create([Headline(client=client, **row) for row in rows])
+
+    pacings = [p.pacing for p in pacing_for(as_of_local=local) if p.pacing.pacing is not None]
+    weakest = min(pacings, key=lambda p: p.pacing, default=None)
+    # "Recent": the latest complete day, week and month.
+    recent = Q()
+    for kind in ("day", "week", "month"):
+        recent |= Q(period=kind, start=period_shift(period_floor(local, kind), kind, -1))
+    anomalies = Snapshot.objects.filter(recent, anomaly__isnull=False).count()
+    red = sum(1 for row in rows if row["start"] == month and row["status"] == RED)
+    red += sum(1 for p in pacings if p.status == RED)
+    defaults = {
+        "as_of": as_of,
+        "pacing": None if weakest is None else weakest.pacing,
+        "pacing_status": None if weakest is None else weakest.status,
+        "objectives": len(pacings),
+        "red": red,
+        "anomalies": anomalies,
+    }
+    if full_refresh:
+        defaults["last_full_at"] = as_of
+    pulse, _ = Pulse.objects.update_or_create(client=client, defaults=defaults)
+    return pulse
