@@ -3,67 +3,25 @@ current tenant, for every period whose local start date lies in ``[start, end]``
 
 One SQL statement per call: the facts of the sources the asked KPIs need are bucketed by local
 period in the client's zone and grouped by the asked dimension (``kpis.measures``), then every KPI
-is derived from those aggregates by the formulas of ``kpis.formulas`` (``kpis.derivation``), so
-ratios use exactly the same base numbers as the counts. Never a query per lead, period or KPI.
-Snapshots (``kpis.refresh``) run the same measures and formulas, stored.
+is derived from those aggregates by the formulas of ``kpis.formulas`` (``kpis.grid``), so ratios
+use exactly the same base numbers as the counts. Never a query per lead, period or KPI. Snapshots
+(``kpis.refresh``) run the same measures and formulas, stored.
 """
 
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, datetime
 
 from django.db import connection
 
-from kpis.derivation import derivation_sql, shifted
 from kpis.formulas import formula_sources
+from kpis.grid import Grid, Segment, kpi_rows
 from kpis.measures import measures_sql
+from kpis.periods import PERIODS, period_index, period_shift, period_starts
 from kpis.registry import DIMENSIONS, KPIS, REGISTRY, Unit
 from kpis.selectors import objective_targets
 from kpis.status import row_status
-
-PERIODS = ("day", "week", "month", "quarter")
-
-
-# --- periods -------------------------------------------------------------------------------------
-
-
-def period_floor(day: date, kind: str) -> date:
-    if kind == "day":
-        return day
-    if kind == "week":
-        return day - timedelta(days=day.weekday())
-    if kind == "month":
-        return day.replace(day=1)
-    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def period_shift(start: date, kind: str, n: int = 1) -> date:
-    """The start of the period ``n`` periods after the one starting at ``start`` (n may be negative)."""
-    if kind == "day":
-        return start + timedelta(days=n)
-    if kind == "week":
-        return start + timedelta(weeks=n)
-    return _add_months(start, n * (1 if kind == "month" else 3))
-
-
-def period_starts(kind: str, start: date, end: date) -> list[date]:
-    """Start dates of every period of ``kind`` whose start lies in ``[start, end]``."""
-    first = period_floor(start, kind)
-    if first < start:
-        first = period_shift(first, kind)
-    starts = []
-    while first <= end:
-        starts.append(first)
-        first = period_shift(first, kind)
-    return starts
-
 
 # --- computation ---------------------------------------------------------------------------------
 
@@ -78,15 +36,19 @@ def client_zone() -> str:
     return zone
 
 
-def number(value: Decimal | None, *, whole: bool):
-    """A SQL numeric as a JSON number: an int for a count, else a float."""
+def number(value: float | None, *, whole: bool):
+    """A computed number as a JSON number: an int for a count, else a float."""
     if value is None:
         return None
     return int(value) if whole else float(value)
 
 
-def _integral(value: Decimal | None):
-    return number(value, whole=value is not None and value == value.to_integral_value())
+def _null(value: float):
+    return None if value != value else float(value)  # NaN is null
+
+
+def _integral(value: float | None):
+    return number(value, whole=value is not None and float(value).is_integer())
 
 
 def kpi_compute(
@@ -122,37 +84,35 @@ def kpi_compute(
     if not selected or not starts:
         return []
     sources = tuple(sorted({source for kpi in selected for source in formula_sources(kpi.key)}))
-    if dimension is None:
-        points = "SELECT s.start, ''::text AS dimension, ''::text AS key FROM unnest(%(starts)s::date[]) s(start)"
-    else:
-        # Keys with facts in the period, and (lead growth) keys with leads in the period before.
-        points = f"""SELECT start, dimension, key FROM piv WHERE start = ANY(%(starts)s)
-                     UNION SELECT {shifted("start", period, 1)}, dimension, key FROM piv
-                     WHERE has_created AND {shifted("start", period, 1)} = ANY(%(starts)s)"""
-    sql = derivation_sql(
-        kind=period,
-        kpis=selected,
-        points=points,
-        measures=measures_sql(kind=period, dimensions=(dimension,), sources=sources, windowed=True),
-        with_trend=False,
-    )
-    params = {
-        "tz": zone,
-        "as_of": as_of,
-        "starts": starts,
-        # The facts of the asked periods and of the one before (lead growth).
-        "win_lo": [period_shift(starts[0], period, -1)],
-        "win_hi": [period_shift(starts[-1], period, 1)],
-    }
+    # Column 0 of the grid is the period before the first asked one (lead growth, previous values).
+    first = period_shift(starts[0], period, -1)
+    measures = measures_sql(kind=period, dimensions=(dimension,), sources=sources, windowed=True)
+    params = {"tz": zone, "as_of": as_of, "win_lo": [first], "win_hi": [period_shift(starts[-1], period, 1)]}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        computed = cursor.fetchall()
+        cursor.execute(
+            f"SELECT start, source, dimension, key, m0::float8, m1::float8, m2::float8, m3::float8, m4::float8 "
+            f"FROM ({measures}) ms",
+            params,
+        )
+        fetched = cursor.fetchall()
+    series = sorted({(row[2], row[3]) for row in fetched}) if dimension else [("", "")]
+    segment_of = {s: i for i, s in enumerate(series)}
+    grid = Grid(period, first, [Segment(d, k, 0, 1, len(starts)) for d, k in series])
+    grid.put_rows([(segment_of[(d, k)], period_index(period, first, day), source, *m)
+                   for day, source, d, k, *m in fetched if (d, k) in segment_of])  # fmt: skip
+    rows = kpi_rows(grid, selected)
+    starts_of = grid.starts(rows.index)
+    computed = [
+        (starts_of[i], rows.dimension[i], rows.key[i], rows.kpi[i], *(_null(a[i]) for a in (rows.value,
+         rows.numerator, rows.denominator)))
+        for i in range(len(rows))
+    ]  # fmt: skip
 
     order = {kpi.key: i for i, kpi in enumerate(REGISTRY)}
     computed.sort(key=lambda r: (order[r[3]], r[0], r[2] != "", r[2]))
     targets, amber_ratio = objective_targets(period=period, kpis=[kpi.key for kpi in selected])
     result = []
-    for day, dim, key, kpi, value, numerator, denominator, _previous in computed:
+    for day, dim, key, kpi, value, numerator, denominator in computed:
         target = targets.get((kpi, dim, key))
         whole = KPIS[kpi].unit == Unit.COUNT
         result.append({

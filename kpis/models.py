@@ -37,14 +37,16 @@ DIMENSION_CHOICES = [("", _("Total"))] + [(d, d) for d in DIMENSIONS]
 MEASURE_WIDTH = 5
 
 
+# Keys are compared byte-wise ("C"): hundreds of thousands of them are joined, sorted and probed in
+# every refresh, and byte order is also the stable order the API pages by.
 class Measure(models.Model):
     """Base aggregates of one data source (``kpis.measures.SOURCES`` names its columns)."""
 
-    period = models.CharField(max_length=8, choices=PeriodKind.choices)
+    period = models.CharField(max_length=8, choices=PeriodKind.choices, db_collation="C")
     start = models.DateField()
-    source = models.CharField(max_length=16)
-    dimension = models.CharField(max_length=16, blank=True)
-    key = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=16, db_collation="C")
+    dimension = models.CharField(max_length=16, blank=True, db_collation="C")
+    key = models.CharField(max_length=300, blank=True, db_collation="C")
     m0 = models.DecimalField(max_digits=20, decimal_places=2, null=True)
     m1 = models.DecimalField(max_digits=20, decimal_places=2, null=True)
     m2 = models.DecimalField(max_digits=20, decimal_places=2, null=True)
@@ -55,9 +57,8 @@ class Measure(models.Model):
         verbose_name = _("KPI measure")
         verbose_name_plural = _("KPI measures")
         constraints = [
-            # Its column order serves both the roll-ups (one series, a range of starts) and the
-            # derivation's exact lookups.
-            models.UniqueConstraint(fields=["period", "source", "dimension", "key", "start"], name="measure_unique"),
+            # Its column order serves the roll-ups and the snapshot windows (one series, a range of starts).
+            models.UniqueConstraint(fields=["period", "dimension", "key", "start", "source"], name="measure_unique"),
         ]
         indexes = [models.Index(fields=["period", "start"], name="measure_period_start")]
 
@@ -77,11 +78,12 @@ class Direction(models.TextChoices):
 
 
 class Snapshot(models.Model):
-    kpi = models.CharField(_("KPI"), max_length=40, choices=KPI_CHOICES)
-    period = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
+    kpi = models.CharField(_("KPI"), max_length=40, choices=KPI_CHOICES, db_collation="C")
+    period = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices, db_collation="C")
     start = models.DateField(_("period start"))
-    dimension = models.CharField(_("dimension"), max_length=16, blank=True, choices=DIMENSION_CHOICES)
-    key = models.CharField(_("key"), max_length=300, blank=True)
+    dimension = models.CharField(_("dimension"), max_length=16, blank=True, choices=DIMENSION_CHOICES,
+                                 db_collation="C")  # fmt: skip
+    key = models.CharField(_("key"), max_length=300, blank=True, db_collation="C")
     value = models.FloatField(_("value"), null=True)
     numerator = models.FloatField(_("numerator"), null=True)
     denominator = models.FloatField(_("denominator"), null=True)
@@ -106,8 +108,12 @@ class Snapshot(models.Model):
             models.UniqueConstraint(fields=["period", "kpi", "dimension", "key", "start"], name="snapshot_unique"),
         ]
         indexes = [
-            models.Index(fields=["period", "start"], name="snapshot_period_start"),
             models.Index(fields=["period", "start"], name="snapshot_anomalies", condition=Q(anomaly__isnull=False)),
+            models.Index(
+                fields=["period"],
+                name="snapshot_with_target",
+                condition=Q(target__isnull=False) | Q(status__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,10 +123,11 @@ class Snapshot(models.Model):
 class Objective(models.Model):
     """A target for one KPI per period kind: the total (no dimension) or one key of a dimension."""
 
-    kpi = models.CharField(_("KPI"), max_length=40, choices=KPI_CHOICES)
-    period = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
-    dimension = models.CharField(_("dimension"), max_length=16, blank=True, choices=DIMENSION_CHOICES)
-    key = models.CharField(_("key"), max_length=300, blank=True)
+    kpi = models.CharField(_("KPI"), max_length=40, choices=KPI_CHOICES, db_collation="C")
+    period = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices, db_collation="C")
+    dimension = models.CharField(_("dimension"), max_length=16, blank=True, choices=DIMENSION_CHOICES,
+                                 db_collation="C")  # fmt: skip
+    key = models.CharField(_("key"), max_length=300, blank=True, db_collation="C")
     target = models.DecimalField(_("target"), max_digits=18, decimal_places=6, validators=[MinValueValidator(0)])
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -187,7 +194,7 @@ class RefreshRun(models.Model):
     dirty_days = models.PositiveIntegerField(_("dirty days"))
     measures_changed = models.PositiveIntegerField(_("measures changed"))
     snapshots_changed = models.PositiveIntegerField(_("snapshots changed"))
-    anomalies_changed = models.PositiveIntegerField(_("anomaly flags changed"))
+    anomalies_flagged = models.PositiveIntegerField(_("anomalies flagged"), help_text=_("Among the rows it decided."))
 
     class Meta:
         verbose_name = _("KPI refresh")

@@ -4,36 +4,41 @@ One refresh, in one transaction, for the current client:
 
 1. **Day measures.** The days whose facts changed (``DirtyDay`` rows written by triggers, plus the
    facts whose timestamp passed since the last run) are recomputed from the facts, per source, with
-   the engine's own queries (``kpis.measures``), and merged into ``Measure``: only rows whose
-   numbers differ are written, and every written or removed row is recorded as *changed*.
+   the engine's own queries (``kpis.measures``) and merged into ``Measure``: only rows whose numbers
+   differ are written, and every written or removed row is recorded as *changed*.
 2. **Week, month and quarter measures** of the changed day rows are re-summed from the day rows.
-3. **Snapshots** of the changed points, of the next two periods (lead growth and the trend read the
-   periods before), of periods that ended since the last run (no longer in progress) and of new
-   periods' totals are derived by the formulas (``kpis.derivation``) and merged into ``Snapshot``.
-4. **Statuses** of the rows with a target, and **anomaly flags** of the series windows whose values
-   changed (``kpis.anomaly_scan``).
+3. **Snapshots.** For each period kind, the series windows that changed (a changed period and the 8
+   after it, which read it as their previous period or anomaly baseline), the periods that ended
+   since the last run (no longer in progress) and the totals of new periods are laid out on a grid
+   with 10 periods of history (``kpis.grid``); every KPI, its trend, status and anomaly flag is
+   derived there and the rows are merged into ``Snapshot`` (written only where they differ).
 
-A full refresh does the same over everything (all facts, all points, every series) and removes
-whatever it did not produce; it also runs when there is no earlier run or a change touched every
-period (a catalogue key, a channel's paid flag, the client's time zone). Both give the same rows.
+A full refresh does the same over everything (all facts, every series from the first period) and
+removes whatever it did not produce; it also runs when there is no earlier run or a change touched
+every period (a catalogue key, a channel's paid flag, the client's time zone). Both give the same
+rows: ``kpis/tests/test_refresh.py`` checks an incremental run against a full one after each kind
+of write.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.models import EmailSend
-from kpis import anomaly_scan
-from kpis.derivation import STEP, derivation_sql, shifted
-from kpis.engine import PERIODS, client_zone, period_floor, period_shift, period_starts
+from kpis import pgcopy
+from kpis.engine import client_zone
+from kpis.grid import Grid, Segment, kpi_rows_by_kpi
 from kpis.measures import LEAD_TIMESTAMP, SOURCES, days_to_windows, measures_sql, source_sql, windows_params
 from kpis.models import DirtyDay, Measure, Objective, RefreshRun, Snapshot
+from kpis.periods import PERIODS, period_floor, period_index, period_index_sql, period_shift
 from kpis.registry import DIMENSIONS, KPIS, REGISTRY
 from kpis.selectors import amber_ratio
 from kpis.status import row_status
@@ -41,7 +46,14 @@ from leads.models import Lead
 
 ALL_DIMENSIONS: tuple[str | None, ...] = (None, *DIMENSIONS)
 MEASURE_COLUMNS = "m0, m1, m2, m3, m4"
+# A changed period is re-decided with the 8 after it (their previous value and anomaly baseline read
+# it); a window carries 10 periods of history (8 baseline values, whose lead growth reads one more).
+AFTER = 8
+HISTORY = 10
 KEEP_RUNS = 500
+# Rows written above which a table's planner statistics are refreshed before the next statement
+# reads it (a first refresh fills empty tables: without statistics the planner picks nested loops).
+ANALYZE_AFTER = 5_000
 
 
 def _t(model) -> str:
@@ -56,37 +68,77 @@ class RefreshResult:
     dirty_days: int = 0
     measures_changed: int = 0
     snapshots_changed: int = 0
-    anomalies_changed: int = 0
+    anomalies_flagged: int = 0
     duration_ms: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"mode": self.mode, "as_of": self.as_of.isoformat(), "busy": self.busy,
+        return {"mode": str(self.mode), "as_of": self.as_of.isoformat(), "busy": self.busy,
                 "dirty_days": self.dirty_days, "measures_changed": self.measures_changed,
-                "snapshots_changed": self.snapshots_changed, "anomalies_changed": self.anomalies_changed,
+                "snapshots_changed": self.snapshots_changed, "anomalies_flagged": self.anomalies_flagged,
                 "duration_ms": self.duration_ms}  # fmt: skip
 
 
+_C = 'text COLLATE "C"'  # keys compare byte-wise, as in the tables (kpis.models)
 TEMP_TABLES = (
-    "CREATE TEMP TABLE IF NOT EXISTS _kpi_scope (source text, lo date, hi date) ON COMMIT DELETE ROWS",
-    "CREATE TEMP TABLE IF NOT EXISTS _kpi_new (start date, source text, dimension text, key text, m0 numeric, "
-    "m1 numeric, m2 numeric, m3 numeric, m4 numeric) ON COMMIT DELETE ROWS",
-    "CREATE TEMP TABLE IF NOT EXISTS _kpi_changed (period text, source text, start date, dimension text, key text) "
+    f"CREATE TEMP TABLE IF NOT EXISTS _kpi_scope (source {_C}, lo date, hi date) ON COMMIT DELETE ROWS",
+    f"CREATE TEMP TABLE IF NOT EXISTS _kpi_new (start date, source {_C}, dimension {_C}, key {_C}, m0 numeric, "
+    "m1 numeric, m2 numeric, m3 numeric, m4 numeric, n_id bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DELETE ROWS",
+    f"CREATE TEMP TABLE IF NOT EXISTS _kpi_affected (source {_C}, start date, dimension {_C}, key {_C}) "
     "ON COMMIT DELETE ROWS",
-    "CREATE TEMP TABLE IF NOT EXISTS _kpi_points (start date, dimension text, key text) ON COMMIT DELETE ROWS",
-    "CREATE TEMP TABLE IF NOT EXISTS _kpi_derived (period text, kpi text, start date, dimension text, key text, "
-    "value float8, numerator float8, denominator float8, previous_value float8, change float8, target float8, "
-    "is_partial boolean) ON COMMIT DELETE ROWS",
-    "CREATE TEMP TABLE IF NOT EXISTS _kpi_touched (period text, kpi text, start date, dimension text, key text) "
+    f"CREATE TEMP TABLE IF NOT EXISTS _kpi_changed (period {_C}, source {_C}, start date, dimension {_C}, key {_C}) "
     "ON COMMIT DELETE ROWS",
+    f"CREATE TEMP TABLE IF NOT EXISTS _kpi_ranges (dimension {_C}, key {_C}, lo date, hi date) ON COMMIT DELETE ROWS",
+    f"CREATE TEMP TABLE IF NOT EXISTS _kpi_segments (seg int, dimension {_C}, key {_C}) ON COMMIT DELETE ROWS",
+    "CREATE TEMP TABLE IF NOT EXISTS _kpi_derived (seg int, kpi_code smallint, start date, value float8, "
+    "numerator float8, denominator float8, previous_value float8, change float8, target float8, status smallint, "
+    "anomaly smallint, baseline_median float8, baseline_low float8, baseline_high float8, is_partial boolean, "
+    "definition_version smallint, n_id bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DELETE ROWS",
+    "CREATE TEMP TABLE IF NOT EXISTS _kpi_diff (n_id bigint, t_id bigint) ON COMMIT DELETE ROWS",
 )
+TEMP_NAMES = "_kpi_scope, _kpi_new, _kpi_affected, _kpi_changed, _kpi_ranges, _kpi_segments, _kpi_derived, _kpi_diff"
+# The rows a refresh derives, as sent by binary COPY (kpis.pgcopy): codes instead of text.
+DERIVED_COPY = [
+    ("seg", "int4"), ("kpi_code", "int2"), ("start", "date"), ("value", "float8"), ("numerator", "float8"),
+    ("denominator", "float8"), ("previous_value", "float8"), ("change", "float8"), ("target", "float8"),
+    ("status", "int2"), ("anomaly", "int2"), ("baseline_median", "float8"), ("baseline_low", "float8"),
+    ("baseline_high", "float8"), ("is_partial", "bool"), ("definition_version", "int2"),
+]  # fmt: skip
+FLOAT_COLUMNS = [name for name, kind in DERIVED_COPY if kind == "float8"]
+STATUSES = ["green", "amber", "red"]  # codes 1, 2, 3 (0: none)
+DIRECTIONS = ["up", "down"]  # codes 1, 2 (0: none)
+KPI_CODES = {kpi.key: code for code, kpi in enumerate(REGISTRY, 1)}
+# The derived rows with their keys and NULLs, as the snapshots hold them.
+DERIVED_ROWS = f"""(
+    SELECT d.n_id, k.kpi COLLATE "C" AS kpi, s.dimension, s.key, d.start,
+        {", ".join(f"NULLIF(d.{c}, 'NaN') AS {c}" for c in FLOAT_COLUMNS)},
+        (ARRAY{STATUSES})[NULLIF(d.status, 0)] AS status, (ARRAY{DIRECTIONS})[NULLIF(d.anomaly, 0)] AS anomaly,
+        d.is_partial, d.definition_version
+    FROM _kpi_derived d JOIN _kpi_segments s ON s.seg = d.seg
+    JOIN unnest(ARRAY{list(KPI_CODES)}) WITH ORDINALITY k(kpi, code) ON k.code = d.kpi_code)"""
+DECIDED = [name for name, _kind in DERIVED_COPY if name not in ("seg", "kpi_code", "start")]
+KEYS = ("kpi", "dimension", "key", "start")
+NEW_COLUMNS = "start, source, dimension, key, m0, m1, m2, m3, m4"
 
 
 def _prepare(cursor) -> None:
     for statement in TEMP_TABLES:
         cursor.execute(statement)
     # A refresh inside a caller's transaction (tests, the demo seed) may follow another one.
-    cursor.execute("TRUNCATE _kpi_scope, _kpi_new, _kpi_changed, _kpi_points, _kpi_derived, _kpi_touched")
+    cursor.execute(f"TRUNCATE {TEMP_NAMES} RESTART IDENTITY")
+    # Group and hash hundreds of thousands of rows in memory, not on disk; no JIT compilation (it
+    # costs more than it saves on statements that run once).
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+    cursor.execute("SET LOCAL jit = off")
+    # Hash joins, not sorts: merging hundreds of thousands of rows on four text keys by sorting is
+    # several times slower here (nested loops stay available for the small incremental sets).
+    cursor.execute("SET LOCAL enable_mergejoin = off")
+
+
+def _analyze(cursor, table: str, written: int = 0) -> None:
+    """Temp tables never get statistics on their own; big writes leave real ones stale."""
+    if written >= ANALYZE_AFTER or table.startswith("_kpi"):
+        cursor.execute(f"ANALYZE {table}")
 
 
 def _locked(cursor) -> bool:
@@ -113,7 +165,8 @@ def _marks_consume(cursor) -> tuple[dict[str, set[date]], bool]:
 
 def _visible_since(cursor, *, since: datetime, params: dict) -> dict[str, set[date]]:
     """Days of facts whose timestamp passed between the last run and now: written earlier with a
-    future instant, they start to count now without any write to mark them."""
+    future instant, they start to count now without any write to mark them. A lead counts on the day
+    of each of its timestamps (its cohort), as in the triggers."""
     local = "({} AT TIME ZONE %(tz)s)::date"
     values = ", ".join(f"('{s}', {local.format('l.' + c)})" for s, c in LEAD_TIMESTAMP.items())
     passed = " OR ".join(f"(l.{c} > %(since)s AND l.{c} <= %(as_of)s)" for c in LEAD_TIMESTAMP.values())
@@ -133,77 +186,123 @@ def _visible_since(cursor, *, since: datetime, params: dict) -> dict[str, set[da
 # --- 2. measures -----------------------------------------------------------------------------------
 
 
-def _merge(cursor, *, period: str, incoming: str, scope: str, params: dict) -> int:
-    """Merge the rows of the CTE ``incoming`` (source, start, dimension, key, m0…m4) into the
-    measures of ``period``: write those that differ, delete rows in ``scope`` (a condition on
-    ``m``) that ``incoming`` lacks, and record every written or deleted point in ``_kpi_changed``."""
-    measure = _t(Measure)
+def _table_merge(cursor, *, table: str, incoming: str, period: str, keys: tuple[str, ...], values: dict[str, str],
+                 scope: str, touch: dict[str, str] | None = None, params: dict | None = None,
+                 changed_into: str = "") -> int:  # fmt: skip
+    """Make the rows of ``table`` for ``period`` in ``scope`` (a condition on ``t``) match the temp
+    table ``incoming`` (rows with an ``n_id``, all within the scope): delete the rows it lacks,
+    update those whose ``values`` (column → SQL over ``n``) differ, insert the new ones; written
+    rows also take ``touch`` (column → SQL, reading ``params``). Returns how many rows changed;
+    with ``changed_into``, their keys are appended to that temp table.
+
+    One hash full join sorts every row into "same", "differs", "new" or "gone" (``_kpi_diff`` keeps
+    the last three), then each write touches only its rows: comparing 700,000 unchanged rows costs
+    one join, not three, and no statement reads a table it is inserting into."""
+    same = " AND ".join(f"t.{k} = n.{k}" for k in keys)
+    params = {**(params or {}), "period": period}
+    written = {**values, **(touch or {})}
+    key_list = ", ".join(keys)
+    differs = f"({', '.join(f't.{c}' for c in values)}) IS DISTINCT FROM ({', '.join(values.values())})"
+    if not incoming.startswith("("):  # a table (a subquery's tables are analyzed by their writer)
+        _analyze(cursor, incoming)
+    cursor.execute("TRUNCATE _kpi_diff")
     cursor.execute(
-        f"""WITH {incoming},
-            up AS (
-                INSERT INTO {measure} AS m (period, source, start, dimension, key, {MEASURE_COLUMNS})
-                SELECT %(period)s, source, start, dimension, key, {MEASURE_COLUMNS} FROM incoming
-                ON CONFLICT (period, source, dimension, key, start) DO UPDATE
-                SET m0 = EXCLUDED.m0, m1 = EXCLUDED.m1, m2 = EXCLUDED.m2, m3 = EXCLUDED.m3, m4 = EXCLUDED.m4
-                WHERE (m.m0, m.m1, m.m2, m.m3, m.m4) IS DISTINCT FROM
-                      (EXCLUDED.m0, EXCLUDED.m1, EXCLUDED.m2, EXCLUDED.m3, EXCLUDED.m4)
-                RETURNING m.source, m.start, m.dimension, m.key),
-            gone AS (
-                DELETE FROM {measure} m WHERE m.period = %(period)s AND ({scope}) AND NOT EXISTS (
-                    SELECT 1 FROM incoming i WHERE i.source = m.source AND i.start = m.start
-                    AND i.dimension = m.dimension AND i.key = m.key)
-                RETURNING m.source, m.start, m.dimension, m.key)
-            INSERT INTO _kpi_changed (period, source, start, dimension, key)
-            SELECT %(period)s, * FROM up UNION ALL SELECT %(period)s, * FROM gone""",
-        {**params, "period": period},
+        f"""INSERT INTO _kpi_diff
+            SELECT n.n_id, t.id FROM {incoming} n
+            FULL JOIN (SELECT * FROM {table} t WHERE t.period = %(period)s AND ({scope})) t ON {same}
+            WHERE n.n_id IS NULL OR t.id IS NULL OR {differs}""",
+        params,
     )
-    return cursor.rowcount
+    _analyze(cursor, "_kpi_diff")
+    note = f"INSERT INTO {changed_into} SELECT %(period)s, {key_list} FROM" if changed_into else "SELECT count(*) FROM"
+    returning = ", ".join(f"t.{k}" for k in keys)
+    statements = (
+        f"""WITH done AS (DELETE FROM {table} t USING _kpi_diff d WHERE t.id = d.t_id AND d.n_id IS NULL
+                          RETURNING {returning})
+            {note} done""",
+        f"""WITH done AS (UPDATE {table} t SET {", ".join(f"{c} = {e}" for c, e in written.items())}
+                          FROM _kpi_diff d JOIN {incoming} n ON n.n_id = d.n_id WHERE t.id = d.t_id
+                          RETURNING {returning})
+            {note} done""",
+        f"""WITH done AS (INSERT INTO {table} AS t (period, {key_list}, {", ".join(written)})
+                          SELECT %(period)s, {", ".join(f"n.{k}" for k in keys)}, {", ".join(written.values())}
+                          FROM _kpi_diff d JOIN {incoming} n ON n.n_id = d.n_id WHERE d.t_id IS NULL
+                          RETURNING {returning})
+            {note} done""",
+    )
+    changed = 0
+    for statement in statements:
+        cursor.execute(statement, params)
+        count = cursor.rowcount if changed_into else cursor.fetchone()[0]
+        changed += count
+    _analyze(cursor, table, changed)
+    return changed
+
+
+def _merge_measures(cursor, *, period: str, scope: str, record: bool) -> int:
+    """Merge ``_kpi_new`` into the measures of ``period``; with ``record``, note each changed point
+    in ``_kpi_changed`` (an incremental refresh derives only around those)."""
+    changed = _table_merge(
+        cursor, table=_t(Measure), incoming="_kpi_new", period=period, keys=("source", "start", "dimension", "key"),
+        values={f"m{i}": f"n.m{i}" for i in range(5)}, scope=scope, changed_into="_kpi_changed" if record else "",
+    )  # fmt: skip
+    if record:
+        _analyze(cursor, "_kpi_changed")
+    return changed
 
 
 def _day_measures(cursor, *, days: dict[str, set[date]] | None, params: dict) -> int:
     """Recompute day measures from the facts: all of them (``days`` None) or those days per source."""
     if days is None:
         sql = measures_sql(kind="day", dimensions=ALL_DIMENSIONS, sources=tuple(SOURCES), windowed=False)
-        cursor.execute(f"INSERT INTO _kpi_new {sql}", params)
+        cursor.execute(f"INSERT INTO _kpi_new ({NEW_COLUMNS}) {sql}", params)
         scope = "TRUE"
     else:
         for source, source_days in sorted(days.items()):
-            windows = days_to_windows(source_days)
+            windows = windows_params(days_to_windows(source_days))
             cursor.execute(
                 "INSERT INTO _kpi_scope SELECT %(source)s, lo, hi FROM unnest(%(win_lo)s::date[], %(win_hi)s::date[])"
                 " w(lo, hi)",
-                {"source": source, **windows_params(windows)},
+                {"source": source, **windows},
             )
             sql = source_sql(source, kind="day", dimensions=ALL_DIMENSIONS, windowed=True)
-            cursor.execute(f"INSERT INTO _kpi_new {sql}", {**params, **windows_params(windows)})
-        scope = "EXISTS (SELECT 1 FROM _kpi_scope w WHERE w.source = m.source AND m.start >= w.lo AND m.start < w.hi)"
-    incoming = f"incoming AS (SELECT source, start, dimension, key, {MEASURE_COLUMNS} FROM _kpi_new)"
-    return _merge(cursor, period="day", incoming=incoming, scope=scope, params=params)
+            cursor.execute(f"INSERT INTO _kpi_new ({NEW_COLUMNS}) {sql}", {**params, **windows})
+        scope = "EXISTS (SELECT 1 FROM _kpi_scope w WHERE w.source = t.source AND t.start >= w.lo AND t.start < w.hi)"
+    return _merge_measures(cursor, period="day", scope=scope, record=days is not None)
 
 
 def _period_measures(cursor, *, kind: str, full: bool) -> int:
     """Re-sum the week, month or quarter measures from the day measures: all of them, or the
     points whose day rows changed."""
     measure = _t(Measure)
-    sums = ", ".join(f"sum(d.m{i}) AS m{i}" for i in range(5))
+    sums = ", ".join(f"sum(d.m{i})" for i in range(5))
+    cursor.execute("TRUNCATE _kpi_new, _kpi_affected RESTART IDENTITY")
     if full:
-        incoming = f"""incoming AS (
-            SELECT d.source, date_trunc('{kind}', d.start)::date AS start, d.dimension, d.key, {sums}
-            FROM {measure} d WHERE d.period = 'day' GROUP BY 1, 2, 3, 4)"""
+        cursor.execute(
+            f"""INSERT INTO _kpi_new ({NEW_COLUMNS})
+                SELECT date_trunc('{kind}', d.start)::date, d.source, d.dimension, d.key, {sums}
+                FROM {measure} d WHERE d.period = 'day' GROUP BY 1, 2, 3, 4"""
+        )
         scope = "TRUE"
     else:
-        incoming = f"""affected AS (
-            SELECT DISTINCT source, date_trunc('{kind}', start)::date AS start, dimension, key
-            FROM _kpi_changed WHERE period = 'day'),
-        incoming AS (
-            SELECT a.source, a.start, a.dimension, a.key, {sums}
-            FROM affected a JOIN {measure} d ON d.period = 'day' AND d.source = a.source
-                AND d.dimension = a.dimension AND d.key = a.key
-                AND d.start >= a.start AND d.start < {shifted("a.start", kind, 1)}
-            GROUP BY 1, 2, 3, 4)"""
-        scope = ("EXISTS (SELECT 1 FROM affected a WHERE a.source = m.source AND a.start = m.start "
-                 "AND a.dimension = m.dimension AND a.key = m.key)")  # fmt: skip
-    return _merge(cursor, period=kind, incoming=incoming, scope=scope, params={})
+        cursor.execute(
+            f"""INSERT INTO _kpi_affected SELECT DISTINCT source, date_trunc('{kind}', start)::date, dimension, key
+                FROM _kpi_changed WHERE period = 'day'"""
+        )
+        _analyze(cursor, "_kpi_affected")
+        cursor.execute(
+            f"""INSERT INTO _kpi_new ({NEW_COLUMNS}) SELECT a.start, a.source, a.dimension, a.key, {sums}
+                FROM _kpi_affected a JOIN {measure} d ON d.period = 'day' AND d.source = a.source
+                    AND d.dimension = a.dimension AND d.key = a.key
+                    AND d.start >= a.start AND d.start < (a.start + interval '{_STEP[kind]}')::date
+                GROUP BY a.start, a.source, a.dimension, a.key"""
+        )
+        scope = ("EXISTS (SELECT 1 FROM _kpi_affected a WHERE a.source = t.source AND a.start = t.start "
+                 "AND a.dimension = t.dimension AND a.key = t.key)")  # fmt: skip
+    return _merge_measures(cursor, period=kind, scope=scope, record=not full)
+
+
+_STEP = {"week": "7 days", "month": "1 month", "quarter": "3 months"}
 
 
 # --- 3. snapshots ----------------------------------------------------------------------------------
@@ -211,130 +310,153 @@ def _period_measures(cursor, *, kind: str, full: bool) -> int:
 
 @dataclass(frozen=True)
 class _Span:
-    """The periods of one kind a refresh works on."""
+    """The periods of one kind a refresh works on, as indexes from the client's first period."""
 
     kind: str
-    first: date  # the first period with a measure (the start of every series)
-    current: date  # the period of as-of
-    since: date | None  # the period of the last run's as-of (incremental only)
-
-    def between(self) -> list[date]:
-        """Periods from the last run's to the current one, the current excluded (they ended since)."""
-        if self.since is None:
-            return []
-        return period_starts(self.kind, self.since, period_shift(self.current, self.kind, -1))
+    first: date  # the first period with a measure: index 0 of every series
+    current: int  # the period of as-of
+    since: int | None  # the period of the last run's as-of (incremental only)
 
 
-def _points(cursor, span: _Span, *, full: bool) -> None:
-    kind, measure = span.kind, _t(Measure)
-    params = {"kind": kind, "first": span.first, "current": span.current}
-    grid_from = span.first if full else max(span.first, span.since or span.first)
-    totals = f"SELECT g::date, '', '' FROM generate_series(%(grid_from)s::date, %(current)s::date, {STEP[kind]}) g"
+def _segments(cursor, span: _Span, *, full: bool) -> list[Segment]:
+    """The series windows to derive: everything, or around the points whose measures changed."""
+    measure = _t(Measure)
     if full:
+        cursor.execute(f"SELECT DISTINCT dimension, key FROM {measure} WHERE period = %s", [span.kind])
+        series = set(cursor.fetchall()) | {("", "")}
+        return [Segment(d, k, 0, 0, span.current) for d, k in sorted(series)]
+    ranges: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    cursor.execute("SELECT DISTINCT dimension, key, start FROM _kpi_changed WHERE period = %s", [span.kind])
+    for dimension, key, start in cursor.fetchall():
+        i = period_index(span.kind, span.first, start)
+        ranges.setdefault((dimension, key), []).append((i, i + AFTER))
+    ended = list(range(span.since, span.current)) if span.since is not None else []
+    if ended:
+        starts = [period_shift(span.first, span.kind, i) for i in ended]
         cursor.execute(
-            f"""INSERT INTO _kpi_points
-                SELECT start, dimension, key FROM {measure} WHERE period = %(kind)s AND start <= %(current)s
-                UNION SELECT {shifted("start", kind, 1)}, dimension, key FROM {measure}
-                    WHERE period = %(kind)s AND source = 'created' AND {shifted("start", kind, 1)} <= %(current)s
-                UNION {totals}""",
-            {**params, "grid_from": grid_from},
+            f"SELECT DISTINCT dimension, key, start FROM {measure} WHERE period = %s AND start = ANY(%s)",
+            [span.kind, starts],
         )
-        return
-    nexts = ", ".join(f"({shifted('c.start', kind, n)})" for n in (0, 1, 2))
-    cursor.execute(
-        f"""INSERT INTO _kpi_points
-            SELECT s.start, c.dimension, c.key FROM _kpi_changed c CROSS JOIN LATERAL (VALUES {nexts}) s(start)
-                WHERE c.period = %(kind)s AND s.start <= %(current)s
-            UNION SELECT start, dimension, key FROM {measure} WHERE period = %(kind)s AND start = ANY(%(ended)s)
-            UNION {totals}""",
-        {**params, "grid_from": grid_from, "ended": span.between()},
-    )
+        for dimension, key, start in cursor.fetchall():
+            i = period_index(span.kind, span.first, start)
+            ranges.setdefault((dimension, key), []).append((i, i))
+    # Totals exist for every period, facts or not: the periods since the last run.
+    ranges.setdefault(("", ""), []).append((span.since if span.since is not None else span.current, span.current))
+    segments = []
+    for (dimension, key), spans in sorted(ranges.items()):
+        merged: list[list[int]] = []
+        for a, b in sorted(spans):
+            a, b = max(a, 0), min(b, span.current)
+            if a > b:
+                continue
+            if merged and a <= merged[-1][1] + HISTORY:  # overlapping histories: one window
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        segments += [Segment(dimension, key, max(0, a - HISTORY), a, b) for a, b in merged]
+    return segments
 
 
-def _derive(cursor, span: _Span, *, full: bool, params: dict) -> None:
-    kind, measure = span.kind, _t(Measure)
-    if full:
-        measures = f"SELECT start, source, dimension, key, {MEASURE_COLUMNS} FROM {measure} WHERE period = %(kind)s"
-    else:
-        before = ", ".join(f"({shifted('p.start', kind, -n)})" for n in (0, 1, 2))
-        measures = f"""SELECT m.start, m.source, m.dimension, m.key, {"m.m0, m.m1, m.m2, m.m3, m.m4"}
-            FROM {measure} m JOIN (SELECT DISTINCT s.start, p.dimension, p.key FROM _kpi_points p
-                                   CROSS JOIN LATERAL (VALUES {before}) s(start)) n
-            ON m.period = %(kind)s AND m.start = n.start AND m.dimension = n.dimension AND m.key = n.key"""
-    derivation = derivation_sql(kind=kind, kpis=list(REGISTRY), points="SELECT start, dimension, key FROM _kpi_points",
-                                measures=measures, with_trend=True)  # fmt: skip
-    cursor.execute(
-        f"""INSERT INTO _kpi_derived
-            SELECT %(kind)s, d.kpi, d.start, d.dimension, d.key, d.value::float8, d.numerator::float8,
-                   d.denominator::float8, d.previous::float8, (d.value - d.previous)::float8, o.target::float8,
-                   ({shifted("d.start", kind, 1)}::timestamp AT TIME ZONE %(tz)s) > %(as_of)s
-            FROM ({derivation}) d
-            LEFT JOIN {_t(Objective)} o ON o.kpi = d.kpi AND o.period = %(kind)s AND o.dimension = d.dimension
-                AND o.key = d.key""",
-        {**params, "kind": kind},
-    )
-
-
-def _write_snapshots(cursor, span: _Span, *, full: bool, params: dict) -> int:
-    snapshot, kind = _t(Snapshot), span.kind
-    if not full:
-        # Rows whose value (or in-progress flag) changes: their series' anomaly windows move.
-        cursor.execute(
-            f"""INSERT INTO _kpi_touched SELECT d.period, d.kpi, d.start, d.dimension, d.key
-                FROM _kpi_derived d LEFT JOIN {snapshot} s ON s.period = d.period AND s.kpi = d.kpi
-                    AND s.dimension = d.dimension AND s.key = d.key AND s.start = d.start
-                WHERE s.id IS NULL OR s.value IS DISTINCT FROM d.value OR s.is_partial IS DISTINCT FROM d.is_partial"""
-        )
-    scope = ("TRUE" if full else "EXISTS (SELECT 1 FROM _kpi_points p WHERE p.start = s.start "
-             "AND p.dimension = s.dimension AND p.key = s.key)")  # fmt: skip
-    compared = "value, numerator, denominator, previous_value, change, target, is_partial, definition_version"
-    cursor.execute(
-        f"""WITH up AS (
-                INSERT INTO {snapshot} AS s (kpi, period, start, dimension, key, value, numerator, denominator,
-                    previous_value, change, target, is_partial, as_of, definition_version, updated_at)
-                SELECT d.kpi, d.period, d.start, d.dimension, d.key, d.value, d.numerator, d.denominator,
-                    d.previous_value, d.change, d.target, d.is_partial, %(as_of)s, v.version, now()
-                FROM _kpi_derived d JOIN unnest(%(kpi_keys)s::text[], %(kpi_versions)s::int[]) v(kpi, version)
-                    ON v.kpi = d.kpi
-                ON CONFLICT (period, kpi, dimension, key, start) DO UPDATE SET
-                    {", ".join(f"{c} = EXCLUDED.{c}" for c in compared.split(", "))},
-                    as_of = EXCLUDED.as_of, updated_at = EXCLUDED.updated_at
-                WHERE ({", ".join(f"s.{c}" for c in compared.split(", "))}) IS DISTINCT FROM
-                      ({", ".join(f"EXCLUDED.{c}" for c in compared.split(", "))})
-                RETURNING 1),
-            gone AS (
-                DELETE FROM {snapshot} s WHERE s.period = %(kind)s AND ({scope}) AND NOT EXISTS (
-                    SELECT 1 FROM _kpi_derived d WHERE d.kpi = s.kpi AND d.start = s.start
-                    AND d.dimension = s.dimension AND d.key = s.key)
-                RETURNING s.period, s.kpi, s.start, s.dimension, s.key),
-            noted AS (INSERT INTO _kpi_touched SELECT * FROM gone WHERE NOT %(full)s)
-            SELECT (SELECT count(*) FROM up) + (SELECT count(*) FROM gone)""",
+def _grid_load(cursor, span: _Span, segments: list[Segment]) -> Grid:
+    """The stored measures of every segment, in one query (binary COPY into arrays)."""
+    grid = Grid(span.kind, span.first, segments)
+    measures = ", ".join(f"COALESCE(m.m{i}::float8, 'NaN')" for i in range(5))
+    rows = pgcopy.copy_out(
+        cursor.cursor,
+        f"""SELECT (g.n - 1)::int4, ({period_index_sql(span.kind, "m.start")} - g.base)::int4,
+                   array_position(%(sources)s::text[], m.source::text)::int2, {measures}
+            FROM unnest(%(dim)s::text[], %(key)s::text[], %(lo)s::date[], %(hi)s::date[], %(base)s::int[])
+                 WITH ORDINALITY g(dimension, key, lo, hi, base, n)
+            JOIN {_t(Measure)} m ON m.period = %(kind)s AND m.dimension = g.dimension AND m.key = g.key
+                AND m.start >= g.lo AND m.start <= g.hi""",
         {
-            **params,
-            "kind": kind,
-            "full": full,
-            "kpi_keys": [k.key for k in REGISTRY],
-            "kpi_versions": [k.version for k in REGISTRY],
-        },  # fmt: skip
+            "kind": span.kind,
+            "first": span.first,
+            "sources": list(SOURCES),
+            "dim": [s.dimension for s in segments],
+            "key": [s.key for s in segments],
+            "lo": [period_shift(span.first, span.kind, s.base) for s in segments],
+            "hi": [period_shift(span.first, span.kind, s.write_to) for s in segments],
+            "base": [s.base for s in segments],
+        },
+        [("seg", "int4"), ("col", "int4"), ("src", "int2")] + [(f"m{i}", "float8") for i in range(5)],
     )
-    return cursor.fetchone()[0]
+    grid.put_arrays(rows["seg"].astype(int), rows["col"].astype(int), rows["src"],
+                    [rows[f"m{i}"].astype(float) for i in range(5)])  # fmt: skip
+    return grid
 
 
-def _statuses(cursor, *, ratio) -> int:
-    """Statuses of the derived rows that have a target (or had a status), in exact arithmetic."""
-    snapshot = _t(Snapshot)
+def _derived_write(cursor, span: _Span, grid: Grid, *, ratio) -> tuple[int, int]:
+    """Derive every KPI row of the grid into ``_kpi_derived`` (one binary COPY per KPI); returns
+    (rows, anomalies flagged). Statuses are decided here, exactly, for the rows with a target."""
+    segments = grid.segments
     cursor.execute(
-        f"""SELECT s.id, s.kpi, s.value, s.numerator, s.denominator, s.target, s.status FROM {snapshot} s
-            JOIN _kpi_derived d ON d.period = s.period AND d.kpi = s.kpi AND d.dimension = s.dimension
-                AND d.key = s.key AND d.start = s.start
-            WHERE s.target IS NOT NULL OR s.status IS NOT NULL"""
+        "INSERT INTO _kpi_segments SELECT n - 1, dimension, key FROM unnest(%s::text[], %s::text[]) "
+        "WITH ORDINALITY g(dimension, key, n)",
+        [[s.dimension for s in segments], [s.key for s in segments]],
     )
-    return snapshot_statuses_write(cursor, cursor.fetchall(), ratio=ratio)
+    targets = {(o.kpi, o.dimension, o.key): o.target for o in Objective.objects.filter(period=span.kind)}
+    last = max(s.write_to for s in segments)
+    start_days = pgcopy.days(period_shift(span.first, span.kind, i) for i in range(last + 1))
+    total = flagged = 0
+    for rows in kpi_rows_by_kpi(grid, list(REGISTRY), current=span.current, anomalies=True):
+        count = len(rows)
+        if not count:
+            continue
+        kpi = KPIS[rows.kpi[0]]
+        target, status = _targets_and_statuses(rows, targets, ratio=ratio)
+        anomaly = (rows.anomaly == "up") * 1 + (rows.anomaly == "down") * 2
+        pgcopy.copy_in(cursor.cursor, "_kpi_derived", DERIVED_COPY, {
+            "seg": rows.segment, "kpi_code": KPI_CODES[kpi.key], "start": start_days[rows.index],
+            "value": rows.value, "numerator": rows.numerator, "denominator": rows.denominator,
+            "previous_value": rows.previous, "change": rows.value - rows.previous, "target": target,
+            "status": status, "anomaly": anomaly, "baseline_median": rows.baseline_median,
+            "baseline_low": rows.baseline_low, "baseline_high": rows.baseline_high, "is_partial": rows.is_partial,
+            "definition_version": kpi.version,
+        })  # fmt: skip
+        total += count
+        flagged += int(np.count_nonzero(anomaly))
+    _analyze(cursor, "_kpi_segments")
+    _analyze(cursor, "_kpi_derived")
+    return total, flagged
+
+
+def _targets_and_statuses(rows, targets: dict, *, ratio) -> tuple[np.ndarray, np.ndarray]:
+    """The target (NaN: none) and status code of each row of one KPI."""
+    count = len(rows)
+    target, status = np.full(count, np.nan), np.zeros(count, dtype=np.int16)
+    kpi = rows.kpi[0] if count else None
+    scoped = {(d, k): t for (name, d, k), t in targets.items() if name == kpi}
+    if not scoped:
+        return target, status
+    for i, scope in enumerate(zip(rows.dimension.tolist(), rows.key.tolist(), strict=True)):
+        if (objective := scoped.get(scope)) is None:
+            continue
+        target[i] = float(objective)
+        value, numerator, denominator = (None if math.isnan(x) else float(x)
+                                         for x in (rows.value[i], rows.numerator[i], rows.denominator[i]))  # fmt: skip
+        decided = row_status(kpi=KPIS[kpi], value=value, numerator=numerator, denominator=denominator,
+                             target=objective, amber_ratio=ratio)  # fmt: skip
+        status[i] = 0 if decided is None else STATUSES.index(decided) + 1
+    return target, status
+
+
+def _merge_snapshots(cursor, span: _Span, *, full: bool, params: dict) -> int:
+    """Merge the derived rows into the snapshots of the kind: update what differs, insert what is
+    new, delete what the derived windows (everything when ``full``) no longer hold. Changed rows take
+    the refresh's as-of instant; unchanged rows keep theirs."""
+    scope = ("TRUE" if full else "EXISTS (SELECT 1 FROM _kpi_ranges r WHERE r.dimension = t.dimension "
+             "AND r.key = t.key AND t.start >= r.lo AND t.start <= r.hi)")  # fmt: skip
+    return _table_merge(
+        cursor, table=_t(Snapshot), incoming=DERIVED_ROWS, period=span.kind, keys=KEYS,
+        values={c: f"n.{c}" for c in DECIDED}, scope=scope, touch={"as_of": "%(as_of)s", "updated_at": "now()"},
+        params=params,
+    )  # fmt: skip
 
 
 def snapshot_statuses_write(cursor, rows, *, ratio) -> int:
     """Write the status of each ``(id, kpi, value, numerator, denominator, target, status)`` row
-    whose stored status differs; returns how many changed."""
+    whose stored status differs; returns how many changed (objectives and settings changes)."""
     ids, statuses = [], []
     for pk, kpi, value, numerator, denominator, target, stored in rows:
         status = row_status(kpi=KPIS[kpi], value=value, numerator=numerator, denominator=denominator, target=target,
@@ -351,11 +473,35 @@ def snapshot_statuses_write(cursor, rows, *, ratio) -> int:
     return len(ids)
 
 
+def _snapshots(cursor, span: _Span, *, full: bool, params: dict, ratio) -> tuple[int, int]:
+    cursor.execute("TRUNCATE _kpi_ranges, _kpi_segments, _kpi_derived RESTART IDENTITY")
+    segments = _segments(cursor, span, full=full)
+    if not full:
+        cursor.execute(
+            "INSERT INTO _kpi_ranges SELECT * FROM unnest(%s::text[], %s::text[], %s::date[], %s::date[])",
+            [
+                [s.dimension for s in segments],
+                [s.key for s in segments],
+                [period_shift(span.first, span.kind, s.write_from) for s in segments],
+                [period_shift(span.first, span.kind, s.write_to) for s in segments],
+            ],
+        )
+        _analyze(cursor, "_kpi_ranges")
+    grid = _grid_load(cursor, span, segments)
+    _rows, flagged = _derived_write(cursor, span, grid, ratio=ratio)
+    return _merge_snapshots(cursor, span, full=full, params=params), flagged
+
+
 # --- the service -----------------------------------------------------------------------------------
 
 
 def _first_periods(cursor) -> dict[str, date | None]:
-    cursor.execute(f"SELECT period, min(start) FROM {_t(Measure)} GROUP BY period")
+    """The first period of each kind with any fact (every fact has a total row)."""
+    cursor.execute(
+        f"SELECT period, min(start) FROM {_t(Measure)} WHERE dimension = '' AND key = '' AND period = ANY(%s) "
+        "GROUP BY period",
+        [list(PERIODS)],
+    )
     found = dict(cursor.fetchall())
     return {kind: found.get(kind) for kind in PERIODS}
 
@@ -404,36 +550,32 @@ def kpi_snapshot_refresh(*, full: bool = False, as_of: datetime | None = None) -
         since_day = None if full else last.astimezone(ZoneInfo(zone)).date()
         firsts = _first_periods(cursor)
         ratio = amber_ratio()
-        spans = []
         for kind in PERIODS:
             if firsts[kind] is None:
                 cursor.execute(f"DELETE FROM {_t(Snapshot)} WHERE period = %s", [kind])
                 result.snapshots_changed += cursor.rowcount
                 continue
-            span = _Span(kind=kind, first=firsts[kind], current=period_floor(local_today, kind),
-                         since=None if since_day is None else period_floor(since_day, kind))  # fmt: skip
-            spans.append(span)
-            cursor.execute("TRUNCATE _kpi_points, _kpi_derived")
-            _points(cursor, span, full=full)
-            _derive(cursor, span, full=full, params=params)
-            result.snapshots_changed += _write_snapshots(cursor, span, full=full, params=params)
-            result.snapshots_changed += _statuses(cursor, ratio=ratio)
-        lap("snapshots")
-        for span in spans:
-            result.anomalies_changed += anomaly_scan.anomalies_refresh(
-                cursor, kind=span.kind, first=span.first, current=span.current, full=full
+            first = firsts[kind]
+            span = _Span(
+                kind=kind,
+                first=first,
+                current=period_index(kind, first, period_floor(local_today, kind)),
+                since=None if since_day is None else max(0, period_index(kind, first, period_floor(since_day, kind))),
             )
-        lap("anomalies")
+            changed, flagged = _snapshots(cursor, span, full=full, params=params, ratio=ratio)
+            result.snapshots_changed += changed
+            result.anomalies_flagged += flagged
+            lap(f"snapshots {kind}")
 
         result.duration_ms = int((time.monotonic() - clock) * 1000)
         RefreshRun.objects.create(
             mode=result.mode, as_of=as_of, started_at=started_at, duration_ms=result.duration_ms,
             dirty_days=result.dirty_days, measures_changed=result.measures_changed,
-            snapshots_changed=result.snapshots_changed, anomalies_changed=result.anomalies_changed,
+            snapshots_changed=result.snapshots_changed, anomalies_flagged=result.anomalies_flagged,
         )  # fmt: skip
-        stale = RefreshRun.objects.order_by("-as_of").values_list("pk", flat=True)[KEEP_RUNS : KEEP_RUNS + 1]
+        stale = RefreshRun.objects.order_by("-as_of").values_list("as_of", flat=True)[KEEP_RUNS : KEEP_RUNS + 1]
         if stale:
-            RefreshRun.objects.filter(as_of__lte=RefreshRun.objects.get(pk=stale[0]).as_of).delete()
+            RefreshRun.objects.filter(as_of__lte=stale[0]).delete()
         from portfolio.services import headline_publish
 
         headline_publish(as_of=as_of, full_refresh=full)

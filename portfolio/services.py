@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import Q
 
-from kpis.engine import period_floor, period_shift
 from kpis.models import Snapshot
+from kpis.periods import period_floor, period_shift
 from kpis.selectors import pacing_for
 from kpis.status import RED
 from portfolio.models import HEADLINE_KPIS, HEADLINE_MONTHS, Headline, Pulse

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from campaigns.models import Channel
-from kpis.engine import kpi_compute, period_starts
+from kpis.engine import kpi_compute
+from kpis.periods import period_starts
 from leads.models import Lead
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from kpis.engine import PERIODS, kpi_compute
+from kpis.engine import kpi_compute
+from kpis.periods import PERIODS
 from kpis.registry import DIMENSIONS, KPIS
 from tenants.models import Client
 
