@@ -64,67 +64,108 @@ def _t(model) -> str:
 
 @dataclass(frozen=True)
 class _Shape:
-    """How one source reads its facts: FROM (joins and base filter), a key column per dimension,
-    per-fact values (``inner``) and the aggregates over them (``measures``, in ``Source`` order)."""
+    """How one source reads its facts, in two levels: the fact rows are first grouped by period and
+    raw attributes (ids), with the pre-aggregates ``pre``; the keys are then joined to those far
+    fewer rows and the ``measures`` summed over the grouping sets (grouping a million leads once
+    instead of once per dimension)."""
 
-    from_clause: str
-    keys: dict[str, str]
-    inner: dict[str, str]
-    measures: tuple[str, ...]
+    table: str  # FROM and base condition of the fact rows
+    raw: dict[str, tuple[str, ...]]  # dimension → raw columns it needs (names from ``columns``)
+    columns: dict[str, str]  # raw column → SQL over the fact row
+    pre: dict[str, str]  # pre-aggregate → SQL aggregate over the fact rows
+    joins: dict[str, tuple[str, str, str]]  # alias → (join over the pre-grouped rows ``i``, raw column, join first)
+    keys: dict[str, tuple[str, str]]  # dimension → (key SQL, join alias it needs or "")
+    measures: tuple[str, ...]  # SQL aggregates over the pre-aggregates, in Source order
+    always: tuple[str, ...] = ()  # joins every query needs (the paid flag of the channel)
+
+
+def _join(model, alias: str, on: str) -> str:
+    return f"LEFT JOIN {_t(model)} {alias} ON {alias}.id = {on}"
 
 
 def _lead_shape(source: str) -> _Shape:
     column = f"l.{LEAD_TIMESTAMP[source]}"
-    joins = {
-        "campaign": f"LEFT JOIN {_t(Campaign)} cp ON cp.id = l.campaign_id",
-        "offer": f"LEFT JOIN {_t(Offer)} o ON o.id = l.offer_id",
-        "landing_page": f"LEFT JOIN {_t(LandingPage)} lp ON lp.id = l.landing_page_id",
-    }
-    keys = {"channel": "ch.key", "campaign": "cp.key", "offer": "o.key", "landing_page": "lp.key"}
-    inner, measures = {
-        "created": ({"paid": "ch.is_paid", "to_mql": "l.mql_at <= %(as_of)s",
-                     "to_customer": "l.customer_at <= %(as_of)s"},
-                    ("count(*)", "count(*) FILTER (WHERE paid)", "count(*) FILTER (WHERE to_mql)",
-                     "count(*) FILTER (WHERE to_customer)")),
-        "mql": ({"to_sql": "l.sql_at <= %(as_of)s"}, ("count(*)", "count(*) FILTER (WHERE to_sql)")),
-        "sql": ({"to_customer": "l.customer_at <= %(as_of)s"}, ("count(*)", "count(*) FILTER (WHERE to_customer)")),
-        "customer": ({"deal": "l.deal_value"}, ("count(*)", "COALESCE(sum(deal), 0)")),
+    pre, measures = {
+        "created": ({"n": "count(*)", "to_mql": "count(*) FILTER (WHERE l.mql_at <= %(as_of)s)",
+                     "to_customer": "count(*) FILTER (WHERE l.customer_at <= %(as_of)s)"},
+                    ("sum(n)", "sum(n) FILTER (WHERE ch.is_paid)", "sum(to_mql)", "sum(to_customer)")),
+        "mql": ({"n": "count(*)", "to_sql": "count(*) FILTER (WHERE l.sql_at <= %(as_of)s)"},
+                ("sum(n)", "sum(to_sql)")),
+        "sql": ({"n": "count(*)", "to_customer": "count(*) FILTER (WHERE l.customer_at <= %(as_of)s)"},
+                ("sum(n)", "sum(to_customer)")),
+        "customer": ({"n": "count(*)", "deal": "sum(l.deal_value)"}, ("sum(n)", "sum(deal)")),
     }[source]  # fmt: skip
-    from_clause = (
-        f"{_t(Lead)} l LEFT JOIN {_t(Channel)} ch ON ch.id = l.channel_id {' '.join(joins.values())} "
-        f"WHERE {column} <= %(as_of)s"
-    )
-    return _Shape(from_clause, keys, inner, measures)
+    return _Shape(
+        table=f"{_t(Lead)} l WHERE {column} <= %(as_of)s",
+        raw={d: (f"{d}_id",) for d in ("channel", "campaign", "offer", "landing_page")},
+        columns={f"{d}_id": f"l.{d}_id" for d in ("channel", "campaign", "offer", "landing_page")},
+        pre=pre,
+        joins={"ch": (_join(Channel, "ch", "i.channel_id"), "channel_id", ""),
+               "cp": (_join(Campaign, "cp", "i.campaign_id"), "campaign_id", ""),
+               "o": (_join(Offer, "o", "i.offer_id"), "offer_id", ""),
+               "lp": (_join(LandingPage, "lp", "i.landing_page_id"), "landing_page_id", "")},
+        keys={"channel": ("ch.key", "ch"), "campaign": ("cp.key", "cp"), "offer": ("o.key", "o"),
+              "landing_page": ("lp.key", "lp")},
+        measures=measures,
+        always=("ch",) if source == "created" else (),
+    )  # fmt: skip
 
 
 def _fact_shape(source: str) -> _Shape:
     if source == "traffic":
         return _Shape(
-            f"{_t(Traffic)} f LEFT JOIN {_t(Channel)} ch ON ch.id = f.channel_id "
-            f"LEFT JOIN {_t(LandingPage)} lp ON lp.id = f.landing_page_id WHERE TRUE",
-            {"channel": "ch.key", "landing_page": "lp.key"}, {"visits": "f.visits"}, ("sum(visits)",),
+            table=f"{_t(Traffic)} f WHERE TRUE",
+            raw={"channel": ("channel_id",), "landing_page": ("landing_page_id",)},
+            columns={"channel_id": "f.channel_id", "landing_page_id": "f.landing_page_id"},
+            pre={"visits": "sum(f.visits)"},
+            joins={"ch": (_join(Channel, "ch", "i.channel_id"), "channel_id", ""),
+                   "lp": (_join(LandingPage, "lp", "i.landing_page_id"), "landing_page_id", "")},
+            keys={"channel": ("ch.key", "ch"), "landing_page": ("lp.key", "lp")},
+            measures=("sum(visits)",),
         )  # fmt: skip
     if source == "spend":
+        # A spend row's channel is its campaign's.
         return _Shape(
-            f"{_t(Spend)} f JOIN {_t(Campaign)} cp ON cp.id = f.campaign_id "
-            f"LEFT JOIN {_t(Channel)} ch ON ch.id = cp.channel_id WHERE TRUE",
-            {"channel": "ch.key", "campaign": "cp.key"}, {"amount": "f.amount"}, ("sum(amount)",),
+            table=f"{_t(Spend)} f WHERE TRUE",
+            raw={"channel": ("campaign_id",), "campaign": ("campaign_id",)},
+            columns={"campaign_id": "f.campaign_id"},
+            pre={"amount": "sum(f.amount)"},
+            joins={"cp": (_join(Campaign, "cp", "i.campaign_id"), "campaign_id", ""),
+                   "ch": (_join(Channel, "ch", "cp.channel_id"), "campaign_id", "cp")},
+            keys={"channel": ("ch.key", "ch"), "campaign": ("cp.key", "cp")},
+            measures=("sum(amount)",),
         )  # fmt: skip
     if source == "cta":
         return _Shape(
-            f"{_t(CTAStat)} f JOIN {_t(CTA)} d ON d.id = f.cta_id WHERE TRUE",
-            {"cta": "d.key"}, {"clicks": "f.clicks", "views": "f.views"}, ("sum(clicks)", "sum(views)"),
-        )  # fmt: skip
+            table=f"{_t(CTAStat)} f WHERE TRUE",
+            raw={"cta": ("cta_id",)},
+            columns={"cta_id": "f.cta_id"},
+            pre={"clicks": "sum(f.clicks)", "views": "sum(f.views)"},
+            joins={"d": (_join(CTA, "d", "i.cta_id"), "cta_id", "")},
+            keys={"cta": ("d.key", "d")},
+            measures=("sum(clicks)", "sum(views)"),
+        )
     if source == "keyword":
-        return _Shape(f"{_t(KeywordStat)} f WHERE TRUE", {"keyword": "f.keyword"}, {"visits": "f.visits"},
-                      ("sum(visits)",))  # fmt: skip
-    if source == "email":
-        columns = ("sent", "delivered", "unique_opens", "unique_clicks", "unsubscribes")
         return _Shape(
-            f"{_t(EmailSend)} f LEFT JOIN {_t(Campaign)} cp ON cp.id = f.campaign_id WHERE f.sent_at <= %(as_of)s",
-            {"email": "f.key", "campaign": "cp.key"}, {c: f"f.{c}" for c in columns},
-            tuple(f"sum({c})" for c in columns),
-        )  # fmt: skip
+            table=f"{_t(KeywordStat)} f WHERE TRUE",
+            raw={"keyword": ("keyword",)},
+            columns={"keyword": "f.keyword"},
+            pre={"visits": "sum(f.visits)"},
+            joins={},
+            keys={"keyword": ("i.keyword", "")},
+            measures=("sum(visits)",),
+        )
+    if source == "email":
+        counters = ("sent", "delivered", "unique_opens", "unique_clicks", "unsubscribes")
+        return _Shape(
+            table=f"{_t(EmailSend)} f WHERE f.sent_at <= %(as_of)s",
+            raw={"email": ("send_key",), "campaign": ("campaign_id",)},
+            columns={"send_key": "f.key", "campaign_id": "f.campaign_id"},
+            pre={c: f"sum(f.{c})" for c in counters},
+            joins={"cp": (_join(Campaign, "cp", "i.campaign_id"), "campaign_id", "")},
+            keys={"email": ("i.send_key", ""), "campaign": ("cp.key", "cp")},
+            measures=tuple(f"sum({c})" for c in counters),
+        )
     raise ValueError(f"Unknown source {source!r}")
 
 
@@ -150,32 +191,40 @@ def _window_filter(source: str) -> str:
 
 
 def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], windowed: bool) -> str:
-    """One ``GROUP BY GROUPING SETS`` query of ``source``: rows ``(start, source, dimension, key, m0…m4)``
-    for the total (``None`` in ``dimensions``) and each listed dimension the source allows; ``''`` for
-    the total's dimension and key and for a fact without the attribute. Empty when nothing applies.
-
-    Parameters: ``tz``, ``as_of``, and with ``windowed`` the arrays ``win_lo``/``win_hi``.
+    """One query of ``source``: rows ``(start, source, dimension, key, m0…m4)`` for the total
+    (``None`` in ``dimensions``) and each listed dimension the source allows (``GROUPING SETS``);
+    ``''`` for the total's dimension and key and for a fact without the attribute. Empty when
+    nothing applies. Parameters: ``tz``, ``as_of``, and with ``windowed`` the arrays ``win_lo``/``win_hi``.
     """
     shape = (_lead_shape if source in LEAD_SOURCES else _fact_shape)(source)
     dims = [d for d in dimensions if d is not None and d in shape.keys]
-    sets = (["(start)"] if None in dimensions else []) + [f"(start, {d})" for d in dims]
+    sets = (["(start)"] if None in dimensions else []) + [f"(start, {shape.keys[d][0]})" for d in dims]
     if not sets:
         return ""
-    where = shape.from_clause + (_window_filter(source) if windowed else "")
-    inner = ", ".join([f"{_bucket(kind, source)} AS start"] + [f"{shape.keys[d]} AS {d}" for d in dims]
-                      + [f"{expr} AS {name}" for name, expr in shape.inner.items()])  # fmt: skip
+    aliases: list[str] = []
+    for alias in [*shape.always, *(shape.keys[d][1] for d in dims if shape.keys[d][1])]:
+        for needed in (shape.joins[alias][2], alias):  # a join first needs the one it goes through
+            if needed and needed not in aliases:
+                aliases.append(needed)
+    raw = list(dict.fromkeys([*(c for d in dims for c in shape.raw[d]), *(shape.joins[a][1] for a in aliases)]))
+    where = shape.table + (_window_filter(source) if windowed else "")
+    inner = ", ".join([f"{_bucket(kind, source)} AS start"] + [f"{shape.columns[c]} AS {c}" for c in raw]
+                      + [f"{expr} AS {name}" for name, expr in shape.pre.items()])  # fmt: skip
+    grouped = ", ".join(str(i) for i in range(1, len(raw) + 2))
     if dims:
-        dimension = "CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in dims) + " ELSE '' END"
-        key = "CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN COALESCE({d}, '')" for d in dims) + " ELSE '' END"
+        keys = [shape.keys[d][0] for d in dims]
+        dimension = ("CASE " + " ".join(f"WHEN GROUPING({k}) = 0 THEN '{d}'" for d, k in zip(dims, keys, strict=True))
+                     + " ELSE '' END")  # fmt: skip
+        key = "CASE " + " ".join(f"WHEN GROUPING({k}) = 0 THEN COALESCE({k}, '')" for k in keys) + " ELSE '' END"
     else:
         dimension = key = "''"
     padded = list(shape.measures) + ["NULL"] * (MEASURE_WIDTH - len(shape.measures))
     columns = ", ".join(f"COALESCE({m}, 0)::numeric AS m{i}" if m != "NULL" else f"NULL::numeric AS m{i}"
                         for i, m in enumerate(padded))  # fmt: skip
     return f"""
-        SELECT start, '{source}'::text AS source, {dimension}::text AS dimension, {key}::text AS key, {columns}
-        FROM (SELECT {inner} FROM {where}) s
-        GROUP BY GROUPING SETS ({", ".join(sets)})"""
+        SELECT i.start, '{source}'::text AS source, {dimension}::text AS dimension, {key}::text AS key, {columns}
+        FROM (SELECT {inner} FROM {where} GROUP BY {grouped}) i {" ".join(shape.joins[a][0] for a in aliases)}
+        GROUP BY GROUPING SETS ({", ".join(sets).replace("(start", "(i.start")})"""
 
 
 def measures_sql(*, kind: str, dimensions: tuple[str | None, ...], sources: tuple[str, ...], windowed: bool) -> str:

@@ -1,10 +1,11 @@
-"""Fixed-width rows in and out of PostgreSQL by binary COPY, straight from and into NumPy arrays.
+"""Fixed-width rows in and out of PostgreSQL in binary, straight from and into NumPy arrays.
 
 A refresh moves hundreds of thousands of rows between the database and NumPy; row by row, Python
-would spend seconds building and parsing tuples. In PostgreSQL's binary COPY format every row of
-fixed-width columns (integers, floats, booleans, dates, never NULL) has the same layout, so a whole
-table is one structured array: ``tobytes()`` to send it, ``frombuffer`` to read it.
-Nulls travel as NaN (floats) or 0 codes; the SQL on either side turns them into NULL.
+would spend seconds building and parsing tuples. In PostgreSQL's binary formats every value of a
+fixed-width type (integers, floats, booleans, dates, never NULL) has the same layout, so a whole
+column or table is one structured array: rows go in as one binary COPY buffer, columns come out
+as binary arrays (``array_send``). Nulls travel as NaN (floats) or 0 codes; the SQL on either side
+turns them into NULL.
 """
 
 from __future__ import annotations
@@ -45,10 +46,21 @@ def copy_in(cursor, table: str, columns: list[tuple[str, str]], arrays: dict[str
         copy.write(HEADER + rows.tobytes() + TRAILER)
 
 
-def copy_out(cursor, query: str, params, columns: list[tuple[str, str]]) -> np.ndarray:
-    """The rows of ``query`` (whose columns have exactly these types, never NULL) as a structured array."""
-    data = bytearray()
-    with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT BINARY)", params) as copy:
-        for chunk in copy:
-            data += chunk
-    return np.frombuffer(bytes(data[len(HEADER) : -len(TRAILER)]), dtype=_row_dtype(columns))
+ARRAY_HEADER = 20  # array_send of a 1-D array: ndim, flags, element type, length, lower bound
+
+
+def fetch_columns(cursor, query: str, params, columns: list[tuple[str, str]]) -> dict[str, np.ndarray]:
+    """The columns of ``query`` (exactly these types, never NULL) as arrays, in one round trip: each
+    column comes back as a single ``array_send(array_agg(…))`` value, parsed by NumPy (no Python
+    object per row, no message per row)."""
+    aggregates = ", ".join(f"array_send(array_agg(q.{name}))" for name, _kind in columns)
+    cursor.execute(f"SELECT {aggregates} FROM ({query}) q", params)
+    packed = cursor.fetchone()
+    result = {}
+    for (name, kind), data in zip(columns, packed, strict=True):
+        if data is None:  # no rows
+            result[name] = np.array([], dtype=WIDTH[kind])
+            continue
+        element = np.dtype([("length", ">i4"), ("value", WIDTH[kind])])
+        result[name] = np.frombuffer(bytes(data)[ARRAY_HEADER:], dtype=element)["value"]
+    return result

@@ -94,7 +94,7 @@ TEMP_TABLES = (
     "numerator float8, denominator float8, previous_value float8, change float8, target float8, status smallint, "
     "anomaly smallint, baseline_median float8, baseline_low float8, baseline_high float8, is_partial boolean, "
     "definition_version smallint, n_id bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DELETE ROWS",
-    "CREATE TEMP TABLE IF NOT EXISTS _kpi_diff (n_id bigint, t_id bigint) ON COMMIT DELETE ROWS",
+    "CREATE TEMP TABLE IF NOT EXISTS _kpi_diff (n_id bigint, t_ref tid) ON COMMIT DELETE ROWS",
 )
 TEMP_NAMES = "_kpi_scope, _kpi_new, _kpi_affected, _kpi_changed, _kpi_ranges, _kpi_segments, _kpi_derived, _kpi_diff"
 # The rows a refresh derives, as sent by binary COPY (kpis.pgcopy): codes instead of text.
@@ -141,9 +141,15 @@ def _analyze(cursor, table: str, written: int = 0) -> None:
         cursor.execute(f"ANALYZE {table}")
 
 
-def _locked(cursor) -> bool:
-    """One refresh at a time per client; a second one returns at once (``busy``)."""
-    cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext('pouls.kpi_refresh'), hashtext(current_schema()))")
+def refresh_lock(cursor, *, wait: bool) -> bool:
+    """The current client's refresh lock, until the transaction ends: one refresh at a time, and
+    writes to snapshots from elsewhere (objectives, settings) wait for a running refresh (whose
+    merges address rows by their physical place). Without ``wait``, False when it is taken."""
+    key = "hashtext('pouls.kpi_refresh'), hashtext(current_schema())"
+    if wait:
+        cursor.execute(f"SELECT pg_advisory_xact_lock({key})")
+        return True
+    cursor.execute(f"SELECT pg_try_advisory_xact_lock({key})")
     return cursor.fetchone()[0]
 
 
@@ -196,8 +202,9 @@ def _table_merge(cursor, *, table: str, incoming: str, period: str, keys: tuple[
     with ``changed_into``, their keys are appended to that temp table.
 
     One hash full join sorts every row into "same", "differs", "new" or "gone" (``_kpi_diff`` keeps
-    the last three), then each write touches only its rows: comparing 700,000 unchanged rows costs
-    one join, not three, and no statement reads a table it is inserting into."""
+    the last three, with the row's physical address: only refreshes write these tables, under the
+    client's refresh lock), then each write touches only its rows: comparing 700,000 unchanged rows
+    costs one join, not three, and no statement reads a table it is inserting into."""
     same = " AND ".join(f"t.{k} = n.{k}" for k in keys)
     params = {**(params or {}), "period": period}
     written = {**values, **(touch or {})}
@@ -208,25 +215,25 @@ def _table_merge(cursor, *, table: str, incoming: str, period: str, keys: tuple[
     cursor.execute("TRUNCATE _kpi_diff")
     cursor.execute(
         f"""INSERT INTO _kpi_diff
-            SELECT n.n_id, t.id FROM {incoming} n
-            FULL JOIN (SELECT * FROM {table} t WHERE t.period = %(period)s AND ({scope})) t ON {same}
-            WHERE n.n_id IS NULL OR t.id IS NULL OR {differs}""",
+            SELECT n.n_id, t.ctid FROM {incoming} n
+            FULL JOIN (SELECT ctid, * FROM {table} t WHERE t.period = %(period)s AND ({scope})) t ON {same}
+            WHERE n.n_id IS NULL OR t.ctid IS NULL OR {differs}""",
         params,
     )
     _analyze(cursor, "_kpi_diff")
     note = f"INSERT INTO {changed_into} SELECT %(period)s, {key_list} FROM" if changed_into else "SELECT count(*) FROM"
     returning = ", ".join(f"t.{k}" for k in keys)
     statements = (
-        f"""WITH done AS (DELETE FROM {table} t USING _kpi_diff d WHERE t.id = d.t_id AND d.n_id IS NULL
+        f"""WITH done AS (DELETE FROM {table} t USING _kpi_diff d WHERE t.ctid = d.t_ref AND d.n_id IS NULL
                           RETURNING {returning})
             {note} done""",
         f"""WITH done AS (UPDATE {table} t SET {", ".join(f"{c} = {e}" for c, e in written.items())}
-                          FROM _kpi_diff d JOIN {incoming} n ON n.n_id = d.n_id WHERE t.id = d.t_id
+                          FROM _kpi_diff d JOIN {incoming} n ON n.n_id = d.n_id WHERE t.ctid = d.t_ref
                           RETURNING {returning})
             {note} done""",
         f"""WITH done AS (INSERT INTO {table} AS t (period, {key_list}, {", ".join(written)})
                           SELECT %(period)s, {", ".join(f"n.{k}" for k in keys)}, {", ".join(written.values())}
-                          FROM _kpi_diff d JOIN {incoming} n ON n.n_id = d.n_id WHERE d.t_id IS NULL
+                          FROM _kpi_diff d JOIN {incoming} n ON n.n_id = d.n_id WHERE d.t_ref IS NULL
                           RETURNING {returning})
             {note} done""",
     )
@@ -330,12 +337,12 @@ def _segments(cursor, span: _Span, *, full: bool) -> list[Segment]:
     for dimension, key, start in cursor.fetchall():
         i = period_index(span.kind, span.first, start)
         ranges.setdefault((dimension, key), []).append((i, i + AFTER))
-    ended = list(range(span.since, span.current)) if span.since is not None else []
-    if ended:
-        starts = [period_shift(span.first, span.kind, i) for i in ended]
+    if span.since is not None and span.since < span.current:
+        # Rows still marked in progress whose period has ended since the last run.
         cursor.execute(
-            f"SELECT DISTINCT dimension, key, start FROM {measure} WHERE period = %s AND start = ANY(%s)",
-            [span.kind, starts],
+            f"SELECT DISTINCT dimension, key, start FROM {_t(Snapshot)} "
+            "WHERE period = %s AND is_partial AND start < %s",
+            [span.kind, period_shift(span.first, span.kind, span.current)],
         )
         for dimension, key, start in cursor.fetchall():
             i = period_index(span.kind, span.first, start)
@@ -358,13 +365,13 @@ def _segments(cursor, span: _Span, *, full: bool) -> list[Segment]:
 
 
 def _grid_load(cursor, span: _Span, segments: list[Segment]) -> Grid:
-    """The stored measures of every segment, in one query (binary COPY into arrays)."""
+    """The stored measures of every segment, in one query (binary arrays, kpis.pgcopy)."""
     grid = Grid(span.kind, span.first, segments)
-    measures = ", ".join(f"COALESCE(m.m{i}::float8, 'NaN')" for i in range(5))
-    rows = pgcopy.copy_out(
-        cursor.cursor,
-        f"""SELECT (g.n - 1)::int4, ({period_index_sql(span.kind, "m.start")} - g.base)::int4,
-                   array_position(%(sources)s::text[], m.source::text)::int2, {measures}
+    measures = ", ".join(f"COALESCE(m.m{i}::float8, 'NaN') AS m{i}" for i in range(5))
+    rows = pgcopy.fetch_columns(
+        cursor,
+        f"""SELECT (g.n - 1)::int4 AS seg, ({period_index_sql(span.kind, "m.start")} - g.base)::int4 AS col,
+                   array_position(%(sources)s::text[], m.source::text)::int2 AS src, {measures}
             FROM unnest(%(dim)s::text[], %(key)s::text[], %(lo)s::date[], %(hi)s::date[], %(base)s::int[])
                  WITH ORDINALITY g(dimension, key, lo, hi, base, n)
             JOIN {_t(Measure)} m ON m.period = %(kind)s AND m.dimension = g.dimension AND m.key = g.key
@@ -526,7 +533,7 @@ def kpi_snapshot_refresh(*, full: bool = False, as_of: datetime | None = None) -
         result.timings[name] = round(time.monotonic() - clock - sum(result.timings.values()), 3)
 
     with transaction.atomic(), connection.cursor() as cursor:
-        if not _locked(cursor):
+        if not refresh_lock(cursor, wait=False):
             result.busy = True
             return result
         _prepare(cursor)

@@ -52,11 +52,12 @@ def objective_validate(*, kpi: str, period: str, dimension: str, key: str, targe
 
 def _targets_apply(*, kpi: str, period: str, dimension: str, key: str, target: Decimal | None) -> None:
     """Put an objective's target (or none) on its snapshots and bring their statuses up to date."""
-    from kpis.refresh import snapshot_statuses_write
+    from kpis.refresh import refresh_lock, snapshot_statuses_write
 
     rows = Snapshot.objects.filter(kpi=kpi, period=period, dimension=dimension, key=key)
-    rows.update(target=None if target is None else float(target))
     with connection.cursor() as cursor:
+        refresh_lock(cursor, wait=True)
+        rows.update(target=None if target is None else float(target))
         snapshot_statuses_write(
             cursor,
             rows.values_list("pk", "kpi", "value", "numerator", "denominator", "target", "status"),
@@ -99,7 +100,7 @@ def kpi_settings() -> KPISettings:
 @transaction.atomic
 def kpi_settings_update(*, amber_ratio) -> KPISettings:
     """Change the amber threshold; every status is recomputed with it."""
-    from kpis.refresh import snapshot_statuses_write
+    from kpis.refresh import refresh_lock, snapshot_statuses_write
 
     try:
         ratio = Decimal(str(amber_ratio).strip().replace(",", "."))
@@ -112,6 +113,7 @@ def kpi_settings_update(*, amber_ratio) -> KPISettings:
     row.save()
     rows = Snapshot.objects.filter(target__isnull=False)
     with connection.cursor() as cursor:
+        refresh_lock(cursor, wait=True)
         snapshot_statuses_write(
             cursor, rows.values_list("pk", "kpi", "value", "numerator", "denominator", "target", "status"), ratio=ratio
         )
