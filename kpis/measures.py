@@ -69,7 +69,8 @@ class _Shape:
     fewer rows and the ``measures`` summed over the grouping sets (grouping a million leads once
     instead of once per dimension)."""
 
-    table: str  # FROM and base condition of the fact rows
+    table: str  # the fact table and its alias
+    condition: str  # which of its rows count
     raw: dict[str, tuple[str, ...]]  # dimension → raw columns it needs (names from ``columns``)
     columns: dict[str, str]  # raw column → SQL over the fact row
     pre: dict[str, str]  # pre-aggregate → SQL aggregate over the fact rows
@@ -96,7 +97,8 @@ def _lead_shape(source: str) -> _Shape:
         "customer": ({"n": "count(*)", "deal": "sum(l.deal_value)"}, ("sum(n)", "sum(deal)")),
     }[source]  # fmt: skip
     return _Shape(
-        table=f"{_t(Lead)} l WHERE {column} <= %(as_of)s",
+        table=f"{_t(Lead)} l",
+        condition=f"{column} <= %(as_of)s",
         raw={d: (f"{d}_id",) for d in ("channel", "campaign", "offer", "landing_page")},
         columns={f"{d}_id": f"l.{d}_id" for d in ("channel", "campaign", "offer", "landing_page")},
         pre=pre,
@@ -114,7 +116,8 @@ def _lead_shape(source: str) -> _Shape:
 def _fact_shape(source: str) -> _Shape:
     if source == "traffic":
         return _Shape(
-            table=f"{_t(Traffic)} f WHERE TRUE",
+            table=f"{_t(Traffic)} f",
+            condition="TRUE",
             raw={"channel": ("channel_id",), "landing_page": ("landing_page_id",)},
             columns={"channel_id": "f.channel_id", "landing_page_id": "f.landing_page_id"},
             pre={"visits": "sum(f.visits)"},
@@ -126,7 +129,8 @@ def _fact_shape(source: str) -> _Shape:
     if source == "spend":
         # A spend row's channel is its campaign's.
         return _Shape(
-            table=f"{_t(Spend)} f WHERE TRUE",
+            table=f"{_t(Spend)} f",
+            condition="TRUE",
             raw={"channel": ("campaign_id",), "campaign": ("campaign_id",)},
             columns={"campaign_id": "f.campaign_id"},
             pre={"amount": "sum(f.amount)"},
@@ -137,7 +141,8 @@ def _fact_shape(source: str) -> _Shape:
         )  # fmt: skip
     if source == "cta":
         return _Shape(
-            table=f"{_t(CTAStat)} f WHERE TRUE",
+            table=f"{_t(CTAStat)} f",
+            condition="TRUE",
             raw={"cta": ("cta_id",)},
             columns={"cta_id": "f.cta_id"},
             pre={"clicks": "sum(f.clicks)", "views": "sum(f.views)"},
@@ -147,7 +152,8 @@ def _fact_shape(source: str) -> _Shape:
         )
     if source == "keyword":
         return _Shape(
-            table=f"{_t(KeywordStat)} f WHERE TRUE",
+            table=f"{_t(KeywordStat)} f",
+            condition="TRUE",
             raw={"keyword": ("keyword",)},
             columns={"keyword": "f.keyword"},
             pre={"visits": "sum(f.visits)"},
@@ -158,7 +164,8 @@ def _fact_shape(source: str) -> _Shape:
     if source == "email":
         counters = ("sent", "delivered", "unique_opens", "unique_clicks", "unsubscribes")
         return _Shape(
-            table=f"{_t(EmailSend)} f WHERE f.sent_at <= %(as_of)s",
+            table=f"{_t(EmailSend)} f",
+            condition="f.sent_at <= %(as_of)s",
             raw={"email": ("send_key",), "campaign": ("campaign_id",)},
             columns={"send_key": "f.key", "campaign_id": "f.campaign_id"},
             pre={c: f"sum(f.{c})" for c in counters},
@@ -178,16 +185,16 @@ def _bucket(kind: str, source: str) -> str:
     return column if kind == "day" else f"date_trunc('{kind}', {column}::timestamp)::date"
 
 
-def _window_filter(source: str) -> str:
-    """Keep the facts of the local-date windows ``[lo, hi)`` given as two date arrays, with a range
-    predicate on the raw column so that its index serves it."""
+def _windowed(source: str, table: str) -> str:
+    """``table`` restricted to the local-date windows ``[lo, hi)`` given as two date arrays (disjoint),
+    by a join whose range condition on the raw column its index serves (one range scan per window)."""
     if source in TIMESTAMP_SOURCES:
         column = TIMESTAMP_SOURCES[source]
         lo, hi = "(w.lo::timestamp AT TIME ZONE %(tz)s)", "(w.hi::timestamp AT TIME ZONE %(tz)s)"
     else:
         column, lo, hi = DATE_SOURCES[source], "w.lo", "w.hi"
-    return (f" AND EXISTS (SELECT 1 FROM unnest(%(win_lo)s::date[], %(win_hi)s::date[]) w(lo, hi)"
-            f" WHERE {column} >= {lo} AND {column} < {hi})")  # fmt: skip
+    return (f"unnest(%(win_lo)s::date[], %(win_hi)s::date[]) w(lo, hi) "
+            f"JOIN {table} ON {column} >= {lo} AND {column} < {hi}")  # fmt: skip
 
 
 def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], windowed: bool) -> str:
@@ -207,7 +214,7 @@ def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], wi
             if needed and needed not in aliases:
                 aliases.append(needed)
     raw = list(dict.fromkeys([*(c for d in dims for c in shape.raw[d]), *(shape.joins[a][1] for a in aliases)]))
-    where = shape.table + (_window_filter(source) if windowed else "")
+    facts = _windowed(source, shape.table) if windowed else shape.table
     inner = ", ".join([f"{_bucket(kind, source)} AS start"] + [f"{shape.columns[c]} AS {c}" for c in raw]
                       + [f"{expr} AS {name}" for name, expr in shape.pre.items()])  # fmt: skip
     grouped = ", ".join(str(i) for i in range(1, len(raw) + 2))
@@ -223,7 +230,8 @@ def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], wi
                         for i, m in enumerate(padded))  # fmt: skip
     return f"""
         SELECT i.start, '{source}'::text AS source, {dimension}::text AS dimension, {key}::text AS key, {columns}
-        FROM (SELECT {inner} FROM {where} GROUP BY {grouped}) i {" ".join(shape.joins[a][0] for a in aliases)}
+        FROM (SELECT {inner} FROM {facts} WHERE {shape.condition} GROUP BY {grouped}) i
+        {" ".join(shape.joins[a][0] for a in aliases)}
         GROUP BY GROUPING SETS ({", ".join(sets).replace("(start", "(i.start")})"""
 
 

@@ -60,6 +60,8 @@ class Measure(models.Model):
     class Meta:
         verbose_name = _("KPI measure")
         verbose_name_plural = _("KPI measures")
+        # An incremental refresh reads one source's rows of some days, all dimensions and keys.
+        indexes = [models.Index(fields=["period", "source", "start"], name="measure_source_days")]
 
     def __str__(self) -> str:
         return f"{self.period} {self.start} {self.source} {self.dimension}:{self.key}"

@@ -193,10 +193,11 @@ def _visible_since(cursor, *, since: datetime, params: dict) -> dict[str, set[da
 
 
 def _table_merge(cursor, *, table: str, incoming: str, period: str, keys: tuple[str, ...], values: dict[str, str],
-                 scope: str, touch: dict[str, str] | None = None, params: dict | None = None,
+                 existing: str, touch: dict[str, str] | None = None, params: dict | None = None,
                  changed_into: str = "") -> int:  # fmt: skip
-    """Make the rows of ``table`` for ``period`` in ``scope`` (a condition on ``t``) match the temp
-    table ``incoming`` (rows with an ``n_id``, all within the scope): delete the rows it lacks,
+    """Make the rows of ``table`` for ``period`` that ``existing`` selects (``ctid`` and all columns,
+    from ``t``; a join that its indexes serve) match ``incoming`` (rows with an ``n_id``, all within
+    that scope): delete the rows it lacks,
     update those whose ``values`` (column → SQL over ``n``) differ, insert the new ones; written
     rows also take ``touch`` (column → SQL, reading ``params``). Returns how many rows changed;
     with ``changed_into``, their keys are appended to that temp table.
@@ -216,7 +217,7 @@ def _table_merge(cursor, *, table: str, incoming: str, period: str, keys: tuple[
     cursor.execute(
         f"""INSERT INTO _kpi_diff
             SELECT n.n_id, t.ctid FROM {incoming} n
-            FULL JOIN (SELECT ctid, * FROM {table} t WHERE t.period = %(period)s AND ({scope})) t ON {same}
+            FULL JOIN ({existing}) t ON {same}
             WHERE n.n_id IS NULL OR t.ctid IS NULL OR {differs}""",
         params,
     )
@@ -246,12 +247,13 @@ def _table_merge(cursor, *, table: str, incoming: str, period: str, keys: tuple[
     return changed
 
 
-def _merge_measures(cursor, *, period: str, scope: str, record: bool) -> int:
+def _merge_measures(cursor, *, period: str, existing: str, record: bool) -> int:
     """Merge ``_kpi_new`` into the measures of ``period``; with ``record``, note each changed point
     in ``_kpi_changed`` (an incremental refresh derives only around those)."""
     changed = _table_merge(
         cursor, table=_t(Measure), incoming="_kpi_new", period=period, keys=("source", "start", "dimension", "key"),
-        values={f"m{i}": f"n.m{i}" for i in range(5)}, scope=scope, changed_into="_kpi_changed" if record else "",
+        values={f"m{i}": f"n.m{i}" for i in range(5)}, existing=existing,
+        changed_into="_kpi_changed" if record else "",
     )  # fmt: skip
     if record:
         _analyze(cursor, "_kpi_changed")
@@ -263,7 +265,7 @@ def _day_measures(cursor, *, days: dict[str, set[date]] | None, params: dict) ->
     if days is None:
         sql = measures_sql(kind="day", dimensions=ALL_DIMENSIONS, sources=tuple(SOURCES), windowed=False)
         cursor.execute(f"INSERT INTO _kpi_new ({NEW_COLUMNS}) {sql}", params)
-        scope = "TRUE"
+        existing = f"SELECT ctid, * FROM {_t(Measure)} t WHERE t.period = 'day'"
     else:
         for source, source_days in sorted(days.items()):
             windows = windows_params(days_to_windows(source_days))
@@ -274,8 +276,10 @@ def _day_measures(cursor, *, days: dict[str, set[date]] | None, params: dict) ->
             )
             sql = source_sql(source, kind="day", dimensions=ALL_DIMENSIONS, windowed=True)
             cursor.execute(f"INSERT INTO _kpi_new ({NEW_COLUMNS}) {sql}", {**params, **windows})
-        scope = "EXISTS (SELECT 1 FROM _kpi_scope w WHERE w.source = t.source AND t.start >= w.lo AND t.start < w.hi)"
-    return _merge_measures(cursor, period="day", scope=scope, record=days is not None)
+        _analyze(cursor, "_kpi_scope")
+        existing = (f"SELECT t.ctid, t.* FROM _kpi_scope w JOIN {_t(Measure)} t ON t.period = 'day' "
+                    "AND t.source = w.source AND t.start >= w.lo AND t.start < w.hi")  # fmt: skip
+    return _merge_measures(cursor, period="day", existing=existing, record=days is not None)
 
 
 def _period_measures(cursor, *, kind: str, full: bool) -> int:
@@ -290,7 +294,7 @@ def _period_measures(cursor, *, kind: str, full: bool) -> int:
                 SELECT date_trunc('{kind}', d.start)::date, d.source, d.dimension, d.key, {sums}
                 FROM {measure} d WHERE d.period = 'day' GROUP BY 1, 2, 3, 4"""
         )
-        scope = "TRUE"
+        existing = f"SELECT ctid, * FROM {measure} t WHERE t.period = '{kind}'"
     else:
         cursor.execute(
             f"""INSERT INTO _kpi_affected SELECT DISTINCT source, date_trunc('{kind}', start)::date, dimension, key
@@ -304,9 +308,11 @@ def _period_measures(cursor, *, kind: str, full: bool) -> int:
                     AND d.start >= a.start AND d.start < (a.start + interval '{_STEP[kind]}')::date
                 GROUP BY a.start, a.source, a.dimension, a.key"""
         )
-        scope = ("EXISTS (SELECT 1 FROM _kpi_affected a WHERE a.source = t.source AND a.start = t.start "
-                 "AND a.dimension = t.dimension AND a.key = t.key)")  # fmt: skip
-    return _merge_measures(cursor, period=kind, scope=scope, record=not full)
+        existing = (
+            f"SELECT t.ctid, t.* FROM _kpi_affected a JOIN {measure} t ON t.period = '{kind}' "
+            "AND t.source = a.source AND t.start = a.start AND t.dimension = a.dimension AND t.key = a.key"
+        )
+    return _merge_measures(cursor, period=kind, existing=existing, record=not full)
 
 
 _STEP = {"week": "7 days", "month": "1 month", "quarter": "3 months"}
@@ -452,12 +458,17 @@ def _merge_snapshots(cursor, span: _Span, *, full: bool, params: dict) -> int:
     """Merge the derived rows into the snapshots of the kind: update what differs, insert what is
     new, delete what the derived windows (everything when ``full``) no longer hold. Changed rows take
     the refresh's as-of instant; unchanged rows keep theirs."""
-    scope = ("TRUE" if full else "EXISTS (SELECT 1 FROM _kpi_ranges r WHERE r.dimension = t.dimension "
-             "AND r.key = t.key AND t.start >= r.lo AND t.start <= r.hi)")  # fmt: skip
+    snapshot = _t(Snapshot)
+    if full:
+        existing = f"SELECT ctid, * FROM {snapshot} t WHERE t.period = %(period)s"
+    else:  # each range for each KPI: index range scans of (period, kpi, dimension, key, start)
+        existing = (f"SELECT t.ctid, t.* FROM _kpi_ranges r CROSS JOIN unnest(%(kpi_keys)s::text[]) k(kpi) "
+                    f"JOIN {snapshot} t ON t.period = %(period)s AND t.kpi = k.kpi AND t.dimension = r.dimension "
+                    "AND t.key = r.key AND t.start >= r.lo AND t.start <= r.hi")  # fmt: skip
     return _table_merge(
-        cursor, table=_t(Snapshot), incoming=DERIVED_ROWS, period=span.kind, keys=KEYS,
-        values={c: f"n.{c}" for c in DECIDED}, scope=scope, touch={"as_of": "%(as_of)s", "updated_at": "now()"},
-        params=params,
+        cursor, table=snapshot, incoming=DERIVED_ROWS, period=span.kind, keys=KEYS,
+        values={c: f"n.{c}" for c in DECIDED}, existing=existing, touch={"as_of": "%(as_of)s", "updated_at": "now()"},
+        params={**params, "kpi_keys": list(KPI_CODES)},
     )  # fmt: skip
 
 

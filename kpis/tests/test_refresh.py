@@ -179,19 +179,20 @@ def test_a_period_that_ends_is_no_longer_in_progress(golden):
 
 
 def test_the_statements_of_a_refresh_do_not_grow_with_the_data(golden):
-    def statements(as_of) -> int:
+    def statements(as_of, *, leads: int = 0) -> int:
+        Lead.objects.bulk_create(
+            Lead(email=f"m{as_of:%H%M}-{i}@x.test", created_at=AS_OF - timedelta(hours=7 * i)) for i in range(leads)
+        )
         with CaptureQueriesContext(connection) as queries:
             kpi_snapshot_refresh(as_of=as_of)
         return len(queries)
 
-    idle = statements(AS_OF + timedelta(minutes=15))
-    # given many more leads over many more days, and a refresh of them
-    more = (Lead(email=f"more{i}@x.test", created_at=AS_OF - timedelta(hours=7 * i)) for i in range(300))
-    Lead.objects.bulk_create(more)
-    busy = statements(AS_OF + timedelta(minutes=30))
-    # then an idle refresh runs the same statements as before, and a busy one no more than that
-    assert statements(AS_OF + timedelta(minutes=45)) == idle
-    assert busy <= idle + 10  # per-source day windows: one more statement per source with dirty days
+    # given refreshes after 10 new leads over 3 days, then 300 over 88 days
+    few = statements(AS_OF + timedelta(minutes=15), leads=10)
+    many = statements(AS_OF + timedelta(minutes=30), leads=300)
+    # then both run the same statements, and so do two refreshes with nothing new
+    assert few == many
+    assert statements(AS_OF + timedelta(minutes=45)) == statements(AS_OF + timedelta(minutes=50))
 
 
 def test_a_refresh_runs_inside_a_client_only(db):
