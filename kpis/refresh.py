@@ -54,6 +54,7 @@ KEEP_RUNS = 500
 # Rows written above which a table's planner statistics are refreshed before the next statement
 # reads it (a first refresh fills empty tables: without statistics the planner picks nested loops).
 ANALYZE_AFTER = 5_000
+COPY_BATCH = 200_000  # derived rows sent per COPY (bounds the memory of a full refresh)
 
 
 def _t(model) -> str:
@@ -122,22 +123,28 @@ NEW_COLUMNS = "start, source, dimension, key, m0, m1, m2, m3, m4"
 
 
 def _prepare(cursor) -> None:
-    for statement in TEMP_TABLES:
-        cursor.execute(statement)
-    # A refresh inside a caller's transaction (tests, the demo seed) may follow another one.
-    cursor.execute(f"TRUNCATE {TEMP_NAMES} RESTART IDENTITY")
-    # Group and hash hundreds of thousands of rows in memory, not on disk; no JIT compilation (it
-    # costs more than it saves on statements that run once).
-    cursor.execute("SET LOCAL work_mem = '256MB'")
-    cursor.execute("SET LOCAL jit = off")
-    # Hash joins, not sorts: merging hundreds of thousands of rows on four text keys by sorting is
-    # several times slower here (nested loops stay available for the small incremental sets).
-    cursor.execute("SET LOCAL enable_mergejoin = off")
+    cursor.execute(
+        "; ".join([
+            *TEMP_TABLES,
+            # A refresh inside a caller's transaction (tests, the demo seed) may follow another one.
+            f"TRUNCATE {TEMP_NAMES} RESTART IDENTITY",
+            # Group and hash hundreds of thousands of rows in memory, not on disk; no JIT compilation
+            # (it costs more than it saves on statements that run once).
+            "SET LOCAL work_mem = '256MB'",
+            "SET LOCAL jit = off",
+            # Hash joins, not sorts: merging hundreds of thousands of rows on four text keys by sorting
+            # is several times slower (nested loops stay available for the small incremental sets).
+            "SET LOCAL enable_mergejoin = off",
+        ])
+    )  # fmt: skip
 
 
-def _analyze(cursor, table: str, written: int = 0) -> None:
-    """Temp tables never get statistics on their own; big writes leave real ones stale."""
-    if written >= ANALYZE_AFTER or table.startswith("_kpi"):
+def _analyze(cursor, table: str, written: int) -> None:
+    """Refresh the planner's statistics of ``table``: temp tables never get any on their own (a
+    small sample is plenty for them), and the real ones go stale within a refresh after big writes."""
+    if table.startswith("_kpi"):
+        cursor.execute(f"SET LOCAL default_statistics_target = 10; ANALYZE {table}; RESET default_statistics_target")
+    elif written >= ANALYZE_AFTER:
         cursor.execute(f"ANALYZE {table}")
 
 
@@ -194,7 +201,7 @@ def _visible_since(cursor, *, since: datetime, params: dict) -> dict[str, set[da
 
 def _table_merge(cursor, *, table: str, incoming: str, period: str, keys: tuple[str, ...], values: dict[str, str],
                  existing: str, touch: dict[str, str] | None = None, params: dict | None = None,
-                 changed_into: str = "") -> int:  # fmt: skip
+                 changed_into: str = "", incoming_rows: int = 0) -> int:  # fmt: skip
     """Make the rows of ``table`` for ``period`` that ``existing`` selects (``ctid`` and all columns,
     from ``t``; a join that its indexes serve) match ``incoming`` (rows with an ``n_id``, all within
     that scope): delete the rows it lacks,
@@ -211,8 +218,8 @@ def _table_merge(cursor, *, table: str, incoming: str, period: str, keys: tuple[
     written = {**values, **(touch or {})}
     key_list = ", ".join(keys)
     differs = f"({', '.join(f't.{c}' for c in values)}) IS DISTINCT FROM ({', '.join(values.values())})"
-    if not incoming.startswith("("):  # a table (a subquery's tables are analyzed by their writer)
-        _analyze(cursor, incoming)
+    if incoming_rows:  # a table just filled (a subquery's tables are analyzed by their writer)
+        _analyze(cursor, incoming, incoming_rows)
     cursor.execute("TRUNCATE _kpi_diff")
     cursor.execute(
         f"""INSERT INTO _kpi_diff
@@ -221,7 +228,7 @@ def _table_merge(cursor, *, table: str, incoming: str, period: str, keys: tuple[
             WHERE n.n_id IS NULL OR t.ctid IS NULL OR {differs}""",
         params,
     )
-    _analyze(cursor, "_kpi_diff")
+    _analyze(cursor, "_kpi_diff", cursor.rowcount)
     note = f"INSERT INTO {changed_into} SELECT %(period)s, {key_list} FROM" if changed_into else "SELECT count(*) FROM"
     returning = ", ".join(f"t.{k}" for k in keys)
     statements = (
@@ -247,16 +254,16 @@ def _table_merge(cursor, *, table: str, incoming: str, period: str, keys: tuple[
     return changed
 
 
-def _merge_measures(cursor, *, period: str, existing: str, record: bool) -> int:
+def _merge_measures(cursor, *, period: str, existing: str, record: bool, rows: int) -> int:
     """Merge ``_kpi_new`` into the measures of ``period``; with ``record``, note each changed point
     in ``_kpi_changed`` (an incremental refresh derives only around those)."""
     changed = _table_merge(
         cursor, table=_t(Measure), incoming="_kpi_new", period=period, keys=("source", "start", "dimension", "key"),
         values={f"m{i}": f"n.m{i}" for i in range(5)}, existing=existing,
-        changed_into="_kpi_changed" if record else "",
+        changed_into="_kpi_changed" if record else "", incoming_rows=rows,
     )  # fmt: skip
     if record:
-        _analyze(cursor, "_kpi_changed")
+        _analyze(cursor, "_kpi_changed", changed)
     return changed
 
 
@@ -265,8 +272,10 @@ def _day_measures(cursor, *, days: dict[str, set[date]] | None, params: dict) ->
     if days is None:
         sql = measures_sql(kind="day", dimensions=ALL_DIMENSIONS, sources=tuple(SOURCES), windowed=False)
         cursor.execute(f"INSERT INTO _kpi_new ({NEW_COLUMNS}) {sql}", params)
+        rows = cursor.rowcount
         existing = f"SELECT ctid, * FROM {_t(Measure)} t WHERE t.period = 'day'"
     else:
+        rows = 0
         for source, source_days in sorted(days.items()):
             windows = windows_params(days_to_windows(source_days))
             cursor.execute(
@@ -276,10 +285,11 @@ def _day_measures(cursor, *, days: dict[str, set[date]] | None, params: dict) ->
             )
             sql = source_sql(source, kind="day", dimensions=ALL_DIMENSIONS, windowed=True)
             cursor.execute(f"INSERT INTO _kpi_new ({NEW_COLUMNS}) {sql}", {**params, **windows})
-        _analyze(cursor, "_kpi_scope")
+            rows += cursor.rowcount
+        _analyze(cursor, "_kpi_scope", sum(len(d) for d in days.values()))
         existing = (f"SELECT t.ctid, t.* FROM _kpi_scope w JOIN {_t(Measure)} t ON t.period = 'day' "
                     "AND t.source = w.source AND t.start >= w.lo AND t.start < w.hi")  # fmt: skip
-    return _merge_measures(cursor, period="day", existing=existing, record=days is not None)
+    return _merge_measures(cursor, period="day", existing=existing, record=days is not None, rows=rows)
 
 
 def _period_measures(cursor, *, kind: str, full: bool) -> int:
@@ -294,13 +304,14 @@ def _period_measures(cursor, *, kind: str, full: bool) -> int:
                 SELECT date_trunc('{kind}', d.start)::date, d.source, d.dimension, d.key, {sums}
                 FROM {measure} d WHERE d.period = 'day' GROUP BY 1, 2, 3, 4"""
         )
+        rows = cursor.rowcount
         existing = f"SELECT ctid, * FROM {measure} t WHERE t.period = '{kind}'"
     else:
         cursor.execute(
             f"""INSERT INTO _kpi_affected SELECT DISTINCT source, date_trunc('{kind}', start)::date, dimension, key
                 FROM _kpi_changed WHERE period = 'day'"""
         )
-        _analyze(cursor, "_kpi_affected")
+        _analyze(cursor, "_kpi_affected", cursor.rowcount)
         cursor.execute(
             f"""INSERT INTO _kpi_new ({NEW_COLUMNS}) SELECT a.start, a.source, a.dimension, a.key, {sums}
                 FROM _kpi_affected a JOIN {measure} d ON d.period = 'day' AND d.source = a.source
@@ -308,11 +319,12 @@ def _period_measures(cursor, *, kind: str, full: bool) -> int:
                     AND d.start >= a.start AND d.start < (a.start + interval '{_STEP[kind]}')::date
                 GROUP BY a.start, a.source, a.dimension, a.key"""
         )
+        rows = cursor.rowcount
         existing = (
             f"SELECT t.ctid, t.* FROM _kpi_affected a JOIN {measure} t ON t.period = '{kind}' "
             "AND t.source = a.source AND t.start = a.start AND t.dimension = a.dimension AND t.key = a.key"
         )
-    return _merge_measures(cursor, period=kind, existing=existing, record=not full)
+    return _merge_measures(cursor, period=kind, existing=existing, record=not full, rows=rows)
 
 
 _STEP = {"week": "7 days", "month": "1 month", "quarter": "3 months"}
@@ -412,6 +424,15 @@ def _derived_write(cursor, span: _Span, grid: Grid, *, ratio) -> tuple[int, int]
     last = max(s.write_to for s in segments)
     start_days = pgcopy.days(period_shift(span.first, span.kind, i) for i in range(last + 1))
     total = flagged = 0
+    batch: list[dict] = []
+
+    def flush() -> None:
+        if batch:
+            columns = {name: np.concatenate([np.broadcast_to(part[name], len(part["seg"])) for part in batch])
+                       for name, _kind in DERIVED_COPY}  # fmt: skip
+            pgcopy.copy_in(cursor.cursor, "_kpi_derived", DERIVED_COPY, columns)
+            batch.clear()
+
     for rows in kpi_rows_by_kpi(grid, list(REGISTRY), current=span.current, anomalies=True):
         count = len(rows)
         if not count:
@@ -419,7 +440,7 @@ def _derived_write(cursor, span: _Span, grid: Grid, *, ratio) -> tuple[int, int]
         kpi = KPIS[rows.kpi[0]]
         target, status = _targets_and_statuses(rows, targets, ratio=ratio)
         anomaly = (rows.anomaly == "up") * 1 + (rows.anomaly == "down") * 2
-        pgcopy.copy_in(cursor.cursor, "_kpi_derived", DERIVED_COPY, {
+        batch.append({
             "seg": rows.segment, "kpi_code": KPI_CODES[kpi.key], "start": start_days[rows.index],
             "value": rows.value, "numerator": rows.numerator, "denominator": rows.denominator,
             "previous_value": rows.previous, "change": rows.value - rows.previous, "target": target,
@@ -429,8 +450,11 @@ def _derived_write(cursor, span: _Span, grid: Grid, *, ratio) -> tuple[int, int]
         })  # fmt: skip
         total += count
         flagged += int(np.count_nonzero(anomaly))
-    _analyze(cursor, "_kpi_segments")
-    _analyze(cursor, "_kpi_derived")
+        if sum(len(part["seg"]) for part in batch) >= COPY_BATCH:
+            flush()
+    flush()
+    _analyze(cursor, "_kpi_segments", len(segments))
+    _analyze(cursor, "_kpi_derived", total)
     return total, flagged
 
 
@@ -504,7 +528,7 @@ def _snapshots(cursor, span: _Span, *, full: bool, params: dict, ratio) -> tuple
                 [period_shift(span.first, span.kind, s.write_to) for s in segments],
             ],
         )
-        _analyze(cursor, "_kpi_ranges")
+        _analyze(cursor, "_kpi_ranges", len(segments))
     grid = _grid_load(cursor, span, segments)
     _rows, flagged = _derived_write(cursor, span, grid, ratio=ratio)
     return _merge_snapshots(cursor, span, full=full, params=params), flagged
