@@ -6,6 +6,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
+from portfolio import api as portfolio_api
 from tenants import api, views
 
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/tokens/", api.TokenListCreateApi.as_view(), name="token-list"),
     path("api/v1/tokens/<str:token_key>/", api.TokenRevokeApi.as_view(), name="token-revoke"),
+    path("api/v1/portfolio/", portfolio_api.PortfolioApi.as_view(), name="portfolio"),
     path(
         "api/v1/schema/",
         SpectacularAPIView.as_view(urlconf="config.urls_public", permission_classes=[AllowAny]),

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("campaigns.urls")),
     path("", include("leads.api_urls")),
     path("", include("campaigns.imports.urls")),
+    path("", include("kpis.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

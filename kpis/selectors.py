@@ -38,6 +38,11 @@ def last_refresh() -> RefreshRun | None:
     return RefreshRun.objects.order_by("-as_of").first()
 
 
+def last_refresh_as_of():
+    """The as-of instant of the last refresh: every snapshot is valid then (None before the first)."""
+    return RefreshRun.objects.order_by("-as_of").values_list("as_of", flat=True).first()
+
+
 def _scope(*, dimension: str | None, keys: list[str] | None) -> Q:
     """Totals (``dimension`` None) or one dimension's rows, optionally some keys (``''``: none)."""
     if dimension is None:

@@ -120,10 +120,11 @@ def kpi_settings_update(*, amber_ratio) -> KPISettings:
     return row
 
 
-def kpi_refresh_request(*, full: bool = False) -> None:
-    """Refresh the current client's snapshots in a worker once the current transaction commits
-    (imports and bulk writes call it, so their numbers show up within seconds, not at the next tick)."""
-    if not settings.POULS_KPI_REFRESH_AFTER_WRITES:
+def kpi_refresh_request(*, full: bool = False, force: bool = False) -> None:
+    """Refresh the current client's snapshots in a worker once the current transaction commits.
+    Imports and bulk writes call it so that their numbers show within seconds rather than at the
+    next 15-minute tick (``POULS_KPI_REFRESH_AFTER_WRITES``); ``force``: someone asked for it."""
+    if not (force or settings.POULS_KPI_REFRESH_AFTER_WRITES):
         return
     schema = connection.schema_name
 

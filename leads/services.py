@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from campaigns.attribution import lead_channel_key
 from campaigns.models import Campaign, Channel, LandingPage, Offer
 from config.errors import DomainError
+from kpis.services import kpi_refresh_request
 from leads.lifecycle import MERGED_VALUES, reached_after_move, reached_complete, record_merge, stage_rank
 from leads.models import (
     REACHED_FIELD,
@@ -260,7 +261,9 @@ def lead_bulk_move(*, lead_ids: list[int], to: str, at: datetime | None = None, 
     if missing:
         raise DomainError(_("No lead with id %(ids)s.") % {"ids": ", ".join(map(str, missing))}, field="lead_ids")
     list(Lead.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-    return [lead_move_stage(lead=i, to=to, at=at, by=by, reason=reason, source=source) for i in ids]
+    moved = [lead_move_stage(lead=i, to=to, at=at, by=by, reason=reason, source=source) for i in ids]
+    kpi_refresh_request()
+    return moved
 
 
 @transaction.atomic

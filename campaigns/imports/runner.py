@@ -14,6 +14,7 @@ from campaigns.imports.kinds import KINDS, Context, RowError
 from campaigns.imports.reader import table_read
 from campaigns.imports.upsert import UpsertCount
 from config.errors import DomainError
+from kpis.services import kpi_refresh_request
 
 MAX_LISTED_ERRORS = 100
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -123,6 +124,8 @@ def import_write(checked: Checked, *, partial: bool = False, progress: Progress 
     with transaction.atomic():
         created_keys = checked.context.create_missing()
         written = spec.write(checked.valid, checked.context, checked.present) if checked.valid else UpsertCount()
+        if written.created or written.updated:
+            kpi_refresh_request()
     total = len(checked.rows)
     if progress:
         progress("write", total, total)

@@ -193,6 +193,8 @@ SPECTACULAR_SETTINGS = {
         "StageEnum": "leads.models.Stage",
         "TransitionKindEnum": "leads.models.StageTransition.Kind",
         "ImportJobStatusEnum": "campaigns.models.ImportJob.Status",
+        "KpiStatusEnum": "kpis.models.Status",
+        "PeriodKindEnum": "kpis.models.PeriodKind",
     },
 }
 

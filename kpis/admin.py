@@ -1,0 +1,118 @@
+"""KPI screens of the client admin: snapshots and anomalies to browse, objectives and the amber
+threshold to edit (through kpis.services), the refresh log, and a refresh on demand."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import DomainError
+from kpis import services
+from kpis.models import KPISettings, Objective, RefreshRun, Snapshot
+from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
+
+
+class ReadOnlyAdmin(TenantModelAdmin):
+    """Computed rows: browsable, never edited by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class FlaggedFilter(admin.SimpleListFilter):
+    title = _("anomaly")
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Flagged")), ("up", _("Above the usual range")), ("down", _("Below the usual range"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(anomaly__isnull=False)
+        if self.value() in ("up", "down"):
+            return queryset.filter(anomaly=self.value())
+        return queryset
+
+
+@admin.register(Snapshot, site=tenant_admin_site)
+class SnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["kpi", "period", "start", "dimension", "key", "value", "previous_value", "change", "target",
+                    "status", "anomaly", "is_partial", "as_of"]  # fmt: skip
+    list_filter = ["period", "kpi", "dimension", FlaggedFilter, "status", "is_partial"]
+    search_fields = ["key"]
+    date_hierarchy = "start"
+    ordering = ["-start", "kpi", "dimension", "key"]
+    show_full_result_count = False  # a million rows: no COUNT(*) on every page
+    actions = ["refresh_now"]
+
+    @admin.action(description=_("Refresh this client's KPIs now (in the background)"))
+    def refresh_now(self, request, queryset):
+        services.kpi_refresh_request(force=True)
+        self.message_user(request, _("A refresh was queued; the numbers update within a minute."), messages.SUCCESS)
+
+
+@admin.register(Objective, site=tenant_admin_site)
+class ObjectiveAdmin(TenantModelAdmin):
+    list_display = ["kpi", "period", "dimension", "key", "target", "updated_at"]
+    list_filter = ["period", "kpi", "dimension"]
+    search_fields = ["key"]
+    fields = ["kpi", "period", "dimension", "key", "target"]
+
+    def save_model(self, request, obj, form, change):
+        values = {f: form.cleaned_data[f] for f in self.fields}
+        try:
+            saved = services.objective_save(Objective.objects.get(pk=obj.pk) if change else None, **values)
+        except DomainError as exc:  # checked in the form already; a race lands here
+            raise ValidationError({exc.field or "kpi": exc.message}) from exc
+        obj.pk = saved.pk
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class ObjectiveForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                try:
+                    services.objective_validate(**{f: cleaned.get(f, "") for f in ObjectiveAdmin.fields})
+                except DomainError as exc:
+                    raise ValidationError({exc.field or "kpi": exc.message}) from exc
+                return cleaned
+
+        return ObjectiveForm
+
+    def delete_model(self, request, obj):
+        services.objective_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for objective in queryset:
+            services.objective_delete(objective)
+
+
+@admin.register(KPISettings, site=tenant_admin_site)
+class KPISettingsAdmin(TenantModelAdmin):
+    fields = ["amber_ratio"]
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not KPISettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = services.kpi_settings_update(amber_ratio=form.cleaned_data["amber_ratio"])
+        obj.pk = saved.pk
+
+
+@admin.register(RefreshRun, site=tenant_admin_site)
+class RefreshRunAdmin(ReadOnlyAdmin):
+    list_display = ["as_of", "mode", "duration_ms", "dirty_days", "measures_changed", "snapshots_changed",
+                    "anomalies_flagged"]  # fmt: skip
+    list_filter = ["mode"]
+    ordering = ["-as_of"]

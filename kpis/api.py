@@ -1,0 +1,220 @@
+"""KPI REST API (/c/<slug>/api/v1/kpis/…): snapshots, definitions, pacing, anomalies, refresh
+requests, objectives and settings. Reads come from the snapshots only, one query per request
+whatever the range; writes go through ``kpis.services``."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kpis import selectors, services
+from kpis.models import Objective
+from kpis.periods import period_floor, period_shift
+from kpis.registry import REGISTRY
+from kpis.serializers import (
+    AnomalyQuerySerializer,
+    DefinitionOutputSerializer,
+    KPISettingsSerializer,
+    ObjectiveSerializer,
+    PacingOutputSerializer,
+    PacingQuerySerializer,
+    RefreshInputSerializer,
+    SnapshotPageSerializer,
+    SnapshotQuerySerializer,
+)
+from tenants.permissions import ClientManagerPermission
+
+DEFAULT_PERIODS = 12
+LIST_PARAMETERS = [
+    OpenApiParameter("period", str, enum=["day", "week", "month", "quarter"], description="Default: month."),
+    OpenApiParameter("kpi", {"type": "array", "items": {"type": "string"}}, explode=True,
+                     description="KPI keys (repeat the parameter); default: every KPI."),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First period start (default: 12 periods ago)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last period start (default: the current period)."),
+    OpenApiParameter("dimension", str, description="channel, campaign, offer, landing_page, keyword, cta or email; "
+                                                   "default: totals."),
+    OpenApiParameter("key", {"type": "array", "items": {"type": "string"}}, explode=True,
+                     description="Keys of the dimension (repeat; an empty value is the “(none)” row)."),
+    OpenApiParameter("limit", int, description="Rows per page (default 2000, at most 10000)."),
+    OpenApiParameter("offset", int, description="Rows to skip."),
+]  # fmt: skip
+
+
+def _local_today() -> date:
+    return timezone.now().astimezone(ZoneInfo(connection.tenant.time_zone)).date()
+
+
+def _query(request, serializer_class) -> dict:
+    """Query parameters, validated (lists repeat their parameter; ``from``/``to`` are Python words)."""
+    params = request.query_params
+    data = {name: params[name] for name in ("period", "dimension", "limit", "offset") if name in params}
+    data |= {name: params.getlist(name) for name in ("kpi", "key") if name in params}
+    data |= {target: params[name] for name, target in (("from", "date_from"), ("to", "date_to")) if name in params}
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    values = dict(serializer.validated_data)
+    period = values["period"]
+    current = period_floor(_local_today(), period)
+    values.setdefault("date_to", current)
+    values.setdefault("date_from", period_shift(period_floor(values["date_to"], period), period, 1 - DEFAULT_PERIODS))
+    return values
+
+
+def _row(row: dict) -> dict:
+    """A snapshot as the API shows it: totals and the "(none)" row have null keys."""
+    anomaly = None
+    if row["anomaly"]:
+        anomaly = {"direction": row["anomaly"], "median": row["baseline_median"], "low": row["baseline_low"],
+                   "high": row["baseline_high"]}  # fmt: skip
+    return {
+        "kpi": row["kpi"], "period": row["period"], "start": row["start"], "dimension": row["dimension"] or None,
+        "key": row["key"] or None, "value": row["value"], "numerator": row["numerator"],
+        "denominator": row["denominator"], "previous_value": row["previous_value"], "change": row["change"],
+        "target": row["target"], "status": row["status"], "anomaly": anomaly, "is_partial": row["is_partial"],
+        "as_of": row["as_of"], "definition_version": row["definition_version"],
+    }  # fmt: skip
+
+
+def _page(request, values: dict, *, anomalies_only: bool) -> Response:
+    limit, offset = values["limit"], values["offset"]
+    rows = selectors.snapshot_rows(
+        period=values["period"], start=values["date_from"], end=values["date_to"], kpis=values.get("kpi"),
+        dimension=values.get("dimension"), keys=values.get("key"), anomalies_only=anomalies_only,
+        limit=limit + 1, offset=offset,
+    )  # fmt: skip
+    more = len(rows) > limit
+    following = None
+    if more:
+        params = request.query_params.copy()
+        params["offset"] = str(offset + limit)
+        following = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    last = selectors.last_refresh_as_of()
+    return Response({"as_of": last, "next": following, "results": [_row(r) for r in rows[:limit]]})
+
+
+class SnapshotListApi(APIView):
+    """KPI values of this client, from its snapshots (refreshed every 15 minutes and after imports)."""
+
+    @extend_schema(parameters=LIST_PARAMETERS, responses=SnapshotPageSerializer)
+    def get(self, request):
+        return _page(request, _query(request, SnapshotQuerySerializer), anomalies_only=False)
+
+
+class AnomalyListApi(APIView):
+    """The snapshots flagged anomalous (spec kpis.md §6) in the range, with their baseline."""
+
+    @extend_schema(parameters=LIST_PARAMETERS, responses=SnapshotPageSerializer)
+    def get(self, request):
+        return _page(request, _query(request, AnomalyQuerySerializer), anomalies_only=True)
+
+
+class DefinitionListApi(APIView):
+    """Every KPI: names, formula (shown on every chart), unit, better direction, dimensions, version."""
+
+    @extend_schema(responses=DefinitionOutputSerializer(many=True))
+    def get(self, request):
+        french = translation.get_language() == "fr"
+        return Response([
+            {"key": k.key, "family": k.family, "name": k.name_fr if french else k.name_en, "name_fr": k.name_fr,
+             "name_en": k.name_en, "seed": k.seed, "formula": str(k.formula), "unit": k.unit, "better": k.better,
+             "dimensions": list(k.dimensions), "dimension_required": k.dimension_required, "version": k.version}
+            for k in REGISTRY
+        ])  # fmt: skip
+
+
+class PacingApi(APIView):
+    """Month-to-date pacing of every weekly objective on a count KPI (spec kpis.md §5)."""
+
+    @extend_schema(parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="Default: today, locally.")],
+                   responses=PacingOutputSerializer(many=True))  # fmt: skip
+    def get(self, request):
+        data = PacingQuerySerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        day = data.validated_data.get("date") or _local_today()
+        return Response([
+            {"objective": p.objective.pk, "kpi": p.objective.kpi, "dimension": p.objective.dimension or None,
+             "key": (p.objective.key or None) if p.objective.dimension else None,
+             "weekly_target": float(p.objective.target), "month": p.month, "days": p.pacing.days,
+             "expected": p.pacing.expected, "actual": p.pacing.actual, "pacing": p.pacing.pacing,
+             "status": p.pacing.status}
+            for p in selectors.pacing_for(as_of_local=day)
+        ])  # fmt: skip
+
+
+class RefreshApi(APIView):
+    """Queue a refresh of this client's snapshots (managers and agency people)."""
+
+    permission_classes = [ClientManagerPermission]
+
+    @extend_schema(request=RefreshInputSerializer, responses={202: RefreshInputSerializer})
+    def post(self, request):
+        data = RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.kpi_refresh_request(full=data.validated_data["full"], force=True)
+        return Response({"full": data.validated_data["full"]}, status=status.HTTP_202_ACCEPTED)
+
+
+class ObjectiveListCreateApi(APIView):
+    permission_classes = [ClientManagerPermission]
+
+    @extend_schema(responses=ObjectiveSerializer(many=True))
+    def get(self, request):
+        return Response(ObjectiveSerializer(Objective.objects.all(), many=True).data)
+
+    @extend_schema(request=ObjectiveSerializer, responses={201: ObjectiveSerializer})
+    def post(self, request):
+        data = ObjectiveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        objective = services.objective_save(**data.validated_data)
+        return Response(ObjectiveSerializer(objective).data, status=status.HTTP_201_CREATED)
+
+
+class ObjectiveDetailApi(APIView):
+    permission_classes = [ClientManagerPermission]
+
+    @extend_schema(responses=ObjectiveSerializer)
+    def get(self, request, pk: int):
+        return Response(ObjectiveSerializer(get_object_or_404(Objective, pk=pk)).data)
+
+    @extend_schema(request=ObjectiveSerializer, responses=ObjectiveSerializer)
+    def patch(self, request, pk: int):
+        objective = get_object_or_404(Objective, pk=pk)
+        data = ObjectiveSerializer(objective, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        return Response(ObjectiveSerializer(services.objective_save(objective, **data.validated_data)).data)
+
+    @extend_schema(request=ObjectiveSerializer, responses=ObjectiveSerializer)
+    def put(self, request, pk: int):
+        objective = get_object_or_404(Objective, pk=pk)
+        data = ObjectiveSerializer(objective, data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(ObjectiveSerializer(services.objective_save(objective, **data.validated_data)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        services.objective_delete(get_object_or_404(Objective, pk=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class KPISettingsApi(APIView):
+    permission_classes = [ClientManagerPermission]
+
+    @extend_schema(responses=KPISettingsSerializer)
+    def get(self, request):
+        return Response({"amber_ratio": selectors.amber_ratio()})
+
+    @extend_schema(request=KPISettingsSerializer, responses=KPISettingsSerializer)
+    def put(self, request):
+        data = KPISettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        settings = services.kpi_settings_update(amber_ratio=data.validated_data["amber_ratio"])
+        return Response({"amber_ratio": settings.amber_ratio})

@@ -1,0 +1,75 @@
+"""The agency portfolio API (public schema, /api/v1/portfolio/): every client the signed-in user
+may see, with its headline KPIs, from the copies each refresh publishes (never across schemas)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portfolio.models import HEADLINE_KPIS
+from portfolio.selectors import PortfolioRow, portfolio_for
+
+
+class HeadlineSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True, help_text=_("This month so far."))
+    previous_value = serializers.FloatField(allow_null=True)
+    change = serializers.FloatField(allow_null=True)
+    target = serializers.FloatField(allow_null=True)
+    status = serializers.CharField(allow_null=True)
+    anomaly = serializers.CharField(allow_null=True)
+    months = serializers.ListField(child=serializers.FloatField(allow_null=True),
+                                   help_text=_("The last 13 months, oldest first (sparkline)."))  # fmt: skip
+
+
+class PortfolioRowSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    currency = serializers.CharField()
+    url = serializers.CharField()
+    role = serializers.CharField()
+    as_of = serializers.DateTimeField(allow_null=True)
+    needs_attention = serializers.BooleanField()
+    red = serializers.IntegerField()
+    anomalies = serializers.IntegerField()
+    pacing = serializers.FloatField(allow_null=True)
+    pacing_status = serializers.CharField(allow_null=True)
+    kpis = serializers.DictField(child=HeadlineSerializer())
+
+
+def portfolio_row(row: PortfolioRow) -> dict:
+    client, pulse = row.access.client, row.pulse
+    kpis = {}
+    for kpi in HEADLINE_KPIS:
+        months = row.headlines.get(kpi, [])
+        latest = months[-1] if months else None
+        kpis[kpi] = {
+            "value": latest and latest.value, "previous_value": latest and latest.previous_value,
+            "change": latest and latest.change, "target": latest and latest.target,
+            "status": latest and latest.status, "anomaly": latest and latest.anomaly,
+            "months": [m.value for m in months],
+        }  # fmt: skip
+    return {
+        "slug": client.slug, "name": client.name, "currency": client.currency, "url": f"/c/{client.slug}/",
+        "role": row.access.role, "as_of": pulse and pulse.as_of, "needs_attention": row.needs_attention,
+        "red": pulse.red if pulse else 0, "anomalies": pulse.anomalies if pulse else 0,
+        "pacing": pulse and pulse.pacing, "pacing_status": pulse and pulse.pacing_status, "kpis": kpis,
+    }  # fmt: skip
+
+
+class PortfolioApi(APIView):
+    """Headline KPIs (leads, cost per lead, lead-to-customer rate, MQLs this month, month-to-date
+    pacing) of every client account you may see, worst first."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("attention", bool, description="Only clients with a red status or an anomaly.")],
+        responses=PortfolioRowSerializer(many=True),
+    )
+    def get(self, request):
+        attention = request.query_params.get("attention", "").lower() in ("1", "true", "yes")
+        return Response([portfolio_row(row) for row in portfolio_for(request.user, attention_only=attention)])
