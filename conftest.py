@@ -108,18 +108,23 @@ def http_as(db, world):
 @pytest.fixture
 def committed(world, django_db_blocker):
     """Database access without the per-test transaction, for tests where several threads or
-    processes must see each other's commits. CRM rows of the test clients are removed afterwards."""
+    processes must see each other's commits. CRM and KPI rows of the test clients are removed afterwards."""
     from django_tenants.utils import tenant_context
 
+    from kpis.models import DirtyDay, Measure, Objective, RefreshRun, Snapshot
     from leads.models import CaptureForm, CaptureRateWindow, ErasedEmail, Lead, LeadSettings, ScoringRule
+    from portfolio.models import Headline, Pulse
 
     with django_db_blocker.unblock():
         yield world
         for client in (world.alpha, world.beta, world.gamma):
             with tenant_context(client):
-                for model in (Lead, CaptureForm, CaptureRateWindow, ErasedEmail, ScoringRule, LeadSettings):
+                for model in (Lead, CaptureForm, CaptureRateWindow, ErasedEmail, ScoringRule, LeadSettings,
+                              Snapshot, Measure, Objective, RefreshRun, DirtyDay):  # fmt: skip
                     model.objects.all().delete()
         connection.set_schema_to_public()
+        Headline.objects.all().delete()
+        Pulse.objects.all().delete()
 
 
 @pytest.fixture

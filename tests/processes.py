@@ -31,12 +31,13 @@ def child_env() -> dict[str, str]:
     }
 
 
-def start_worker(queue: str, log_path: Path) -> subprocess.Popen:
+def start_worker(queue: str, log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", queue, "--pool", "solo",
         "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
-    return subprocess.Popen(command, cwd=ROOT, env=child_env(), stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(command, cwd=ROOT, env={**child_env(), **(env or {})}, stdout=log_path.open("w"),
+                            stderr=subprocess.STDOUT)  # fmt: skip
 
 
 def free_port() -> int:

@@ -22,4 +22,4 @@ STORAGES = {
 # Browser tests run the app under gunicorn without collectstatic.
 WHITENOISE_USE_FINDERS = True
 # Tests that prove the refresh after imports turn it back on (with a real worker).
-POULS_KPI_REFRESH_AFTER_WRITES = False
+POULS_KPI_REFRESH_AFTER_WRITES = env.bool("POULS_KPI_REFRESH_AFTER_WRITES", default=False)
