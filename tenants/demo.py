@@ -72,6 +72,8 @@ def _seed_client_data(clients: dict[str, Client], agency) -> None:
     from django_tenants.utils import tenant_context
 
     from campaigns.demo import demo_marketing_seed
+    from kpis.demo import demo_objectives_seed
+    from kpis.refresh import kpi_snapshot_refresh
     from leads.demo import demo_leads_seed
     from tenants.models import Membership, User
 
@@ -83,3 +85,5 @@ def _seed_client_data(clients: dict[str, Client], agency) -> None:
         with tenant_context(client):
             demo_leads_seed(slug=slug, owners=owners, time_zone=client.time_zone)
             demo_marketing_seed(slug=slug, time_zone=client.time_zone)
+            demo_objectives_seed(slug=slug)
+            kpi_snapshot_refresh()  # the first one is full; a re-run only catches up

@@ -37,6 +37,24 @@ def test_the_demo_agency_sees_its_three_clients_and_a_viewer_only_its_own(db, ht
     assert as_viewer.get("/c/maison-lumiere/").status_code == 404
 
 
+def test_the_demo_clients_have_kpis_objectives_and_a_portfolio(db, http_as):
+    from django_tenants.utils import tenant_context
+
+    from kpis.models import Objective, Snapshot
+
+    demo_accounts_seed()
+    for client in Client.objects.filter(slug__in=DEMO_SLUGS):
+        with tenant_context(client):
+            months = Snapshot.objects.filter(period="month", kpi="leads", dimension="").count()
+            assert months >= 12, client.slug  # twelve months of data, refreshed by the seed
+            assert Objective.objects.filter(period="week").count() == 2
+            assert Snapshot.objects.filter(target__isnull=False, status__isnull=False).exists()
+    owner = User.objects.get(email="direction@agence-demo.fr")
+    portfolio = http_as(owner).get("/api/v1/portfolio/").json()
+    assert {row["slug"] for row in portfolio} == set(DEMO_SLUGS)
+    assert all(len(row["kpis"]["leads"]["months"]) == 13 and row["as_of"] for row in portfolio)
+
+
 @pytest.fixture(scope="module")
 def demo_server(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo accounts, committed, served by gunicorn as `make demo` serves them."""

@@ -146,3 +146,99 @@ def test_kpi_report_naive_as_of_is_local_and_formats(db, world):
     call_command("kpi_report", *base, "--as-of", "2026-01-19T23:15:00+00:00", stdout=out)
     assert out.getvalue().splitlines()[1].split()[:3] == ["mqls", "2026-01-01", "(none)"]
     assert out.getvalue().splitlines()[1].split()[3] == "0"
+
+
+# --- edge cases the spec names ------------------------------------------------------------------
+
+
+def test_dst_days_bucket_by_the_local_calendar(db, world):
+    from kpis.models import Snapshot
+    from kpis.refresh import kpi_snapshot_refresh
+
+    utc = ZoneInfo("UTC")
+    instants = [
+        datetime(2026, 3, 28, 22, 30, tzinfo=utc),  # 23:30 on the 28th in Paris
+        datetime(2026, 3, 29, 0, 30, tzinfo=utc),  # 01:30 CET, before the clocks jump
+        datetime(2026, 3, 29, 1, 30, tzinfo=utc),  # 03:30 CEST, after: the 29th has 23 hours
+        datetime(2026, 3, 29, 21, 59, tzinfo=utc),  # 23:59 CEST
+        datetime(2026, 3, 29, 22, 1, tzinfo=utc),  # 00:01 on the 30th
+        datetime(2026, 10, 25, 0, 30, tzinfo=utc),  # 02:30 CEST on the 25th (25 hours long)
+        datetime(2026, 10, 25, 1, 30, tzinfo=utc),  # 02:30 CET, the same wall time an hour later
+        datetime(2026, 10, 25, 22, 59, tzinfo=utc),  # 23:59 CET
+    ]
+    with tenant_context(world.alpha):
+        for i, instant in enumerate(instants):
+            lead(f"dst{i}@x.test", instant)
+        days = {(r["start"]): r["value"] for r in kpi_compute(period="day", start=date(2026, 3, 28),
+                end=date(2026, 10, 26), dimension=None, as_of=AS_OF.replace(month=12), kpis=["leads"])}  # fmt: skip
+        weeks = by(kpi_compute(period="week", start=date(2026, 3, 23), end=date(2026, 3, 30), dimension=None,
+                               as_of=AS_OF.replace(month=12), kpis=["leads"]))  # fmt: skip
+        kpi_snapshot_refresh(full=True, as_of=datetime(2026, 12, 1, tzinfo=utc))
+        stored = dict(Snapshot.objects.filter(kpi="leads", period="day", dimension="").values_list("start", "value"))
+    assert (days["2026-03-28"], days["2026-03-29"], days["2026-03-30"]) == (1, 3, 1)
+    assert (days["2026-10-24"], days["2026-10-25"], days["2026-10-26"]) == (0, 3, 0)
+    assert weeks[("leads", "2026-03-23", None)]["value"] == 4 and weeks[("leads", "2026-03-30", None)]["value"] == 1
+    assert (stored[date(2026, 3, 29)], stored[date(2026, 3, 30)], stored[date(2026, 10, 25)]) == (3, 1, 3)
+
+
+def test_a_skipped_stage_counts_as_reached_at_that_instant(db, world):
+    from leads.services import lead_move_stage
+
+    with tenant_context(world.alpha):
+        skipped = lead("skip@x.test", local(2026, 1, 5))
+        lead_move_stage(lead=skipped, to="sql", at=local(2026, 2, 3, 10))
+        lead("stays@x.test", local(2026, 1, 6))
+        rows = months()
+    # reaching SQL on 3 February reached MQL then too
+    assert rows[("mqls", "2026-02-01", None)]["value"] == 1
+    assert rows[("sqls", "2026-02-01", None)]["value"] == 1
+    assert rows[("mql_to_sql_rate", "2026-02-01", None)]["value"] == 1
+    assert rows[("lead_to_mql_rate", "2026-01-01", None)]["value"] == 0.5  # 1 of January's 2 leads
+    assert rows[("mqls", "2026-01-01", None)]["value"] == 0
+
+
+@pytest.mark.parametrize("first", ["old", "new"])
+def test_duplicates_give_the_same_kpis_whatever_arrives_first(db, world, first):
+    from leads.services import LeadInput, lead_upsert
+
+    with tenant_context(world.alpha):
+        paid_search = Channel.objects.get(key="paid_search")
+        old = LeadInput(email="Same@X.test ", created_at=local(2026, 1, 5), channel=paid_search)
+        new = LeadInput(email="same@x.test", created_at=local(2026, 2, 10), stage="mql", mql_at=local(2026, 2, 12))
+        for record in (old, new) if first == "old" else (new, old):
+            lead_upsert(record=record)
+        assert Lead.objects.count() == 1
+        rows = months("channel")
+        totals = months()
+    assert rows[("leads", "2026-01-01", "paid_search")]["value"] == 1  # created the earlier day, first touch
+    assert ("leads", "2026-02-01", "paid_search") not in rows
+    assert rows[("mqls", "2026-02-01", "paid_search")]["value"] == 1
+    assert totals[("lead_to_mql_rate", "2026-01-01", None)]["value"] == 1
+    assert totals[("paid_lead_share", "2026-01-01", None)]["value"] == 1
+
+
+def test_zero_denominators_are_null_in_the_snapshots_too(db, world):
+    from kpis.models import Snapshot
+    from kpis.refresh import kpi_snapshot_refresh
+
+    with tenant_context(world.alpha):
+        lead("one@x.test", local(2026, 1, 10))
+        kpi_snapshot_refresh(full=True, as_of=AS_OF)
+        row = Snapshot.objects.get(kpi="visit_to_lead_rate", period="month", dimension="", start=date(2026, 2, 1))
+        cpl = Snapshot.objects.get(kpi="cost_per_lead", period="month", dimension="", start=date(2026, 1, 1))
+    assert (row.value, row.numerator, row.denominator, row.previous_value, row.change) == (None, 0, 0, None, None)
+    assert (cpl.value, cpl.numerator, cpl.denominator) == (0, 0, 1)  # no spend, one lead: 0, not null
+
+
+def test_kpi_refresh_command_refreshes_one_client_or_all(db, world):
+    with tenant_context(world.alpha):
+        lead("cmd@x.test", local(2026, 1, 10))
+    connection.set_schema_to_public()
+    out = StringIO()
+    call_command("kpi_refresh", "--tenant", "alpha", stdout=out)
+    assert out.getvalue().startswith("alpha: full refresh")
+    out = StringIO()
+    call_command("kpi_refresh", "--all", "--full", stdout=out)
+    assert {line.split(":")[0] for line in out.getvalue().splitlines()} == {"alpha", "beta", "gamma"}
+    with pytest.raises(CommandError):
+        call_command("kpi_refresh", "--tenant", "nobody", stdout=StringIO())
