@@ -102,6 +102,73 @@ def generate(cursor, *, leads: int, days: int) -> None:
     cursor.execute("ANALYZE")
 
 
+def measure_refreshes() -> None:
+    from django.utils import timezone
+
+    from kpis.models import Measure, Snapshot
+    from kpis.refresh import kpi_snapshot_refresh
+    from leads.models import Lead
+    from leads.services import lead_move_stage
+
+    started = time.perf_counter()
+    first = kpi_snapshot_refresh(full=True)
+    first_time = time.perf_counter() - started
+    print(f"(a) first full refresh  {first_time:6.2f} s  {Snapshot.objects.count():,} snapshots and "
+          f"{Measure.objects.count():,} measures written  {first.timings}")  # fmt: skip
+    print(f"    peak memory so far  {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
+    started = time.perf_counter()
+    nightly = kpi_snapshot_refresh(full=True)
+    print(f"    nightly full refresh {time.perf_counter() - started:5.2f} s  every fact re-read, every row "
+          f"compared, {nightly.snapshots_changed} changed  {nightly.timings}")  # fmt: skip
+    # (b) 1,000 new leads and 100 stage moves of open leads picked anywhere in the 24 months
+    now = timezone.now()
+    Lead.objects.bulk_create(
+        Lead(email=f"new{i}-{int(time.time())}@bench.test", created_at=now - timedelta(minutes=i)) for i in range(1000)
+    )
+    rng = random.Random(7)
+    open_ids = list(Lead.objects.filter(stage__in=["lead", "mql"]).values_list("pk", flat=True)[:200_000])
+    for pk in rng.sample(open_ids, 100):
+        lead = Lead.objects.get(pk=pk)
+        lead_move_stage(lead=lead, to="mql" if lead.stage == "lead" else "sql")
+    started = time.perf_counter()
+    incremental = kpi_snapshot_refresh()
+    print(f"(b) incremental refresh {time.perf_counter() - started:6.2f} s  {incremental.dirty_days} dirty days, "
+          f"{incremental.measures_changed} measures and {incremental.snapshots_changed} snapshots changed"
+          f"  {incremental.timings}")  # fmt: skip
+    started = time.perf_counter()
+    kpi_snapshot_refresh()
+    print(f"    incremental, idle   {time.perf_counter() - started:6.2f} s  (nothing written since)")
+
+
+def measure_api(slug: str, user) -> None:
+    """(c) the KPI API over 12 months, as a browser calls it (session, every middleware)."""
+    from django.test import Client as HttpClient
+    from django.utils import timezone
+
+    http = HttpClient()
+    http.force_login(user)
+    today = timezone.localdate()
+    year_ago = (today - timedelta(days=365)).isoformat()
+    base = f"/c/{slug}/api/v1/kpis/"
+    requests = {
+        "month totals, all KPIs": f"{base}?period=month&from={year_ago}&to={today}",
+        "day leads, 12 months": f"{base}?period=day&kpi=leads&from={year_ago}&to={today}",
+        "week leads+mqls by channel": f"{base}?period=week&kpi=leads&kpi=mqls&dimension=channel"
+        f"&from={year_ago}&to={today}",
+        "month CPL by campaign": f"{base}?period=month&kpi=cost_per_lead&dimension=campaign&from={year_ago}&to={today}",
+    }
+    print("(c) KPI API, 12-month range (200 requests each):")
+    for name, url in requests.items():
+        assert http.get(url).status_code == 200, url
+        timings = []
+        for _ in range(200):
+            started = time.perf_counter()
+            response = http.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        print(f"    {name:28s} p50 {statistics.median(timings):5.1f} ms  p95 {percentile(timings, 95):5.1f} ms"
+              f"  ({len(response.json()['results'])} rows)")  # fmt: skip
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -113,6 +180,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--keep", action="store_true", help="Keep the generated client (its slug is printed).")
     parser.add_argument("--no-api", action="store_true", help="Skip (c).")
+    parser.add_argument("--api-only", action="store_true", help="With --reuse: only (c).")
     parser.add_argument("--reuse", metavar="SLUG", help="Measure a client kept by an earlier --keep run.")
     parser.add_argument("--generate-only", action="store_true", help="Generate (with --keep), measure nothing.")
     parser.add_argument("--reset", action="store_true", help="With --reuse: forget its KPIs first (a first refresh).")
@@ -127,14 +195,9 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client as HttpClient
-    from django.utils import timezone
     from django_tenants.utils import tenant_context
 
-    from kpis.models import Measure, Snapshot
-    from kpis.refresh import kpi_snapshot_refresh
     from leads.models import Lead
-    from leads.services import lead_move_stage
     from tenants.services import client_create, membership_grant, user_create
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -153,71 +216,14 @@ def main() -> None:
                       f"{generated:.1f} s")  # fmt: skip
             if args.generate_only:
                 return
-
-            if args.reset:
-                cursor.execute("TRUNCATE kpis_measure, kpis_snapshot, kpis_refreshrun, kpis_dirtyday")
-            started = time.perf_counter()
-            first = kpi_snapshot_refresh(full=True)
-            first_time = time.perf_counter() - started
-            peak_after_full = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"(a) first full refresh  {first_time:6.2f} s  {Snapshot.objects.count():,} snapshots and "
-                  f"{Measure.objects.count():,} measures written  {first.timings}")  # fmt: skip
-            started = time.perf_counter()
-            nightly = kpi_snapshot_refresh(full=True)
-            print(f"    nightly full refresh {time.perf_counter() - started:5.2f} s  every fact re-read, every row "
-                  f"compared, {nightly.snapshots_changed} changed  {nightly.timings}")  # fmt: skip
-
-            # (b) 1,000 new leads and 100 stage moves of open leads from anywhere in the 24 months
-            now = timezone.now()
-            Lead.objects.bulk_create(
-                Lead(email=f"new{i}@bench.test", created_at=now - timedelta(minutes=i), channel_id=None)
-                for i in range(1000)
-            )
-            rng = random.Random(7)
-            open_ids = list(Lead.objects.filter(stage__in=["lead", "mql"]).values_list("pk", flat=True)[:200_000])
-            for pk in rng.sample(open_ids, 100):
-                lead = Lead.objects.get(pk=pk)
-                lead_move_stage(lead=lead, to="mql" if lead.stage == "lead" else "sql")
-            started = time.perf_counter()
-            incremental = kpi_snapshot_refresh()
-            incremental_time = time.perf_counter() - started
-            print(f"(b) incremental refresh {incremental_time:6.2f} s  {incremental.dirty_days} dirty days, "
-                  f"{incremental.measures_changed} measures and {incremental.snapshots_changed} snapshots changed"
-                  f"  {incremental.timings}")  # fmt: skip
-            started = time.perf_counter()
-            kpi_snapshot_refresh()
-            print(f"    incremental, idle   {time.perf_counter() - started:6.2f} s  (nothing written since)")
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-        if args.no_api:
-            print(f"peak memory of this process (the worker): {peak:,.0f} MiB")
-            return
-        # (c) the KPI API over 12 months, as a browser would call it (session, real middleware)
-        http = HttpClient()
-        http.force_login(user)
-        today = timezone.localdate()
-        year_ago = (today - timedelta(days=365)).isoformat()
-        base = f"/c/{slug}/api/v1/kpis/"
-        requests = {
-            "month totals, all KPIs": f"{base}?period=month&from={year_ago}&to={today}",
-            "day leads, 12 months": f"{base}?period=day&kpi=leads&from={year_ago}&to={today}",
-            "week leads+mqls by channel": f"{base}?period=week&kpi=leads&kpi=mqls&dimension=channel"
-            f"&from={year_ago}&to={today}",
-            "month CPL by campaign": f"{base}?period=month&kpi=cost_per_lead&dimension=campaign"
-            f"&from={year_ago}&to={today}",
-        }
-        print("(c) KPI API, 12-month range (200 requests each):")
-        for name, url in requests.items():
-            assert http.get(url).status_code == 200, url
-            timings = []
-            for _ in range(200):
-                started = time.perf_counter()
-                response = http.get(url)
-                timings.append((time.perf_counter() - started) * 1000)
-            print(f"    {name:28s} p50 {statistics.median(timings):5.1f} ms  p95 {percentile(timings, 95):5.1f} ms"
-                  f"  ({len(response.json()['results'])} rows)")  # fmt: skip
-        print(f"peak memory of this process (the worker): {peak:,.0f} MiB (after the first full refresh: "
-              f"{peak_after_full:,.0f} MiB)")  # fmt: skip
+            if not args.api_only:
+                if args.reset:
+                    cursor.execute("TRUNCATE kpis_measure, kpis_snapshot, kpis_refreshrun, kpis_dirtyday")
+                measure_refreshes()
+        if not args.no_api:
+            measure_api(slug, user)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory of this process (the worker): {peak:,.0f} MiB")
     finally:
         if args.keep:
             print(f"kept client {slug} (manager {user.email})")

@@ -3,6 +3,7 @@ from the snapshots, in a fixed number of queries whatever the range."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -113,3 +114,63 @@ def pacing_for(*, as_of_local: date) -> list[ObjectivePacing]:
         )  # fmt: skip
         for o in objectives
     ]
+
+
+PAGE_COLUMNS = ("kpi", "period", "start", "dimension", "key", "value", "numerator", "denominator", "previous_value",
+                "change", "target", "status", "anomaly", "is_partial", "as_of", "definition_version")  # fmt: skip
+
+
+def snapshot_page_json(
+    *,
+    period: str,
+    start: date,
+    end: date,
+    kpis: list[str] | None,
+    dimension: str | None,
+    keys: list[str] | None,
+    anomalies_only: bool,
+    limit: int,
+    offset: int,
+) -> tuple[str, bool]:
+    """One page of snapshots as the API shows them, as JSON, in ONE query: plain tuples (dates and
+    instants already text) straight into the C JSON encoder, no model instances (a 12-month range
+    answers in a few milliseconds). Returns the JSON array and whether more rows follow."""
+    from django.db import connection
+
+    from kpis.models import Snapshot
+
+    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    conditions = ["period = %(period)s", "start BETWEEN %(start)s AND %(end)s", "dimension = %(dimension)s"]
+    if kpis:
+        conditions.append("kpi = ANY(%(kpis)s)")
+    if keys is not None:
+        conditions.append("key = ANY(%(keys)s)")
+    if anomalies_only:
+        conditions.append("anomaly IS NOT NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT kpi, period, start::text, NULLIF(dimension, ''), NULLIF(key, ''), value, numerator, denominator,
+                       previous_value, change, target, status, anomaly, is_partial,
+                       to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), definition_version,
+                       baseline_median, baseline_low, baseline_high
+                FROM {table} WHERE {" AND ".join(conditions)}
+                ORDER BY kpi, dimension, key, start LIMIT %(limit)s OFFSET %(offset)s""",  # noqa: S608
+            {
+                "period": period,
+                "start": start,
+                "end": end,
+                "dimension": dimension or "",
+                "kpis": kpis,
+                "keys": keys,
+                "limit": limit + 1,
+                "offset": offset,
+            },  # fmt: skip
+        )
+        fetched = cursor.fetchall()
+    rows = []
+    for row in fetched[:limit]:
+        item = dict(zip(PAGE_COLUMNS, row, strict=False))
+        if item["anomaly"]:
+            item["anomaly"] = {"direction": item["anomaly"], "median": row[16], "low": row[17], "high": row[18]}
+        rows.append(item)
+    return json.dumps(rows), len(fetched) > limit
