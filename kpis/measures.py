@@ -84,33 +84,71 @@ def _join(model, alias: str, on: str) -> str:
     return f"LEFT JOIN {_t(model)} {alias} ON {alias}.id = {on}"
 
 
-def _lead_shape(source: str) -> _Shape:
-    column = f"l.{LEAD_TIMESTAMP[source]}"
-    pre, measures = {
-        "created": ({"n": "count(*)", "to_mql": "count(*) FILTER (WHERE l.mql_at <= %(as_of)s)",
-                     "to_customer": "count(*) FILTER (WHERE l.customer_at <= %(as_of)s)"},
-                    ("sum(n)", "sum(n) FILTER (WHERE ch.is_paid)", "sum(to_mql)", "sum(to_customer)")),
-        "mql": ({"n": "count(*)", "to_sql": "count(*) FILTER (WHERE l.sql_at <= %(as_of)s)"},
-                ("sum(n)", "sum(to_sql)")),
-        "sql": ({"n": "count(*)", "to_customer": "count(*) FILTER (WHERE l.customer_at <= %(as_of)s)"},
-                ("sum(n)", "sum(to_customer)")),
-        "customer": ({"n": "count(*)", "deal": "sum(l.deal_value)"}, ("sum(n)", "sum(deal)")),
-    }[source]  # fmt: skip
-    return _Shape(
-        table=f"{_t(Lead)} l",
-        condition=f"{column} <= %(as_of)s",
-        raw={d: (f"{d}_id",) for d in ("channel", "campaign", "offer", "landing_page")},
-        columns={f"{d}_id": f"l.{d}_id" for d in ("channel", "campaign", "offer", "landing_page")},
-        pre=pre,
-        joins={"ch": (_join(Channel, "ch", "i.channel_id"), "channel_id", ""),
-               "cp": (_join(Campaign, "cp", "i.campaign_id"), "campaign_id", ""),
-               "o": (_join(Offer, "o", "i.offer_id"), "offer_id", ""),
-               "lp": (_join(LandingPage, "lp", "i.landing_page_id"), "landing_page_id", "")},
-        keys={"channel": ("ch.key", "ch"), "campaign": ("cp.key", "cp"), "offer": ("o.key", "o"),
-              "landing_page": ("lp.key", "lp")},
-        measures=measures,
-        always=("ch",) if source == "created" else (),
-    )  # fmt: skip
+# Leads, as events: a lead counts once per timestamp it has (created, reached MQL, SQL, customer),
+# each event with up to three values summed into that source's measures (see _lead_sql).
+LEAD_EVENTS = {
+    "created": ("1", "(l.mql_at <= %(as_of)s IS TRUE)::int", "(l.customer_at <= %(as_of)s IS TRUE)::int"),
+    "mql": ("1", "(l.sql_at <= %(as_of)s IS TRUE)::int", "NULL::int"),
+    "sql": ("1", "(l.customer_at <= %(as_of)s IS TRUE)::int", "NULL::int"),
+    "customer": ("1", "COALESCE(l.deal_value, 0)", "NULL::int"),
+}
+LEAD_KEYS = {"channel": ("ch", Channel), "campaign": ("cp", Campaign), "offer": ("o", Offer),
+             "landing_page": ("lp", LandingPage)}  # fmt: skip
+# Measures of each lead source over the event sums x0, x1, x2 (Source order).
+LEAD_MEASURES = (
+    "sum(i.x0)",
+    "CASE i.source WHEN 'created' THEN sum(i.x0) FILTER (WHERE ch.is_paid) ELSE sum(i.x1) END",
+    "CASE i.source WHEN 'created' THEN sum(i.x1) END",
+    "CASE i.source WHEN 'created' THEN sum(i.x2) END",
+)
+
+
+def _lead_sql(sources: tuple[str, ...], *, kind: str, dimensions: tuple[str | None, ...], windowed: bool) -> str:
+    """The measures of some lead sources in ONE scan of the leads: each lead yields one event per
+    source whose timestamp it has, grouped first by period and raw ids, then by the grouping sets.
+
+    Windowed: for one source, its timestamp's index serves the windows (an incremental refresh
+    reads a few days); for several (a report's range), the events are filtered on their instant."""
+    dims = [d for d in dimensions if d is not None and d in LEAD_KEYS and any(d in SOURCES[s].dimensions
+                                                                               for s in sources)]  # fmt: skip
+    sets = (["(i.source, i.start)"] if None in dimensions else []) + [
+        f"(i.source, i.start, {LEAD_KEYS[d][0]}.key)" for d in dims
+    ]
+    if not sets:
+        return ""
+    events = ", ".join(f"('{s}', l.{LEAD_TIMESTAMP[s]}, {', '.join(LEAD_EVENTS[s])})" for s in sources)
+    facts = f"{_t(Lead)} l"
+    if windowed and len(sources) == 1:
+        facts = _windowed(sources[0], facts)
+    condition = "e.ts <= %(as_of)s"
+    if windowed and len(sources) > 1:
+        lo, hi = "(w.lo::timestamp AT TIME ZONE %(tz)s)", "(w.hi::timestamp AT TIME ZONE %(tz)s)"
+        condition += (" AND EXISTS (SELECT 1 FROM unnest(%(win_lo)s::date[], %(win_hi)s::date[]) w(lo, hi) "
+                      f"WHERE e.ts >= {lo} AND e.ts < {hi})")  # fmt: skip
+    local = "(e.ts AT TIME ZONE %(tz)s)"
+    bucket = f"{local}::date" if kind == "day" else f"date_trunc('{kind}', {local})::date"
+    ids = ["channel_id", *(f"{d}_id" for d in dims if d != "channel")]
+    joins = " ".join(f"LEFT JOIN {_t(LEAD_KEYS[d][1])} {LEAD_KEYS[d][0]} ON {LEAD_KEYS[d][0]}.id = i.{d}_id"
+                     for d in ("channel", *(d for d in dims if d != "channel")))  # fmt: skip
+    keys = [f"{LEAD_KEYS[d][0]}.key" for d in dims]
+    if dims:
+        dimension = ("CASE " + " ".join(f"WHEN GROUPING({k}) = 0 THEN '{d}'" for d, k in zip(dims, keys, strict=True))
+                     + " ELSE '' END")  # fmt: skip
+        key = "CASE " + " ".join(f"WHEN GROUPING({k}) = 0 THEN COALESCE({k}, '')" for k in keys) + " ELSE '' END"
+    else:
+        dimension = key = "''"
+    # Only the created leads break down by landing page.
+    having = "HAVING NOT (GROUPING(lp.key) = 0 AND i.source <> 'created')" if "landing_page" in dims else ""
+    columns = ", ".join(f"COALESCE({m}, 0)::numeric AS m{n}" if n == 0 or n == 1 else f"({m})::numeric AS m{n}"
+                        for n, m in enumerate(LEAD_MEASURES))  # fmt: skip
+    return f"""
+        SELECT i.start, i.source, {dimension}::text AS dimension, {key}::text AS key, {columns}, NULL::numeric AS m4
+        FROM (SELECT e.source, {bucket} AS start, {", ".join(f"l.{c}" for c in ids)},
+                     sum(e.x0) AS x0, sum(e.x1) AS x1, sum(e.x2) AS x2
+              FROM {facts} CROSS JOIN LATERAL (VALUES {events}) e(source, ts, x0, x1, x2)
+              WHERE {condition} GROUP BY {", ".join(str(n) for n in range(1, len(ids) + 3))}) i
+        {joins}
+        GROUP BY GROUPING SETS ({", ".join(sets)}) {having}"""
 
 
 def _fact_shape(source: str) -> _Shape:
@@ -203,7 +241,9 @@ def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], wi
     ``''`` for the total's dimension and key and for a fact without the attribute. Empty when
     nothing applies. Parameters: ``tz``, ``as_of``, and with ``windowed`` the arrays ``win_lo``/``win_hi``.
     """
-    shape = (_lead_shape if source in LEAD_SOURCES else _fact_shape)(source)
+    if source in LEAD_SOURCES:
+        return _lead_sql((source,), kind=kind, dimensions=dimensions, windowed=windowed)
+    shape = _fact_shape(source)
     dims = [d for d in dimensions if d is not None and d in shape.keys]
     sets = (["(start)"] if None in dimensions else []) + [f"(start, {shape.keys[d][0]})" for d in dims]
     if not sets:
@@ -236,9 +276,12 @@ def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], wi
 
 
 def measures_sql(*, kind: str, dimensions: tuple[str | None, ...], sources: tuple[str, ...], windowed: bool) -> str:
-    """The long measures of several sources (``UNION ALL`` of their queries), or ``""``."""
-    parts = [sql for s in sources if (sql := source_sql(s, kind=kind, dimensions=dimensions, windowed=windowed))]
-    return " UNION ALL ".join(parts)
+    """The long measures of several sources (``UNION ALL`` of their queries; the lead sources in one
+    scan of the leads), or ``""``."""
+    leads = tuple(s for s in sources if s in LEAD_SOURCES)
+    parts = [_lead_sql(leads, kind=kind, dimensions=dimensions, windowed=windowed)] if leads else []
+    parts += [source_sql(s, kind=kind, dimensions=dimensions, windowed=windowed) for s in sources if s not in leads]
+    return " UNION ALL ".join(part for part in parts if part)
 
 
 def windows_params(windows: list[tuple[date, date]]) -> dict:
