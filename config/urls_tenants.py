@@ -3,7 +3,6 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kpis import views as kpi_views
 from tenants.tenant_admin import tenant_admin_site
 
 api_v1 = [
@@ -11,12 +10,13 @@ api_v1 = [
     path("", include("leads.api_urls")),
     path("", include("campaigns.imports.urls")),
     path("", include("kpis.urls")),
+    path("", include("dashboards.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 urlpatterns = [
-    path("", kpi_views.client_home, name="client-home"),
+    path("", include("dashboards.urls")),
     path("admin/", tenant_admin_site.urls),
     path("leads/", include("leads.urls")),
     path("capture/", include("leads.capture_urls")),

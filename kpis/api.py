@@ -5,14 +5,11 @@ whatever the range; writes go through ``kpis.services``."""
 from __future__ import annotations
 
 import json
-from datetime import date
-from zoneinfo import ZoneInfo
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone, translation
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -52,10 +49,6 @@ LIST_PARAMETERS = [
 ]  # fmt: skip
 
 
-def _local_today() -> date:
-    return timezone.now().astimezone(ZoneInfo(connection.tenant.time_zone)).date()
-
-
 def _query(request, serializer_class) -> dict:
     """Query parameters, validated (lists repeat their parameter; ``from``/``to`` are Python words)."""
     params = request.query_params
@@ -66,7 +59,7 @@ def _query(request, serializer_class) -> dict:
     serializer.is_valid(raise_exception=True)
     values = dict(serializer.validated_data)
     period = values["period"]
-    current = period_floor(_local_today(), period)
+    current = period_floor(selectors.local_today(), period)
     values.setdefault("date_to", current)
     values.setdefault("date_from", period_shift(period_floor(values["date_to"], period), period, 1 - DEFAULT_PERIODS))
     return values
@@ -110,9 +103,9 @@ class DefinitionListApi(APIView):
 
     @extend_schema(responses=DefinitionOutputSerializer(many=True))
     def get(self, request):
-        french = translation.get_language() == "fr"
+        language = translation.get_language()
         return Response([
-            {"key": k.key, "family": k.family, "name": k.name_fr if french else k.name_en, "name_fr": k.name_fr,
+            {"key": k.key, "family": k.family, "name": k.name(language), "name_fr": k.name_fr,
              "name_en": k.name_en, "seed": k.seed, "formula": str(k.formula), "unit": k.unit, "better": k.better,
              "dimensions": list(k.dimensions), "dimension_required": k.dimension_required, "version": k.version}
             for k in REGISTRY
@@ -127,7 +120,7 @@ class PacingApi(APIView):
     def get(self, request):
         data = PacingQuerySerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
-        day = data.validated_data.get("date") or _local_today()
+        day = data.validated_data.get("date") or selectors.local_today()
         return Response([
             {"objective": p.objective.pk, "kpi": p.objective.kpi, "dimension": p.objective.dimension or None,
              "key": (p.objective.key or None) if p.objective.dimension else None,

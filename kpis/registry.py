@@ -49,6 +49,10 @@ class KPI:
     dimension_required: bool = False
     version: int = DEFINITION_VERSION
 
+    def name(self, language: str | None) -> str:
+        """The KPI's name in ``language`` (French for ``fr``, English otherwise)."""
+        return self.name_fr if language == "fr" else self.name_en
+
 
 REGISTRY: tuple[KPI, ...] = (
     KPI("leads", Family.ACQUISITION, "Leads générés", "Leads generated",

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
@@ -20,6 +21,14 @@ SNAPSHOT_FIELDS = (
     "target", "status", "anomaly", "baseline_median", "baseline_low", "baseline_high", "is_partial", "as_of",
     "definition_version",
 )  # fmt: skip
+
+
+def local_today() -> date:
+    """Today in the current client's time zone (the day its KPIs call today)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    return timezone.now().astimezone(ZoneInfo(connection.tenant.time_zone)).date()
 
 
 def amber_ratio() -> Decimal:

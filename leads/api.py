@@ -28,7 +28,7 @@ from leads.serializers import (
     ScoringRuleSerializer,
     TransitionOutputSerializer,
 )
-from tenants.permissions import ClientManagerPermission
+from tenants.permissions import ClientManagerPermission, ClientTeamPermission
 
 LEAD_QUERYSET = Lead.objects.select_related("channel", "campaign", "offer", "landing_page", "owner")
 
@@ -43,6 +43,8 @@ def _output(lead: Lead, code=status.HTTP_200_OK) -> Response:
 
 class LeadListCreateApi(generics.ListAPIView):
     """Leads of this client account, filtered, ordered and paginated; POST creates or merges by email."""
+
+    permission_classes = [ClientTeamPermission]
 
     queryset = LEAD_QUERYSET
     serializer_class = LeadOutputSerializer
@@ -64,6 +66,8 @@ class LeadListCreateApi(generics.ListAPIView):
 
 
 class LeadDetailApi(APIView):
+    permission_classes = [ClientTeamPermission]
+
     @extend_schema(responses=LeadOutputSerializer)
     def get(self, request, pk: int):
         return _output(_lead(pk))
@@ -83,6 +87,8 @@ class LeadDetailApi(APIView):
 
 
 class LeadMoveApi(APIView):
+    permission_classes = [ClientTeamPermission]
+
     @extend_schema(request=MoveInputSerializer, responses=LeadOutputSerializer)
     def post(self, request, pk: int):
         data = MoveInputSerializer(data=request.data)
@@ -92,6 +98,8 @@ class LeadMoveApi(APIView):
 
 
 class LeadBulkMoveApi(APIView):
+    permission_classes = [ClientTeamPermission]
+
     @extend_schema(request=BulkMoveInputSerializer, responses=LeadOutputSerializer(many=True))
     def post(self, request):
         data = BulkMoveInputSerializer(data=request.data)
@@ -102,6 +110,8 @@ class LeadBulkMoveApi(APIView):
 
 
 class LeadLostApi(APIView):
+    permission_classes = [ClientTeamPermission]
+
     @extend_schema(request=LostInputSerializer, responses=LeadOutputSerializer)
     def post(self, request, pk: int):
         data = LostInputSerializer(data=request.data)
@@ -111,6 +121,8 @@ class LeadLostApi(APIView):
 
 
 class LeadReopenApi(APIView):
+    permission_classes = [ClientTeamPermission]
+
     @extend_schema(request=ReasonInputSerializer, responses=LeadOutputSerializer)
     def post(self, request, pk: int):
         data = ReasonInputSerializer(data=request.data)
@@ -122,6 +134,8 @@ class LeadReopenApi(APIView):
 class LeadHistoryApi(generics.ListAPIView):
     """The lead's append-only history, oldest first."""
 
+    permission_classes = [ClientTeamPermission]
+
     serializer_class = TransitionOutputSerializer
     pagination_class = None
     filter_backends: list = []
@@ -131,6 +145,8 @@ class LeadHistoryApi(generics.ListAPIView):
 
 
 class LeadNotesApi(generics.ListAPIView):
+    permission_classes = [ClientTeamPermission]
+
     serializer_class = NoteOutputSerializer
     pagination_class = None
     filter_backends: list = []
@@ -148,6 +164,8 @@ class LeadNotesApi(generics.ListAPIView):
 
 class LeadExportApi(APIView):
     """GDPR: everything Pouls holds about one contact, as JSON."""
+
+    permission_classes = [ClientTeamPermission]
 
     @extend_schema(responses={200: OpenApiResponse(description="The contact's data, history, notes and activities")})
     def get(self, request, pk: int):

@@ -31,12 +31,16 @@ class PortfolioRow:
         return (0, -self.pulse.red, -self.pulse.anomalies, pacing, self.access.client.name)
 
 
-def portfolio_for(user, *, attention_only: bool = False) -> list[PortfolioRow]:
-    accesses = clients_visible_to(user)
+def portfolio_for(
+    user, *, attention_only: bool = False, accesses: list[ClientAccess] | None = None, sort: str = "worst"
+) -> list[PortfolioRow]:
+    """``accesses``: the user's, when the caller has them already; ``sort``: worst (default) or name."""
+    accesses = clients_visible_to(user) if accesses is None else accesses
     ids = [a.client.pk for a in accesses]
     pulses = {p.client_id: p for p in Pulse.objects.filter(client_id__in=ids)}
     rows = {a.client.pk: PortfolioRow(access=a, pulse=pulses.get(a.client.pk)) for a in accesses}
     for headline in Headline.objects.filter(client_id__in=ids, kpi__in=HEADLINE_KPIS).order_by("start"):
         rows[headline.client_id].headlines.setdefault(headline.kpi, []).append(headline)
-    result = sorted(rows.values(), key=PortfolioRow.sort_key)
+    by_name = lambda row: row.access.client.name.lower()  # noqa: E731
+    result = sorted(rows.values(), key=by_name if sort == "name" else PortfolioRow.sort_key)
     return [row for row in result if row.needs_attention] if attention_only else result

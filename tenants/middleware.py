@@ -54,6 +54,13 @@ def client_public_endpoint(view):
     return view
 
 
+def client_team_only(view):
+    """Mark a tenant page as the client team's (agency people, managers, sales): a client's
+    viewers get 403 there, since their product is the dashboard and nothing else."""
+    view.client_team_only = True
+    return view
+
+
 def _is_drf_view(view_func) -> bool:
     view_class = getattr(view_func, "cls", None)
     return isinstance(view_class, type) and issubclass(view_class, APIView)
@@ -85,6 +92,8 @@ class ClientAccessMiddleware:
         if access is None:
             raise Http404("No such client account")
         request.client_access = access
+        if getattr(view_func, "client_team_only", False) and not access.can_write:
+            raise PermissionDenied("The dashboard only")
         if request.method not in SAFE_METHODS and not access.can_write:
             raise PermissionDenied("Read-only access")
         return None

@@ -47,3 +47,13 @@ class ClientManagerPermission(ClientMemberPermission):
 
     def allows_write(self, access: ClientAccess) -> bool:
         return access.can_manage
+
+
+class ClientTeamPermission(ClientMemberPermission):
+    """The client's team only: agency people, managers and sales read and write; a client's
+    viewers, whose product is the dashboard, are refused even reads (403)."""
+
+    message = _("Your role in this client account gives access to the dashboard only.")
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and _access(request).can_write

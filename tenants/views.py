@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from portfolio.views import portfolio_page
 from tenants.access import clients_visible_to
 from tenants.models import Language
 
@@ -21,10 +22,12 @@ def client_home_url(slug: str) -> str:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The client switcher: every client account the user may enter. Someone who can enter exactly
-    one client and has no agency role (a client's own people) goes straight to it."""
+    """Agency people get the portfolio of every client they may see; a client's own people, the
+    client switcher, or straight their dashboard when they can enter exactly one client."""
     accesses = clients_visible_to(request.user)
-    if len(accesses) == 1 and not accesses[0].is_agency:
+    if any(access.is_agency for access in accesses):
+        return portfolio_page(request, accesses)
+    if len(accesses) == 1:
         return redirect(client_home_url(accesses[0].client.slug))
     return render(request, "tenants/home.html", {"accesses": accesses})
 

@@ -118,11 +118,13 @@ def test_bulk_move_lost_reopen_notes_and_owner(http_as, world, leads):
     )  # not writable through PATCH
 
 
-def test_a_viewer_can_read_but_every_write_is_403_and_changes_nothing(http_as, world, leads):
+def test_a_viewer_can_neither_read_nor_write_leads_and_changes_nothing(http_as, world, leads):
     viewer = http_as(world.viewer_alpha)
     bob = leads["bob"].pk
-    assert viewer.get(f"{API}/leads/{bob}/").status_code == 200
     attempts = [
+        viewer.get(f"{API}/leads/"),
+        viewer.get(f"{API}/leads/{bob}/"),
+        viewer.get(f"{API}/leads/{bob}/history/"),
         post(viewer, f"{API}/leads/", {"email": "v@x.io"}),
         post(viewer, f"{API}/leads/{bob}/move/", {"to": "customer"}),
         post(viewer, f"{API}/leads/bulk-move/", {"lead_ids": [bob], "to": "customer"}),

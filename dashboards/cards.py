@@ -1,0 +1,127 @@
+"""KPI cards: the focus period's value in the client's format, the change against the period before,
+the status against target (in words and colour), a sparkline over the range and the definition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from dashboards.formatting import Formatter
+from dashboards.selectors import DashboardData
+from kpis.models import Direction, Status
+from kpis.periods import period_starts
+from kpis.registry import KPIS, REGISTRY, Better, Family
+
+FAMILY_TITLES = {
+    Family.ACQUISITION: "Acquisition",
+    Family.CONVERSION: "Engagement & conversion",
+    Family.CONTENT: "Content & campaigns",
+    Family.EMAIL: "Email",
+    Family.QUALIFICATION: "Lead qualification",
+}
+STATUS_SYMBOLS = {Status.GREEN: "✓", Status.AMBER: "!", Status.RED: "✕"}
+SPARK_WIDTH, SPARK_HEIGHT = 120, 32
+
+
+@dataclass(frozen=True)
+class Spark:
+    points: str  # the SVG polyline's points
+    marks: tuple[tuple[float, float, str], ...]  # anomalies: x, y, direction
+    label: str  # the series in words (its text alternative)
+
+
+@dataclass(frozen=True)
+class Card:
+    kpi: str
+    name: str
+    value: str
+    change: str | None
+    trend: str  # "better", "worse" or "neutral": the change judged by the KPI's direction
+    status: str | None
+    status_text: str
+    status_symbol: str
+    target: str | None
+    formula: str
+    seed: str
+    anomaly: str | None
+    anomaly_text: str
+    partial: bool
+    spark: Spark | None
+
+
+def cardable_kpis(dimension: str | None) -> list[str]:
+    """KPIs with a card: totals for every KPI but ranked ones; in a drill-down, those split by it."""
+    if dimension is None:
+        return [k.key for k in REGISTRY if not k.dimension_required]
+    return [k.key for k in REGISTRY if dimension in k.dimensions and not k.dimension_required]
+
+
+def sparkline(values: list, anomalies: list, words: str) -> Spark | None:
+    """A server-drawn SVG sparkline (no script): the known values scaled into the box, anomalies
+    marked on the line. None with fewer than two values."""
+    known = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(known) < 2:
+        return None
+    low, high = min(v for _i, v in known), max(v for _i, v in known)
+    span = (high - low) or 1.0
+    step = SPARK_WIDTH / max(len(values) - 1, 1)
+    xy = {i: (round(i * step, 1), round(SPARK_HEIGHT - 2 - (v - low) / span * (SPARK_HEIGHT - 4), 1)) for i, v in known}
+    marks = tuple((*xy[i], anomalies[i]) for i in xy if anomalies[i])
+    return Spark(" ".join(f"{x},{y}" for x, y in xy.values()), marks, words)
+
+
+def _trend(kpi, value, previous) -> str:
+    if value is None or previous is None or value == previous or kpi.better == Better.NONE:
+        return "neutral"
+    return "better" if (value > previous) == (kpi.better == Better.UP) else "worse"
+
+
+def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -> Card:
+    kpi = KPIS[kpi_key]
+    row = data.row(kpi_key) or {}
+    value, previous = row.get("value"), row.get("previous_value")
+    starts = period_starts(data.state.period, data.first, data.focus)
+    series_rows = [data.row(kpi_key, s) or {} for s in starts]
+    values = [r.get("value") for r in series_rows]
+    words = ", ".join(f"{fmt.short_period(s, data.state.period)} {fmt.value(v, kpi.unit)}"
+                      for s, v in zip(starts, values, strict=True))  # fmt: skip
+    spark = sparkline(values, [r.get("anomaly") for r in series_rows], words)
+    status = row.get("status")
+    anomaly = row.get("anomaly")
+    return Card(
+        kpi=kpi_key,
+        name=kpi.name(language),
+        value=fmt.value(value, kpi.unit),
+        change=fmt.change(value, previous, kpi.unit),
+        trend=_trend(kpi, value, previous),
+        status=status,
+        status_text=str(Status(status).label) if status else _("No target"),
+        status_symbol=STATUS_SYMBOLS.get(status, ""),
+        target=fmt.value(row["target"], kpi.unit) if row.get("target") is not None else None,
+        formula=str(kpi.formula),
+        seed=kpi.seed,
+        anomaly=anomaly,
+        anomaly_text=str(Direction(anomaly).label) if anomaly else "",
+        partial=bool(row.get("is_partial")),
+        spark=spark,
+    )
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    cards: list[Card]
+
+
+def card_sections(data: DashboardData, fmt: Formatter, language: str, pinned: list[str]) -> list[Section]:
+    """The pinned cards first, in their order, then each family's remaining cards."""
+    available = cardable_kpis(data.state.dimension)
+    pinned = [k for k in pinned if k in available]
+    sections = [Section("pinned", _("Pinned"), [card_for(k, data, fmt, language) for k in pinned])] if pinned else []
+    for family, title in FAMILY_TITLES.items():
+        keys = [k for k in available if KPIS[k].family == family and k not in pinned]
+        if keys:
+            sections.append(Section(family.value, _(title), [card_for(k, data, fmt, language) for k in keys]))
+    return sections

@@ -1,0 +1,66 @@
+"""A dashboard's charts as the browser receives them (the dashboard API), and as CSV files."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict
+
+from django.utils import translation
+
+from dashboards.charts import CHARTS, Chart, table_rows
+from dashboards.formatting import Formatter
+from dashboards.selectors import DashboardData
+from dashboards.state import DashboardState
+
+
+def chart_build(chart_id: str, data: DashboardData, fmt: Formatter) -> Chart:
+    return CHARTS[chart_id](data, translation.get_language(), fmt)
+
+
+def _chart_json(chart: Chart, fmt: Formatter, state: DashboardState, base_url: str) -> dict:
+    header, rows = table_rows(chart, fmt)
+    drill_urls = [f"{base_url}?{state.query(dimension=chart.drill_dimension, key=k)}" for k in chart.drill_keys]
+    query = state.query()
+    return {
+        "id": chart.id,
+        "title": chart.title,
+        "kind": chart.kind,
+        "labels": chart.labels,
+        "datasets": [asdict(d) for d in chart.datasets],
+        "description": chart.description,
+        "note": chart.note,
+        "empty": chart.is_empty,
+        "selected": chart.drill_keys.index(chart.selected) if chart.selected in chart.drill_keys else None,
+        "drill": {"dimension": chart.drill_dimension, "urls": drill_urls} if chart.drill_dimension else None,
+        "table": {
+            "header": header,
+            "rows": [{"cells": cells, "href": drill_urls[i] if drill_urls else None} for i, cells in enumerate(rows)],
+        },
+        "csv": f"{base_url}dashboard/{chart.id}.csv" + (f"?{query}" if query else ""),
+    }
+
+
+def dashboard_json(data: DashboardData, fmt: Formatter, *, base_url: str) -> dict:
+    """``base_url``: the client's dashboard URL (``/c/<slug>/``), for drill-down and CSV links."""
+    return {
+        "as_of": data.as_of.isoformat() if data.as_of else None,
+        "period": data.state.period,
+        "focus": data.focus.isoformat(),
+        "first": data.first.isoformat(),
+        "locale": fmt.locale.replace("_", "-"),
+        "currency": fmt.currency,
+        "charts": [_chart_json(chart_build(chart_id, data, fmt), fmt, data.state, base_url) for chart_id in CHARTS],
+    }
+
+
+def chart_csv(chart: Chart, fmt: Formatter) -> str:
+    """The chart's data as CSV: plain numbers (dot decimals, rates as fractions), a BOM so that
+    spreadsheet programs read the accents right."""
+    header, rows = table_rows(chart, fmt, plain=True)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()

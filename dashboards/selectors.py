@@ -1,0 +1,90 @@
+"""Reads behind a dashboard (current client), all from the KPI snapshots: a fixed number of
+queries whatever the range, the drill-down or the number of channels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q, Value
+
+from campaigns.models import CTA, Campaign, Channel, EmailSend, LandingPage, Offer
+from dashboards.state import DashboardState
+from kpis.models import Snapshot
+from kpis.periods import period_shift
+from kpis.selectors import ObjectivePacing, last_refresh_as_of, pacing_for
+
+ROW_FIELDS = ("kpi", "start", "dimension", "key", "value", "previous_value", "target", "status", "anomaly",
+              "baseline_low", "baseline_high", "is_partial")  # fmt: skip
+# The breakdown charts of the focus period: which KPIs of which dimension they read.
+BREAKDOWN_KPIS = {
+    "channel": ("leads", "lead_to_customer_rate", "mqls"),
+    "campaign": ("leads", "spend", "cost_per_lead"),
+    "offer": ("leads", "lead_to_mql_rate"),
+    "landing_page": ("visits", "leads", "visit_to_lead_rate"),
+    "cta": ("cta_click_rate",),
+    "keyword": ("keyword_visits",),
+    "email": ("email_deliverability_rate", "email_open_rate", "email_click_rate", "email_unsubscribe_rate"),
+}
+MQL_MONTHS = 12
+NAMED = {"channel": Channel, "campaign": Campaign, "offer": Offer, "landing_page": LandingPage, "cta": CTA,
+         "email": EmailSend}  # fmt: skip
+
+
+@dataclass
+class DashboardData:
+    state: DashboardState
+    today: date  # the client's local date
+    focus: date
+    first: date
+    as_of: object  # the last refresh's instant, None before the first
+    series: dict[str, dict[date, dict]] = field(default_factory=dict)  # kpi → start → row (the drill scope)
+    breakdown: dict[tuple[str, str], dict[str, dict]] = field(default_factory=dict)  # (dim, kpi) → key → row
+    mql_months: dict[str, dict[date, float | None]] = field(default_factory=dict)  # channel → month → MQLs
+    pacing: list[ObjectivePacing] = field(default_factory=list)
+    names: dict[tuple[str, str], str] = field(default_factory=dict)  # (dimension, key) → display name
+
+    def row(self, kpi: str, start: date | None = None) -> dict | None:
+        return self.series.get(kpi, {}).get(start or self.focus)
+
+    def name(self, dimension: str, key: str) -> str:
+        return self.names.get((dimension, key), key)
+
+
+def _names() -> dict[tuple[str, str], str]:
+    """Display names of every catalogue entry, in ONE query (a UNION of the catalogues)."""
+    parts = [model.objects.annotate(d=Value(dim)).values_list("d", "key", "name") for dim, model in NAMED.items()]
+    return {(d, key): name for d, key, name in parts[0].union(*parts[1:], all=True)}
+
+
+def series_rows(state: DashboardState, *, first: date, focus: date) -> dict[str, dict[date, dict]]:
+    """The drill scope's rows (totals, or one key of the drill dimension) over the range: ONE query."""
+    rows = Snapshot.objects.filter(period=state.period, start__range=(first, focus),
+                                   dimension=state.dimension or "", key=state.key or "")  # fmt: skip
+    series: dict[str, dict[date, dict]] = {}
+    for row in rows.values(*ROW_FIELDS):
+        series.setdefault(row["kpi"], {})[row["start"]] = row
+    return series
+
+
+def dashboard_data(state: DashboardState, *, today: date, charts: bool = True) -> DashboardData:
+    """Everything a dashboard shows. Cards need the series only (two queries); ``charts`` adds the
+    breakdowns of the focus period, MQLs per channel per month, pacing and display names."""
+    focus, first = state.focus(today), state.first(today)
+    data = DashboardData(state=state, today=today, focus=focus, first=first, as_of=last_refresh_as_of())
+    data.series = series_rows(state, first=first, focus=focus)
+    if not charts:
+        return data
+    scope = Q()
+    for dimension, kpis in BREAKDOWN_KPIS.items():
+        scope |= Q(dimension=dimension, kpi__in=kpis)
+    for row in Snapshot.objects.filter(scope, period=state.period, start=focus).values(*ROW_FIELDS):
+        data.breakdown.setdefault((row["dimension"], row["kpi"]), {})[row["key"]] = row
+    month = focus.replace(day=1) if state.period != "quarter" else period_shift(focus, "month", 2)
+    months = Snapshot.objects.filter(period="month", kpi="mqls", dimension="channel",
+                                     start__range=(period_shift(month, "month", 1 - MQL_MONTHS), month))  # fmt: skip
+    for key, start, value in months.values_list("key", "start", "value"):
+        data.mql_months.setdefault(key, {})[start] = value
+    data.pacing = pacing_for(as_of_local=today)
+    data.names = _names()
+    return data

@@ -1,0 +1,150 @@
+"""The client dashboard page, its API and its CSV downloads, on the golden example (alpha, refreshed
+as of 15 April 2026): numbers straight from the snapshots, in French, a fixed number of queries."""
+
+import csv
+import io
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
+
+from dashboards.charts import CHART_TITLES
+from dashboards.tests.conftest import GOLDEN_QUERY
+from kpis.models import Objective, Snapshot
+
+PAGE, API = "/c/alpha/", "/c/alpha/api/v1/dashboard/"
+NNBSP, NBSP = "\u202f", "\u00a0"
+
+
+def _snapshot(client, **where) -> Snapshot:
+    with tenant_context(client):
+        return Snapshot.objects.get(period="month", **where)
+
+
+def _euros_fr(value: float) -> str:
+    """French money written independently of the code under test: 1 234,56 €."""
+    return f"{value:,.2f}".replace(",", NNBSP).replace(".", ",") + f"{NBSP}€"
+
+
+def _card(html: str, kpi: str) -> str:
+    start = html.index(f'data-testid="card-{kpi}"')
+    return html[start : html.index("</li>", start)]
+
+
+def test_cards_show_the_focus_month_in_french_with_change_status_and_formula(http_as, golden):
+    with tenant_context(golden.alpha):
+        Objective.objects.create(kpi="cost_per_lead", period="month", target=300)
+    connection.set_schema_to_public()
+    from kpis.refresh import kpi_snapshot_refresh
+    from kpis.tests.test_api import AS_OF
+
+    with tenant_context(golden.alpha):
+        kpi_snapshot_refresh(full=True, as_of=AS_OF)
+    connection.set_schema_to_public()
+    cpl = _snapshot(golden.alpha, kpi="cost_per_lead", dimension="", start="2026-03-01")
+
+    response = http_as(golden.viewer_alpha).get(PAGE, GOLDEN_QUERY)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    card = _card(html, "cost_per_lead")
+    assert f'data-role="value">{_euros_fr(cpl.value)}</p>' in card
+    assert cpl.status == "red" and "Hors objectif" in card and "✕" in card  # in words, not colour alone
+    assert "Dépenses ÷ leads" in card  # the registry's formula, as the API gives it
+    assert "mars 2026" in html and "février 2026" in html
+    assert "<polyline points=" in card
+
+
+def test_the_api_serves_every_chart_from_the_snapshots(http_as, golden):
+    body = http_as(golden.viewer_alpha).get(API, GOLDEN_QUERY).json()
+
+    charts = {c["id"]: c for c in body["charts"]}
+    assert list(charts) == list(CHART_TITLES)
+    leads = charts["leads_visits"]["datasets"][0]
+    january, march = (_snapshot(golden.alpha, kpi="leads", dimension="", start=d) for d in ("2026-01-01", "2026-03-01"))
+    assert leads["data"][0] == january.value and leads["data"][-1] == march.value
+    channels = charts["channels"]
+    paid = _snapshot(golden.alpha, kpi="leads", dimension="channel", key="paid_social", start="2026-03-01")
+    index = channels["labels"].index("Paid social")
+    assert channels["datasets"][0]["data"][index] == paid.value
+    assert channels["drill"]["urls"][index] == f"{PAGE}?range=custom&from=2026-01-01&to=2026-03-01" \
+                                               "&dimension=channel&key=paid_social"  # fmt: skip
+    assert channels["table"]["rows"][index]["cells"][0] == "Paid social"
+    assert body["locale"] == "fr-FR" and body["currency"] == "EUR"
+
+
+def test_drilling_into_a_channel_filters_what_can_be_filtered_and_says_so_elsewhere(http_as, golden):
+    query = GOLDEN_QUERY | {"dimension": "channel", "key": "paid_social"}
+    body = http_as(golden.viewer_alpha).get(API, query).json()
+    charts = {c["id"]: c for c in body["charts"]}
+
+    march = _snapshot(golden.alpha, kpi="leads", dimension="channel", key="paid_social", start="2026-03-01")
+    assert charts["leads_visits"]["datasets"][0]["data"][-1] == march.value
+    assert charts["channels"]["selected"] == charts["channels"]["drill"]["urls"].index(
+        f"{PAGE}?range=custom&from=2026-01-01&to=2026-03-01&dimension=channel&key=paid_social")
+    assert charts["landing_pages"]["note"] and charts["paid_organic"]["note"]
+    page = http_as(golden.viewer_alpha).get(PAGE, query).content.decode()
+    assert 'data-testid="drill-banner"' in page and "Paid social" in page
+    assert 'data-testid="card-cta_click_rate"' not in page  # a KPI that does not split by channel
+
+
+def test_every_chart_downloads_as_csv_with_plain_numbers(http_as, golden):
+    client = http_as(golden.viewer_alpha)
+    for chart in CHART_TITLES:
+        response = client.get(f"{PAGE}dashboard/{chart}.csv", GOLDEN_QUERY)
+        assert response.status_code == 200, chart
+        assert response["Content-Type"].startswith("text/csv")
+        assert f"pouls-alpha-{chart}-month-2026-03-01.csv" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(client.get(f"{PAGE}dashboard/campaigns.csv", GOLDEN_QUERY).content.decode())))
+    assert rows[0] == ["\ufeffCampagne", "Leads générés", "Coût par lead"]
+    cpl = _snapshot(golden.alpha, kpi="cost_per_lead", dimension="campaign", key="linkedin-ads", start="2026-03-01")
+    linkedin = next(r for r in rows if r[0] == "LinkedIn ads")
+    assert linkedin[2] == f"{cpl.value:.2f}"
+    assert client.get(f"{PAGE}dashboard/nope.csv").status_code == 404
+
+
+def _statements(browser, path, params) -> int:
+    browser.get(path, params)  # warm up: session, language cookie
+    with CaptureQueriesContext(connection) as captured:
+        response = browser.get(path, params)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_query_count_does_not_grow_with_the_range(http_as, golden):
+    browser = http_as(golden.manager_alpha)
+    short = {"period": "month", "range": "custom", "from": "2026-03-01", "to": "2026-03-01"}
+    long = {"period": "week", "range": "custom", "from": "2025-01-06", "to": "2026-12-28"}  # 104 weeks
+    drill = {"dimension": "offer", "key": "kpi-ebook"}
+    for path in (PAGE, API):
+        assert _statements(browser, path, short) == _statements(browser, path, long), path
+        assert _statements(browser, path, short | drill) == _statements(browser, path, long | drill), path
+    # sessions, user, membership, refresh instant, snapshots, pinned cards, branding (+ the drilled name)
+    assert _statements(browser, PAGE, short) <= 10
+    assert _statements(browser, API, short) <= 12
+
+
+def test_bad_parameters_get_field_errors_never_a_500(http_as, golden):
+    browser = http_as(golden.viewer_alpha)
+    api = browser.get(API, {"period": "day", "range": "custom", "from": "2026-05-01"})
+    assert api.status_code == 400
+    assert set(api.json()) == {"period", "to"}
+    page = browser.get(PAGE, {"range": "custom", "from": "2026-05-01", "to": "2026-01-01"})
+    assert page.status_code == 400 and "data-testid=\"state-errors\"" in page.content.decode()
+    assert browser.get(f"{PAGE}dashboard/funnel.csv", {"period": "year"}).status_code == 400
+
+
+def test_the_page_has_a_strict_content_security_policy_and_no_inline_script(http_as, golden):
+    response = http_as(golden.viewer_alpha).get(PAGE)
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy and "unsafe-inline" not in policy
+    html = response.content.decode()
+    assert html.count("<script") == html.count('<script src="') == 2
+    assert " style=" not in html
+
+
+def test_another_clients_dashboard_and_data_are_404(http_as, golden):
+    for path in ("/c/beta/", "/c/beta/api/v1/dashboard/", "/c/beta/dashboard/funnel.csv", "/c/gamma/"):
+        assert http_as(golden.viewer_alpha).get(path).status_code == 404, path
+    assert http_as(golden.other_owner).get(PAGE).status_code == 404
+    assert http_as(None).get(API).status_code in (401, 403)

@@ -1,0 +1,63 @@
+"""The agency portfolio page at the public root: every client the user may see, worst first."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
+
+from kpis.models import Objective
+from kpis.refresh import kpi_snapshot_refresh
+from kpis.tests.test_api import AS_OF
+from portfolio.models import Headline
+from tests.test_golden_kpis import import_golden
+
+
+@pytest.fixture
+def red_alpha(db, world):
+    """alpha with the golden data and a cost-per-lead objective it misses (red), refreshed."""
+    import_golden()
+    with tenant_context(world.alpha):
+        Objective.objects.create(kpi="leads", period="month", target=1000)
+        kpi_snapshot_refresh(full=True, as_of=AS_OF)
+    connection.set_schema_to_public()
+    return world
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r'<tr class="portfolio-row[^"]*" data-client="([^"]+)"', html)
+
+
+def test_agency_people_see_every_client_worst_first_with_headlines_and_sparklines(http_as, red_alpha):
+    html = http_as(red_alpha.owner).get("/").content.decode()
+    assert _rows(html) == ["alpha", "beta"]  # alpha is red; beta was never refreshed
+    alpha = html[html.index('data-client="alpha"') : html.index('data-client="beta"')]
+    april = Headline.objects.get(client=red_alpha.alpha, kpi="leads", start="2026-04-01")
+    assert april.status == "red"
+    assert f'data-kpi="leads">\n        {round(april.value)}' in alpha
+    assert "Hors objectif" in alpha and "✕" in alpha  # in words, not colour alone
+    assert "<polyline" in alpha and 'href="/c/alpha/"' in alpha
+    assert "attention-badge" in alpha
+
+
+def test_the_needs_attention_filter_and_the_sort_by_name(http_as, red_alpha):
+    owner = http_as(red_alpha.owner)
+    assert _rows(owner.get("/", {"attention": "1"}).content.decode()) == ["alpha"]
+    assert _rows(owner.get("/", {"sort": "name"}).content.decode()) == ["alpha", "beta"]
+
+
+def test_each_agency_sees_its_own_clients_and_client_people_their_dashboard(http_as, red_alpha):
+    assert _rows(http_as(red_alpha.other_owner).get("/").content.decode()) == ["gamma"]
+    assert http_as(red_alpha.viewer_alpha).get("/")["Location"] == "/c/alpha/"
+    assert http_as(red_alpha.manager_alpha).get("/")["Location"] == "/c/alpha/"
+
+
+def test_the_portfolio_reads_a_fixed_number_of_queries(http_as, red_alpha):
+    owner = http_as(red_alpha.owner)
+    owner.get("/")
+    with CaptureQueriesContext(connection) as captured:
+        owner.get("/")
+    statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET search_path")]
+    # routing (the public tenant), session, user, memberships, clients, pulses, headlines
+    assert len(statements) == 7, statements

@@ -1,0 +1,78 @@
+"""The agency portfolio page (the public root for agency people): every client the user may see in
+one table, headline KPIs with their status, a sparkline each, worst first; from the public
+schema's headline copies only (a fixed number of queries however many clients)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+
+from dashboards.cards import STATUS_SYMBOLS, Spark, sparkline
+from dashboards.formatting import Formatter
+from kpis.models import Status
+from kpis.registry import KPIS
+from portfolio.models import HEADLINE_KPIS
+from portfolio.selectors import PortfolioRow, portfolio_for
+from tenants.access import ClientAccess
+
+
+@dataclass(frozen=True)
+class HeadlineCell:
+    kpi: str
+    value: str
+    change: str | None
+    status: str | None
+    status_text: str
+    status_symbol: str
+    anomaly: bool
+
+
+@dataclass(frozen=True)
+class PortfolioLine:
+    row: PortfolioRow
+    cells: list[HeadlineCell]
+    pacing: str
+    pacing_status: str | None
+    pacing_status_text: str
+    spark: Spark | None
+
+
+def _status(status: str | None) -> tuple[str, str]:
+    return (str(Status(status).label), STATUS_SYMBOLS[status]) if status else ("", "")
+
+
+def _line(row: PortfolioRow, language: str) -> PortfolioLine:
+    fmt = Formatter(language, row.access.client.currency)
+    cells = []
+    for kpi in HEADLINE_KPIS:
+        latest, unit = row.latest(kpi), KPIS[kpi].unit
+        value = latest.value if latest else None
+        text, symbol = _status(latest.status if latest else None)
+        cells.append(HeadlineCell(kpi, fmt.value(value, unit),
+                                  fmt.change(value, latest.previous_value, unit) if latest else None,
+                                  latest.status if latest else None, text, symbol,
+                                  bool(latest and latest.anomaly)))  # fmt: skip
+    months = [m.value for m in row.headlines.get("leads", [])]
+    spark = sparkline(months, [m.anomaly for m in row.headlines.get("leads", [])],
+                      ", ".join(fmt.value(v, "count") for v in months))  # fmt: skip
+    pulse = row.pulse
+    pacing_status = pulse.pacing_status if pulse else None
+    return PortfolioLine(row, cells, fmt.value(pulse.pacing if pulse else None, "rate"), pacing_status,
+                         _status(pacing_status)[0], spark)  # fmt: skip
+
+
+def portfolio_page(request: HttpRequest, accesses: list[ClientAccess]) -> HttpResponse:
+    attention = request.GET.get("attention") == "1"
+    sort = "name" if request.GET.get("sort") == "name" else "worst"
+    rows = portfolio_for(request.user, attention_only=attention, accesses=accesses, sort=sort)
+    language = translation.get_language()
+    return render(request, "portfolio/portfolio.html", {
+        "lines": [_line(row, language) for row in rows],
+        "headline_names": [KPIS[k].name(language) for k in HEADLINE_KPIS],
+        "attention": attention,
+        "sort": sort,
+        "total": len(accesses),
+    })  # fmt: skip

@@ -1,0 +1,213 @@
+/* The client dashboard's charts: fetch the dashboard API once, then for each chart draw its canvas
+   with Chart.js, fill its data table (the text alternative) and wire the drill-down clicks.
+   No inline script anywhere: the page works under a strict Content-Security-Policy. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("dashboard");
+  if (!root || typeof window.Chart === "undefined") return;
+  var Chart = window.Chart;
+  var locale = root.dataset.locale || document.documentElement.lang || "fr-FR";
+  var currency = root.dataset.currency || "EUR";
+  var styles = getComputedStyle(document.documentElement);
+  var brand = (styles.getPropertyValue("--brand") || "").trim();
+  var PALETTE = [brand || "#c2185b", "#2563eb", "#15803d", "#7c3aed", "#ea580c", "#0891b2", "#64748b", "#ca8a04", "#be123c", "#4d7c0f"];
+  var ANOMALY = "#b42318";
+
+  var formats = {
+    count: new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }),
+    money: new Intl.NumberFormat(locale, { style: "currency", currency: currency }),
+    rate: new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+    ratio: new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+  };
+  var shortMoney = new Intl.NumberFormat(locale, { style: "currency", currency: currency, notation: "compact" });
+
+  function format(value, unit) {
+    if (value === null || value === undefined) return "—";
+    return (formats[unit] || formats.count).format(value);
+  }
+
+  function tick(unit) {
+    return function (value) { return unit === "money" ? shortMoney.format(value) : format(value, unit); };
+  }
+
+  function colour(i, alpha) {
+    var hex = PALETTE[i % PALETTE.length];
+    if (alpha === undefined) return hex;
+    var n = parseInt(hex.slice(1), 16);
+    return "rgba(" + (n >> 16) + "," + ((n >> 8) & 255) + "," + (n & 255) + "," + alpha + ")";
+  }
+
+  function datasetConfig(chart, dataset, i) {
+    var line = dataset.type === "line" || chart.kind === "line";
+    var config = {
+      label: dataset.label,
+      data: dataset.data,
+      type: line ? "line" : "bar",
+      yAxisID: chart.kind === "hbar" ? undefined : dataset.axis,
+      xAxisID: chart.kind === "hbar" ? "x" : undefined,
+      borderColor: colour(i),
+      backgroundColor: line ? colour(i) : colour(i, 0.75),
+      borderWidth: line ? 2 : 0,
+      spanGaps: true,
+      stack: dataset.stack || undefined,
+      unit: dataset.unit,
+    };
+    if (chart.selected !== null && !line) {
+      config.backgroundColor = dataset.data.map(function (_v, j) { return colour(i, j === chart.selected ? 1 : 0.35); });
+    }
+    if (dataset.anomalies) {
+      // Anomalies stand out by shape and size as well as colour.
+      config.pointStyle = dataset.anomalies.map(function (a) { return a ? "triangle" : "circle"; });
+      config.pointRadius = dataset.anomalies.map(function (a) { return a ? 7 : 2; });
+      config.pointBackgroundColor = dataset.anomalies.map(function (a) { return a ? ANOMALY : colour(i); });
+      config.pointBorderColor = config.pointBackgroundColor;
+    }
+    return config;
+  }
+
+  function scales(chart) {
+    var units = {};
+    chart.datasets.forEach(function (d) { units[d.axis] = units[d.axis] || d.unit; });
+    if (chart.kind === "hbar") {
+      return { x: { beginAtZero: true, ticks: { callback: tick(chart.datasets[0].unit) } } };
+    }
+    var result = {
+      x: { stacked: chart.kind === "stacked" },
+      y: { beginAtZero: true, stacked: chart.kind === "stacked", ticks: { callback: tick(units.y || "count") } },
+    };
+    if (units.y2) {
+      result.y2 = { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, ticks: { callback: tick(units.y2) } };
+    }
+    return result;
+  }
+
+  function draw(figure, chart) {
+    var canvas = figure.querySelector("canvas");
+    if (!canvas) return;
+    var doughnut = chart.kind === "doughnut";
+    var config = {
+      type: doughnut ? "doughnut" : (chart.kind === "line" ? "line" : "bar"),
+      data: {
+        labels: chart.labels,
+        datasets: chart.datasets.map(function (d, i) {
+          var c = datasetConfig(chart, d, i);
+          if (doughnut) { c.type = "doughnut"; c.backgroundColor = chart.labels.map(function (_l, j) { return colour(j); }); delete c.yAxisID; }
+          return c;
+        }),
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        indexAxis: chart.kind === "hbar" ? "y" : "x",
+        scales: doughnut ? {} : scales(chart),
+        plugins: {
+          legend: { display: doughnut || chart.datasets.length > 1, position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var unit = item.dataset.unit;
+                var text = item.dataset.label + " : " + format(item.raw, unit);
+                var source = chart.datasets[item.datasetIndex];
+                var flag = source && source.anomalies ? source.anomalies[item.dataIndex] : null;
+                return flag ? text + " ⚠" : text;
+              },
+            },
+          },
+        },
+        onClick: function (_event, elements) {
+          if (!chart.drill || !elements.length) return;
+          window.location.assign(chart.drill.urls[elements[0].index]);
+        },
+        onHover: function (event, elements) {
+          event.native.target.style.cursor = chart.drill && elements.length ? "pointer" : "default";
+        },
+      },
+    };
+    new Chart(canvas, config);
+    canvas.dataset.drawn = "true";
+  }
+
+  function table(figure, chart) {
+    var holder = figure.querySelector("[data-role=table]");
+    var t = document.createElement("table");
+    t.className = "data-table small";
+    var caption = document.createElement("caption");
+    caption.className = "visually-hidden";
+    caption.textContent = chart.title;
+    t.appendChild(caption);
+    var head = t.createTHead().insertRow();
+    chart.table.header.forEach(function (text, i) {
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = text;
+      if (i) th.className = "num";
+      head.appendChild(th);
+    });
+    var body = t.createTBody();
+    chart.table.rows.forEach(function (row) {
+      var tr = body.insertRow();
+      row.cells.forEach(function (text, i) {
+        var cell = i ? tr.insertCell() : document.createElement("th");
+        if (!i) { cell.scope = "row"; tr.appendChild(cell); }
+        if (!i && row.href) {
+          var a = document.createElement("a");
+          a.href = row.href;
+          a.textContent = text;
+          cell.appendChild(a);
+        } else {
+          cell.textContent = text;
+        }
+        if (i) cell.className = "num";
+      });
+    });
+    holder.replaceChildren(t);
+  }
+
+  function wireToggle(figure) {
+    var button = figure.querySelector("[data-role=toggle]");
+    var holder = figure.querySelector("[data-role=table]");
+    if (!button) return;
+    button.addEventListener("click", function () {
+      var open = holder.hidden;
+      holder.hidden = !open;
+      button.setAttribute("aria-expanded", String(open));
+      button.textContent = open ? root.dataset.labelHide : root.dataset.labelShow;
+    });
+  }
+
+  function show(payload) {
+    payload.charts.forEach(function (chart) {
+      var figure = root.querySelector('[data-chart="' + chart.id + '"]');
+      if (!figure) return;
+      figure.querySelector("[data-role=description]").textContent = chart.description;
+      var note = figure.querySelector("[data-role=note]");
+      note.textContent = chart.note || "";
+      note.hidden = !chart.note;
+      var status = figure.querySelector("[data-role=loading]");
+      table(figure, chart);
+      wireToggle(figure);
+      if (chart.empty) {
+        status.textContent = root.dataset.labelEmpty;
+        var box = figure.querySelector(".chart-canvas");
+        if (box) box.hidden = true;
+        return;
+      }
+      status.hidden = true;
+      draw(figure, chart);
+    });
+    root.dataset.loaded = "true";
+  }
+
+  fetch(root.dataset.api, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    })
+    .then(show)
+    .catch(function () {
+      root.querySelectorAll("[data-role=loading]").forEach(function (status) { status.textContent = root.dataset.labelError; });
+      root.dataset.loaded = "error";
+    });
+})();
