@@ -89,12 +89,14 @@ def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -
     spark = sparkline(values, [r.get("anomaly") for r in series_rows], words)
     status = row.get("status")
     anomaly = row.get("anomaly")
+    # A period in progress against a whole one would read as a fall: no change until it ends.
+    partial = bool(row.get("is_partial"))
     return Card(
         kpi=kpi_key,
         name=kpi.name(language),
         value=fmt.value(value, kpi.unit),
-        change=fmt.change(value, previous, kpi.unit),
-        trend=_trend(kpi, value, previous),
+        change=None if partial else fmt.change(value, previous, kpi.unit),
+        trend="neutral" if partial else _trend(kpi, value, previous),
         status=status,
         status_text=str(Status(status).label) if status else _("No target"),
         status_symbol=STATUS_SYMBOLS.get(status, ""),
@@ -103,7 +105,7 @@ def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -
         seed=kpi.seed,
         anomaly=anomaly,
         anomaly_text=str(Direction(anomaly).label) if anomaly else "",
-        partial=bool(row.get("is_partial")),
+        partial=partial,
         spark=spark,
     )
 

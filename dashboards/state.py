@@ -2,7 +2,8 @@
 the period kind, the range and an optional drill-down to one channel, campaign or offer.
 
 The *focus* period is the last period of the range: the cards show it and compare it with the
-period before; the charts over time show the whole range.
+period before; the charts over time show the whole range. The default is the last complete month:
+a period in progress compares badly with a whole one (its pacing chart covers the month so far).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class StateError(ValueError):
 @dataclass(frozen=True)
 class DashboardState:
     period: str = "month"
-    range: str = "this"
+    range: str = "last"
     date_from: date | None = None  # custom ranges only: the first period's start
     date_to: date | None = None  # custom ranges only: the last (focus) period's start
     dimension: str | None = None
@@ -59,7 +60,7 @@ class DashboardState:
             params |= {"from": state.date_from.isoformat(), "to": state.date_to.isoformat()}
         if state.dimension:
             params |= {"dimension": state.dimension, "key": state.key or ""}
-        defaults = {"period": "month", "range": "this"}
+        defaults = {"period": "month", "range": "last"}
         return urlencode({k: v for k, v in params.items() if defaults.get(k) != v})
 
     def without_drill(self) -> str:
@@ -84,7 +85,7 @@ def state_from_query(params) -> DashboardState:
     period = params.get("period") or "month"
     if period not in PERIOD_KINDS:
         errors["period"] = [str(_("Choose week, month or quarter."))]
-    kind = params.get("range") or "this"
+    kind = params.get("range") or "last"
     if kind not in RANGES:
         errors["range"] = [str(_("Choose this, last or custom."))]
     date_from = date_to = None

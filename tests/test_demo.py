@@ -1,14 +1,8 @@
 """`make demo`'s data: the demo agency sees its three clients, each client's viewer only its own."""
 
-from pathlib import Path
-
-import pytest
-
 from tenants.access import clients_visible_to
 from tenants.demo import DEMO_CLIENTS, DEMO_PASSWORD, demo_accounts_seed
 from tenants.models import Agency, Client, Membership, User
-from tests.browser import browser_page, screenshot
-from tests.processes import free_port, start_web, stop
 
 DEMO_SLUGS = [c.slug for c in DEMO_CLIENTS]
 
@@ -29,7 +23,7 @@ def test_the_demo_agency_sees_its_three_clients_and_a_viewer_only_its_own(db, ht
     viewer = User.objects.get(email="lecture@velo-nord.fr")
     assert {a.client.slug for a in clients_visible_to(owner)} == set(DEMO_SLUGS)
     assert [a.client.slug for a in clients_visible_to(viewer)] == ["velo-nord"]
-    page = http_as(owner).get("/").content.decode()
+    page = http_as(owner).get("/").content.decode()  # the agency portfolio
     assert all(f'data-client="{slug}"' in page for slug in DEMO_SLUGS)
     as_viewer = http_as(viewer)
     assert as_viewer.get("/")["Location"] == "/c/velo-nord/"
@@ -53,48 +47,3 @@ def test_the_demo_clients_have_kpis_objectives_and_a_portfolio(db, http_as):
     portfolio = http_as(owner).get("/api/v1/portfolio/").json()
     assert {row["slug"] for row in portfolio} == set(DEMO_SLUGS)
     assert all(len(row["kpis"]["leads"]["months"]) == 13 and row["as_of"] for row in portfolio)
-
-
-@pytest.fixture(scope="module")
-def demo_server(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo accounts, committed, served by gunicorn as `make demo` serves them."""
-    with django_db_blocker.unblock():
-        demo_accounts_seed()
-    port = free_port()
-    process = start_web(port, Path(tmp_path_factory.mktemp("web")) / "gunicorn.log")
-    yield f"http://127.0.0.1:{port}"
-    stop(process)
-
-
-def _log_in(page, email: str) -> None:
-    page.goto("/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit].primary")
-
-
-@pytest.mark.browser
-def test_in_a_browser_the_agency_logs_in_and_sees_all_three_demo_clients(demo_server):
-    with browser_page(demo_server) as page:
-        page.goto("/")
-        assert page.locator("h1").inner_text() == "Se connecter à Pouls"
-        _log_in(page, "direction@agence-demo.fr")
-        page.wait_for_selector("[data-testid=client-switcher]")
-        rows = page.locator("[data-testid=client-switcher] tbody tr")
-        assert sorted(rows.evaluate_all("rows => rows.map(r => r.dataset.client)")) == sorted(DEMO_SLUGS)
-        screenshot(page, "agency-client-switcher")
-        page.click("text=Vélo Nord")
-        page.wait_for_url("**/c/velo-nord/")
-        assert page.locator("[data-testid=client-title]").inner_text() == "Vélo Nord"
-
-
-@pytest.mark.browser
-def test_in_a_browser_a_client_viewer_sees_only_its_own_client(demo_server):
-    with browser_page(demo_server) as page:
-        _log_in(page, "lecture@atelier-sillon.fr")
-        page.wait_for_url("**/c/atelier-sillon/")
-        assert page.locator("[data-testid=current-client]").inner_text() == "Atelier Sillon"
-        assert page.locator("text=Administration").count() == 0
-        screenshot(page, "viewer-client-home")
-        response = page.goto("/c/maison-lumiere/")
-        assert response.status == 404

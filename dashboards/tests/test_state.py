@@ -9,18 +9,20 @@ from dashboards.state import DashboardState, StateError, state_from_query
 TODAY = date(2026, 12, 2)
 
 
-def test_defaults_are_this_month_with_twelve_months_of_charts():
+def test_defaults_are_the_last_complete_month_with_twelve_months_of_charts():
     state = state_from_query({})
-    assert (state.period, state.range) == ("month", "this")
-    assert state.focus(TODAY) == date(2026, 12, 1)
-    assert state.first(TODAY) == date(2026, 1, 1)
+    assert (state.period, state.range) == ("month", "last")
+    assert state.focus(TODAY) == date(2026, 11, 1)
+    assert state.first(TODAY) == date(2025, 12, 1)
     assert state.query() == ""
+    this = state_from_query({"range": "this"})
+    assert (this.focus(TODAY), this.first(TODAY), this.query()) == (date(2026, 12, 1), date(2026, 1, 1), "range=this")
 
 
 @pytest.mark.parametrize(
     ("params", "focus", "first"),
     [
-        ({"period": "week"}, date(2026, 11, 30), date(2026, 9, 7)),
+        ({"period": "week", "range": "this"}, date(2026, 11, 30), date(2026, 9, 7)),
         ({"period": "week", "range": "last"}, date(2026, 11, 23), date(2026, 8, 31)),
         ({"period": "quarter", "range": "last"}, date(2026, 7, 1), date(2024, 10, 1)),
         ({"range": "custom", "from": "2026-02-14", "to": "2026-05-31"}, date(2026, 5, 1), date(2026, 2, 1)),
