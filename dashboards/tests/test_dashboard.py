@@ -81,7 +81,8 @@ def test_drilling_into_a_channel_filters_what_can_be_filtered_and_says_so_elsewh
     march = _snapshot(golden.alpha, kpi="leads", dimension="channel", key="paid_social", start="2026-03-01")
     assert charts["leads_visits"]["datasets"][0]["data"][-1] == march.value
     assert charts["channels"]["selected"] == charts["channels"]["drill"]["urls"].index(
-        f"{PAGE}?range=custom&from=2026-01-01&to=2026-03-01&dimension=channel&key=paid_social")
+        f"{PAGE}?range=custom&from=2026-01-01&to=2026-03-01&dimension=channel&key=paid_social"
+    )
     assert charts["landing_pages"]["note"] and charts["paid_organic"]["note"]
     page = http_as(golden.viewer_alpha).get(PAGE, query).content.decode()
     assert 'data-testid="drill-banner"' in page and "Paid social" in page
@@ -130,7 +131,7 @@ def test_bad_parameters_get_field_errors_never_a_500(http_as, golden):
     assert api.status_code == 400
     assert set(api.json()) == {"period", "to"}
     page = browser.get(PAGE, {"range": "custom", "from": "2026-05-01", "to": "2026-01-01"})
-    assert page.status_code == 400 and "data-testid=\"state-errors\"" in page.content.decode()
+    assert page.status_code == 400 and 'data-testid="state-errors"' in page.content.decode()
     assert browser.get(f"{PAGE}dashboard/funnel.csv", {"period": "year"}).status_code == 400
 
 
