@@ -23,6 +23,10 @@ class PortfolioRow:
         months = self.headlines.get(kpi)
         return months[-1] if months else None
 
+    def complete_months(self, kpi: str) -> list[Headline]:
+        """The months that have ended, oldest first (the one in progress left out)."""
+        return [m for m in self.headlines.get(kpi, []) if not m.is_partial]
+
     def sort_key(self):
         """Worst first: red statuses, then anomalies, then the weakest pacing; never refreshed last."""
         if self.pulse is None:

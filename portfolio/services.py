@@ -37,7 +37,10 @@ def headline_publish(*, as_of: datetime, full_refresh: bool) -> Pulse:
     for kind in ("day", "week", "month"):
         recent |= Q(period=kind, start=period_shift(period_floor(local, kind), kind, -1))
     anomalies = Snapshot.objects.filter(recent, anomaly__isnull=False).count()
-    red = sum(1 for row in rows if row["start"] == month and row["status"] == RED)
+    # Red: the last complete month against its targets, and this month's pacing. The month in
+    # progress is not judged against a whole month's target (on the 2nd, everything would be red).
+    last_month = period_shift(month, "month", -1)
+    red = sum(1 for row in rows if row["start"] == last_month and row["status"] == RED)
     red += sum(1 for p in pacings if p.status == RED)
     defaults = {
         "as_of": as_of,

@@ -1,6 +1,7 @@
 """The agency portfolio page (the public root for agency people): every client the user may see in
-one table, headline KPIs with their status, a sparkline each, worst first; from the public
-schema's headline copies only (a fixed number of queries however many clients)."""
+one table, worst first: the headline KPIs of the last complete month with their status and change,
+this month's pacing, and a sparkline of the complete months. From the public schema's headline
+copies only (a fixed number of queries however many clients)."""
 
 from __future__ import annotations
 
@@ -48,16 +49,18 @@ def _line(row: PortfolioRow, language: str) -> PortfolioLine:
     fmt = Formatter(language, row.access.client.currency)
     cells = []
     for kpi in HEADLINE_KPIS:
-        latest, unit = row.latest(kpi), KPIS[kpi].unit
+        complete = row.complete_months(kpi)
+        latest, unit = (complete[-1] if complete else None), KPIS[kpi].unit
         value = latest.value if latest else None
         text, symbol = _status(latest.status if latest else None)
         cells.append(HeadlineCell(kpi, fmt.value(value, unit),
                                   fmt.change(value, latest.previous_value, unit) if latest else None,
                                   latest.status if latest else None, text, symbol,
                                   bool(latest and latest.anomaly)))  # fmt: skip
-    months = [m.value for m in row.headlines.get("leads", [])]
-    spark = sparkline(months, [m.anomaly for m in row.headlines.get("leads", [])],
-                      ", ".join(fmt.value(v, "count") for v in months))  # fmt: skip
+    leads = row.complete_months("leads")
+    spark = sparkline([m.value for m in leads], [m.anomaly for m in leads],
+                      ", ".join(f"{fmt.short_period(m.start, 'month')} {fmt.value(m.value, 'count')}"
+                                for m in leads))  # fmt: skip
     pulse = row.pulse
     pacing_status = pulse.pacing_status if pulse else None
     return PortfolioLine(row, cells, fmt.value(pulse.pacing if pulse else None, "rate"), pacing_status,
@@ -69,7 +72,9 @@ def portfolio_page(request: HttpRequest, accesses: list[ClientAccess]) -> HttpRe
     sort = "name" if request.GET.get("sort") == "name" else "worst"
     rows = portfolio_for(request.user, attention_only=attention, accesses=accesses, sort=sort)
     language = translation.get_language()
+    month = next((m.start for row in rows for m in row.complete_months("leads")[-1:]), None)
     return render(request, "portfolio/portfolio.html", {
+        "month": Formatter(language, "EUR").period(month, "month") if month else None,
         "lines": [_line(row, language) for row in rows],
         "headline_names": [KPIS[k].name(language) for k in HEADLINE_KPIS],
         "attention": attention,

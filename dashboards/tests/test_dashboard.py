@@ -55,6 +55,17 @@ def test_cards_show_the_focus_month_in_french_with_change_status_and_formula(htt
     assert "<polyline points=" in card
 
 
+def test_in_english_the_same_numbers_read_the_english_way(http_as, golden):
+    browser = http_as(golden.viewer_alpha)
+    browser.cookies["django_language"] = "en"
+    cpl = _snapshot(golden.alpha, kpi="cost_per_lead", dimension="", start="2026-03-01")
+    card = _card(browser.get(PAGE, GOLDEN_QUERY).content.decode(), "cost_per_lead")
+    assert f'data-role="value">€{cpl.value:,.2f}</p>' in card and "Cost per lead" in card
+    body = browser.get(API, GOLDEN_QUERY).json()
+    assert body["locale"] == "en-GB"
+    assert body["charts"][0]["title"] == "Leads and visits over time"
+
+
 def test_the_api_serves_every_chart_from_the_snapshots(http_as, golden):
     body = http_as(golden.viewer_alpha).get(API, GOLDEN_QUERY).json()
 

@@ -16,7 +16,7 @@ from tests.test_golden_kpis import import_golden
 
 @pytest.fixture
 def red_alpha(db, world):
-    """alpha with the golden data and a cost-per-lead objective it misses (red), refreshed."""
+    """alpha with the golden data and a monthly leads objective it misses (red), refreshed."""
     import_golden()
     with tenant_context(world.alpha):
         Objective.objects.create(kpi="leads", period="month", target=1000)
@@ -33,9 +33,10 @@ def test_agency_people_see_every_client_worst_first_with_headlines_and_sparkline
     html = http_as(red_alpha.owner).get("/").content.decode()
     assert _rows(html) == ["alpha", "beta"]  # alpha is red; beta was never refreshed
     alpha = html[html.index('data-client="alpha"') : html.index('data-client="beta"')]
-    april = Headline.objects.get(client=red_alpha.alpha, kpi="leads", start="2026-04-01")
-    assert april.status == "red"
-    assert f'data-kpi="leads">\n        {round(april.value)}' in alpha
+    # the last complete month (March; April is in progress on the 15th)
+    march = Headline.objects.get(client=red_alpha.alpha, kpi="leads", start="2026-03-01")
+    assert march.status == "red"
+    assert f'data-kpi="leads">\n        {round(march.value)}' in alpha and "mars 2026" in html
     assert "Hors objectif" in alpha and "✕" in alpha  # in words, not colour alone
     assert "<polyline" in alpha and 'href="/c/alpha/"' in alpha
     assert "attention-badge" in alpha
@@ -61,3 +62,19 @@ def test_the_portfolio_reads_a_fixed_number_of_queries(http_as, red_alpha):
     statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET search_path")]
     # routing (the public tenant), session, user, memberships, clients, pulses, headlines
     assert len(statements) == 7, statements
+
+
+def test_a_month_in_progress_is_not_judged_against_a_whole_months_target(db, world):
+    import_golden()
+    with tenant_context(world.alpha):
+        Objective.objects.create(kpi="leads", period="month", target=35)  # March made exactly 35
+        kpi_snapshot_refresh(full=True, as_of=AS_OF)
+    connection.set_schema_to_public()
+    march, april = (
+        Headline.objects.get(client=world.alpha, kpi="leads", start=d) for d in ("2026-03-01", "2026-04-01")
+    )
+    assert (march.value, march.status, april.is_partial, april.status) == (35, "green", True, "red")
+    # then the pulse counts no red: the complete month is green, and there is no pacing objective
+    pulse = world.alpha.pulse
+    pulse.refresh_from_db()
+    assert pulse.red == 0
