@@ -8,8 +8,9 @@ campaigns, 20 offers, 40 landing pages), daily traffic, spend, CTA and keyword f
 sends, then times (a) a full refresh of every KPI × day/week/month/quarter × every dimension, and the
 nightly full refresh that follows with nothing changed, (b) an incremental refresh after 1,000 new
 leads and 100 stage moves of open leads picked at random over the 24 months, (c) the KPI API over
-a 12-month range. This process is the worker: its peak memory is printed. Uses DATABASE_URL or the
-embedded PostgreSQL; the client is dropped at the end unless --keep.
+a 12-month range, and (d) the dashboard page and its charts API. This process is the worker: its
+peak memory is printed. Uses DATABASE_URL or the embedded PostgreSQL; the client is dropped at the
+end unless --keep.
 """
 
 from __future__ import annotations
@@ -169,6 +170,29 @@ def measure_api(slug: str, user) -> None:
               f"  ({len(response.json()['results'])} rows)")  # fmt: skip
 
 
+def measure_dashboard(slug: str, user) -> None:
+    """(d) the dashboard page and its charts API (every chart of a state), as a browser calls them."""
+    from django.test import Client as HttpClient
+
+    http = HttpClient()
+    http.force_login(user)
+    requests = {
+        "page, last month": f"/c/{slug}/",
+        "charts API, last month": f"/c/{slug}/api/v1/dashboard/",
+        "charts API, 13 weeks": f"/c/{slug}/api/v1/dashboard/?period=week&range=this",
+        "charts API, drilled campaign": f"/c/{slug}/api/v1/dashboard/?dimension=campaign&key=campaign-7",
+    }
+    print("(d) dashboard (50 requests each):")
+    for name, url in requests.items():
+        assert http.get(url).status_code == 200, url
+        timings = []
+        for _ in range(50):
+            started = time.perf_counter()
+            http.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        print(f"    {name:28s} p50 {statistics.median(timings):5.1f} ms  p95 {percentile(timings, 95):5.1f} ms")
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -222,6 +246,7 @@ def main() -> None:
                 measure_refreshes()
         if not args.no_api:
             measure_api(slug, user)
+            measure_dashboard(slug, user)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of this process (the worker): {peak:,.0f} MiB")
     finally:

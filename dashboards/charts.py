@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dashboards.formatting import Formatter
+from dashboards.formatting import NUMBER, Formatter
 from dashboards.selectors import DashboardData
 from kpis.models import Direction, Status
 from kpis.periods import period_shift, period_starts
 from kpis.registry import KPIS, Unit
 
 TOP_KEYWORDS = 10
+TEXT = "text"  # an extra table column already in words
 KPI_DATASET = "kpi"
 
 
@@ -43,7 +44,7 @@ class Chart:
     drill_keys: list[str] = field(default_factory=list)
     selected: str | None = None  # the drill key shown, highlighted
     note: str | None = None
-    extra_columns: list[tuple[str, list[str]]] = field(default_factory=list)  # text-only table columns
+    extra_columns: list[tuple[str, list, str]] = field(default_factory=list)  # (title, values, unit or "text")
 
     @property
     def title(self) -> str:
@@ -223,11 +224,11 @@ def pacing(data, language, fmt) -> Chart:
         "pacing", "hbar", _("Objective"),
         [label(p) for p in rows],
         [Dataset(_("Actual, month to date"), [p.pacing.actual for p in rows], Unit.COUNT),
-         Dataset(_("Expected by today"), [p.pacing.expected for p in rows], Unit.COUNT)],
+         Dataset(_("Expected by today"), [p.pacing.expected for p in rows], NUMBER)],
         _("Expected = weekly target × days elapsed this month ÷ 7; pacing = actual ÷ expected."),
         extra_columns=[
-            (_("Pacing"), [fmt.value(p.pacing.pacing, Unit.RATE) for p in rows]),
-            (_("Status"), [status_text.get(p.pacing.status, "—") for p in rows]),
+            (_("Pacing"), [p.pacing.pacing for p in rows], Unit.RATE),
+            (_("Status"), [status_text.get(p.pacing.status, "—") for p in rows], TEXT),
         ],
     )  # fmt: skip
 
@@ -268,18 +269,28 @@ def anomaly_text(direction: str | None) -> str:
 
 
 def table_rows(chart: Chart, fmt: Formatter, *, plain: bool = False) -> tuple[list[str], list[list[str]]]:
-    """The chart as a table: the header and one row per label (formatted, or plain for CSV)."""
-    header = [chart.label_title, *(d.label for d in chart.datasets), *(title for title, _values in chart.extra_columns)]
+    """The chart as a table: the header and one row per label, formatted for reading, or ``plain``
+    for CSV (plain numbers; an anomaly flag in a column of its own, not in the number)."""
+    header = [chart.label_title]
+    for dataset in chart.datasets:
+        header.append(dataset.label)
+        if plain and dataset.anomalies:
+            header.append(f"{dataset.label} ({_('anomaly')})")
+    header.extend(title for title, _values, _unit in chart.extra_columns)
     rows = []
     for i, label in enumerate(chart.labels):
         cells = [label]
         for dataset in chart.datasets:
-            value = dataset.data[i]
-            text = fmt.plain(value, dataset.unit) if plain else fmt.value(value, dataset.unit)
-            flag = dataset.anomalies[i] if dataset.anomalies else None
-            if flag:
-                text = f"{text} ({anomaly_text(flag)})" if not plain else f"{text} [{flag}]"
-            cells.append(text)
-        cells.extend(values[i] for _title, values in chart.extra_columns)
+            value, flag = dataset.data[i], dataset.anomalies[i] if dataset.anomalies else None
+            if plain:
+                cells.append(fmt.plain(value, dataset.unit))
+                if dataset.anomalies:
+                    cells.append(flag or "")
+            else:
+                text = fmt.value(value, dataset.unit)
+                cells.append(f"{text} ({anomaly_text(flag)})" if flag else text)
+        for _title, values, unit in chart.extra_columns:
+            value = values[i]
+            cells.append(value if unit == TEXT else (fmt.plain if plain else fmt.value)(value, unit))
         rows.append(cells)
     return header, rows

@@ -15,6 +15,7 @@ from kpis.registry import Unit
 
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 NONE_TEXT = "—"
+NUMBER = "number"  # a display unit beside the KPI units: a count that may have decimals (pacing's expected)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Formatter:
             return format_currency(number, self.currency, locale=self.locale)
         if unit in (Unit.RATE, Unit.RATIO):
             return self._percent(number)
+        if unit == NUMBER:
+            return format_decimal(number, "#,##0.#", locale=self.locale)
         return format_decimal(round(number), locale=self.locale)
 
     def _percent(self, number, *, signed: bool = False) -> str:
@@ -49,6 +52,8 @@ class Formatter:
             return ""
         if unit == Unit.COUNT:
             return str(round(number))
+        if unit == NUMBER:
+            return f"{number:.2f}"
         return f"{number:.6f}".rstrip("0").rstrip(".") if unit != Unit.MONEY else f"{number:.2f}"
 
     def change(self, value, previous, unit: str) -> str | None:

@@ -54,6 +54,21 @@ def dashboard_json(data: DashboardData, fmt: Formatter, *, base_url: str) -> dic
     }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run: names from imports (``=HYPERLINK(…)``) get a quote
+    in front; numbers, negative ones included, stay numbers."""
+    if not text.startswith(FORMULA_STARTS):
+        return text
+    try:
+        float(text)
+    except ValueError:
+        return "'" + text
+    return text
+
+
 def chart_csv(chart: Chart, fmt: Formatter) -> str:
     """The chart's data as CSV: plain numbers (dot decimals, rates as fractions), a BOM so that
     spreadsheet programs read the accents right."""
@@ -61,6 +76,6 @@ def chart_csv(chart: Chart, fmt: Formatter) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([_cell(c) for c in header])
+    writer.writerows([_cell(c) for c in row] for row in rows)
     return out.getvalue()

@@ -3,7 +3,7 @@ branding of a client's dashboard."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,11 +47,15 @@ def pinned_validate(kpis: list[str]) -> list[str]:
 def pinned_save(*, kpis: list[str], user=None) -> PinnedCards:
     """Save the client's default (``user`` None) or one person's own pinned cards."""
     kpis = pinned_validate(list(kpis))
-    with transaction.atomic():
-        row, _created = PinnedCards.objects.update_or_create(
-            user_id=user.pk if user else None, defaults={"kpis": kpis, "updated_at": timezone.now()}
-        )
-    return row
+    defaults = {"kpis": kpis, "updated_at": timezone.now()}
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                return PinnedCards.objects.update_or_create(user_id=user.pk if user else None, defaults=defaults)[0]
+        except IntegrityError:  # two first saves at once: the other created the row; the retry updates it
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def pinned_reset(*, user) -> None:

@@ -22,6 +22,8 @@ DRILL_DIMENSIONS = ("channel", "campaign", "offer")
 # How many periods the charts over time show for "this" and "last".
 TREND_PERIODS = {"week": 13, "month": 12, "quarter": 8}
 MAX_PERIODS = {"week": 104, "month": 36, "quarter": 12}
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+MAX_KEY_LENGTH = 300  # the snapshot key column
 
 
 class StateError(ValueError):
@@ -73,10 +75,14 @@ def _date(params, name: str, errors: dict) -> date | None:
         errors.setdefault(name, []).append(str(_("Required for a custom range.")))
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         errors.setdefault(name, []).append(str(_("Enter a date as YYYY-MM-DD.")))
         return None
+    if not EARLIEST <= day <= LATEST:
+        errors.setdefault(name, []).append(str(_("Enter a date between 2000 and 2999.")))
+        return None
+    return day
 
 
 def state_from_query(params) -> DashboardState:
@@ -105,6 +111,8 @@ def state_from_query(params) -> DashboardState:
         errors["key"] = [str(_("A drill-down needs a key."))]
     if dimension is None and key is not None:
         errors["dimension"] = [str(_("A key needs a dimension."))]
+    if key is not None and ("\x00" in key or len(key) > MAX_KEY_LENGTH):
+        errors["key"] = [str(_("This key cannot exist."))]
     if errors:
         raise StateError(errors)
     return DashboardState(period, kind, date_from, date_to, dimension, key if dimension else None)

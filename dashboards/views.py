@@ -99,6 +99,12 @@ def chart_download(request: HttpRequest, chart: str) -> HttpResponse:
     return response
 
 
+def _position(raw: str, *, default: int) -> int:
+    """A card's position field: 1 to 99; anything else (empty, "²", a huge number) goes last."""
+    raw = raw.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and 1 <= len(raw) <= 2 else default
+
+
 @require_POST
 def pinned_update(request: HttpRequest) -> HttpResponse:
     """Save the pinned cards: ``scope=client`` (managers: everyone's default) or ``scope=me``;
@@ -114,10 +120,7 @@ def pinned_update(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("You see the client's default cards again."))
         return back
     chosen = request.POST.getlist("kpis")
-    positions = {}
-    for kpi in chosen:
-        raw = request.POST.get(f"position_{kpi}", "")
-        positions[kpi] = int(raw) if raw.isdigit() else len(chosen) + 1
+    positions = {kpi: _position(request.POST.get(f"position_{kpi}", ""), default=len(chosen) + 1) for kpi in chosen}
     ordered = sorted(chosen, key=lambda k: (positions[k], chosen.index(k)))
     try:
         services.pinned_save(kpis=ordered, user=None if scope == "client" else request.user)

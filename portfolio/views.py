@@ -35,6 +35,7 @@ class HeadlineCell:
 class PortfolioLine:
     row: PortfolioRow
     cells: list[HeadlineCell]
+    month: str | None  # the last complete month its headlines show
     pacing: str
     pacing_status: str | None
     pacing_status_text: str
@@ -63,7 +64,8 @@ def _line(row: PortfolioRow, language: str) -> PortfolioLine:
                                 for m in leads))  # fmt: skip
     pulse = row.pulse
     pacing_status = pulse.pacing_status if pulse else None
-    return PortfolioLine(row, cells, fmt.value(pulse.pacing if pulse else None, "rate"), pacing_status,
+    month = fmt.period(leads[-1].start, "month") if leads else None
+    return PortfolioLine(row, cells, month, fmt.value(pulse.pacing if pulse else None, "rate"), pacing_status,
                          _status(pacing_status)[0], spark)  # fmt: skip
 
 
@@ -72,9 +74,7 @@ def portfolio_page(request: HttpRequest, accesses: list[ClientAccess]) -> HttpRe
     sort = "name" if request.GET.get("sort") == "name" else "worst"
     rows = portfolio_for(request.user, attention_only=attention, accesses=accesses, sort=sort)
     language = translation.get_language()
-    month = next((m.start for row in rows for m in row.complete_months("leads")[-1:]), None)
     return render(request, "portfolio/portfolio.html", {
-        "month": Formatter(language, "EUR").period(month, "month") if month else None,
         "lines": [_line(row, language) for row in rows],
         "headline_names": [KPIS[k].name(language) for k in HEADLINE_KPIS],
         "attention": attention,

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from campaigns.imports.jobs import import_job_create
 from campaigns.imports.runner import import_kinds
 from campaigns.models import ImportJob
-from tenants.permissions import ClientManagerPermission
+from tenants.permissions import ClientManagerPermission, ClientTeamPermission
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -45,7 +45,7 @@ class ImportListCreateApi(generics.ListAPIView):
 
     queryset = ImportJob.objects.defer("data", "rejected_csv")
     serializer_class = ImportJobOutputSerializer
-    permission_classes = [ClientManagerPermission]
+    permission_classes = [ClientTeamPermission, ClientManagerPermission]
     parser_classes = [MultiPartParser, FormParser]
     filterset_fields = ["kind", "status"]
 
@@ -62,13 +62,13 @@ class ImportListCreateApi(generics.ListAPIView):
 class ImportDetailApi(generics.RetrieveAPIView):
     queryset = ImportJob.objects.defer("data", "rejected_csv")
     serializer_class = ImportJobOutputSerializer
-    permission_classes = [ClientManagerPermission]
+    permission_classes = [ClientTeamPermission, ClientManagerPermission]
 
 
 class ImportRejectedRowsApi(APIView):
     """The rows a partial import rejected, as CSV with an ``error`` column."""
 
-    permission_classes = [ClientManagerPermission]
+    permission_classes = [ClientTeamPermission, ClientManagerPermission]
 
     @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="Rejected rows")})
     def get(self, request, pk: int):

@@ -60,6 +60,9 @@ def test_a_partial_upload_returns_its_rejected_rows_as_csv(http_as, world):
         rejected.content.decode().splitlines()[1]
         == "2026-01-02,x,oops,\"line 3, column amount: 'oops' is not a number\""
     )
+    # and a client's viewer, whose product is the dashboard, reads none of it
+    viewer = http_as(world.viewer_alpha)
+    assert [viewer.get(path).status_code for path in (API, f"{API}{job_id}/", f"{API}{job_id}/rejected/")] == [403] * 3
 
 
 def test_uploads_are_for_managers_and_validated(http_as, world):

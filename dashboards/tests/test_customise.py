@@ -51,6 +51,11 @@ def test_a_manager_pins_cards_for_everyone_and_a_sales_person_overrides_them_for
 
 def test_pinned_cards_are_validated_and_guarded(http_as, world):
     sales = http_as(world.sales_alpha)
+    odd = sales.post(PINNED, {"scope": "me", "kpis": ["spend", "visits"], "position_spend": "²",
+                              "position_visits": "9" * 5000})  # fmt: skip
+    assert odd.status_code == 302  # odd positions go last, never a 500
+    assert _pinned_order(sales.get(PAGE).content.decode()) == ["spend", "visits"]
+    sales.post(PINNED, {"scope": "me", "action": "reset"})
     sales.post(PINNED, {"scope": "client", "kpis": ["spend"]})  # not a manager: refused
     sales.post(PINNED, {"scope": "me", "kpis": ["keyword_visits"]})  # no card of its own: refused
     assert http_as(world.viewer_alpha).post(PINNED, {"scope": "me", "kpis": ["spend"]}).status_code == 403

@@ -160,3 +160,22 @@ def test_another_clients_dashboard_and_data_are_404(http_as, golden):
         assert http_as(golden.viewer_alpha).get(path).status_code == 404, path
     assert http_as(golden.other_owner).get(PAGE).status_code == 404
     assert http_as(None).get(API).status_code in (401, 403)
+
+
+def test_csv_cells_never_run_as_spreadsheet_formulas(http_as, golden):
+    from campaigns.models import Campaign
+
+    with tenant_context(golden.alpha):
+        Campaign.objects.filter(key="linkedin-ads").update(name='=HYPERLINK("http://evil.test","x")')
+    connection.set_schema_to_public()
+    text = http_as(golden.viewer_alpha).get(f"{PAGE}dashboard/campaigns.csv", GOLDEN_QUERY).content.decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert [r[0] for r in rows if "HYPERLINK" in r[0]] == ['\'=HYPERLINK("http://evil.test","x")']
+
+
+def test_the_leads_series_csv_keeps_anomaly_flags_apart_from_the_numbers(http_as, golden):
+    text = http_as(golden.viewer_alpha).get(f"{PAGE}dashboard/leads_visits.csv", GOLDEN_QUERY).content.decode()
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    assert header[1:] == ["Leads générés", "Leads générés (anomalie)", "Trafic", "Trafic (anomalie)"]
+    january = _snapshot(golden.alpha, kpi="leads", dimension="", start="2026-01-01")
+    assert rows[0][:3] == ["janv. 26", str(round(january.value)), january.anomaly or ""]

@@ -52,6 +52,10 @@ def test_the_query_round_trips():
         ({"dimension": "keyword", "key": "x"}, "dimension"),
         ({"dimension": "channel"}, "key"),
         ({"key": "paid_search"}, "dimension"),
+        ({"range": "custom", "from": "0001-01-01", "to": "0001-01-01"}, "from"),
+        ({"range": "custom", "from": "2026-01-01", "to": "9999-12-31"}, "to"),
+        ({"dimension": "channel", "key": "a\x00b"}, "key"),
+        ({"dimension": "channel", "key": "k" * 301}, "key"),
     ],
 )
 def test_bad_parameters_are_field_errors(params, field):

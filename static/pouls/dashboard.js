@@ -17,9 +17,11 @@
   var formats = {
     count: new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }),
     money: new Intl.NumberFormat(locale, { style: "currency", currency: currency }),
+    number: new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }),
     rate: new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }),
     ratio: new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }),
   };
+  var separator = locale.slice(0, 2) === "fr" ? " : " : ": ";
   var shortMoney = new Intl.NumberFormat(locale, { style: "currency", currency: currency, notation: "compact" });
 
   function format(value, unit) {
@@ -108,7 +110,8 @@
             callbacks: {
               label: function (item) {
                 var unit = item.dataset.unit;
-                var text = item.dataset.label + " : " + format(item.raw, unit);
+                var name = doughnut ? item.label : item.dataset.label;
+                var text = name + separator + format(item.raw, unit);
                 var source = chart.datasets[item.datasetIndex];
                 var flag = source && source.anomalies ? source.anomalies[item.dataIndex] : null;
                 return flag ? text + " ⚠" : text;
