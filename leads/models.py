@@ -116,8 +116,11 @@ class Lead(models.Model):
             # Creation order, carrying what a KPI refresh reads of a day's cohort (attribution and
             # the stages reached): an incremental refresh re-reads whole days by index alone, without
             # visiting leads scattered over the table.
-            models.Index(fields=["created_at"], name="lead_created_cohort",
-                         include=["channel", "campaign", "offer", "landing_page", "mql_at", "customer_at"]),
+            models.Index(
+                fields=["created_at"],
+                name="lead_created_cohort",
+                include=["channel", "campaign", "offer", "landing_page", "mql_at", "customer_at"],
+            ),
             models.Index(fields=["stage", "is_lost"], name="lead_stage_lost"),
             models.Index(fields=["mql_at"], name="lead_mql_at"),
             models.Index(fields=["sql_at"], name="lead_sql_at"),
