@@ -30,6 +30,7 @@ class Dataset:
     axis: str = "y"  # y (left) or y2 (right)
     anomalies: list | None = None  # per point: None, "up" or "down"
     stack: str | None = None
+    marker: bool = False  # drawn as a thin bar over the others (a bullet chart's target)
 
 
 @dataclass
@@ -224,7 +225,7 @@ def pacing(data, language, fmt) -> Chart:
         "pacing", "hbar", _("Objective"),
         [label(p) for p in rows],
         [Dataset(_("Actual, month to date"), [p.pacing.actual for p in rows], Unit.COUNT),
-         Dataset(_("Expected by today"), [p.pacing.expected for p in rows], NUMBER)],
+         Dataset(_("Expected by today"), [p.pacing.expected for p in rows], NUMBER, marker=True)],
         _("Expected = weekly target × days elapsed this month ÷ 7; pacing = actual ÷ expected."),
         extra_columns=[
             (_("Pacing"), [p.pacing.pacing for p in rows], Unit.RATE),

@@ -55,6 +55,13 @@
       stack: dataset.stack || undefined,
       unit: dataset.unit,
     };
+    if (dataset.marker) {
+      // A bullet chart: the expected value as a thin dark bar over the actual one.
+      config.grouped = false;
+      config.barPercentage = 0.3;
+      config.order = -1;
+      config.backgroundColor = "#1d2433";
+    }
     if (chart.selected !== null && !line) {
       config.backgroundColor = dataset.data.map(function (_v, j) { return colour(i, j === chart.selected ? 1 : 0.35); });
     }
