@@ -10,6 +10,7 @@ from django.db.models import Q, Value
 
 from campaigns.models import CTA, Campaign, Channel, EmailSend, LandingPage, Offer
 from dashboards.state import DashboardState
+from kpis.formulas import FORMULAS
 from kpis.models import Snapshot
 from kpis.periods import period_shift
 from kpis.selectors import ObjectivePacing, last_refresh_as_of, pacing_for
@@ -45,7 +46,18 @@ class DashboardData:
     names: dict[tuple[str, str], str] = field(default_factory=dict)  # (dimension, key) → display name
 
     def row(self, kpi: str, start: date | None = None) -> dict | None:
-        return self.series.get(kpi, {}).get(start or self.focus)
+        """The snapshot of ``kpi`` at ``start`` (default: the focus period). A drilled key has no
+        row in a period without any of its facts: for a count or a sum that means 0, as in the
+        spec (a missing row means 0 for counts, null for rates)."""
+        start = start or self.focus
+        found = self.series.get(kpi, {}).get(start)
+        if found is not None or not self.state.dimension or FORMULAS[kpi].is_ratio:
+            return found
+        previous = self.series.get(kpi, {}).get(period_shift(start, self.state.period, -1))
+        return dict.fromkeys(ROW_FIELDS) | {
+            "kpi": kpi, "start": start, "dimension": self.state.dimension, "key": self.state.key, "value": 0.0,
+            "previous_value": previous["value"] if previous else 0.0, "is_partial": False,
+        }  # fmt: skip
 
     def name(self, dimension: str, key: str) -> str:
         return self.names.get((dimension, key), key)

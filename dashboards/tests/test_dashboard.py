@@ -3,6 +3,7 @@ as of 15 April 2026): numbers straight from the snapshots, in French, a fixed nu
 
 import csv
 import io
+from datetime import date
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -95,6 +96,14 @@ def test_drilling_into_a_channel_filters_what_can_be_filtered_and_says_so_elsewh
         f"{PAGE}?range=custom&from=2026-01-01&to=2026-03-01&dimension=channel&key=paid_social"
     )
     assert charts["landing_pages"]["note"] and charts["paid_organic"]["note"]
+    # a period without any of the channel's customers is 0 customers, not "no value"
+    referral = GOLDEN_QUERY | {"dimension": "channel", "key": "referral"}
+    with tenant_context(golden.alpha):
+        stored = Snapshot.objects.filter(period="month", kpi__in=["sqls", "customers"], dimension="channel",
+                                         key="referral", start=date(2026, 3, 1))  # fmt: skip
+        assert not stored.exists()  # referral had no SQL and no customer in March
+    funnel = next(c for c in http_as(golden.viewer_alpha).get(API, referral).json()["charts"] if c["id"] == "funnel")
+    assert funnel["datasets"][0]["data"][2:] == [0.0, 0.0]
     page = http_as(golden.viewer_alpha).get(PAGE, query).content.decode()
     assert 'data-testid="drill-banner"' in page and "Paid social" in page
     assert 'data-testid="card-cta_click_rate"' not in page  # a KPI that does not split by channel
