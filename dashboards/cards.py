@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dashboards.formatting import Formatter
 from dashboards.selectors import DashboardData
@@ -14,11 +15,11 @@ from kpis.periods import period_starts
 from kpis.registry import KPIS, REGISTRY, Better, Family
 
 FAMILY_TITLES = {
-    Family.ACQUISITION: "Acquisition",
-    Family.CONVERSION: "Engagement & conversion",
-    Family.CONTENT: "Content & campaigns",
-    Family.EMAIL: "Email",
-    Family.QUALIFICATION: "Lead qualification",
+    Family.ACQUISITION: gettext_lazy("Acquisition"),
+    Family.CONVERSION: gettext_lazy("Engagement & conversion"),
+    Family.CONTENT: gettext_lazy("Content & campaigns"),
+    Family.EMAIL: gettext_lazy("Email"),
+    Family.QUALIFICATION: gettext_lazy("Lead qualification"),
 }
 STATUS_SYMBOLS = {Status.GREEN: "✓", Status.AMBER: "!", Status.RED: "✕"}
 SPARK_WIDTH, SPARK_HEIGHT = 120, 32
@@ -125,5 +126,5 @@ def card_sections(data: DashboardData, fmt: Formatter, language: str, pinned: li
     for family, title in FAMILY_TITLES.items():
         keys = [k for k in available if KPIS[k].family == family and k not in pinned]
         if keys:
-            sections.append(Section(family.value, _(title), [card_for(k, data, fmt, language) for k in keys]))
+            sections.append(Section(family.value, str(title), [card_for(k, data, fmt, language) for k in keys]))
     return sections

@@ -3,6 +3,7 @@ as of 15 April 2026): numbers straight from the snapshots, in French, a fixed nu
 
 import csv
 import io
+import re
 from datetime import date
 
 from django.db import connection
@@ -53,6 +54,10 @@ def test_cards_show_the_focus_month_in_french_with_change_status_and_formula(htt
     assert cpl.status == "red" and "Hors objectif" in card and "✕" in card  # in words, not colour alone
     assert "Dépenses ÷ leads" in card  # the registry's formula, as the API gives it
     assert "mars 2026" in html and "février 2026" in html
+    assert re.findall(r'<h2 id="section-[a-z]+">([^<]+)</h2>', html) == [
+        "Épinglés", "Acquisition", "Engagement et conversion", "Contenus et campagnes", "E-mail",
+        "Qualification des leads",
+    ]  # fmt: skip
     assert "<polyline points=" in card
 
 
