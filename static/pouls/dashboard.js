@@ -30,7 +30,11 @@
   }
 
   function tick(unit) {
-    return function (value) { return unit === "money" ? shortMoney.format(value) : format(value, unit); };
+    // Axis ticks of counts may fall between integers (0.5 lead): one decimal, never "0 0 1 1".
+    return function (value) {
+      if (unit === "money") return shortMoney.format(value);
+      return format(value, unit === "count" ? "number" : unit);
+    };
   }
 
   function colour(i, alpha) {
@@ -55,12 +59,12 @@
       stack: dataset.stack || undefined,
       unit: dataset.unit,
     };
-    if (dataset.marker) {
-      // A bullet chart: the expected value as a thin dark bar over the actual one.
+    if (chart.datasets.some(function (d) { return d.marker; })) {
+      // A bullet chart: bars overlap; the actual value is the wide bar, the expected one a thin dark
+      // bar drawn over it.
       config.grouped = false;
-      config.barPercentage = 0.3;
-      config.order = -1;
-      config.backgroundColor = "#1d2433";
+      config.barPercentage = dataset.marker ? 0.25 : 0.8;
+      if (dataset.marker) { config.order = -1; config.backgroundColor = "#1d2433"; }
     }
     if (chart.selected !== null && !line) {
       config.backgroundColor = dataset.data.map(function (_v, j) { return colour(i, j === chart.selected ? 1 : 0.35); });
