@@ -193,3 +193,12 @@ def test_the_leads_series_csv_keeps_anomaly_flags_apart_from_the_numbers(http_as
     assert header[1:] == ["Leads générés", "Leads générés (anomalie)", "Trafic", "Trafic (anomalie)"]
     january = _snapshot(golden.alpha, kpi="leads", dimension="", start="2026-01-01")
     assert rows[0][:3] == ["janv. 26", str(round(january.value)), january.anomaly or ""]
+
+
+def test_a_client_without_any_refresh_yet_gets_an_empty_dashboard_not_an_error(http_as, world):
+    browser = http_as(world.viewer_beta)
+    page = browser.get("/c/beta/").content.decode()
+    assert "Pas encore calculé" in page and 'data-testid="card-leads"' in page
+    body = browser.get("/c/beta/api/v1/dashboard/", {"period": "week", "range": "this"}).json()
+    assert body["as_of"] is None and all(chart["empty"] for chart in body["charts"])
+    assert browser.get("/c/beta/dashboard/pacing.csv").status_code == 200
