@@ -163,14 +163,20 @@ def measure_api(slug: str, user) -> None:
     }
     print("(c) KPI API, 12-month range (200 requests each):")
     for name, url in requests.items():
-        assert http.get(url).status_code == 200, url
-        timings = []
-        for _ in range(200):
-            started = time.perf_counter()
-            response = http.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-        print(f"    {name:28s} p50 {statistics.median(timings):5.1f} ms  p95 {percentile(timings, 95):5.1f} ms"
-              f"  ({len(response.json()['results'])} rows)")  # fmt: skip
+        response = timed_requests(http, name, url, 200)
+        print(f"      ({len(response.json()['results'])} rows)")
+
+
+def timed_requests(http, name: str, url: str, count: int):
+    """GET ``url`` ``count`` times (after one warm-up), print p50 and p95; returns the last response."""
+    assert http.get(url).status_code == 200, url
+    timings = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = http.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+    print(f"    {name:28s} p50 {statistics.median(timings):5.1f} ms  p95 {percentile(timings, 95):5.1f} ms")
+    return response
 
 
 def measure_dashboard(slug: str, user) -> None:
@@ -187,13 +193,7 @@ def measure_dashboard(slug: str, user) -> None:
     }
     print("(d) dashboard (50 requests each):")
     for name, url in requests.items():
-        assert http.get(url).status_code == 200, url
-        timings = []
-        for _ in range(50):
-            started = time.perf_counter()
-            http.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-        print(f"    {name:28s} p50 {statistics.median(timings):5.1f} ms  p95 {percentile(timings, 95):5.1f} ms")
+        timed_requests(http, name, url, 50)
 
 
 def percentile(values: list[float], p: float) -> float:
