@@ -5,6 +5,8 @@ end, so tests never re-create schemas."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -125,6 +127,24 @@ def committed(world, django_db_blocker):
         connection.set_schema_to_public()
         Headline.objects.all().delete()
         Pulse.objects.all().delete()
+
+
+GOLDEN_AS_OF = datetime(2026, 4, 15, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+@pytest.fixture
+def golden(db, world) -> World:
+    """The golden KPI example imported into alpha and refreshed in full as of 15 April 2026."""
+    from django_tenants.utils import tenant_context
+
+    from kpis.refresh import kpi_snapshot_refresh
+    from tests.test_golden_kpis import import_golden
+
+    import_golden()
+    with tenant_context(world.alpha):
+        kpi_snapshot_refresh(full=True, as_of=GOLDEN_AS_OF)
+    connection.set_schema_to_public()
+    return world
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from kpis.models import Snapshot
 from tenants.demo import DEMO_CLIENTS, DEMO_PASSWORD, demo_accounts_seed
 from tenants.models import Client
 from tests.browser import ARTIFACTS, browser_page, screenshot
+from tests.formats import euros_fr
 from tests.processes import free_port, start_web, stop
 
 DEMO_SLUGS = [c.slug for c in DEMO_CLIENTS]
-NNBSP, NBSP = "\u202f", "\u00a0"
 FIRST_PAINT_BUDGET_MS = 1000
 
 
@@ -67,10 +67,6 @@ def _assert_drawn_from(payload: dict, drawn: dict, *, every: bool) -> None:
         assert not chart["empty"], f"{chart['id']} has no data"
         assert drawn[chart["id"]]["labels"] == chart["labels"], chart["id"]
         assert drawn[chart["id"]]["data"] == [d["data"] for d in chart["datasets"]], chart["id"]
-
-
-def _euros_fr(value: float) -> str:
-    return f"{value:,.2f}".replace(",", NNBSP).replace(".", ",") + f"{NBSP}€"
 
 
 @pytest.mark.browser
@@ -125,7 +121,7 @@ def test_a_viewer_lands_on_a_dashboard_drawn_from_the_api_in_french(demo_server,
     # browser: Playwright's event loop forbids database calls inside it)
     with tenant_context(Client.objects.get(slug="velo-nord")):
         cpl = Snapshot.objects.get(kpi="cost_per_lead", period="month", dimension="", key="", start=payload["focus"])
-    assert cpl_card == _euros_fr(cpl.value)
+    assert cpl_card == euros_fr(cpl.value)
 
 
 @pytest.mark.browser

@@ -10,22 +10,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
+from conftest import GOLDEN_AS_OF
 from dashboards.charts import CHART_TITLES
 from dashboards.tests.conftest import GOLDEN_QUERY
 from kpis.models import Objective, Snapshot
+from tests.formats import euros_fr
 
 PAGE, API = "/c/alpha/", "/c/alpha/api/v1/dashboard/"
-NNBSP, NBSP = "\u202f", "\u00a0"
 
 
 def _snapshot(client, **where) -> Snapshot:
     with tenant_context(client):
         return Snapshot.objects.get(period="month", **where)
-
-
-def _euros_fr(value: float) -> str:
-    """French money written independently of the code under test: 1 234,56 €."""
-    return f"{value:,.2f}".replace(",", NNBSP).replace(".", ",") + f"{NBSP}€"
 
 
 def _card(html: str, kpi: str) -> str:
@@ -38,10 +34,9 @@ def test_cards_show_the_focus_month_in_french_with_change_status_and_formula(htt
         Objective.objects.create(kpi="cost_per_lead", period="month", target=300)
     connection.set_schema_to_public()
     from kpis.refresh import kpi_snapshot_refresh
-    from kpis.tests.test_api import AS_OF
 
     with tenant_context(golden.alpha):
-        kpi_snapshot_refresh(full=True, as_of=AS_OF)
+        kpi_snapshot_refresh(full=True, as_of=GOLDEN_AS_OF)
     connection.set_schema_to_public()
     cpl = _snapshot(golden.alpha, kpi="cost_per_lead", dimension="", start="2026-03-01")
 
@@ -50,7 +45,7 @@ def test_cards_show_the_focus_month_in_french_with_change_status_and_formula(htt
     assert response.status_code == 200
     html = response.content.decode()
     card = _card(html, "cost_per_lead")
-    assert f'data-role="value">{_euros_fr(cpl.value)}</p>' in card
+    assert f'data-role="value">{euros_fr(cpl.value)}</p>' in card
     assert cpl.status == "red" and "Hors objectif" in card and "✕" in card  # in words, not colour alone
     assert "Dépenses ÷ leads" in card  # the registry's formula, as the API gives it
     assert "mars 2026" in html and "février 2026" in html

@@ -5,8 +5,7 @@ from datetime import date
 import pytest
 
 from dashboards.formatting import Formatter
-
-NNBSP, NBSP = "\u202f", "\u00a0"
+from tests.formats import NBSP, NNBSP
 
 
 @pytest.mark.parametrize(

@@ -1,27 +1,12 @@
 """KPI screens of the client admin: snapshots and anomalies browsable, objectives editable through
 the services (their snapshots take the target at once), the amber threshold, the refresh log."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
 from kpis.models import Objective, Snapshot
-from kpis.refresh import kpi_snapshot_refresh
-from tests.test_golden_kpis import import_golden
 
 ADMIN = "/c/alpha/admin/kpis/"
-
-
-@pytest.fixture
-def golden(db, world):
-    import_golden()
-    with tenant_context(world.alpha):
-        kpi_snapshot_refresh(full=True, as_of=datetime(2026, 4, 15, tzinfo=ZoneInfo("Europe/Paris")))
-    connection.set_schema_to_public()
-    return world
 
 
 def test_snapshots_are_browsable_with_filters_and_read_only(http_as, golden):

@@ -10,24 +10,15 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from campaigns.models import Channel
+from conftest import GOLDEN_AS_OF
 from kpis.models import Objective, Snapshot
 from kpis.refresh import kpi_snapshot_refresh
 from kpis.registry import REGISTRY
 from leads.models import Lead
-from tests.test_golden_kpis import import_golden
 
 PARIS = ZoneInfo("Europe/Paris")
-AS_OF = datetime(2026, 4, 15, tzinfo=PARIS)
+AS_OF = GOLDEN_AS_OF
 BASE = "/c/alpha/api/v1/kpis/"
-
-
-@pytest.fixture
-def golden(db, world):
-    import_golden()
-    with tenant_context(world.alpha):
-        kpi_snapshot_refresh(full=True, as_of=AS_OF)
-    connection.set_schema_to_public()
-    return world
 
 
 def test_snapshots_of_a_range_equal_the_stored_rows(http_as, golden):

@@ -18,7 +18,6 @@ from kpis.refresh import kpi_snapshot_refresh
 from kpis.registry import DIMENSIONS
 from leads.models import Lead
 from leads.services import LeadInput, lead_move_stage, lead_update, lead_upsert
-from tests.test_golden_kpis import import_golden
 
 PARIS = ZoneInfo("Europe/Paris")
 AS_OF = datetime(2026, 4, 15, tzinfo=PARIS)
@@ -50,14 +49,13 @@ def close(a, b) -> bool:
 
 
 @pytest.fixture
-def golden(db, world):
-    import_golden()
-    with tenant_context(world.alpha):
-        kpi_snapshot_refresh(full=True, as_of=AS_OF)
-        yield world.alpha
+def golden_alpha(golden):
+    """The shared golden fixture, inside alpha's schema."""
+    with tenant_context(golden.alpha):
+        yield golden.alpha
 
 
-def test_every_snapshot_equals_the_report_from_the_facts(golden):
+def test_every_snapshot_equals_the_report_from_the_facts(golden_alpha):
     # given the golden example refreshed in full (fixture); then for every period kind and dimension
     for period in ("day", "week", "month", "quarter"):
         for dimension in (None, *DIMENSIONS):
@@ -70,7 +68,7 @@ def test_every_snapshot_equals_the_report_from_the_facts(golden):
                     assert close(getattr(actual[k], field), row[field]), (period, dimension, k, field)
 
 
-def test_snapshots_carry_the_previous_period_and_the_change(golden):
+def test_snapshots_carry_the_previous_period_and_the_change(golden_alpha):
     months = stored("month", None)
     february, january = months[("leads", "2026-02-01", None)], months[("leads", "2026-01-01", None)]
     assert february.previous_value == january.value
@@ -86,7 +84,7 @@ def test_snapshots_carry_the_previous_period_and_the_change(golden):
     assert {s.definition_version for s in Snapshot.objects.all()} == {1}
 
 
-def test_a_second_refresh_changes_nothing(golden):
+def test_a_second_refresh_changes_nothing(golden_alpha):
     before = table()
     again = kpi_snapshot_refresh(as_of=AS_OF)
     full = kpi_snapshot_refresh(full=True, as_of=AS_OF)
@@ -111,7 +109,7 @@ def assert_incremental_was_complete(incremental, full, after_incremental) -> Non
     assert (full.measures_changed, full.snapshots_changed) == (0, 0)
 
 
-def test_incremental_after_new_leads_moves_and_attribution_changes(golden):
+def test_incremental_after_new_leads_moves_and_attribution_changes(golden_alpha):
     paid_social = Channel.objects.get(key="paid_social")
     # given new leads today, an old lead moved to customer (its January cohort changes), another
     # moved to another channel, and a lead erased
@@ -132,7 +130,7 @@ def test_incremental_after_new_leads_moves_and_attribution_changes(golden):
     assert stored("day", None)[("leads", "2026-04-17", None)].value == 3
 
 
-def test_incremental_after_marketing_fact_writes(golden):
+def test_incremental_after_marketing_fact_writes(golden_alpha):
     traffic = Traffic.objects.order_by("pk").first()
     fact_save(Traffic, traffic, visits=traffic.visits + 500)
     record_delete(Spend.objects.order_by("-amount").first())
@@ -144,7 +142,7 @@ def test_incremental_after_marketing_fact_writes(golden):
     assert_incremental_was_complete(incremental, full, after)
 
 
-def test_a_changed_campaign_channel_refreshes_every_period(golden):
+def test_a_changed_campaign_channel_refreshes_every_period(golden_alpha):
     campaign = Campaign.objects.filter(spend__isnull=False).distinct().first()
     other = Channel.objects.exclude(pk=campaign.channel_id).get(key="display")
     campaign_save(campaign, channel=other)
@@ -154,7 +152,7 @@ def test_a_changed_campaign_channel_refreshes_every_period(golden):
     assert after == table()
 
 
-def test_a_stage_reached_in_the_future_counts_once_its_time_has_come(golden):
+def test_a_stage_reached_in_the_future_counts_once_its_time_has_come(golden_alpha):
     # given a lead whose MQL date was written ahead of time (an import from a CRM), refreshed before it
     created = AS_OF - timedelta(days=3)
     Lead.objects.create(email="early@x.test", created_at=created, stage="mql", mql_at=AS_OF + timedelta(days=1))
@@ -169,7 +167,7 @@ def test_a_stage_reached_in_the_future_counts_once_its_time_has_come(golden):
     assert_incremental_was_complete(incremental, full, after)
 
 
-def test_a_period_that_ends_is_no_longer_in_progress(golden):
+def test_a_period_that_ends_is_no_longer_in_progress(golden_alpha):
     day = stored("day", None)[("leads", "2026-04-15", None)]
     assert day.is_partial
     incremental, full, after = incremental_then_full(as_of=AS_OF + timedelta(days=1, hours=1))
@@ -178,7 +176,7 @@ def test_a_period_that_ends_is_no_longer_in_progress(golden):
     assert_incremental_was_complete(incremental, full, after)
 
 
-def test_the_statements_of_a_refresh_do_not_grow_with_the_data(golden):
+def test_the_statements_of_a_refresh_do_not_grow_with_the_data(golden_alpha):
     def statements(as_of, *, leads: int = 0) -> int:
         Lead.objects.bulk_create(
             Lead(email=f"m{as_of:%H%M}-{i}@x.test", created_at=AS_OF - timedelta(hours=7 * i)) for i in range(leads)
@@ -201,7 +199,7 @@ def test_a_refresh_runs_inside_a_client_only(db):
         kpi_snapshot_refresh()
 
 
-def test_each_run_is_recorded(golden):
+def test_each_run_is_recorded(golden_alpha):
     kpi_snapshot_refresh(as_of=LATER)
     runs = list(RefreshRun.objects.order_by("as_of").values_list("mode", "as_of"))
     assert runs == [("full", AS_OF), ("incremental", LATER)]
@@ -217,7 +215,7 @@ def test_the_client_zone_decides_the_day_of_a_fact(db, world):
     assert days[date(2026, 3, 1)] == 1 and days.get(date(2026, 3, 2), 0) == 0
 
 
-def test_targets_and_statuses_follow_the_objectives(golden):
+def test_targets_and_statuses_follow_the_objectives(golden_alpha):
     from kpis.services import kpi_settings_update, objective_delete, objective_save
 
     january = int(stored("month", None)[("leads", "2026-01-01", None)].value)  # 43 leads

@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
+from conftest import GOLDEN_AS_OF as AS_OF
 from kpis.models import Objective
 from kpis.refresh import kpi_snapshot_refresh
-from kpis.tests.test_api import AS_OF
-from portfolio.models import Headline
+from portfolio.models import Headline, Pulse
 from tests.test_golden_kpis import import_golden
 
 
@@ -42,10 +42,15 @@ def test_agency_people_see_every_client_worst_first_with_headlines_and_sparkline
     assert "attention-badge" in alpha
 
 
-def test_the_needs_attention_filter_and_the_sort_by_name(http_as, red_alpha):
-    owner = http_as(red_alpha.owner)
-    assert _rows(owner.get("/", {"attention": "1"}).content.decode()) == ["alpha"]
+def test_the_needs_attention_filter_and_the_sort_by_name(http_as, world):
+    # given beta in a worse state than alpha (beta: 3 reds; alpha: refreshed, nothing red)
+    Pulse.objects.create(client=world.alpha, as_of=AS_OF, red=0, anomalies=0)
+    Pulse.objects.create(client=world.beta, as_of=AS_OF, red=3, anomalies=1)
+    owner = http_as(world.owner)
+    assert _rows(owner.get("/").content.decode()) == ["beta", "alpha"]  # worst first
     assert _rows(owner.get("/", {"sort": "name"}).content.decode()) == ["alpha", "beta"]
+    assert _rows(owner.get("/", {"attention": "1"}).content.decode()) == ["beta"]
+    assert _rows(owner.get("/", {"attention": "1", "sort": "name"}).content.decode()) == ["beta"]
 
 
 def test_each_agency_sees_its_own_clients_and_client_people_their_dashboard(http_as, red_alpha):
