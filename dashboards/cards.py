@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dashboards.formatting import Formatter
+from dashboards.labels import anomaly_words, status_symbol, status_words
 from dashboards.selectors import DashboardData
-from kpis.models import Direction, Status
 from kpis.periods import period_starts
 from kpis.registry import KPIS, REGISTRY, Better, Family
 
@@ -21,7 +21,6 @@ FAMILY_TITLES = {
     Family.EMAIL: gettext_lazy("Email"),
     Family.QUALIFICATION: gettext_lazy("Lead qualification"),
 }
-STATUS_SYMBOLS = {Status.GREEN: "✓", Status.AMBER: "!", Status.RED: "✕"}
 SPARK_WIDTH, SPARK_HEIGHT = 120, 32
 
 
@@ -99,13 +98,13 @@ def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -
         change=None if partial else fmt.change(value, previous, kpi.unit),
         trend="neutral" if partial else _trend(kpi, value, previous),
         status=status,
-        status_text=str(Status(status).label) if status else _("No target"),
-        status_symbol=STATUS_SYMBOLS.get(status, ""),
+        status_text=status_words(status) or _("No target"),
+        status_symbol=status_symbol(status),
         target=fmt.value(row["target"], kpi.unit) if row.get("target") is not None else None,
         formula=str(kpi.formula),
         seed=kpi.seed,
         anomaly=anomaly,
-        anomaly_text=str(Direction(anomaly).label) if anomaly else "",
+        anomaly_text=anomaly_words(anomaly),
         partial=partial,
         spark=spark,
     )

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dashboards.formatting import NUMBER, Formatter
+from dashboards.labels import anomaly_words, dimension_name, status_words
 from dashboards.selectors import DashboardData
-from kpis.models import Direction, Status
 from kpis.periods import period_shift, period_starts
 from kpis.registry import KPIS, Unit
 
@@ -73,13 +73,9 @@ def _not_filtered(data: DashboardData, dimension: str) -> str | None:
     """The note on a breakdown the drill-down cannot filter (snapshots are one dimension at a time)."""
     if data.state.dimension and data.state.dimension != dimension:
         return _("Whole account: this chart does not split by %(dimension)s.") % {
-            "dimension": _dimension_label(data.state.dimension)
+            "dimension": dimension_name(data.state.dimension)
         }
     return None
-
-
-def _dimension_label(dimension: str) -> str:
-    return {"channel": _("channel"), "campaign": _("campaign"), "offer": _("offer")}.get(dimension, dimension)
 
 
 def _ranked_keys(data: DashboardData, dimension: str, kpi: str, limit: int | None = None) -> list[str]:
@@ -134,16 +130,9 @@ def _by_key(chart_id, dimension, bar_kpi, line_kpi, *, data, language, limit=Non
                                 KPIS[line_kpi].unit, "line", "y2"))  # fmt: skip
     drill = dimension if dimension in ("channel", "campaign", "offer") else None
     selected = data.state.key if data.state.dimension == dimension else None
-    return Chart(chart_id, "bar", _dimension_title(dimension), _key_labels(data, dimension, keys), datasets,
+    return Chart(chart_id, "bar", dimension_name(dimension, title=True), _key_labels(data, dimension, keys), datasets,
                  _describe(*(k for k in (bar_kpi, line_kpi) if k), language=language), drill_dimension=drill,
                  drill_keys=keys if drill else [], selected=selected, note=_not_filtered(data, dimension))  # fmt: skip
-
-
-def _dimension_title(dimension: str) -> str:
-    return {
-        "channel": _("Channel"), "campaign": _("Campaign"), "offer": _("Offer"), "landing_page": _("Landing page"),
-        "cta": _("Call-to-action"), "keyword": _("Keyword"), "email": _("Email send"),
-    }[dimension]  # fmt: skip
 
 
 def channels(data, language, fmt) -> Chart:
@@ -219,7 +208,6 @@ def pacing(data, language, fmt) -> Chart:
         scope = (data.name(o.dimension, o.key) if o.key else _("(none)")) if o.dimension else _("All channels")
         return f"{_kpi_label(o.kpi, language)} · {scope}"
 
-    status_text = {s.value: str(s.label) for s in Status}
     rows = data.pacing
     return Chart(
         "pacing", "hbar", _("Objective"),
@@ -229,7 +217,7 @@ def pacing(data, language, fmt) -> Chart:
         _("Expected = weekly target × days elapsed this month ÷ 7; pacing = actual ÷ expected."),
         extra_columns=[
             (_("Pacing"), [p.pacing.pacing for p in rows], Unit.RATE),
-            (_("Status"), [status_text.get(p.pacing.status, "—") for p in rows], TEXT),
+            (_("Status"), [status_words(p.pacing.status) or "—" for p in rows], TEXT),
         ],
     )  # fmt: skip
 
@@ -265,10 +253,6 @@ CHARTS: dict[str, Callable[[DashboardData, str, Formatter], Chart]] = {
 }
 
 
-def anomaly_text(direction: str | None) -> str:
-    return {Direction.UP: _("unusually high"), Direction.DOWN: _("unusually low")}.get(direction, "")
-
-
 def table_rows(chart: Chart, fmt: Formatter, *, plain: bool = False) -> tuple[list[str], list[list[str]]]:
     """The chart as a table: the header and one row per label, formatted for reading, or ``plain``
     for CSV (plain numbers; an anomaly flag in a column of its own, not in the number)."""
@@ -289,7 +273,7 @@ def table_rows(chart: Chart, fmt: Formatter, *, plain: bool = False) -> tuple[li
                     cells.append(flag or "")
             else:
                 text = fmt.value(value, dataset.unit)
-                cells.append(f"{text} ({anomaly_text(flag)})" if flag else text)
+                cells.append(f"{text} ({anomaly_words(flag)})" if flag else text)
         for _title, values, unit in chart.extra_columns:
             value = values[i]
             cells.append(value if unit == TEXT else (fmt.plain if plain else fmt.value)(value, unit))

@@ -11,9 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 
-from dashboards.cards import STATUS_SYMBOLS, Spark, sparkline
+from dashboards.cards import Spark, sparkline
 from dashboards.formatting import Formatter
-from kpis.models import Status
+from dashboards.labels import status_symbol, status_words
 from kpis.registry import KPIS
 from portfolio.models import HEADLINE_KPIS
 from portfolio.selectors import PortfolioRow, portfolio_for
@@ -42,10 +42,6 @@ class PortfolioLine:
     spark: Spark | None
 
 
-def _status(status: str | None) -> tuple[str, str]:
-    return (str(Status(status).label), STATUS_SYMBOLS[status]) if status else ("", "")
-
-
 def _line(row: PortfolioRow, language: str) -> PortfolioLine:
     fmt = Formatter(language, row.access.client.currency)
     cells = []
@@ -53,10 +49,10 @@ def _line(row: PortfolioRow, language: str) -> PortfolioLine:
         complete = row.complete_months(kpi)
         latest, unit = (complete[-1] if complete else None), KPIS[kpi].unit
         value = latest.value if latest else None
-        text, symbol = _status(latest.status if latest else None)
+        status = latest.status if latest else None
         cells.append(HeadlineCell(kpi, fmt.value(value, unit),
                                   fmt.change(value, latest.previous_value, unit) if latest else None,
-                                  latest.status if latest else None, text, symbol,
+                                  status, status_words(status), status_symbol(status),
                                   bool(latest and latest.anomaly)))  # fmt: skip
     leads = row.complete_months("leads")
     spark = sparkline([m.value for m in leads], [m.anomaly for m in leads],
@@ -66,7 +62,7 @@ def _line(row: PortfolioRow, language: str) -> PortfolioLine:
     pacing_status = pulse.pacing_status if pulse else None
     month = fmt.period(leads[-1].start, "month") if leads else None
     return PortfolioLine(row, cells, month, fmt.value(pulse.pacing if pulse else None, "rate"), pacing_status,
-                         _status(pacing_status)[0], spark)  # fmt: skip
+                         status_words(pacing_status), spark)  # fmt: skip
 
 
 def portfolio_page(request: HttpRequest, accesses: list[ClientAccess]) -> HttpResponse:
