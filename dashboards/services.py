@@ -48,14 +48,15 @@ def pinned_save(*, kpis: list[str], user=None) -> PinnedCards:
     """Save the client's default (``user`` None) or one person's own pinned cards."""
     kpis = pinned_validate(list(kpis))
     defaults = {"kpis": kpis, "updated_at": timezone.now()}
-    for attempt in (1, 2):
-        try:
-            with transaction.atomic():
-                return PinnedCards.objects.update_or_create(user_id=user.pk if user else None, defaults=defaults)[0]
-        except IntegrityError:  # two first saves at once: the other created the row; the retry updates it
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+
+    def save() -> PinnedCards:
+        with transaction.atomic():
+            return PinnedCards.objects.update_or_create(user_id=user.pk if user else None, defaults=defaults)[0]
+
+    try:
+        return save()
+    except IntegrityError:  # two first saves at once: the other created the row, so this one updates it
+        return save()
 
 
 def pinned_reset(*, user) -> None:
