@@ -19,24 +19,29 @@ import json
 import multiprocessing
 import os
 import random
-import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import (
+    HOST,
+    ROOT,
+    exit_on_sigterm,
+    free_port,
+    percentile,
+    server_env,
+    start_gunicorn,
+    stop,
+    throwaway_database,
+)
+
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-HOST = "127.0.0.1"
 MAX_SECONDS = 20
 MAX_REQUESTS_PER_SENDER = 200_000  # a bound on top of the clock
 SITE = "https://www.bench.example"
@@ -111,68 +116,6 @@ def sender(port: int, path: str, batch: int, seconds: float, threads: int, out) 
 # --- The bench -----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def _with_query(url: str, **params) -> str:
-    parts = urlsplit(url)
-    query = "&".join(filter(None, [parts.query, urlencode(params)]))
-    return urlunsplit(parts._replace(query=query))
-
-
-def _throwaway_database() -> tuple[str, Callable[[], None]]:
-    """A new database's URL (on DATABASE_URL's server, else the embedded one), and how to drop it."""
-    import psycopg
-
-    from config.database import embedded_database_url
-
-    name = f"pouls_bench_tracking_{os.getpid()}_{int(time.time())}"
-    server = os.environ.get("DATABASE_URL") or embedded_database_url("postgres")
-    admin = _with_database(server, "postgres").replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return _with_database(server, name), drop
-
-
-def _start_gunicorn(port: int, env: dict, log: Path) -> subprocess.Popen:
-    command = [
-        sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{HOST}:{port}",
-        "--workers", "2", "--log-level", "warning",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection(HOST, port, timeout=2)
-            connection.request("GET", "/accounts/login/")
-            connection.getresponse()
-            connection.close()
-            return process
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15)
@@ -184,7 +127,8 @@ def main() -> None:
     options = parser.parse_args()
     seconds = min(options.seconds, MAX_SECONDS)
 
-    url, drop = _throwaway_database()
+    exit_on_sigterm()
+    url, drop = throwaway_database("pouls_bench_tracking")
     os.environ["DATABASE_URL"] = url
     import django
 
@@ -204,19 +148,10 @@ def main() -> None:
         client, _ = client_create(slug="bench-tracking", name="Bench tracking", agency=agency)
         server_version = connection.cursor().connection.info.server_version
 
-        port = _free_port()
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
-            "DJANGO_ALLOWED_HOSTS": HOST,
-            # In the URL: the DATABASE_CONN_MAX_AGE setting never reaches DATABASES (see the report).
-            "DATABASE_URL": _with_query(url, conn_max_age=options.conn_max_age),
-            "POULS_TRUSTED_PROXY_COUNT": "1",
-            "LOG_LEVEL": "WARNING",
-        }
+        port = free_port()
+        env = server_env(url, conn_max_age=options.conn_max_age)
         log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-tracking-gunicorn-{os.getpid()}.log"
-        gunicorn = _start_gunicorn(port, env, log)
+        gunicorn = start_gunicorn(port, env, log)
 
         receive, send = multiprocessing.get_context("spawn").Pipe(duplex=False)
         process = multiprocessing.get_context("spawn").Process(
@@ -246,7 +181,7 @@ def main() -> None:
         if latencies_ms:
             print(
                 f"latency: p50 {statistics.median(latencies_ms):.1f} ms, "
-                f"p95 {_percentile(latencies_ms, 0.95):.1f} ms, max {max(latencies_ms):.1f} ms"
+                f"p95 {percentile(latencies_ms, 0.95):.1f} ms, max {max(latencies_ms):.1f} ms"
             )
 
         with tenant_context(client):
@@ -261,12 +196,7 @@ def main() -> None:
             f"{count.chunks} chunk(s))"
         )
     finally:
-        if gunicorn is not None:
-            gunicorn.terminate()
-            try:
-                gunicorn.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                gunicorn.kill()
+        stop(gunicorn)
         connections.close_all()
         drop()
 
