@@ -46,12 +46,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_web(port: int, log_path: Path) -> subprocess.Popen:
+def start_web(port: int, log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--workers", "2", "--access-logfile", "-",
     ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=child_env(), stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=ROOT, env={**child_env(), **(env or {})}, stdout=log_path.open("w"),
+                               stderr=subprocess.STDOUT)  # fmt: skip
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
