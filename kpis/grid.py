@@ -2,8 +2,8 @@
 
 A grid holds *segments*: runs of consecutive periods of one series (a dimension and key, or the
 total), one row each, one column per period. The report lays out the asked periods of every key
-found; a full refresh lays out every series from the client's first period to the current one; an
-incremental refresh only the windows around what changed. Every KPI is then evaluated for all
+found; a full refresh the windows around every period that holds data; an incremental refresh
+only the windows around what changed. Every KPI is then evaluated for all
 cells at once: its value, numerator and denominator, the previous period's value (the column to
 the left), and whether a row exists there (spec kpis.md §1 "Dimensions").
 
@@ -56,8 +56,15 @@ def _shift(array: np.ndarray, fill=0) -> np.ndarray:
 
 
 class Grid:
-    def __init__(self, kind: str, first: date, segments: list[Segment]):
+    """``totals_after``: None, a total row exists for every period (the report); a number n, only for
+    the periods that hold data, the n after each, and ``current`` (snapshots: a refresh then works on
+    the periods that hold data, not on every period since the oldest fact)."""
+
+    def __init__(self, kind: str, first: date, segments: list[Segment], *, totals_after: int | None = None,
+                 current: int | None = None):  # fmt: skip
         self.kind, self.first, self.segments = kind, first, segments
+        self.totals_after, self.current = totals_after, current
+        self._totals_mask: np.ndarray | None = None
         self.width = max((s.write_to - s.base + 1 for s in segments), default=0)
         shape = (len(segments), self.width)
         self.measures = {name: np.zeros(shape) for name in MEASURES}
@@ -102,6 +109,21 @@ class Grid:
             total += coefficient * (_shift(measure) if name.startswith("prev_") else measure)
         return total
 
+    def _totals_exist(self) -> np.ndarray | bool:
+        """Where a total row exists, facts or not (see ``totals_after``)."""
+        if self.totals_after is None:
+            return True
+        if self._totals_mask is None:
+            data = np.zeros((len(self.segments), self.width), dtype=int)
+            for has in self.has.values():
+                data |= has
+            # data within the ``totals_after`` columns up to each one: a moving sum over the columns
+            running = np.cumsum(data, axis=1)
+            before = np.zeros_like(running)
+            before[:, self.totals_after + 1 :] = running[:, : -self.totals_after - 1]
+            self._totals_mask = (running - before > 0) | (self.global_index == self.current)
+        return self._totals_mask
+
     def derive(self, kpi: KPI) -> Derived:
         formula = FORMULAS[kpi.key]
         if formula.is_ratio:
@@ -119,7 +141,7 @@ class Grid:
         allowed = np.array([s.dimension in kpi.dimensions for s in self.segments], dtype=bool)
         present &= allowed[:, None]
         if not kpi.dimension_required:
-            present |= self.is_total[:, None]  # totals exist for every period
+            present |= self.is_total[:, None] & self._totals_exist()
         # Before a grid's first column there is no data: a count was 0 there, a rate nothing.
         previous = _shift(value, 0.0 if kpi.unit in (Unit.COUNT, Unit.MONEY) else np.nan)
         return Derived(value, numerator, denominator, previous, present)

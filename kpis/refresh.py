@@ -9,15 +9,22 @@ One refresh, in one transaction, for the current client:
 2. **Week, month and quarter measures** of the changed day rows are re-summed from the day rows.
 3. **Snapshots.** For each period kind, the series windows that changed (a changed period and the 8
    after it, which read it as their previous period or anomaly baseline), the periods that ended
-   since the last run (no longer in progress) and the totals of new periods are laid out on a grid
+   since the last run (no longer in progress) and the totals of new periods are laid out on grids
    with 10 periods of history (``kpis.grid``); every KPI, its trend, status and anomaly flag is
    derived there and the rows are merged into ``Snapshot`` (written only where they differ).
 
-A full refresh does the same over everything (all facts, every series from the first period) and
-removes whatever it did not produce; it also runs when there is no earlier run or a change touched
+A full refresh does the same over everything (all facts, the windows around every period that
+holds data) and removes whatever it did not produce; it also runs when there is no earlier run or a change touched
 every period (a catalogue key, a channel's paid flag, the client's time zone). Both give the same
 rows: ``kpis/tests/test_refresh.py`` checks an incremental run against a full one after each kind
 of write.
+
+Work follows the periods that hold data, never the span between the oldest and the newest fact: a
+total row exists for a period with data, the 8 after it and the current period (a keyed row only
+where its key has data, as before), and grids are cut to at most ``GRID_CELLS`` cells. A client with
+one fact in 2000 and the rest in 2026 refreshes like one with its 2026 facts only (0.50 s and 7 MiB
+against 0.44 s and 7 MiB with 100 keyword series; 9.4 s and 351 MiB when every series spanned from
+2000: ``bench/refresh_span.py``).
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ KEEP_RUNS = 500
 # reads it (a first refresh fills empty tables: without statistics the planner picks nested loops).
 ANALYZE_AFTER = 5_000
 COPY_BATCH = 200_000  # derived rows sent per COPY (bounds the memory of a full refresh)
+GRID_CELLS = 500_000  # (series window × period) cells per grid: about 100 MB of measures and KPI arrays
 
 
 def _t(model) -> str:
@@ -335,7 +343,8 @@ _STEP = {"week": "7 days", "month": "1 month", "quarter": "3 months"}
 
 @dataclass(frozen=True)
 class _Span:
-    """The periods of one kind a refresh works on, as indexes from the client's first period."""
+    """The periods of one kind a refresh works on, as indexes from the client's first period (only
+    the windows around data are laid out: ``_segments``)."""
 
     kind: str
     first: date  # the first period with a measure: index 0 of every series
@@ -344,13 +353,28 @@ class _Span:
 
 
 def _segments(cursor, span: _Span, *, full: bool) -> list[Segment]:
-    """The series windows to derive: everything, or around the points whose measures changed."""
-    measure = _t(Measure)
-    if full:
-        cursor.execute(f"SELECT DISTINCT dimension, key FROM {measure} WHERE period = %s", [span.kind])
-        series = set(cursor.fetchall()) | {("", "")}
-        return [Segment(d, k, 0, 0, span.current) for d, k in sorted(series)]
+    """The series windows to derive: around every point that holds data (full), or around the points
+    whose measures changed. Either way the work follows the periods with data, never the span from
+    the first one: a client with a fact in 2000 and the rest in 2026 derives two small windows."""
     ranges: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    if full:
+        # Runs of data points no further apart than a window and its history, each one range (SQL
+        # gaps and islands: the points themselves never reach Python).
+        index = period_index_sql(span.kind, "start")
+        cursor.execute(
+            f"""WITH p AS (SELECT DISTINCT dimension, key, {index} AS i FROM {_t(Measure)}
+                           WHERE period = %(kind)s AND start <= %(last)s),
+                b AS (SELECT *, (i - lag(i) OVER w > %(gap)s OR lag(i) OVER w IS NULL)::int AS new
+                      FROM p WINDOW w AS (PARTITION BY dimension, key ORDER BY i)),
+                r AS (SELECT *, sum(new) OVER (PARTITION BY dimension, key ORDER BY i) AS run FROM b)
+                SELECT dimension, key, min(i), max(i) FROM r GROUP BY dimension, key, run""",
+            {"kind": span.kind, "first": span.first, "last": period_shift(span.first, span.kind, span.current),
+             "gap": AFTER + HISTORY},
+        )  # fmt: skip
+        for dimension, key, lo, hi in cursor.fetchall():
+            ranges.setdefault((dimension, key), []).append((lo, hi + AFTER))
+        ranges.setdefault(("", ""), []).append((span.current, span.current))
+        return _windows(ranges, span)
     cursor.execute("SELECT DISTINCT dimension, key, start FROM _kpi_changed WHERE period = %s", [span.kind])
     for dimension, key, start in cursor.fetchall():
         i = period_index(span.kind, span.first, start)
@@ -365,8 +389,13 @@ def _segments(cursor, span: _Span, *, full: bool) -> list[Segment]:
         for dimension, key, start in cursor.fetchall():
             i = period_index(span.kind, span.first, start)
             ranges.setdefault((dimension, key), []).append((i, i))
-    # Totals exist for every period, facts or not: the periods since the last run.
+    # Totals of the periods since the last run (those within reach of data, and the current one).
     ranges.setdefault(("", ""), []).append((span.since if span.since is not None else span.current, span.current))
+    return _windows(ranges, span)
+
+
+def _windows(ranges: dict[tuple[str, str], list[tuple[int, int]]], span: _Span) -> list[Segment]:
+    """Segments of the written ranges of each series, merged where their histories overlap."""
     segments = []
     for (dimension, key), spans in sorted(ranges.items()):
         merged: list[list[int]] = []
@@ -382,9 +411,26 @@ def _segments(cursor, span: _Span, *, full: bool) -> list[Segment]:
     return segments
 
 
+def _grids(segments: list[Segment]) -> list[tuple[int, list[Segment]]]:
+    """The segments in groups of similar widths, each laid out on a grid of at most ``GRID_CELLS``
+    cells (a grid is as wide as its widest segment): ``(offset of the group's first segment, group)``,
+    segments renumbered in that order. Memory then follows the data, not the longest series."""
+    ordered = sorted(segments, key=lambda s: s.write_to - s.base)
+    groups: list[tuple[int, list[Segment]]] = []
+    start = 0
+    for i, segment in enumerate(ordered):
+        width = segment.write_to - segment.base + 1
+        if i > start and (i - start + 1) * width > GRID_CELLS:
+            groups.append((start, ordered[start:i]))
+            start = i
+    if start < len(ordered):
+        groups.append((start, ordered[start:]))
+    return groups
+
+
 def _grid_load(cursor, span: _Span, segments: list[Segment]) -> Grid:
     """The stored measures of every segment, in one query (binary arrays, kpis.pgcopy)."""
-    grid = Grid(span.kind, span.first, segments)
+    grid = Grid(span.kind, span.first, segments, totals_after=AFTER, current=span.current)
     measures = ", ".join(f"COALESCE(m.m{i}::float8, 'NaN') AS m{i}" for i in range(5))
     rows = pgcopy.fetch_columns(
         cursor,
@@ -411,18 +457,13 @@ def _grid_load(cursor, span: _Span, segments: list[Segment]) -> Grid:
     return grid
 
 
-def _derived_write(cursor, span: _Span, grid: Grid, *, ratio) -> tuple[int, int]:
-    """Derive every KPI row of the grid into ``_kpi_derived`` (one binary COPY per KPI); returns
-    (rows, anomalies flagged). Statuses are decided here, exactly, for the rows with a target."""
+def _derived_write(cursor, span: _Span, grid: Grid, *, offset: int, targets: dict, ratio) -> tuple[int, int]:
+    """Derive every KPI row of the grid (its segments numbered from ``offset`` in ``_kpi_segments``)
+    into ``_kpi_derived`` (binary COPY); returns (rows, anomalies flagged). Statuses are decided here,
+    exactly, for the rows with a target."""
     segments = grid.segments
-    cursor.execute(
-        "INSERT INTO _kpi_segments SELECT n - 1, dimension, key FROM unnest(%s::text[], %s::text[]) "
-        "WITH ORDINALITY g(dimension, key, n)",
-        [[s.dimension for s in segments], [s.key for s in segments]],
-    )
-    targets = {(o.kpi, o.dimension, o.key): o.target for o in Objective.objects.filter(period=span.kind)}
-    last = max(s.write_to for s in segments)
-    start_days = pgcopy.days(period_shift(span.first, span.kind, i) for i in range(last + 1))
+    lo, last = min(s.write_from for s in segments), max(s.write_to for s in segments)
+    start_days = pgcopy.days(period_shift(span.first, span.kind, i) for i in range(lo, last + 1))
     total = flagged = 0
     batch: list[dict] = []
 
@@ -441,7 +482,7 @@ def _derived_write(cursor, span: _Span, grid: Grid, *, ratio) -> tuple[int, int]
         target, status = _targets_and_statuses(rows, targets, ratio=ratio)
         anomaly = (rows.anomaly == "up") * 1 + (rows.anomaly == "down") * 2
         batch.append({
-            "seg": rows.segment, "kpi_code": KPI_CODES[kpi.key], "start": start_days[rows.index],
+            "seg": rows.segment + offset, "kpi_code": KPI_CODES[kpi.key], "start": start_days[rows.index - lo],
             "value": rows.value, "numerator": rows.numerator, "denominator": rows.denominator,
             "previous_value": rows.previous, "change": rows.value - rows.previous, "target": target,
             "status": status, "anomaly": anomaly, "baseline_median": rows.baseline_median,
@@ -453,8 +494,6 @@ def _derived_write(cursor, span: _Span, grid: Grid, *, ratio) -> tuple[int, int]
         if sum(len(part["seg"]) for part in batch) >= COPY_BATCH:
             flush()
     flush()
-    _analyze(cursor, "_kpi_segments", len(segments))
-    _analyze(cursor, "_kpi_derived", total)
     return total, flagged
 
 
@@ -529,8 +568,21 @@ def _snapshots(cursor, span: _Span, *, full: bool, params: dict, ratio) -> tuple
             ],
         )
         _analyze(cursor, "_kpi_ranges", len(segments))
-    grid = _grid_load(cursor, span, segments)
-    _rows, flagged = _derived_write(cursor, span, grid, ratio=ratio)
+    groups = _grids(segments)
+    ordered = [segment for _offset, group in groups for segment in group]
+    cursor.execute(
+        "INSERT INTO _kpi_segments SELECT n - 1, dimension, key FROM unnest(%s::text[], %s::text[]) "
+        "WITH ORDINALITY g(dimension, key, n)",
+        [[s.dimension for s in ordered], [s.key for s in ordered]],
+    )
+    targets = {(o.kpi, o.dimension, o.key): o.target for o in Objective.objects.filter(period=span.kind)}
+    total = flagged = 0
+    for offset, group in groups:
+        rows, flags = _derived_write(cursor, span, _grid_load(cursor, span, group), offset=offset, targets=targets,
+                                     ratio=ratio)  # fmt: skip
+        total, flagged = total + rows, flagged + flags
+    _analyze(cursor, "_kpi_segments", len(ordered))
+    _analyze(cursor, "_kpi_derived", total)
     return _merge_snapshots(cursor, span, full=full, params=params), flagged
 
 

@@ -232,3 +232,56 @@ def test_targets_and_statuses_follow_the_objectives(golden_alpha):
     objective_delete(objective)
     row = stored("month", None)[("leads", "2026-01-01", None)]
     assert (row.target, row.status) == (None, None)
+
+
+def test_a_refresh_works_on_the_periods_that_hold_data_not_on_the_span(db, world):
+    # given a lead and a keyword stat on 2000-01-01 and a lead today, 26 years later (SQL: the services
+    # refuse nothing here, but legacy rows may predate the date bounds)
+    as_of = datetime(2026, 3, 10, 12, tzinfo=ZoneInfo("UTC"))
+    with tenant_context(world.beta), connection.cursor() as cursor:
+        Lead.objects.create(email="old@x.test", created_at=datetime(2000, 1, 1, 12, tzinfo=ZoneInfo("UTC")))
+        Lead.objects.create(email="new@x.test", created_at=as_of - timedelta(hours=1))
+        cursor.execute(
+            "INSERT INTO campaigns_keywordstat (date, keyword, channel_id, visits, updated_at) "
+            "SELECT '2000-01-01', 'velo', id, 5, now() FROM campaigns_channel WHERE key = 'organic_search'"
+        )
+        # when refreshed in full
+        kpi_snapshot_refresh(full=True, as_of=as_of)
+        days = {s.start: s for s in Snapshot.objects.filter(kpi="leads", period="day", dimension="")}
+        keyword_days = Snapshot.objects.filter(period="day", dimension="keyword").values_list("start", flat=True)
+        # then totals exist for the days with data, the 8 after each (their trend and anomaly history
+        # read them) and today, not for the 9,500 days between
+        assert sorted(days) == [date(2000, 1, 1) + timedelta(days=i) for i in range(9)] + [date(2026, 3, 10)]
+        assert days[date(2000, 1, 1)].value == 1 and days[date(2000, 1, 1)].previous_value == 0
+        assert days[date(2000, 1, 2)].value == 0 and days[date(2026, 3, 10)].previous_value == 0
+        assert set(keyword_days) <= {date(2000, 1, 1), date(2000, 1, 2)}
+        # and an incremental refresh after a fact in the gap leaves what a full one would
+        Lead.objects.create(email="mid@x.test", created_at=datetime(2013, 6, 1, 12, tzinfo=ZoneInfo("UTC")))
+        incremental, full, after = incremental_then_full(as_of=as_of + timedelta(hours=1))
+        assert_incremental_was_complete(incremental, full, after)
+        assert Snapshot.objects.filter(kpi="leads", period="day", dimension="", start=date(2013, 6, 1)).get().value == 1
+
+
+def test_a_full_refresh_lays_out_grids_of_the_windows_only(db, world):
+    from kpis.refresh import GRID_CELLS, HISTORY, _grids, _segments, _Span
+
+    # given day measures of one keyword on 2000-01-01 and on the current day, 9,565 days later
+    with tenant_context(world.beta), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO kpis_measure (period, source, start, dimension, key, m0) VALUES "
+            "('day', 'keywords', '2000-01-01', 'keyword', 'velo', 1), ('day', 'keywords', '2026-03-10', 'keyword', "
+            "'velo', 1), ('day', 'keywords', '2000-01-01', '', '', 1), ('day', 'keywords', '2026-03-10', '', '', 1)"
+        )
+        span = _Span(kind="day", first=date(2000, 1, 1), current=9565, since=None)
+        # when the full refresh lays out its series windows
+        segments = _segments(cursor, span, full=True)
+        groups = _grids(segments)
+    # then each series is two short windows, and no grid is wider than a window and its history
+    assert [(s.dimension, s.base, s.write_from, s.write_to) for s in segments] == [
+        ("", 0, 0, 8),
+        ("", 9565 - HISTORY, 9565, 9565),
+        ("keyword", 0, 0, 8),
+        ("keyword", 9565 - HISTORY, 9565, 9565),
+    ]
+    cells = sum(len(group) * max(s.write_to - s.base + 1 for s in group) for _offset, group in groups)
+    assert cells == 4 * 11 and cells <= GRID_CELLS
