@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.models import EmailSend
@@ -58,6 +59,8 @@ MEASURE_COLUMNS = "m0, m1, m2, m3, m4"
 AFTER = 8
 HISTORY = 10
 KEEP_RUNS = 500
+# A DirtyDay source (no day) that asks the next refresh to re-apply every target and status.
+TARGETS_MARK = "targets"
 # Rows written above which a table's planner statistics are refreshed before the next statement
 # reads it (a first refresh fills empty tables: without statistics the planner picks nested loops).
 ANALYZE_AFTER = 5_000
@@ -158,8 +161,9 @@ def _analyze(cursor, table: str, written: int) -> None:
 
 def refresh_lock(cursor, *, wait: bool) -> bool:
     """The current client's refresh lock, until the transaction ends: one refresh at a time, and
-    writes to snapshots from elsewhere (objectives, settings) wait for a running refresh (whose
-    merges address rows by their physical place). Without ``wait``, False when it is taken."""
+    no write to snapshots from elsewhere (objectives, settings) during a refresh (whose merges
+    address rows by their physical place): those try it and, when it is taken, leave a
+    ``TARGETS_MARK`` for the next refresh instead of waiting. Without ``wait``, False when taken."""
     key = "hashtext('pouls.kpi_refresh'), hashtext(current_schema())"
     if wait:
         cursor.execute(f"SELECT pg_advisory_xact_lock({key})")
@@ -171,17 +175,37 @@ def refresh_lock(cursor, *, wait: bool) -> bool:
 # --- 1. which days ---------------------------------------------------------------------------------
 
 
-def _marks_consume(cursor) -> tuple[dict[str, set[date]], bool]:
-    """The dirty days written since the last refresh, by source, and whether everything is dirty."""
+def _marks_consume(cursor) -> tuple[dict[str, set[date]], bool, bool]:
+    """The dirty days written since the last refresh, by source, whether everything is dirty, and
+    whether objectives or settings changed while a refresh held the lock (``TARGETS_MARK``)."""
     cursor.execute(f"DELETE FROM {_t(DirtyDay)} RETURNING source, day")
     days: dict[str, set[date]] = {}
-    everything = False
+    everything = targets = False
     for source, day in cursor.fetchall():
-        if source is None or day is None:
+        if source == TARGETS_MARK:
+            targets = True
+        elif source is None or day is None:
             everything = True
         else:
             days.setdefault(source, set()).add(day)
-    return days, everything
+    return days, everything, targets
+
+
+def snapshot_targets_sync(cursor, *, ratio) -> int:
+    """Give every snapshot the target of its objective (or none) and the status that follows, in
+    set-based statements; returns how many statuses changed. Under the refresh lock."""
+    snapshot, objective = _t(Snapshot), _t(Objective)
+    same = "o.period = s.period AND o.kpi = s.kpi AND o.dimension = s.dimension AND o.key = s.key"
+    cursor.execute(
+        f"""UPDATE {snapshot} s SET target = o.target::float8, updated_at = now() FROM {objective} o
+            WHERE {same} AND s.target IS DISTINCT FROM o.target::float8;
+            UPDATE {snapshot} s SET target = NULL, updated_at = now()
+            WHERE s.target IS NOT NULL AND NOT EXISTS (SELECT FROM {objective} o WHERE {same})"""
+    )  # fmt: skip
+    rows = Snapshot.objects.filter(Q(target__isnull=False) | Q(status__isnull=False))
+    return snapshot_statuses_write(
+        cursor, rows.values_list("pk", "kpi", "value", "numerator", "denominator", "target", "status"), ratio=ratio
+    )
 
 
 def _visible_since(cursor, *, since: datetime, params: dict) -> dict[str, set[date]]:
@@ -625,7 +649,7 @@ def kpi_snapshot_refresh(*, full: bool = False, as_of: datetime | None = None) -
             return result
         _prepare(cursor)
         last = RefreshRun.objects.order_by("-as_of").values_list("as_of", flat=True).first()
-        marks, everything = _marks_consume(cursor)
+        marks, everything, retarget = _marks_consume(cursor)
         full = full or everything or last is None
         result.mode = RefreshRun.Mode.FULL if full else RefreshRun.Mode.INCREMENTAL
         if full:
@@ -660,6 +684,8 @@ def kpi_snapshot_refresh(*, full: bool = False, as_of: datetime | None = None) -
             result.snapshots_changed += changed
             result.anomalies_flagged += flagged
             lap(f"snapshots {kind}")
+        if retarget:
+            result.snapshots_changed += snapshot_targets_sync(cursor, ratio=ratio)
 
         result.duration_ms = int((time.monotonic() - clock) * 1000)
         RefreshRun.objects.create(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from config.errors import DomainError
-from kpis.models import KPISettings, Objective, PeriodKind, Snapshot
+from kpis.models import DirtyDay, KPISettings, Objective, PeriodKind, Snapshot
 from kpis.registry import KPIS
 from kpis.selectors import amber_ratio
 
@@ -50,13 +50,27 @@ def objective_validate(*, kpi: str, period: str, dimension: str, key: str, targe
     return {"kpi": kpi, "period": period, "dimension": dimension, "key": key, "target": _target(target)}
 
 
+def _after_the_refresh() -> None:
+    """A refresh holds the client's lock: a write never waits for it (a refresh may take a minute,
+    longer than a web request may). Its objectives or settings are saved; the next refresh re-applies
+    every target and status (``kpis.refresh.TARGETS_MARK``): one is queued now (it retries until the
+    running one is done), else beat's within 15 minutes."""
+    from kpis.refresh import TARGETS_MARK
+
+    DirtyDay.objects.create(source=TARGETS_MARK, day=None)
+    kpi_refresh_request()
+
+
 def _targets_apply(*, kpi: str, period: str, dimension: str, key: str, target: Decimal | None) -> None:
-    """Put an objective's target (or none) on its snapshots and bring their statuses up to date."""
+    """Put an objective's target (or none) on its snapshots and bring their statuses up to date, now
+    or, while a refresh runs, right after it."""
     from kpis.refresh import refresh_lock, snapshot_statuses_write
 
     rows = Snapshot.objects.filter(kpi=kpi, period=period, dimension=dimension, key=key)
     with connection.cursor() as cursor:
-        refresh_lock(cursor, wait=True)
+        if not refresh_lock(cursor, wait=False):
+            _after_the_refresh()
+            return
         rows.update(target=None if target is None else float(target))
         snapshot_statuses_write(
             cursor,
@@ -99,7 +113,7 @@ def kpi_settings() -> KPISettings:
 
 @transaction.atomic
 def kpi_settings_update(*, amber_ratio) -> KPISettings:
-    """Change the amber threshold; every status is recomputed with it."""
+    """Change the amber threshold; every status is recomputed with it (after a running refresh)."""
     from kpis.refresh import refresh_lock, snapshot_statuses_write
 
     try:
@@ -113,7 +127,9 @@ def kpi_settings_update(*, amber_ratio) -> KPISettings:
     row.save()
     rows = Snapshot.objects.filter(target__isnull=False)
     with connection.cursor() as cursor:
-        refresh_lock(cursor, wait=True)
+        if not refresh_lock(cursor, wait=False):
+            _after_the_refresh()
+            return row
         snapshot_statuses_write(
             cursor, rows.values_list("pk", "kpi", "value", "numerator", "denominator", "target", "status"), ratio=ratio
         )

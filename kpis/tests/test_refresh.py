@@ -6,14 +6,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from campaigns.models import Campaign, Channel, EmailSend, Spend, Traffic
 from campaigns.services import campaign_save, fact_save, record_delete
 from kpis.engine import kpi_compute
-from kpis.models import DirtyDay, Measure, RefreshRun, Snapshot
+from kpis.models import DirtyDay, Measure, Objective, RefreshRun, Snapshot
 from kpis.refresh import kpi_snapshot_refresh
 from kpis.registry import DIMENSIONS
 from leads.models import Lead
@@ -285,3 +285,61 @@ def test_a_full_refresh_lays_out_grids_of_the_windows_only(db, world):
     ]
     cells = sum(len(group) * max(s.write_to - s.base + 1 for s in group) for _offset, group in groups)
     assert cells == 4 * 11 and cells <= GRID_CELLS
+
+
+@pytest.fixture
+def refresh_running(committed):
+    """Beta with three January leads, refreshed and committed; then a refresh of beta in progress:
+    another database connection holds beta's refresh lock. Returns a function that ends it."""
+    import psycopg
+
+    from kpis.models import KPISettings
+
+    with tenant_context(committed.beta):
+        for i in range(3):
+            Lead.objects.create(email=f"jan{i}@x.test", created_at=datetime(2026, 1, 10 + i, tzinfo=PARIS))
+        kpi_snapshot_refresh(full=True, as_of=AS_OF)
+    settings = connection.settings_dict
+    other = psycopg.connect(dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"] or None,
+                            host=settings["HOST"] or None, port=settings["PORT"] or None, autocommit=True)  # fmt: skip
+    lock = "hashtext('pouls.kpi_refresh'), hashtext(%s)"
+    assert other.execute(f"SELECT pg_try_advisory_lock({lock})", [committed.beta.schema_name]).fetchone()[0]
+    try:
+        with tenant_context(committed.beta):
+            yield lambda: other.execute(f"SELECT pg_advisory_unlock({lock})", [committed.beta.schema_name])
+            KPISettings.objects.all().delete()
+    finally:
+        other.close()
+
+
+def test_objective_and_settings_writes_never_wait_for_a_running_refresh(refresh_running):
+    from kpis.services import kpi_settings_update, objective_save
+
+    # when a manager sets an objective (3 leads of 4: red at 0.9) and an amber threshold of 0.7 while
+    # the refresh holds the lock (waiting on it fails the test instead of hanging it)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = '3s'")
+        objective = objective_save(kpi="leads", period="month", target=4)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = '3s'")
+        kpi_settings_update(amber_ratio="0.7")
+    # then both are saved, and the snapshots are left to the refresh
+    assert Objective.objects.get(pk=objective.pk).target == 4
+    row = stored("month", None)[("leads", "2026-01-01", None)]
+    assert (row.value, row.target, row.status) == (3, None, None)
+    assert DirtyDay.objects.filter(source="targets").exists()
+    # when the running refresh ends and the next one runs
+    refresh_running()
+    kpi_snapshot_refresh(as_of=LATER)
+    # then the snapshots have the target and the status the writes asked for: 3 / 4 = 0.75 is amber
+    row = stored("month", None)[("leads", "2026-01-01", None)]
+    assert (row.target, row.status) == (4, "amber")
+    assert not DirtyDay.objects.filter(source="targets").exists()
+    targeted = Snapshot.objects.filter(target__isnull=False)
+    assert set(targeted.values_list("kpi", "period", "dimension", "key").distinct()) == {("leads", "month", "", "")}
+    assert set(targeted.values_list("start", "status")) == {
+        (date(2026, 1, 1), "amber"),
+        (date(2026, 2, 1), "red"),
+        (date(2026, 3, 1), "red"),
+        (date(2026, 4, 1), "red"),
+    }
