@@ -10,27 +10,64 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
-from django.urls import clear_url_caches, set_urlconf
+from django.urls import set_urlconf
 from django.utils import timezone, translation
 from django_tenants.middleware.subfolder import TenantSubfolderMiddleware
-from django_tenants.utils import get_public_schema_name
+from django_tenants.utils import get_public_schema_name, get_subfolder_prefix, get_tenant_domain_model, get_tenant_model
 from rest_framework.views import APIView
 
 from tenants.access import client_access_for, client_is_reachable
 from tenants.models import Client
 from tenants.selectors import user_preferred_language
+from tenants.urlconfs import client_urlconfs, unknown_slug_urlconfs
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 class ClientSubfolderMiddleware(TenantSubfolderMiddleware):
-    """django-tenants' subfolder routing (/c/<slug>/…), except for unknown slugs.
+    """django-tenants' subfolder routing (/c/<slug>/…), with two changes.
+
+    Each client's URLconf module is built once and reused (``tenants.urlconfs``): django-tenants
+    builds one per request and empties Django's URL caches, which leaked a module per request and
+    re-populated the resolver on every reverse. The prefix is fixed in each module, so nothing of
+    one client's routing can reach another's.
 
     An unknown slug is routed like a real client, in the public schema, with a client that can
     never be entered. Every check downstream then answers exactly as for a client the user may not
     see (anonymous: login redirect; signed in: 404), so a URL never reveals whether a client exists.
     """
+
+    def process_request(self, request):
+        # django-tenants' own process_request, less its clear_url_caches() and with cached URLconfs.
+        if hasattr(request, "tenant"):
+            return
+        connection.set_schema_to_public()
+        hostname = self.hostname_from_request(request)
+        prefix = f"/{get_subfolder_prefix()}/"
+        if not request.path.startswith(prefix):
+            tenant_model = get_tenant_model()
+            try:
+                tenant = tenant_model.objects.get(schema_name=get_public_schema_name())
+            except tenant_model.DoesNotExist:
+                raise self.TENANT_NOT_FOUND_EXCEPTION("Unable to find public tenant") from None
+            self.setup_url_routing(request, force_public=True)
+            urlconf = None
+        else:
+            slug = request.path[len(prefix) :].split("/")[0]
+            domain_model = get_tenant_domain_model()
+            try:
+                tenant = self.get_tenant(domain_model=domain_model, hostname=slug)
+            except domain_model.DoesNotExist:
+                return self.no_tenant_found(request, slug)
+            tenant.domain_subfolder = slug
+            urlconf = client_urlconfs.for_client(tenant)
+        tenant.domain_url = hostname
+        request.tenant = tenant
+        connection.set_tenant(tenant)
+        if urlconf is not None:
+            request.urlconf = urlconf
+            set_urlconf(urlconf)
 
     def no_tenant_found(self, request, hostname):
         if not _SLUG_RE.match(hostname):
@@ -40,8 +77,7 @@ class ClientSubfolderMiddleware(TenantSubfolderMiddleware):
         unknown.domain_url = self.hostname_from_request(request)
         request.tenant = unknown
         connection.set_schema_to_public()
-        clear_url_caches()
-        request.urlconf = self.get_urlconf(unknown)
+        request.urlconf = unknown_slug_urlconfs.for_client(unknown)
         set_urlconf(request.urlconf)
 
 
