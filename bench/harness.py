@@ -74,6 +74,8 @@ def server_env(database_url: str, *, conn_max_age: int = 60, **extra: str) -> di
         # In the URL: the DATABASE_CONN_MAX_AGE setting never reaches DATABASES.
         "DATABASE_URL": with_query(database_url, conn_max_age=conn_max_age),
         "POULS_TRUSTED_PROXY_COUNT": "1",
+        # Plain HTTP on loopback stands for the hop behind a TLS-terminating proxy.
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
         **extra,
     }

@@ -1,8 +1,14 @@
-"""Every API error is JSON with field messages and a 4xx code."""
+"""Every API error is JSON with field messages and a 4xx code; an unexpected failure under an API
+path is JSON too (``server_error``, Django's handler500)."""
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -18,3 +24,15 @@ def api_exception_handler(exc, context):
         body = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     return exception_handler(exc, context)
+
+
+_API_PATH = re.compile(r"^/(?:c/[^/]+/)?api/")
+
+
+def server_error(request):
+    """handler500 of both URLconfs: JSON under /api/ and /c/<slug>/api/ (scripts parse it), the
+    usual HTML page elsewhere."""
+    if _API_PATH.match(request.path):
+        return JsonResponse({"detail": _("A server error occurred.")}, status=500)
+    return defaults.server_error(request)
+

@@ -24,3 +24,5 @@ urlpatterns = [
         name="public-api-schema",
     ),
 ]
+
+handler500 = "config.api_errors.server_error"  # JSON under the API

@@ -24,3 +24,5 @@ urlpatterns = [
     path("webhooks/email/", include("campaigns.webhook_urls")),
     path("api/v1/", include(api_v1)),
 ]
+
+handler500 = "config.api_errors.server_error"  # JSON under the API

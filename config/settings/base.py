@@ -215,6 +215,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # kombu's Redis transport has no connect timeout of its own (the OS's: minutes on a dead host).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+# A request sends its task after committing its write (config/enqueue.py): with the broker down, the
+# send gives up after ~2 attempts and at most a few seconds, and a periodic task picks the work up.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=f"file://{DATA_DIR / 'celery-results'}")
 if CELERY_RESULT_BACKEND.startswith("file://"):
     (DATA_DIR / "celery-results").mkdir(parents=True, exist_ok=True)
@@ -243,6 +250,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 900.0,
         "tenant_schemas": ["public"],
         "options": {"expires": 840},
+    },
+    # Import jobs left queued (the broker was down when they were sent) are sent again.
+    "import-jobs-sweep": {
+        "task": "campaigns.import_jobs_sweep",
+        "schedule": 300.0,
+        "tenant_schemas": ["public"],
+        "options": {"expires": 240},
     },
     "capture-rate-windows-purge": {
         "task": "leads.capture_rate_windows_purge",

@@ -18,4 +18,18 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)
+# HTTPS only, by default: plain HTTP is redirected, and browsers are told to stay on HTTPS for a year,
+# subdomains included (`manage.py check --deploy --fail-level WARNING` passes: tests/test_deploy_settings.py).
+# Behind a proxy that terminates TLS and redirects itself, DJANGO_SECURE_SSL_REDIRECT=false.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Asking browsers to preload the domain is hard to undo (hstspreload.org), so it is the domain owner's
+# opt-in, and the check that asks for it stays quiet until then.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [
+    *globals().get("SILENCED_SYSTEM_CHECKS", []),  # base's, if it has any
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    # The proxy in front redirects plain HTTP itself.
+    *([] if SECURE_SSL_REDIRECT else ["security.W008"]),
+]
