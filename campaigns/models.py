@@ -447,6 +447,9 @@ class ImportJob(models.Model):
     rejected_csv = models.TextField(_("rejected rows (CSV)"), blank=True)
     created_by_id = models.BigIntegerField(_("uploaded by (user id)"), null=True, blank=True)
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    # When the job was last handed to the queue; emptied when the queue could not be reached, so that
+    # the periodic sweep (campaigns.import_jobs_sweep) sends it again once the queue is back.
+    sent_at = models.DateTimeField(_("sent to the queue"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
@@ -461,3 +464,8 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return 100 if self.status in self.FINISHED else int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def awaiting_queue(self) -> bool:
+        """Queued while the queue was down: the periodic sweep sends it once the queue is back."""
+        return self.status == self.Status.QUEUED and self.sent_at is None

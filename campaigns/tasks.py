@@ -4,6 +4,8 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError, connection
 from django_tenants.utils import get_public_schema_name, tenant_context
 
+from config.enqueue import task_send
+
 
 @shared_task(
     name="campaigns.tracking_rollup",
@@ -27,6 +29,7 @@ def tracking_rollup() -> dict:
     sent = 0
     for client in Client.objects.accounts().filter(is_active=True):
         with tenant_context(client):  # the task's headers carry the client's schema
-            tracking_rollup.delay()
+            if not task_send(tracking_rollup):
+                break  # the broker is down: the events wait for the next tick
         sent += 1
     return {"clients": sent}

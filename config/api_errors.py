@@ -35,4 +35,3 @@ def server_error(request):
     if _API_PATH.match(request.path):
         return JsonResponse({"detail": _("A server error occurred.")}, status=500)
     return defaults.server_error(request)
-

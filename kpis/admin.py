@@ -54,8 +54,12 @@ class SnapshotAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Refresh this client's KPIs now (in the background)"))
     def refresh_now(self, request, queryset):
-        services.kpi_refresh_request(force=True)
-        self.message_user(request, _("A refresh was queued; the numbers update within a minute."), messages.SUCCESS)
+        if services.kpi_refresh_request(force=True).failed:
+            message = _("The queue cannot be reached right now: the next periodic refresh (every 15 minutes) does it.")
+            self.message_user(request, message, messages.WARNING)
+        else:
+            message = _("A refresh was queued; the numbers update within a minute.")
+            self.message_user(request, message, messages.SUCCESS)
 
 
 @admin.register(Objective, site=tenant_admin_site)

@@ -28,6 +28,7 @@ from kpis.serializers import (
     PacingOutputSerializer,
     PacingQuerySerializer,
     RefreshInputSerializer,
+    RefreshOutputSerializer,
     SnapshotPageSerializer,
     SnapshotQuerySerializer,
 )
@@ -136,12 +137,13 @@ class RefreshApi(APIView):
 
     permission_classes = [ClientManagerPermission]
 
-    @extend_schema(request=RefreshInputSerializer, responses={202: RefreshInputSerializer})
+    @extend_schema(request=RefreshInputSerializer, responses={202: RefreshOutputSerializer})
     def post(self, request):
         data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.kpi_refresh_request(full=data.validated_data["full"], force=True)
-        return Response({"full": data.validated_data["full"]}, status=status.HTTP_202_ACCEPTED)
+        sending = services.kpi_refresh_request(full=data.validated_data["full"], force=True)
+        body = {"full": data.validated_data["full"], "awaiting_queue": sending.failed}
+        return Response(RefreshOutputSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ObjectiveListCreateApi(APIView):

@@ -48,6 +48,12 @@ class RefreshInputSerializer(serializers.Serializer):
     full = serializers.BooleanField(default=False, help_text=_("Recompute everything, not only what changed."))
 
 
+class RefreshOutputSerializer(RefreshInputSerializer):
+    awaiting_queue = serializers.BooleanField(
+        help_text=_("The queue could not be reached: the next periodic refresh (every 15 minutes) does it.")
+    )
+
+
 class AnomalyOutputSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=["up", "down"])
     median = serializers.FloatField()

@@ -7,8 +7,8 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
+from config.enqueue import Sending, task_send_on_commit
 from config.errors import DomainError
 from kpis.models import DirtyDay, KPISettings, Objective, PeriodKind, Snapshot
 from kpis.registry import KPIS
@@ -136,18 +136,20 @@ def kpi_settings_update(*, amber_ratio) -> KPISettings:
     return row
 
 
-def kpi_refresh_request(*, full: bool = False, force: bool = False) -> None:
+def kpi_refresh_request(*, full: bool = False, force: bool = False) -> Sending | None:
     """Refresh the current client's snapshots in a worker once the current transaction commits.
     Imports and bulk writes call it so that their numbers show within seconds rather than at the
-    next 15-minute tick (``POULS_KPI_REFRESH_AFTER_WRITES``); ``force``: someone asked for it."""
+    next 15-minute tick (``POULS_KPI_REFRESH_AFTER_WRITES``); ``force``: someone asked for it.
+
+    With the queue down the write still stands: its dirty days wait for the next periodic refresh
+    (``kpis.refresh_due``), and a full refresh asked for marks everything dirty so that one is full.
+    Returns how the sending went (None when nothing was sent)."""
     if not (force or settings.POULS_KPI_REFRESH_AFTER_WRITES):
-        return
-    schema = connection.schema_name
+        return None
+    from kpis.tasks import kpi_snapshot_refresh_task
 
-    def send() -> None:
-        from kpis.tasks import kpi_snapshot_refresh_task
+    def unsent() -> None:
+        if full:
+            DirtyDay.objects.create(source=None, day=None)
 
-        with schema_context(schema):  # the task's headers carry the client's schema
-            kpi_snapshot_refresh_task.delay(full=full)
-
-    transaction.on_commit(send)
+    return task_send_on_commit(kpi_snapshot_refresh_task, kwargs={"full": full}, on_failure=unsent)

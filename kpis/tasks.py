@@ -10,6 +10,8 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, tenant_context
 
+from config.enqueue import task_send
+
 NIGHTLY_AT = time(3, 0)  # local time of the full refresh
 
 
@@ -57,10 +59,12 @@ def kpi_refresh_due() -> dict:
 
     now = timezone.now()
     last_full = dict(Pulse.objects.values_list("client_id", "last_full_at"))
-    sent = {"incremental": 0, "full": 0}
+    sent = {"incremental": 0, "full": 0, "failed": 0}
     for client in Client.objects.accounts().filter(is_active=True):
         full = nightly_due(zone=client.time_zone, last_full_at=last_full.get(client.pk), now=now)
         with tenant_context(client):
-            kpi_snapshot_refresh_task.apply_async(kwargs={"full": full}, expires=None if full else 14 * 60)
+            if not task_send(kpi_snapshot_refresh_task, kwargs={"full": full}, expires=None if full else 14 * 60):
+                sent["failed"] += 1
+                break  # the broker is down: every client's dirty days (and nightly due) wait for the next tick
         sent["full" if full else "incremental"] += 1
     return sent

@@ -100,8 +100,12 @@ class ImportJobAdmin(TenantModelAdmin):
     def confirm_view(self, request, pk: int):
         job = get_object_or_404(ImportJob.objects.defer("data"), pk=pk, status=ImportJob.Status.DRAFT)
         if request.method == "POST":
-            import_job_queue(job=job)
-            self.message_user(request, _("The import is queued; this page follows its progress."), messages.SUCCESS)
+            if import_job_queue(job=job).failed:
+                message = _("The queue cannot be reached right now: the import is saved and starts once it is back.")
+                self.message_user(request, message, messages.WARNING)
+            else:
+                message = _("The import is queued; this page follows its progress.")
+                self.message_user(request, message, messages.SUCCESS)
         return HttpResponseRedirect(reverse("tenant_admin:campaigns_importjob_change", args=[pk]))
 
     def rejected_view(self, request, pk: int):

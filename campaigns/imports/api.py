@@ -32,16 +32,21 @@ class ImportInputSerializer(serializers.Serializer):
 
 class ImportJobOutputSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
+    awaiting_queue = serializers.BooleanField(
+        read_only=True,
+        help_text=_("The queue could not be reached: the job is kept (queued) and processed once the queue is back."),
+    )
 
     class Meta:
         model = ImportJob
         fields = ["id", "kind", "filename", "partial", "status", "phase", "done", "total", "percent", "result",
-                  "errors", "rejected_count", "created_at", "started_at", "finished_at"]  # fmt: skip
+                  "errors", "rejected_count", "created_at", "started_at", "finished_at", "awaiting_queue"]  # fmt: skip
         read_only_fields = fields
 
 
 class ImportListCreateApi(generics.ListAPIView):
-    """Imports of this client, newest first. POST uploads a file; a worker imports it (poll the job)."""
+    """Imports of this client, newest first. POST uploads a file; a worker imports it (poll the job).
+    The upload is accepted (202) even when the queue is down: the job then says ``awaiting_queue``."""
 
     queryset = ImportJob.objects.defer("data", "rejected_csv")
     serializer_class = ImportJobOutputSerializer

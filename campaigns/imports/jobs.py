@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
 from celery import shared_task
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, tenant_context
 
 from campaigns.imports.runner import ImportRejected, import_check, import_write
+from config.enqueue import Sending, task_send, task_send_on_commit
 from config.errors import DomainError
+
+# A job still queued this long after it was sent lost its message (or waits behind a long queue:
+# sending it again is harmless, the run claims it).
+RESEND_AFTER = timedelta(minutes=5)
 
 
 def import_job_create(*, kind: str, data: bytes, filename: str, partial: bool, by=None, queue: bool = True):
-    """Store the upload and (unless ``queue`` is False: an admin preview) send it to a worker after commit."""
+    """Store the upload and (unless ``queue`` is False: an admin preview) send it to a worker after
+    commit. With the queue down the job stays queued (``awaiting_queue``) for the periodic sweep."""
     from campaigns.imports.runner import import_kinds
     from campaigns.models import ImportJob
 
@@ -28,46 +40,125 @@ def import_job_create(*, kind: str, data: bytes, filename: str, partial: bool, b
     return job
 
 
-def import_job_queue(*, job) -> None:
+def import_job_queue(*, job) -> Sending:
+    """Mark ``job`` queued and send it to a worker once committed. Should the queue be down, the
+    job's ``sent_at`` is emptied (on the row and on ``job``) and the sweep sends it later."""
     from campaigns.models import ImportJob
 
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED)
-    transaction.on_commit(lambda: import_job_task.delay(job.pk))
+    sent_at = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, sent_at=sent_at)
+    job.status, job.sent_at = ImportJob.Status.QUEUED, sent_at
+
+    def unsent() -> None:
+        ImportJob.objects.filter(pk=job.pk, sent_at=sent_at).update(sent_at=None)
+        job.sent_at = None
+
+    return task_send_on_commit(import_job_task, args=[job.pk], on_failure=unsent)
+
+
+@contextmanager
+def _job_claim(job_id: int) -> Iterator[bool]:
+    """Whether this process may run the job: a PostgreSQL session lock per (schema, job), held for
+    the run. A second message for the same job (the sweep's, a redelivery) finds it taken and
+    leaves; a worker that dies releases it with its connection, so a redelivery can run the job."""
+    key = f"pouls.import_job:{connection.schema_name}:{job_id}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
+        claimed = cursor.fetchone()[0]
+    try:
+        yield claimed
+    finally:
+        if claimed:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+            except DatabaseError:
+                pass  # the connection is gone, and the lock with it
 
 
 def import_job_run(*, job_id: int) -> None:
-    """Run a queued job; safe to call twice (a finished job is left alone; the import is idempotent)."""
+    """Run a queued job once. Safe to call twice, or twice at the same time: a job being run elsewhere,
+    finished, or still a draft is left alone; the rows and the ``done`` status commit together, so a
+    job is never imported twice."""
     from campaigns.models import ImportJob
 
-    job = ImportJob.objects.filter(pk=job_id).first()
-    if job is None or job.status in ImportJob.FINISHED:
-        return
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, started_at=timezone.now())
+    with _job_claim(job_id) as claimed:
+        job = ImportJob.objects.filter(pk=job_id).first() if claimed else None
+        if job is None or job.status in (*ImportJob.FINISHED, ImportJob.Status.DRAFT):
+            return
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, started_at=timezone.now())
+        _import_job_execute(job)
+
+
+def _import_job_execute(job) -> None:
+    from campaigns.models import ImportJob
 
     def progress(phase: str, done: int, total: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(phase=phase, done=done, total=total)
 
     try:
         checked = import_check(kind=job.kind, data=bytes(job.data), progress=progress)
-        result = import_write(checked, partial=job.partial, progress=progress)
+        with transaction.atomic():
+            result = import_write(checked, partial=job.partial, progress=progress)
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.DONE, result=result.as_dict(), errors=result.errors[:100],
+                rejected_count=len(result.errors), rejected_csv=result.rejected_csv, finished_at=timezone.now(),
+                done=result.rows, total=result.rows,
+            )  # fmt: skip
     except ImportRejected as exc:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.REJECTED, errors=exc.errors, finished_at=timezone.now(), rejected_count=exc.total
         )
-        return
     except DomainError as exc:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.REJECTED, errors=[exc.message], finished_at=timezone.now()
         )
-        return
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.DONE, result=result.as_dict(), errors=result.errors[:100],
-        rejected_count=len(result.errors), rejected_csv=result.rejected_csv, finished_at=timezone.now(),
-        done=result.rows, total=result.rows,
-    )  # fmt: skip
+
+
+def import_jobs_resend(*, now: datetime | None = None) -> dict:
+    """Send again the current client's jobs left queued: never taken by the queue (``sent_at`` empty)
+    or sent more than ``RESEND_AFTER`` ago and not started. Each is claimed by a conditional update
+    first, so two sweeps at once send it once. Stops at the first failure (the queue is down again)."""
+    from campaigns.models import ImportJob
+
+    now = now or timezone.now()
+    waiting = ImportJob.objects.filter(status=ImportJob.Status.QUEUED).filter(
+        Q(sent_at__isnull=True) | Q(sent_at__lt=now - RESEND_AFTER)
+    )
+    counts = {"sent": 0, "failed": 0}
+    for pk, sent_at in waiting.order_by("pk").values_list("pk", "sent_at"):
+        if not ImportJob.objects.filter(pk=pk, status=ImportJob.Status.QUEUED, sent_at=sent_at).update(sent_at=now):
+            continue  # started, finished or sent by another sweep meanwhile
+        if task_send(import_job_task, args=[pk]):
+            counts["sent"] += 1
+            continue
+        ImportJob.objects.filter(pk=pk, sent_at=now).update(sent_at=None)
+        counts["failed"] += 1
+        break
+    return counts
 
 
 @shared_task(name="campaigns.import_job_run", acks_late=True, autoretry_for=(OSError,), max_retries=3,
              retry_backoff=True)  # fmt: skip
 def import_job_task(job_id: int) -> None:
     import_job_run(job_id=job_id)
+
+
+@shared_task(name="campaigns.import_jobs_sweep", acks_late=True)
+def import_jobs_sweep() -> dict:
+    """Every 5 minutes (beat, public schema): in every active client, send again the import jobs left
+    queued while the broker was down (or whose message was lost). Sent from a client, that client's."""
+    from tenants.models import Client
+
+    if connection.schema_name != get_public_schema_name():
+        return import_jobs_resend()
+    total = {"clients": 0, "sent": 0, "failed": 0}
+    for client in Client.objects.accounts().filter(is_active=True):
+        with tenant_context(client):
+            counts = import_jobs_resend()
+        total["clients"] += 1
+        total["sent"] += counts["sent"]
+        total["failed"] += counts["failed"]
+        if counts["failed"]:
+            break  # the broker is down again: the next sweep goes on
+    return total

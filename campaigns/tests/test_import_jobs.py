@@ -1,14 +1,21 @@
 """Uploads through the API and the admin become jobs that a worker runs, with visible progress."""
 
+import functools
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from campaigns.imports.jobs import import_job_run, import_job_task
+from campaigns.imports.jobs import import_job_run, import_job_task, import_jobs_resend
 from campaigns.models import ImportJob, Offer, Spend
+from config.celery import app
+from config.database import url_for_settings
 from tests.processes import start_worker, stop
 
 GOLDEN = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "kpi-example"
@@ -110,3 +117,50 @@ def test_a_real_worker_runs_the_job_in_its_clients_schema(committed, tmp_path):
         with tenant_context(committed.beta):
             Offer.objects.all().delete()
             ImportJob.objects.all().delete()
+
+
+def test_a_job_being_run_elsewhere_is_left_alone(db, world):
+    # given a queued job whose claim another process holds (a worker running it)
+    with tenant_context(world.alpha):
+        job = ImportJob.objects.create(kind="offers", data=(GOLDEN / "offers.csv").read_bytes(), filename="o.csv")
+        key = f"pouls.import_job:{connection.schema_name}:{job.pk}"
+        with psycopg.connect(url_for_settings(connection.settings_dict), autocommit=True) as other:
+            other.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
+            # when a second message for it arrives
+            import_job_run(job_id=job.pk)
+            # then it does nothing
+            assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.QUEUED
+            assert not Offer.objects.exists()
+            other.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+        # and once the claim is released, the job runs
+        import_job_run(job_id=job.pk)
+        assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE and Offer.objects.count() == 4
+
+
+def test_the_sweep_sends_again_the_jobs_left_queued_and_only_those(db, world):
+    # given jobs never taken by the queue, sent a moment ago, sent long ago, finished, and a draft
+    now = timezone.now()
+    data = (GOLDEN / "offers.csv").read_bytes()
+    with tenant_context(world.alpha):
+        make = functools.partial(ImportJob.objects.create, kind="offers", data=data)
+        unsent = make(sent_at=None)
+        recent = make(sent_at=now - timedelta(minutes=1))
+        lost = make(sent_at=now - timedelta(minutes=10))
+        make(status=ImportJob.Status.DONE, sent_at=None)
+        make(status=ImportJob.Status.DRAFT, sent_at=None)
+    queue = f"pouls-test-{uuid.uuid4().hex[:10]}"
+    previous, app.conf.task_default_queue = app.conf.task_default_queue, queue
+    try:
+        # when the sweep runs (twice: the second finds nothing left to send)
+        with tenant_context(world.alpha):
+            first, second = import_jobs_resend(now=now), import_jobs_resend(now=now)
+            # then the unsent and the lost ones were sent, and are marked so
+            assert (first, second) == ({"sent": 2, "failed": 0}, {"sent": 0, "failed": 0})
+            sent = dict(ImportJob.objects.values_list("pk", "sent_at"))
+            assert (sent[unsent.pk], sent[lost.pk], sent[recent.pk]) == (now, now, recent.sent_at)
+    finally:
+        app.conf.task_default_queue = previous
+        with app.connection_for_write() as broker:
+            purged = broker.default_channel.queue_purge(queue)
+    # and the broker holds exactly two messages
+    assert purged == 2

@@ -175,7 +175,7 @@ def test_only_managers_queue_a_refresh(http_as, golden, django_capture_on_commit
         assert http_as(user).post(f"{BASE}refresh/", {"full": True}).status_code == 403
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = http_as(golden.manager_alpha).post(f"{BASE}refresh/", {"full": True})
-    assert response.status_code == 202 and response.json() == {"full": True}
+    assert response.status_code == 202 and response.json() == {"full": True, "awaiting_queue": False}
     assert len(callbacks) == 1
 
 
