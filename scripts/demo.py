@@ -52,6 +52,12 @@ def main() -> int:
             f"0.0.0.0:{port}",
             "--workers",
             "2",
+            # A safety net against any slow growth of a worker: each is replaced after ~1,000 requests
+            # (the jitter keeps the two from restarting at once).
+            "--max-requests",
+            "1000",
+            "--max-requests-jitter",
+            "100",
             "--access-logfile",
             "-",
             "--log-level",
