@@ -61,7 +61,7 @@ CTAS = ["book-demo", "newsletter", "download-guide", "pricing-cta"]
 # --- The sender (a separate process: no Django in it) ---------------------------------------------
 
 
-def _batch(size: int) -> bytes:
+def event_batch(size: int) -> bytes:
     """A realistic mix: 40% visits (each of a new session), 40% CTA views, 20% CTA clicks."""
     now = datetime.now(UTC).isoformat()
     events = []
@@ -81,7 +81,7 @@ def _send_loop(port: int, path: str, batch: int, deadline: float, results: list)
     for _ in range(MAX_REQUESTS_PER_SENDER):
         if time.monotonic() >= deadline:
             return
-        body = _batch(batch)
+        body = event_batch(batch)
         visitor = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
         started = time.perf_counter()
         connection = http.client.HTTPConnection(HOST, port, timeout=30)

@@ -1,0 +1,244 @@
+"""Load test: the day of a Pouls server, from Locust's virtual users, with every answer checked.
+
+    .venv/bin/python bench/load.py [--users 50] [--spawn-rate 10] [--seconds 60] [--workers 2] [--think 1 2]
+
+Creates a throw-away database (on DATABASE_URL's server, else the embedded PostgreSQL), migrates it
+and seeds the demo agency (``demo_seed``: three clients, 12 months of leads and marketing facts,
+objectives, a KPI refresh, so dashboards and the KPI API have numbers), adds a capture form to each
+client and personal tokens (created here, as the token API would, without its per-address
+throttle). Then serves Pouls with gunicorn (sync workers recycled as in ``make demo``, production
+settings, 127.0.0.1 only) and runs Locust headless (``bench/locustfile.py``) for ``--seconds``
+(at most 600): viewers signed in with the login form reading their dashboard page and charts API,
+KPI API reads with a token, sales moves of leads between stages with a token, and visitors sending
+tracking batches and capture forms. Each virtual user has an address of its own (X-Forwarded-For
+behind one trusted proxy; visitors one per request), and the capture forms' ceiling for all
+visitors together (POULS_CAPTURE_CEILING_PER_MINUTE) is raised so that it does not refuse the
+test's own traffic.
+
+Prints requests/s, p50/p95 per endpoint (Locust rounds response times above 100 ms to two
+significant figures) and the error count, with the first errors and any server traceback; exits 1
+if any request failed. Stops gunicorn and Locust and drops the database however it ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from harness import (
+    HOST,
+    ROOT,
+    exit_on_sigterm,
+    free_port,
+    machine,
+    server_env,
+    start_gunicorn,
+    stop,
+    throwaway_database,
+)
+
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+BENCH = Path(__file__).resolve().parent
+MAX_SECONDS = 600
+FORM_KEY = "bench-contact"
+CEILING = 100_000_000  # capture submissions per minute to one form from everyone: never reached here
+SALES_SHARE = 0.2  # Sales.weight / the sum of the weights in locustfile.py
+CAPTURE_REPEAT = 0.2  # share of capture submissions that repeat an email
+
+
+def static_manifest_is_stale() -> bool:
+    """Whether a static file changed since the last ``collectstatic`` (``make demo`` runs it too); it
+    takes minutes (hashing and compressing every file), so it runs only then."""
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.exists():
+        return True
+    collected = manifest.stat().st_mtime
+    for finder in finders.get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            if storage.get_modified_time(path).timestamp() > collected:
+                return True
+    return False
+
+
+def seed(*, users: int, think: tuple[float, float]) -> dict:
+    """The demo agency, a capture form per client, tokens; returns the plan the virtual users read."""
+    from capture import SITE
+    from django.core.management import call_command
+    from django_tenants.utils import tenant_context
+    from knox.models import AuthToken
+
+    from leads.models import CaptureForm, Lead
+    from tenants.demo import DEMO_AGENCY, DEMO_LOGINS, DEMO_PASSWORD
+    from tenants.models import Client, User
+
+    call_command("demo_seed", stdout=io.StringIO())
+    if static_manifest_is_stale():
+        print("collecting static files (the pages need their manifest; minutes the first time)…", flush=True)
+        call_command("collectstatic", interactive=False, verbosity=0)
+    clients = {client.slug: client for client in Client.objects.exclude(schema_name="public")}
+    for client in clients.values():
+        with tenant_context(client):
+            CaptureForm.objects.create(key=FORM_KEY, name="Benchmark contact", allowed_origins=SITE)
+
+    def token(email: str) -> str:
+        return AuthToken.objects.create(user=User.objects.get(email=email), expiry=timedelta(hours=2))[1]
+
+    by_role = {login.role: login for login in DEMO_LOGINS}
+    sales = by_role["sales"]
+    with tenant_context(clients[sales.scope]):
+        leads = dict(
+            Lead.objects.filter(is_lost=False, stage__in=["lead", "mql", "sql"])
+            .order_by("pk")
+            .values_list("pk", "stage")
+        )
+    manager, staff = by_role["manager"], by_role["staff"]
+    assert staff.scope == DEMO_AGENCY
+    return {
+        "wait": list(think),
+        "slugs": sorted(clients),
+        "viewers": [
+            {"email": login.email, "password": DEMO_PASSWORD, "slug": login.scope}
+            for login in DEMO_LOGINS
+            if login.role == "viewer"
+        ],
+        "kpi_readers": [
+            {"token": token(manager.email), "slugs": [manager.scope]},
+            {"token": token(staff.email), "slugs": sorted(clients)},
+        ],
+        "sales": {"slug": sales.scope, "token": token(sales.email), "leads": {str(pk): s for pk, s in leads.items()}},
+        "sales_users": max(1, round(users * SALES_SHARE)),
+        "forms": [{"slug": slug, "key": FORM_KEY, "origin": SITE} for slug in sorted(clients)],
+        "capture_repeat": CAPTURE_REPEAT,
+    }
+
+
+def _rows(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+def report(prefix: str, log: Path, elapsed: float) -> int:
+    """Print the figures from Locust's CSV files; returns the number of failed requests."""
+    stats = _rows(Path(f"{prefix}_stats.csv"))
+    endpoints = [row for row in stats if row["Name"] != "Aggregated"]
+    total = next((row for row in stats if row["Name"] == "Aggregated"), None)
+    if total is None:
+        print("Locust wrote no statistics.")
+        return 1
+    width = max(len(f"{row['Type']} {row['Name']}") for row in endpoints)
+    print(f"\n{'endpoint':{width}}  requests  errors    req/s   p50 ms   p95 ms   max ms")
+    for row in [*endpoints, total]:
+        label = f"{row['Type']} {row['Name']}".strip()
+        print(
+            f"{label:{width}}  {int(row['Request Count']):8,}  {int(row['Failure Count']):6,}  "
+            f"{float(row['Requests/s']):7.1f}  {row['50%']:>7}  {row['95%']:>7}  {float(row['Max Response Time']):7.0f}"
+        )
+    failures = int(total["Failure Count"])
+    print(f"\nrequests/s: {float(total['Requests/s']):.1f} over {elapsed:.0f} s; errors: {failures}")
+    for row in _rows(Path(f"{prefix}_failures.csv"))[:10]:
+        print(f"  {row['Occurrences']}× {row['Method']} {row['Name']}: {row['Error'][:300]}")
+    for row in _rows(Path(f"{prefix}_exceptions.csv"))[:5]:
+        print(f"  exception {row['Count']}×: {row['Message'][:300]}")
+    server_log = log.read_text(errors="replace") if log.exists() else ""
+    if "Traceback" in server_log:
+        print(f"server tracebacks (gunicorn log {log}):\n{server_log[server_log.index('Traceback') :][:3000]}")
+    return failures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50, help="virtual users")
+    parser.add_argument("--spawn-rate", type=float, default=10, help="virtual users started per second")
+    parser.add_argument("--seconds", type=int, default=60, help=f"length of the run (at most {MAX_SECONDS})")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--think", type=float, nargs=2, default=(1.0, 2.0), metavar=("MIN", "MAX"),
+                        help="seconds each virtual user waits between two requests")  # fmt: skip
+    options = parser.parse_args()
+    seconds = min(options.seconds, MAX_SECONDS)
+    exit_on_sigterm()
+    print(f"machine: {machine()}", flush=True)
+
+    url, drop = throwaway_database("pouls_bench_load")
+    os.environ["DATABASE_URL"] = url
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    gunicorn = locust = None
+    work = Path(tempfile.mkdtemp(prefix="pouls-bench-load-"))
+    log = work / "gunicorn.log"
+    try:
+        started = time.monotonic()
+        call_command("migrate", interactive=False, verbosity=0)
+        plan = seed(users=options.users, think=tuple(options.think))
+        (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+        server_version = connection.cursor().connection.info.server_version
+        print(
+            f"seeded the demo agency ({len(plan['slugs'])} clients) in {time.monotonic() - started:.0f} s", flush=True
+        )
+
+        port = free_port()
+        env = server_env(
+            url,
+            POULS_CAPTURE_CEILING_PER_MINUTE=str(CEILING),
+            DJANGO_SECURE_COOKIES="false",  # plain HTTP on loopback; X-Forwarded-Proto says HTTPS to Django
+        )
+        gunicorn = start_gunicorn(port, env, log, workers=options.workers)
+        print(
+            f"PostgreSQL {server_version // 10000}.{server_version % 10000}; gunicorn {options.workers} sync workers "
+            f"(recycled after 1,000±100 requests) on {HOST}:{port}; Locust {options.users} users "
+            f"(+{options.spawn_rate:g}/s), think time {options.think[0]:g}-{options.think[1]:g} s, {seconds} s; "
+            f"capture ceiling raised to {CEILING:,}/min so that it does not refuse the test's traffic",
+            flush=True,
+        )
+        prefix = str(work / "locust")
+        command = [
+            sys.executable, "-m", "locust", "-f", str(BENCH / "locustfile.py"), "--headless",
+            "--users", str(options.users), "--spawn-rate", str(options.spawn_rate), "--run-time", f"{seconds}s",
+            "--host", f"http://{HOST}:{port}", "--csv", prefix, "--only-summary", "--stop-timeout", "10",
+            "--loglevel", "WARNING",
+        ]  # fmt: skip
+        locust_log = work / "locust.log"
+        run_started = time.monotonic()
+        locust = subprocess.Popen(
+            command, cwd=BENCH, env={**os.environ, "POULS_LOAD_PLAN": str(work / "plan.json")},
+            stdout=locust_log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            locust.wait(timeout=seconds + 120)
+        except subprocess.TimeoutExpired:
+            print("Locust did not finish in time; stopped.")
+        elapsed = time.monotonic() - run_started
+        failures = report(prefix, log, elapsed)
+        if locust.returncode not in (0, 1):  # 1: Locust saw failed requests (reported above)
+            print(f"Locust exited with {locust.returncode}:\n{locust_log.read_text(errors='replace')[-3000:]}")
+            return 1
+        return 1 if failures else 0
+    finally:
+        stop(locust)
+        stop(gunicorn)
+        connections.close_all()
+        drop()
+        print(f"(logs kept in {work})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
