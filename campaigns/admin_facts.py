@@ -48,7 +48,7 @@ class EmailSendForm(forms.ModelForm):
         cleaned = super().clean()
         if not self.errors:
             try:
-                services.email_send_check(_values(self, services.EMAIL_COUNTERS))
+                services.email_send_check(_values(self, ("sent_at", *services.EMAIL_COUNTERS)))
             except DomainError as exc:
                 _add_domain_error(self, exc)
         return cleaned

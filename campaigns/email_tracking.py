@@ -5,7 +5,8 @@ already authenticated by ``campaigns.webhooks``. In one transaction:
 
 1. The send is found by the key the message carried: ``metadata["pouls_send"]`` or a tag
    ``pouls:<send-key>``. Events of no known send, without a recipient, or of a type that counts
-   nothing (queued, deferred…) are ignored: the webhook still answers 200, so providers stop retrying.
+   nothing (queued, deferred…) are ignored, and so are events dated before 2000 or more than a year
+   ahead (``config.dates``): the webhook still answers 200, so providers stop retrying.
 2. The event is inserted with ``ON CONFLICT (provider, event_id) DO NOTHING``: a replayed or retried
    event (same id) stops here. Providers without event ids (Brevo, Mailjet) get a SHA-256 of the raw
    event, which their retries repeat byte for byte.
@@ -33,6 +34,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from campaigns.models import EmailEvent, EmailRecipientState, EmailSend
+from config.dates import date_refusal
 from config.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -75,6 +77,10 @@ def email_event_record(*, provider: str, event: AnymailTrackingEvent) -> bool:
             logger.info("%s %s event for unknown email send %r ignored", provider, event.event_type, send_key)
             return False
         occurred_at = event.timestamp or timezone.now()
+        if date_refusal(occurred_at) is not None:
+            # The dates every fact keeps (config.dates): such an event is dropped, never stored.
+            logger.info("%s %s event dated %s ignored", provider, event.event_type, occurred_at.isoformat())
+            return False
         if not _event_insert(provider=provider, event_id=event_id_of(event), send=send, recipient=recipient,
                              event_type=event.event_type, occurred_at=occurred_at):  # fmt: skip
             return False  # seen before

@@ -24,6 +24,7 @@ from campaigns.models import (
     Spend,
     Traffic,
 )
+from config.dates import date_check
 from config.errors import DomainError
 
 
@@ -272,7 +273,9 @@ def cta_save(cta: CTA | None = None, /, **changes) -> CTA:
 
 
 def email_send_check(values: dict) -> dict:
-    """Validate (and normalise) the counters of one email send."""
+    """Validate (and normalise) the counters of one email send, and its date when ``values`` has one."""
+    if values.get("sent_at") is not None:
+        date_check(values["sent_at"], field="sent_at")
     for name in EMAIL_COUNTERS:
         values[name] = _count(values[name], name)
     if values["delivered"] > values["sent"]:
@@ -298,11 +301,12 @@ def email_send_save(email_send: EmailSend | None = None, /, **changes) -> EmailS
 
 def fact_check(model: type[models.Model], values: dict, *, fact: models.Model | None = None) -> dict:
     """Validate (and normalise) one imported daily fact of ``model`` (``fact``: the row it will be):
-    required fields, no negative numbers, no more clicks than views, keywords lower-cased and
-    trimmed, one imported row per day and key."""
+    required fields, a date within the bounds (``config.dates``), no negative numbers, no more clicks
+    than views, keywords lower-cased and trimmed, one imported row per day and key."""
     for name in FACT_REQUIRED[model]:
         if values.get(name) in (None, ""):
             raise DomainError(_("This field is required."), field=name)
+    date_check(values["date"], field="date")
     for name in FACT_FIELDS[model]:
         if name in COUNT_FIELDS:
             values[name] = _count(values.get(name), name)

@@ -46,6 +46,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from campaigns.attribution import channel_from_referrer, channel_from_utm
 from campaigns.models import TrackingEvent
+from config.dates import date_refusal
 from leads.models import CaptureRateWindow
 from leads.ratelimit import PURGE_ONE_IN, WINDOW, capture_rate_windows_purge, client_ip, visitor_key, window_start
 from tenants.middleware import client_public_endpoint
@@ -162,6 +163,8 @@ def _occurred_at(event: dict, now: datetime) -> datetime:
         raise ValueError(_("Enter an ISO 8601 date and time.")) from None
     if at.tzinfo is None:
         raise ValueError(_("Give the time zone (for instance a final Z)."))
+    if (refusal := date_refusal(at)) is not None:  # no browser clock is that wrong: a forged event
+        raise ValueError(refusal)
     return min(max(at, now - CLOCK_TOLERANCE), now + CLOCK_TOLERANCE)
 
 

@@ -3,22 +3,20 @@ other rows and the existing leads of the same email by the spec's rules, then wr
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.attribution import lead_channel_key
 from campaigns.imports import cells
-from campaigns.imports.kinds import Context, Kind, RowError, _cell, _channel
+from campaigns.imports.kinds import Context, Kind, RowError, _cell, _channel, _dated
 from campaigns.imports.upsert import UpsertCount
 from campaigns.models import Campaign, LandingPage, Offer
 from config.errors import DomainError
 from leads.lifecycle import MERGED_VALUES, reached_complete, record_merge
 from leads.models import Lead, Source, Stage, StageTransition
+from leads.services import lead_instant_check
 from tenants.models import Membership, Role, User
 
-FUTURE_TOLERANCE = timedelta(minutes=5)
 TEXT_COLUMNS = {"first_name": 100, "last_name": 100, "company": 200, "job_title": 200, "phone": 50, "keyword": 200,
                 "utm_source": 200, "utm_medium": 200, "utm_campaign": 200, "utm_term": 200, "utm_content": 200,
                 "lost_reason": 500}  # fmt: skip
@@ -47,8 +45,10 @@ def _parse_lead(row: dict[str, str], ctx: Context) -> dict:
     now = ctx.extra["now"]
     record = {"email": _cell(row, "email", cells.email, required=True),
               "created_at": _cell(row, "created_at", cells.instant, ctx.zone, required=True)}  # fmt: skip
-    if record["created_at"] > now + FUTURE_TOLERANCE:
-        raise RowError("created_at", "is in the future")
+    try:
+        lead_instant_check(at=record["created_at"], field="created_at", now=now)
+    except DomainError as exc:
+        raise RowError("created_at", exc.message) from None
     for column, length in TEXT_COLUMNS.items():
         record[column] = _cell(row, column, cells.text, length) or ""
     record["keyword"] = " ".join(record["keyword"].lower().split())
@@ -71,12 +71,12 @@ def _parse_lead(row: dict[str, str], ctx: Context) -> dict:
         explicit=_channel(row, "channel", ctx), utm_source=record["utm_source"], utm_medium=record["utm_medium"],
         utm_campaign=record["utm_campaign"], campaign_channel=ctx.extra["campaign_channels"].get(record["campaign"]),
     )  # fmt: skip
-    reached = {c: _cell(row, c, cells.instant, ctx.zone) for c in ("mql_at", "sql_at", "customer_at")}
+    reached = {c: _dated(row, c, cells.instant, ctx.zone, zone=ctx.zone) for c in ("mql_at", "sql_at", "customer_at")}
     try:
         record.update(reached_complete(stage=stage, created_at=record["created_at"], reached=reached))
     except DomainError as exc:
         raise RowError(exc.field or "created_at", "is before created_at") from None
-    record["lost_at"] = _cell(row, "lost_at", cells.instant, ctx.zone)
+    record["lost_at"] = _dated(row, "lost_at", cells.instant, ctx.zone, zone=ctx.zone)
     if record["lost_at"] is not None and record["lost_at"] < record["created_at"]:
         raise RowError("lost_at", "is before created_at")
     return record

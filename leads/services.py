@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.attribution import lead_channel_key
 from campaigns.models import Campaign, Channel, LandingPage, Offer
+from config.dates import date_check
 from config.errors import DomainError
 from kpis.services import kpi_refresh_request
 from leads.lifecycle import MERGED_VALUES, reached_after_move, reached_complete, record_merge, stage_rank
@@ -34,6 +35,8 @@ from tenants.access import client_access_for
 
 # Clock skew tolerated for an instant "now" sent by a browser or a script.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# A lead's dates besides created_at (a CRM's import may date a stage ahead: only the bounds apply).
+LEAD_DATES = ("mql_at", "sql_at", "customer_at", "lost_at")
 ATTRIBUTION_FIELDS = (
     "channel", "campaign", "offer", "landing_page", "keyword",
     "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
@@ -104,8 +107,7 @@ def _complete(record: LeadInput, now: datetime) -> LeadInput:
             _("'%(email)s' is not a valid email address.") % {"email": record.email}, field="email"
         ) from None
     created_at = record.created_at or now
-    if created_at > now + FUTURE_TOLERANCE:
-        raise DomainError(_("created_at is in the future."), field="created_at")
+    lead_dates_check({"created_at": created_at, **{name: getattr(record, name) for name in LEAD_DATES}}, now=now)
     if record.stage not in Stage.values:
         raise DomainError(
             _("'%(stage)s' is not a stage (%(stages)s).") % {"stage": record.stage, "stages": ", ".join(Stage.values)},
@@ -214,15 +216,33 @@ def _locked(lead: Lead | int) -> Lead:
         raise DomainError(_("This lead no longer exists."), field="lead", code="not_found") from None
 
 
+def lead_instant_check(*, at: datetime, field: str, now: datetime | None = None) -> None:
+    """The rule of a lead's instants that mean "when it happened" (created, moved, lost): within the
+    bounds of every fact's date (``config.dates``) and not in the future, clock skew aside. Imports,
+    the API, the admin and the capture endpoint all apply it."""
+    date_check(at, field=field)
+    if at > (now or timezone.now()) + FUTURE_TOLERANCE:
+        raise DomainError(_("This date is in the future."), field=field)
+
+
+def lead_dates_check(values: dict, *, now: datetime | None = None) -> None:
+    """The dates of a new lead (``created_at`` and those of ``LEAD_DATES`` in ``values``; None or
+    missing ones are skipped): created not in the future, every date within the bounds."""
+    if values.get("created_at") is not None:
+        lead_instant_check(at=values["created_at"], field="created_at", now=now)
+    for name in LEAD_DATES:
+        if values.get(name) is not None:
+            date_check(values[name], field=name)
+
+
 def _check_instant(lead: Lead, at: datetime, field_name: str = "at") -> None:
+    lead_instant_check(at=at, field=field_name)
     if at < lead.created_at:
         raise DomainError(
             _("%(at)s is before the lead was created (%(created_at)s).")
             % {"at": at.isoformat(), "created_at": lead.created_at.isoformat()},
             field=field_name,
         )
-    if at > timezone.now() + FUTURE_TOLERANCE:
-        raise DomainError(_("A stage cannot be reached in the future."), field=field_name)
 
 
 @transaction.atomic

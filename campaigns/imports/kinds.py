@@ -26,6 +26,7 @@ from campaigns.models import (
     Spend,
     Traffic,
 )
+from config.dates import date_refusal
 
 
 class RowError(ValueError):
@@ -91,6 +92,14 @@ def _cell(row: dict[str, str], column: str, parse: Callable, *args, required: bo
         return parse(value, *args)
     except CellError as exc:
         raise RowError(column, str(exc)) from None
+
+
+def _dated(row: dict[str, str], column: str, parse: Callable, *args, required: bool = False, zone=None):
+    """A date (or instant) cell within the bounds of every fact's date (``config.dates``)."""
+    value = _cell(row, column, parse, *args, required=required)
+    if value is not None and (refusal := date_refusal(value, zone=zone)) is not None:
+        raise RowError(column, refusal)
+    return value
 
 
 def _channel(row, column, ctx: Context, default: str | None = None) -> str | None:
@@ -178,7 +187,7 @@ def _write_landing_pages(rows, ctx, present):
 
 
 def _parse_spend(row, ctx):
-    return {"date": _cell(row, "date", cells.day, required=True),
+    return {"date": _dated(row, "date", cells.day, required=True),
             "campaign": ctx.reference(Campaign, _cell(row, "campaign", cells.key, required=True)),
             "amount": _cell(row, "amount", cells.amount, required=True)}  # fmt: skip
 
@@ -191,7 +200,7 @@ def _write_spend(rows, ctx, present):
 
 def _parse_traffic(row, ctx):
     page = _cell(row, "landing_page", cells.key)
-    return {"date": _cell(row, "date", cells.day, required=True), "channel": _channel(row, "channel", ctx),
+    return {"date": _dated(row, "date", cells.day, required=True), "channel": _channel(row, "channel", ctx),
             "landing_page": ctx.reference(LandingPage, page) if page else None,
             "visits": _cell(row, "visits", cells.count, required=True)}  # fmt: skip
 
@@ -209,7 +218,7 @@ def _parse_cta(row, ctx):
         raise RowError("clicks", f"{clicks} clicks is more than {views} views")
     page = _cell(row, "landing_page", cells.key)
     return {
-        "date": _cell(row, "date", cells.day, required=True),
+        "date": _dated(row, "date", cells.day, required=True),
         "cta": ctx.reference(CTA, _cell(row, "cta", cells.key, required=True)),
         "landing_page": ctx.reference(LandingPage, page) if page else None,
         "views": views,
@@ -229,7 +238,7 @@ def _write_cta(rows, ctx, present):
 
 def _parse_keyword(row, ctx):
     keyword = _cell(row, "keyword", cells.text, 300, required=True).lower()
-    return {"date": _cell(row, "date", cells.day, required=True), "keyword": " ".join(keyword.split()),
+    return {"date": _dated(row, "date", cells.day, required=True), "keyword": " ".join(keyword.split()),
             "channel": _channel(row, "channel", ctx, default="organic_search"),
             "visits": _cell(row, "visits", cells.count, required=True),
             "impressions": _cell(row, "impressions", cells.count)}  # fmt: skip
@@ -254,7 +263,7 @@ def _parse_email(row, ctx):
     campaign = _cell(row, "campaign", cells.key)
     key = _cell(row, "key", cells.key, required=True)
     return {"key": key, "name": _cell(row, "name", cells.text) or key,
-            "sent_at": _cell(row, "sent_at", cells.instant, ctx.zone, required=True),
+            "sent_at": _dated(row, "sent_at", cells.instant, ctx.zone, required=True, zone=ctx.zone),
             "campaign": ctx.reference(Campaign, campaign) if campaign else None, **counters,
             "bounces": _cell(row, "bounces", cells.count) or 0,
             "complaints": _cell(row, "complaints", cells.count) or 0}  # fmt: skip

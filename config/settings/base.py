@@ -216,8 +216,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # kombu's Redis transport has no connect timeout of its own (the OS's: minutes on a dead host).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+    # kombu's Redis transport has no timeouts of its own: a dead host held a publish for the OS's
+    # connect timeout (minutes), a frozen Redis for ever. Reads wait 3 s at most (a worker's BRPOP
+    # returns every second).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 3}
 # A request sends its task after committing its write (config/enqueue.py): with the broker down, the
 # send gives up after ~2 attempts and at most a few seconds, and a periodic task picks the work up.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

@@ -1,0 +1,222 @@
+"""Dates are bounded at every edge (issue 11): a fact or a lead dated before 2000-01-01 or more than a
+year after today is refused by the API (400 on the field), imports (a line error), the admin (a form
+error), tracking and the capture endpoint, and dropped from email providers' webhooks; 2000-01-01 and
+today pass. One rule (``config.dates``), so one message everywhere."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from anymail.signals import AnymailTrackingEvent, EventType
+from django.utils import timezone, translation
+from django_tenants.utils import tenant_context
+
+from campaigns.email_tracking import email_event_record
+from campaigns.imports.runner import import_check
+from campaigns.models import CTA, Campaign, CTAStat, EmailEvent, EmailSend, KeywordStat, Spend, TrackingEvent, Traffic
+from config.dates import EARLIEST, latest_date
+from leads.models import CaptureForm, Lead, StageTransition
+from leads.services import LeadInput, lead_upsert
+
+API = "/c/alpha/api/v1"
+ADMIN = "/c/alpha/admin"
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _refused() -> list[str]:
+    """Year 1 (the value that took a refresh to 10 GB), the day before the bound, two years ahead."""
+    return ["0001-01-01", "1999-12-31", (_today() + timedelta(days=730)).isoformat()]
+
+
+def _accepted() -> list[str]:
+    return ["2000-01-01", _today().isoformat()]
+
+
+def _message() -> str:
+    return f"Enter a date between {EARLIEST.isoformat()} and {latest_date().isoformat()}."
+
+
+@pytest.fixture
+def alpha(db, world):
+    with tenant_context(world.alpha):
+        Campaign.objects.create(key="spring", name="Spring")
+        CTA.objects.create(key="download", name="Download")
+    return world.alpha
+
+
+@pytest.fixture
+def api(http_as, world, alpha):
+    client = http_as(world.manager_alpha)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+# Each fact endpoint: a body for a date, and the field that carries it.
+FACTS = {
+    "spend": (lambda day, i: {"date": day, "campaign": "spring", "amount": "10.00"}, "date"),
+    "traffic": (lambda day, i: {"date": day, "channel": "paid_search", "visits": 3}, "date"),
+    "cta-stats": (lambda day, i: {"date": day, "cta": "download", "views": 3, "clicks": 1}, "date"),
+    "keyword-stats": (lambda day, i: {"date": day, "keyword": "velo", "channel": "organic_search", "visits": 3},
+                      "date"),
+    "email-sends": (lambda day, i: {"key": f"send-{i}", "sent_at": f"{day}T09:00:00Z"}, "sent_at"),
+    "leads": (lambda day, i: {"email": f"lead{i}@x.test", "created_at": f"{day}T09:00:00Z"}, "created_at"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", FACTS)
+def test_every_fact_endpoint_refuses_a_date_out_of_bounds_and_takes_the_bounds(api, alpha, path):
+    body, field = FACTS[path]
+    for i, day in enumerate(_refused()):
+        response = api.post(f"{API}/{path}/", body(day, i), content_type="application/json")
+        assert response.status_code == 400, (day, response.content)
+        assert field in response.json(), (day, response.json())
+        if day != "0001-01-01":  # year 1 with an offset may already fail as a datetime
+            assert response.json()[field] == [_message()]
+    for i, day in enumerate(_accepted(), start=10):
+        response = api.post(f"{API}/{path}/", body(day, i), content_type="application/json")
+        assert response.status_code == 201, (day, response.content)
+    with tenant_context(alpha):
+        model = {"spend": Spend, "traffic": Traffic, "cta-stats": CTAStat, "keyword-stats": KeywordStat,
+                 "email-sends": EmailSend, "leads": Lead}[path]  # fmt: skip
+        assert model.objects.count() == 2
+
+
+def test_a_stage_move_refuses_an_instant_out_of_bounds(api, alpha):
+    with tenant_context(alpha):
+        lead, _ = lead_upsert(record=LeadInput(email="old@x.test", created_at=datetime(2000, 1, 1, 9, tzinfo=UTC)))
+    for day in _refused():
+        for path, body in ((f"leads/{lead.pk}/move/", {"to": "mql"}), ("leads/bulk-move/", {"lead_ids": [lead.pk],
+                                                                                          "to": "mql"})):  # fmt: skip
+            response = api.post(f"{API}/{path}", {**body, "at": f"{day}T12:00:00Z"}, content_type="application/json")
+            assert response.status_code == 400 and "at" in response.json(), (path, day, response.content)
+    refused = api.post(f"{API}/leads/{lead.pk}/move/", {"to": "mql", "at": "1999-12-31T12:00:00Z"},
+                       content_type="application/json")  # fmt: skip
+    assert refused.json()["at"] == [_message()]
+    # the bounds themselves: the day it was created, and now
+    assert api.post(f"{API}/leads/{lead.pk}/move/", {"to": "mql", "at": "2000-01-01T12:00:00Z"},
+                    content_type="application/json").status_code == 200  # fmt: skip
+    assert api.post(f"{API}/leads/{lead.pk}/move/", {"to": "sql"}, content_type="application/json").status_code == 200
+    with tenant_context(alpha):
+        moves = StageTransition.objects.filter(lead=lead, kind="moved").order_by("at")
+        assert list(moves.values_list("to_stage", flat=True)) == ["mql", "sql"]
+
+
+# Each import kind with a date: its header, a row for a date, and the column that carries it.
+IMPORTS = {
+    "spend": ("date,campaign,amount", "{day},spring,10", "date"),
+    "traffic": ("date,channel,visits", "{day},paid_search,3", "date"),
+    "cta": ("date,cta,views,clicks", "{day},download,3,1", "date"),
+    "keywords": ("date,keyword,visits", "{day},velo,3", "date"),
+    "emails": ("key,sent_at,sent,delivered,unique_opens,unique_clicks,unsubscribes", "s{i},{day}T09:00:00,1,1,0,0,0",
+               "sent_at"),
+    "leads": ("email,created_at", "l{i}@x.test,{day}T09:00:00", "created_at"),
+    "leads ": ("email,created_at,stage,mql_at", "m{i}@x.test,2000-01-01T09:00:00,mql,{day}T10:00:00", "mql_at"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", IMPORTS)
+def test_every_import_kind_refuses_a_date_out_of_bounds_with_its_line_and_column(alpha, kind):
+    header, row, column = IMPORTS[kind]
+    days = [*_refused(), *_accepted()]
+    if kind == "leads":  # a lead is not created in the future: today's row is early enough
+        days[-1] = f"{_today().isoformat()}"
+    body = "\n".join([header, *(row.format(day=day, i=i) for i, day in enumerate(days))]) + "\n"
+    with tenant_context(alpha), translation.override("en"):
+        checked = import_check(kind=kind.strip(), data=body.encode())
+        message = _message()
+    assert checked.errors == [f"line {line}, column {column}: {message}" for line in (2, 3, 4)]
+    assert len(checked.valid) == 2
+
+
+def test_the_admin_refuses_a_fact_and_a_lead_out_of_bounds_with_a_form_error(http_as, world, alpha):
+    admin = http_as(world.manager_alpha)
+    admin.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with tenant_context(alpha):
+        campaign = Campaign.objects.get(key="spring")
+    spend = admin.post(f"{ADMIN}/campaigns/spend/add/", {"date": "1999-12-31", "campaign": campaign.pk,
+                                                         "amount": "10"})  # fmt: skip
+    assert spend.status_code == 200
+    spend_errors = spend.context["adminform"].form.errors
+    lead = admin.post(f"{ADMIN}/leads/lead/add/", {"email": "old@x.test", "created_at_0": "1999-12-31",
+                                                   "created_at_1": "09:00:00", "stage": "lead"})  # fmt: skip
+    assert lead.status_code == 200
+    lead_errors = lead.context["adminform"].form.errors
+    send = admin.post(f"{ADMIN}/campaigns/emailsend/add/", {
+        "key": "m", "name": "M", "sent_at_0": "0001-01-01", "sent_at_1": "09:00", "sent": 1, "delivered": 1,
+        "unique_opens": 0, "unique_clicks": 0, "unsubscribes": 0, "bounces": 0, "complaints": 0})  # fmt: skip
+    assert send.status_code == 200 and send.context["adminform"].form.errors.get("sent_at")
+    ok = admin.post(f"{ADMIN}/campaigns/spend/add/", {"date": "2000-01-01", "campaign": campaign.pk, "amount": "10"})
+    assert ok.status_code == 302
+    # and the API and imports say exactly the same
+    api = http_as(world.manager_alpha)
+    api.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    api_spend = api.post(f"{API}/spend/", {"date": "1999-12-31", "campaign": "spring", "amount": "1"},
+                         content_type="application/json").json()["date"]  # fmt: skip
+    api_lead = api.post(f"{API}/leads/", {"email": "old@x.test", "created_at": "1999-12-31T09:00:00"},
+                        content_type="application/json").json()["created_at"]  # fmt: skip
+    with tenant_context(alpha), translation.override("en"):
+        spend_line = import_check(kind="spend", data=b"date,campaign,amount\n1999-12-31,spring,1\n").errors
+        lead_line = import_check(kind="leads", data=b"email,created_at\nold@x.test,1999-12-31T09:00:00\n").errors
+    assert spend_errors["date"] == api_spend == [spend_line[0].removeprefix("line 2, column date: ")] == [_message()]
+    assert lead_errors["created_at"] == api_lead == [lead_line[0].removeprefix("line 2, column created_at: ")]
+    with tenant_context(alpha):
+        assert list(Spend.objects.values_list("date", flat=True)) == [date(2000, 1, 1)]
+        assert not Lead.objects.exists() and not EmailSend.objects.exists()
+
+
+def test_the_capture_endpoint_dates_its_leads_now_whatever_the_form_sends(world, alpha, anonymous):
+    with tenant_context(alpha):
+        CaptureForm.objects.create(key="contact", name="Contact", allowed_origins="https://www.alpha.example")
+    before = timezone.now()
+    response = anonymous.post("/c/alpha/capture/contact/", {"email": "a@x.test", "created_at": "0001-01-01"},
+                              content_type="application/json", REMOTE_ADDR="192.0.2.1")  # fmt: skip
+    assert response.status_code == 201, response.content
+    with tenant_context(alpha):
+        [lead] = Lead.objects.all()
+        assert before <= lead.created_at <= timezone.now()
+
+
+def _event(at: str) -> dict:
+    return {"id": str(uuid.uuid4()), "type": "visit", "session": "s1", "url": "https://www.alpha.example/",
+            "at": at}  # fmt: skip
+
+
+def test_a_tracking_event_dated_out_of_bounds_is_refused(world, alpha, anonymous):
+    now = timezone.now()
+    for at in ("0001-01-01T00:00:00Z", "1999-12-31T12:00:00Z", (now + timedelta(days=730)).isoformat()):
+        response = anonymous.post("/c/alpha/track/", json.dumps({"events": [_event(at)]}),
+                                  content_type="text/plain;charset=UTF-8", REMOTE_ADDR="192.0.2.7")  # fmt: skip
+        assert response.status_code == 400, (at, response.content)
+        assert "events.0.at" in response.json()["errors"]
+    # within the bounds, an event's own time is clamped to the server's (a day either way), as before
+    ok = anonymous.post("/c/alpha/track/", json.dumps({"events": [_event("2000-01-01T12:00:00Z")]}),
+                        content_type="text/plain;charset=UTF-8", REMOTE_ADDR="192.0.2.7")  # fmt: skip
+    assert ok.status_code == 204, ok.content
+    with tenant_context(alpha):
+        [stored] = TrackingEvent.objects.all()
+        assert stored.occurred_at >= now - timedelta(days=1, minutes=1)
+
+
+def test_an_email_provider_event_dated_out_of_bounds_is_dropped_never_stored(world, alpha):
+    with tenant_context(alpha):
+        EmailSend.objects.create(key="spring-news", name="Spring", sent_at=timezone.now() - timedelta(days=1), sent=5)
+
+        def event(at: datetime, event_id: str) -> AnymailTrackingEvent:
+            return AnymailTrackingEvent(event_type=EventType.DELIVERED, timestamp=at, event_id=event_id,
+                                        recipient="ada@example.com", metadata={"pouls_send": "spring-news"},
+                                        esp_event={})  # fmt: skip
+
+        old = datetime(1999, 12, 31, 12, tzinfo=UTC)
+        ahead = timezone.now() + timedelta(days=730)
+        assert not email_event_record(provider="sendgrid", event=event(old, "e1"))
+        assert not email_event_record(provider="sendgrid", event=event(ahead, "e2"))
+        assert not EmailEvent.objects.exists()
+        assert EmailSend.objects.get().delivered == 0
+        assert email_event_record(provider="sendgrid", event=event(datetime(2000, 1, 1, 12, tzinfo=UTC), "e3"))
+        assert EmailSend.objects.get().delivered == 1
