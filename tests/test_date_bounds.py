@@ -220,3 +220,18 @@ def test_an_email_provider_event_dated_out_of_bounds_is_dropped_never_stored(wor
         assert EmailSend.objects.get().delivered == 0
         assert email_event_record(provider="sendgrid", event=event(datetime(2000, 1, 1, 12, tzinfo=UTC), "e3"))
         assert EmailSend.objects.get().delivered == 1
+
+
+def test_an_uploaded_file_with_a_year_one_row_is_rejected_with_its_line(api, alpha):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from campaigns.imports.jobs import import_job_run
+
+    body = b"date,keyword,visits\n2026-01-05,velo,3\n0001-01-01,velo,4\n"
+    upload = api.post(f"{API}/imports/", {"kind": "keywords", "file": SimpleUploadedFile("k.csv", body, "text/csv")})
+    assert upload.status_code == 202, upload.content
+    with tenant_context(alpha):
+        import_job_run(job_id=upload.json()["id"])
+        assert not KeywordStat.objects.exists()
+    job = api.get(f"{API}/imports/{upload.json()['id']}/").json()
+    assert (job["status"], job["errors"]) == ("rejected", [f"line 3, column date: {_message()}"])
