@@ -142,6 +142,75 @@ def sender(port: int, path: str, repeat: float, seconds: float, threads: int, ou
     out.close()
 
 
+# --- Server CPU (Linux /proc; figures that hold on a machine shared with other work) ---------------
+
+
+def _cpu(pid: int, children: bool = False) -> float:
+    """CPU seconds of a process (with ``children``: also of the children it has reaped), 0 if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class ServerCpu:
+    """CPU time spent by gunicorn (master, live and recycled workers) and by the PostgreSQL backends of
+    the benchmark's database (sampled every 0.2 s, so a backend closed between two samples loses at
+    most that much) between ``start`` and ``stop``. Backends on another machine are not seen."""
+
+    def __init__(self, gunicorn_pid: int, database_url: str):
+        self.gunicorn_pid, self.database_url = gunicorn_pid, database_url.replace("postgres://", "postgresql://", 1)
+        self.backends: dict[int, list[float]] = {}  # pid: [CPU when first seen, CPU when last seen]
+        self.running = threading.Event()
+
+    def _gunicorn(self) -> float:
+        workers = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == self.gunicorn_pid:
+                        workers.append(int(entry.name))
+                except (OSError, IndexError, ValueError):
+                    continue
+        return _cpu(self.gunicorn_pid, children=True) + sum(_cpu(pid) for pid in workers)
+
+    def _sample(self, conn, first: bool = False) -> None:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+        for (pid,) in rows:
+            cpu = _cpu(pid)
+            # A backend born during the run counts from 0 (its connection set-up is part of the load).
+            seen = self.backends.setdefault(pid, [cpu if first else 0.0, cpu])
+            seen[1] = max(cpu, seen[1])
+
+    def _sampler(self, conn) -> None:
+        while self.running.is_set():
+            self._sample(conn)
+            time.sleep(0.2)
+
+    def start(self) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(self.database_url, autocommit=True)
+        self._sample(self.conn, first=True)
+        self.gunicorn_start = self._gunicorn()
+        self.running.set()
+        self.thread = threading.Thread(target=self._sampler, args=(self.conn,), daemon=True)
+        self.thread.start()
+
+    def stop(self) -> tuple[float, float]:
+        """(gunicorn CPU seconds, PostgreSQL CPU seconds) since ``start``."""
+        gunicorn = self._gunicorn() - self.gunicorn_start
+        self.running.clear()
+        self.thread.join()
+        self._sample(self.conn)
+        self.conn.close()
+        return gunicorn, sum(last - first for first, last in self.backends.values())
+
+
 # --- The bench -----------------------------------------------------------------------------------
 
 
@@ -215,11 +284,14 @@ def main() -> int:
             target=sender,
             args=(port, f"/c/{client.slug}/capture/{FORM_KEY}/", options.repeat, seconds, options.senders, send),
         )
+        server_cpu = ServerCpu(gunicorn.pid, url)
+        server_cpu.start()
         sender_process.start()
         send.close()
         if not receive.poll(seconds + 120):
             raise RuntimeError("the sender did not report in time")
         elapsed, results = receive.recv()
+        app_cpu, database_cpu = server_cpu.stop()
         sender_process.join(timeout=30)
 
         statuses: dict[int, int] = {}
@@ -255,6 +327,13 @@ def main() -> int:
                 f"max {max(latencies_ms):.1f} ms"
             )
         print(f"leads in the client: {leads:,}; emails held by more than one lead: {duplicated_emails}")
+        per_request = (app_cpu + database_cpu) / max(len(results), 1)
+        print(
+            f"server CPU per request: gunicorn {app_cpu / max(len(results), 1) * 1000:.1f} ms + PostgreSQL "
+            f"{database_cpu / max(len(results), 1) * 1000:.1f} ms, so at most "
+            f"{(os.cpu_count() or 1) / max(per_request, 1e-9):,.0f} requests/s on {os.cpu_count()} idle CPUs "
+            f"(the sender not counted)"
+        )
         for status, _latency, email, detail in failed[:5]:
             print(f"  refused: {status} {email}: {detail.decode(errors='replace')}")
         if failed:
