@@ -431,7 +431,7 @@ def test_the_task_rolls_up_a_client_and_fans_out_from_the_public_schema(world, a
     assert _traffic(world.alpha) == [(_today(), "direct", None, 1)]
     # and when it runs in the public schema, it sends one task per active client, in its schema
     sent_from: list[str] = []
-    monkeypatch.setattr(tracking_rollup_task, "delay", lambda: sent_from.append(connection.schema_name))
+    monkeypatch.setattr(tracking_rollup_task, "apply_async", lambda **_: sent_from.append(connection.schema_name))
     Client.objects.filter(pk=world.gamma.pk).update(is_active=False)
     connection.set_schema_to_public()
     result = tracking_rollup_task.apply().get()
