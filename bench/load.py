@@ -34,6 +34,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from capture import ServerCpu
 from harness import (
     HOST,
     ROOT,
@@ -133,14 +134,14 @@ def _rows(path: Path) -> list[dict]:
         return list(csv.DictReader(file))
 
 
-def report(prefix: str, log: Path, elapsed: float) -> int:
-    """Print the figures from Locust's CSV files; returns the number of failed requests."""
+def report(prefix: str, log: Path, elapsed: float) -> tuple[int, int]:
+    """Print the figures from Locust's CSV files; returns the numbers of failed and of all requests."""
     stats = _rows(Path(f"{prefix}_stats.csv"))
     endpoints = [row for row in stats if row["Name"] != "Aggregated"]
     total = next((row for row in stats if row["Name"] == "Aggregated"), None)
     if total is None:
         print("Locust wrote no statistics.")
-        return 1
+        return 1, 0
     width = max(len(f"{row['Type']} {row['Name']}") for row in endpoints)
     print(f"\n{'endpoint':{width}}  requests  errors    req/s   p50 ms   p95 ms   max ms")
     for row in [*endpoints, total]:
@@ -158,7 +159,7 @@ def report(prefix: str, log: Path, elapsed: float) -> int:
     server_log = log.read_text(errors="replace") if log.exists() else ""
     if "Traceback" in server_log:
         print(f"server tracebacks (gunicorn log {log}):\n{server_log[server_log.index('Traceback') :][:3000]}")
-    return failures
+    return failures, int(total["Request Count"])
 
 
 def main() -> int:
@@ -217,6 +218,8 @@ def main() -> int:
             "--loglevel", "WARNING",
         ]  # fmt: skip
         locust_log = work / "locust.log"
+        server_cpu = ServerCpu(gunicorn.pid, url)
+        server_cpu.start()
         run_started = time.monotonic()
         locust = subprocess.Popen(
             command, cwd=BENCH, env={**os.environ, "POULS_LOAD_PLAN": str(work / "plan.json")},
@@ -227,7 +230,15 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             print("Locust did not finish in time; stopped.")
         elapsed = time.monotonic() - run_started
-        failures = report(prefix, log, elapsed)
+        failures, requests = report(prefix, log, elapsed)
+        app_cpu, database_cpu = server_cpu.stop()
+        if requests:
+            print(
+                f"server CPU per request of this mix: gunicorn {app_cpu / requests * 1000:.1f} ms + PostgreSQL "
+                f"{database_cpu / requests * 1000:.1f} ms, so at most "
+                f"{(os.cpu_count() or 1) * requests / max(app_cpu + database_cpu, 1e-9):,.0f} requests/s on "
+                f"{os.cpu_count()} idle CPUs (Locust not counted)"
+            )
         if locust.returncode not in (0, 1):  # 1: Locust saw failed requests (reported above)
             print(f"Locust exited with {locust.returncode}:\n{locust_log.read_text(errors='replace')[-3000:]}")
             return 1
