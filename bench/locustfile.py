@@ -23,12 +23,13 @@ import random
 import re
 import threading
 from datetime import date, timedelta
+from pathlib import Path
 
 from capture import submission
 from locust import FastHttpUser, between, task
 from tracking import event_batch
 
-PLAN = json.loads(open(os.environ["POULS_LOAD_PLAN"], encoding="utf-8").read())  # noqa: SIM115
+PLAN = json.loads(Path(os.environ["POULS_LOAD_PLAN"]).read_text(encoding="utf-8"))
 WAIT = between(PLAN["wait"][0], PLAN["wait"][1])
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _addresses = itertools.count(1)
@@ -132,10 +133,12 @@ class Sales(PoulsUser):
     def on_start(self) -> None:
         super().on_start()
         sales = PLAN["sales"]
-        share = next(_sales)
+        share = next(_sales) % PLAN["sales_users"]
         self.slug, self.token = sales["slug"], sales["token"]
-        # Each virtual salesperson has leads of its own, so the stage it knows is the lead's stage.
-        self.leads = {int(pk): stage for pk, stage in list(sales["leads"].items())[share :: PLAN["sales_users"]]}
+        # Each virtual salesperson has leads of its own, so the stage it knows is the lead's stage (when
+        # two share leads, a move to the stage a lead already has is still a valid one: nothing to do).
+        leads = list(sales["leads"].items())
+        self.leads = {int(pk): stage for pk, stage in leads[share :: PLAN["sales_users"]] or leads}
 
     @task
     def move(self) -> None:
