@@ -19,7 +19,7 @@ data, a beacon never reads it, and a ``text/plain`` POST is a "simple" request t
 whatever the server says, so a per-client origin list would only add set-up work (and a query per
 request) while stopping nobody: any script can forge an Origin header.
 
-Rate limit: the sender's address (``leads.ratelimit.client_ip``, keyed hash) may send
+Rate limit: the sender's address (``config.client_address.client_ip``, keyed hash) may send
 ``POULS_TRACKING_EVENTS_PER_MINUTE`` events a minute (default 6,000: a busy office behind one NAT),
 counted in the capture endpoint's rate windows (``leads.ratelimit``) under the key ``@tracking``,
 which no form key can take. There is no ceiling for all visitors together: a traffic spike is data.
@@ -46,9 +46,10 @@ from django.views.decorators.csrf import csrf_exempt
 
 from campaigns.attribution import channel_from_referrer, channel_from_utm
 from campaigns.models import TrackingEvent
+from config.client_address import client_ip
 from config.dates import date_refusal
 from leads.models import CaptureRateWindow
-from leads.ratelimit import PURGE_ONE_IN, WINDOW, capture_rate_windows_purge, client_ip, visitor_key, window_start
+from leads.ratelimit import PURGE_ONE_IN, WINDOW, capture_rate_windows_purge, visitor_key, window_start
 from tenants.middleware import client_public_endpoint
 
 MAX_EVENTS = 100

@@ -13,11 +13,15 @@ client's schema.
 - Mailgun: the call's HMAC-SHA256 signature must match the hook's signing key.
 - Anything else is refused by anymail's validation (``AnymailWebhookValidationFailure``: a 400)
   before the payload is read, so nothing is written.
+- Guessing is bounded: after ``WEBHOOK_GUESSES`` refused calls from one address to one client's
+  webhooks, that address gets 429 with ``Retry-After`` until the window ends (counted in the shared
+  throttle cache, so every process agrees).
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.signals import tracking
@@ -26,14 +30,18 @@ from anymail.webhooks.mailgun import MailgunTrackingWebhookView
 from anymail.webhooks.mailjet import MailjetTrackingWebhookView
 from anymail.webhooks.sendgrid import SendGridBaseWebhookView, SendGridTrackingWebhookView
 from django.dispatch import receiver
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from campaigns.email_tracking import email_event_record
 from campaigns.models import EmailProviderHook
+from config.client_address import client_ip
+from config.throttling import FailureLimit
 from tenants.middleware import client_public_endpoint
 
 Provider = EmailProviderHook.Provider
+# Refused calls (wrong basic auth or signature) one address may make to one client's webhooks per window.
+WEBHOOK_GUESSES = FailureLimit(scope="email-webhook", limit=10, window=timedelta(minutes=15))
 
 
 def _unguessable() -> str:
@@ -73,6 +81,17 @@ class ClientHookMixin:
 
     def has_credentials(self) -> bool:
         return self.hook is not None and bool(self.hook.basic_auth)
+
+    def post(self, request, *args, **kwargs):
+        address = client_ip(request)
+        retry_after = WEBHOOK_GUESSES.retry_after(address)
+        if retry_after is not None:
+            return HttpResponse(status=429, headers={"Retry-After": str(retry_after)})
+        try:
+            return super().post(request, *args, **kwargs)
+        except AnymailWebhookValidationFailure:
+            WEBHOOK_GUESSES.record(address)
+            raise
 
     def validate_request(self, request):
         # anymail runs every validate_request of the class chain, this one first.

@@ -13,6 +13,7 @@ from config.errors import DomainError
 from leads import services
 from leads.gdpr import lead_export
 from leads.models import CaptureForm, Lead, LeadNote, LeadSettings, ScoringRule, Source, Stage, StageTransition
+from leads.selectors import lead_owners
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
 STAGE_FIELDS = ("stage", "mql_at", "sql_at", "customer_at", "is_lost", "lost_at", "lost_reason", "score", "owner")
@@ -100,8 +101,22 @@ def erase(modeladmin, request, queryset):
          _("%(count)d contact(s) erased."))  # fmt: skip
 
 
+class LeadAdminForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        # The service's own rule, so that a refused owner is an error on the form, not a message after
+        # "added successfully" (the select already offers only the people lead_owners lists).
+        if data.get("owner") is not None:
+            try:
+                services.lead_owner_check(owner=data["owner"])
+            except DomainError as exc:
+                raise forms.ValidationError({exc.field: exc.message}) from exc
+        return data
+
+
 @admin.register(Lead, site=tenant_admin_site)
 class LeadAdmin(TenantModelAdmin):
+    form = LeadAdminForm
     list_display = ["email", "first_name", "last_name", "company", "stage", "is_lost", "channel", "offer", "score",
                     "deal_value", "created_at"]  # fmt: skip
     list_filter = ["stage", "is_lost", "channel", "campaign", "offer", ("created_at", admin.DateFieldListFilter)]
@@ -122,6 +137,12 @@ class LeadAdmin(TenantModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else ["score", "updated_at", "scoring_promoted_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner":
+            # This client's people who may own leads; never the platform's whole user list.
+            kwargs["queryset"] = lead_owners(request.tenant).order_by("email")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         # The services own every write; DomainError becomes a form-level message.

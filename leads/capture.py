@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from campaigns.models import Campaign, LandingPage, Offer
+from config.client_address import client_ip
 from config.errors import DomainError
 from leads.models import CaptureForm, Lead, LeadActivity, Source
-from leads.ratelimit import capture_rate_hit, client_ip
+from leads.ratelimit import capture_rate_hit
 from leads.services import LeadInput, email_is_erased, lead_record_activity, lead_settings, lead_upsert
 from tenants.middleware import client_public_endpoint
 

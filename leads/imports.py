@@ -3,7 +3,6 @@ other rows and the existing leads of the same email by the spec's rules, then wr
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.attribution import lead_channel_key
@@ -14,8 +13,8 @@ from campaigns.models import Campaign, LandingPage, Offer
 from config.errors import DomainError
 from leads.lifecycle import MERGED_VALUES, reached_complete, record_merge
 from leads.models import Lead, Source, Stage, StageTransition
+from leads.selectors import lead_owners
 from leads.services import lead_instant_check
-from tenants.models import Membership, Role, User
 
 TEXT_COLUMNS = {"first_name": 100, "last_name": 100, "company": 200, "job_title": 200, "phone": 50, "keyword": 200,
                 "utm_source": 200, "utm_medium": 200, "utm_campaign": 200, "utm_term": 200, "utm_content": 200,
@@ -27,10 +26,7 @@ def _owners(ctx: Context) -> dict[str, int]:
     if "owners" not in ctx.extra:
         from django.db import connection
 
-        client = connection.tenant
-        reach = Q(client_id=client.pk) | Q(agency_id=client.agency_id) if client.agency_id else Q(client_id=client.pk)
-        ids = Membership.objects.filter(reach).exclude(role=Role.VIEWER).values_list("user_id", flat=True)
-        ctx.extra["owners"] = dict(User.objects.filter(pk__in=ids, is_active=True).values_list("email", "pk"))
+        ctx.extra["owners"] = dict(lead_owners(connection.tenant).values_list("email", "pk"))
         ctx.extra["utm_campaigns"] = {
             code.lower(): key
             for key, code in Campaign.objects.exclude(utm_campaign="").values_list("key", "utm_campaign")

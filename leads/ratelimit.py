@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import math
 import secrets
 from dataclasses import dataclass
@@ -37,24 +36,6 @@ PURGE_ONE_IN = 100
 class RateDecision:
     allowed: bool
     retry_after: int  # seconds until the window ends (meaningful when refused)
-
-
-def client_ip(request) -> str:
-    """The caller's address: REMOTE_ADDR, unless ``POULS_TRUSTED_PROXY_COUNT`` proxies we run sit in
-    front of us. Then the address is the one the outermost trusted proxy appended to
-    X-Forwarded-For, counted from the right: entries further left are whatever the caller sent."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    trusted = int(getattr(settings, "POULS_TRUSTED_PROXY_COUNT", 0) or 0)
-    if trusted <= 0:
-        return remote
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-    if not hops:
-        return remote
-    candidate = hops[-trusted] if len(hops) >= trusted else hops[0]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return remote
 
 
 def visitor_key(ip: str) -> str:

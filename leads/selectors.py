@@ -12,7 +12,7 @@ from django.db.models.functions import RowNumber
 from campaigns.models import Campaign, Channel, Offer
 from leads.models import STAGE_ORDER, Lead, LeadNote, Stage, StageTransition
 from tenants.access import ClientAccess
-from tenants.models import AGENCY_ROLES, CLIENT_ROLES, Client, Role, User
+from tenants.models import AGENCY_ROLES, CLIENT_ROLES, Client, Membership, Role, User
 
 BOARD_CARDS_PER_STAGE = 50
 # What a card shows: loading only these keeps a 200-card board light.
@@ -122,18 +122,20 @@ def _writing_roles(client: Client, roles) -> list[str]:
     return [role.value for role in roles if ClientAccess(client=client, role=Role(role)).can_write]
 
 
-def assignable_users(client: Client) -> list[User]:
-    """Active users who may own leads of ``client`` (those ``client_access_for`` lets write there),
-    in one query: the client's own managers and sales people, and the owners and staff of its
-    agency. Platform superusers may write everywhere but are not sales people: not listed."""
-    reaches = Q(memberships__client_id=client.pk, memberships__role__in=_writing_roles(client, CLIENT_ROLES))
+def lead_owners(client: Client) -> QuerySet[User]:
+    """The one definition of who may own ``client``'s leads: active users whose membership lets them
+    write there (``client_access_for``), i.e. the client's own managers and sales people and the
+    owners and staff of its agency. Platform superusers may write everywhere but are not sales
+    people: not included. Every owner choice and check (admin, API, sales screens, imports) asks this."""
+    reaches = Q(client_id=client.pk, role__in=_writing_roles(client, CLIENT_ROLES))
     if client.agency_id is not None:
-        reaches |= Q(
-            memberships__agency_id=client.agency_id, memberships__role__in=_writing_roles(client, AGENCY_ROLES)
-        )
-    return list(
-        User.objects.filter(reaches, is_active=True).distinct().only("id", "email", "full_name").order_by("email")
-    )
+        reaches |= Q(agency_id=client.agency_id, role__in=_writing_roles(client, AGENCY_ROLES))
+    return User.objects.filter(is_active=True, pk__in=Membership.objects.filter(reaches).values("user_id"))
+
+
+def assignable_users(client: Client) -> list[User]:
+    """:func:`lead_owners` for a select, by email, in one query."""
+    return list(lead_owners(client).only("id", "email", "full_name").order_by("email"))
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -9,7 +10,8 @@ from rest_framework import serializers
 
 from campaigns.models import Campaign, Channel, LandingPage, Offer
 from leads.models import Lead, LeadNote, LeadSettings, ScoringRule, Stage, StageTransition
-from tenants.models import User
+from leads.selectors import lead_owners
+from leads.services import OWNER_REFUSED
 
 
 class KeyField(serializers.SlugRelatedField):
@@ -21,15 +23,20 @@ class KeyField(serializers.SlugRelatedField):
 
 @extend_schema_field(OpenApiTypes.EMAIL)
 class OwnerField(serializers.Field):
-    """A user named by email; the service checks that they may work in this client."""
+    """A user named by email, among those who may own this client's leads (``lead_owners``). An email
+    nobody has gets the same error as one whose person may not own leads here: the API never tells
+    which emails have accounts."""
 
     def to_internal_value(self, data):
         if data in (None, ""):
             return None
         email = str(data).strip().lower()
-        user = User.objects.filter(email=email, is_active=True).first()
+        client = getattr(connection, "tenant", None)
+        user = None
+        if client is not None and "\x00" not in email:
+            user = lead_owners(client).filter(email=email).first()
         if user is None:
-            raise serializers.ValidationError(_("No user with this email."))
+            raise serializers.ValidationError(str(OWNER_REFUSED))
         return user
 
     def to_representation(self, value):

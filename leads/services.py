@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns.attribution import lead_channel_key
 from campaigns.models import Campaign, Channel, LandingPage, Offer
@@ -31,8 +32,10 @@ from leads.models import (
     Stage,
     StageTransition,
 )
-from tenants.access import client_access_for
+from leads.selectors import lead_owners
 
+# Whether the email is unknown or its person may not own leads here: the same words.
+OWNER_REFUSED = gettext_lazy("This person may not own this client's leads.")
 # Clock skew tolerated for an instant "now" sent by a browser or a script.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 # A lead's dates besides created_at (a CRM's import may date a stage ahead: only the bounds apply).
@@ -130,14 +133,16 @@ def _complete(record: LeadInput, now: datetime) -> LeadInput:
     if record.deal_value is not None and record.deal_value < 0:
         raise DomainError(_("deal_value cannot be negative."), field="deal_value")
     if record.owner is not None:
-        _check_owner(record.owner)
+        lead_owner_check(owner=record.owner)
     return replace(completed, **reached)
 
 
-def _check_owner(owner) -> None:
-    access = client_access_for(owner, getattr(connection, "tenant", None))
-    if access is None or not access.can_write:
-        raise DomainError(_("%(user)s cannot own leads of this client account.") % {"user": owner}, field="owner")
+def lead_owner_check(*, owner) -> None:
+    """Refuse an owner who may not own this client's leads (``leads.selectors.lead_owners``), with the
+    message the API also gives for an email nobody has: it must not tell which emails have accounts."""
+    client = getattr(connection, "tenant", None)
+    if client is None or not lead_owners(client).filter(pk=owner.pk).exists():
+        raise DomainError(str(OWNER_REFUSED), field="owner")
 
 
 def _record(lead: Lead, kind: str, *, at, by, source, reason="", from_stage="", to_stage="") -> StageTransition:
@@ -317,7 +322,7 @@ def lead_reopen(*, lead: Lead | int, reason: str = "", by=None, source: str = So
 def lead_assign(*, lead: Lead | int, owner, by=None, source: str = Source.API) -> Lead:
     lead = _locked(lead)
     if owner is not None:
-        _check_owner(owner)
+        lead_owner_check(owner=owner)
     if lead.owner_id == (owner.pk if owner else None):
         return lead
     lead.owner = owner

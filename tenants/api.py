@@ -5,22 +5,35 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
 from rest_framework import serializers, status
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
+
+from config.throttling import AddressRateThrottle
+from tenants.lockout import lockout_message, lockout_retry_after
 
 
 class TokenCreateInputSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, help_text=_("Not needed when already signed in."))
-    password = serializers.CharField(required=False, write_only=True, style={"input_type": "password"})
-    expires_in_days = serializers.IntegerField(min_value=1, max_value=365, required=False, default=90)
+    # Always: a session alone (a borrowed browser, a stolen cookie) must not mint a long-lived token.
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    expires_in_days = serializers.IntegerField(min_value=1, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read when used, not at import: the lifetime is a setting (API_TOKEN_TTL_DAYS), a ceiling and the default.
+        ttl_days = settings.API_TOKEN_TTL_DAYS
+        self.fields["expires_in_days"] = serializers.IntegerField(
+            min_value=1, max_value=ttl_days, required=False, default=ttl_days,
+            help_text=_("At most, and by default, %(days)d days.") % {"days": ttl_days},
+        )  # fmt: skip
 
 
 class TokenCreatedSerializer(serializers.Serializer):
@@ -35,8 +48,19 @@ class TokenOutputSerializer(serializers.Serializer):
     expiry = serializers.DateTimeField(allow_null=True)
 
 
-class TokenCreateThrottle(AnonRateThrottle):
-    rate = "10/min"
+class TokenCreateThrottle(AddressRateThrottle):
+    """Password guesses per address, whatever the email: the lockout counts per (email, address), this
+    bounds spraying many emails. Above the lockout's 10 failures, so that a locked pair hears why."""
+
+    scope = "token_create"
+    rate = "20/min"
+
+    def allow_request(self, request, view) -> bool:
+        return request.method != "POST" or super().allow_request(request, view)
+
+
+class LoginLocked(Throttled):
+    default_code = "login_locked"
 
 
 class TokenListCreateApi(APIView):
@@ -54,12 +78,17 @@ class TokenListCreateApi(APIView):
     def post(self, request):
         data = TokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = request.user if request.user.is_authenticated else None
+        email = data.validated_data.get("email") or (request.user.email if request.user.is_authenticated else "")
+        if not email:
+            raise serializers.ValidationError({"email": [serializers.Field.default_error_messages["required"]]})
+        # With the request, so that django-axes counts the failure and refuses a locked (email, address).
+        credentials = {"username": email, "password": data.validated_data["password"]}
+        user = authenticate(request, **credentials)
         if user is None:
-            email, password = data.validated_data.get("email"), data.validated_data.get("password")
-            user = authenticate(request, username=email, password=password) if email and password else None
-            if user is None:
-                raise AuthenticationFailed(_("Email and password do not match."))
+            if getattr(request, "axes_locked_out", False):
+                retry_after = lockout_retry_after(request, credentials)
+                raise LoginLocked(wait=retry_after, detail=lockout_message(retry_after))
+            raise AuthenticationFailed(_("Email and password do not match."))
         instance, token = AuthToken.objects.create(
             user=user, expiry=timedelta(days=data.validated_data["expires_in_days"])
         )

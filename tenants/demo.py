@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 
 from tenants.models import Client
 from tenants.services import agency_get_or_create, client_create, membership_grant, user_create
@@ -63,11 +62,11 @@ def demo_accounts_seed() -> list[Client]:
             membership_grant(user=user, agency=agency, role=login.role)
         else:
             membership_grant(user=user, client=clients[login.scope], role=login.role)
-    _seed_client_data(clients, agency)
+    _seed_client_data(clients)
     return list(clients.values())
 
 
-def _seed_client_data(clients: dict[str, Client], agency) -> None:
+def _seed_client_data(clients: dict[str, Client]) -> None:
     """Each client's own data, in its schema (skipped for a client that already has some)."""
     from django_tenants.utils import tenant_context
 
@@ -75,13 +74,10 @@ def _seed_client_data(clients: dict[str, Client], agency) -> None:
     from kpis.demo import demo_objectives_seed
     from kpis.refresh import kpi_snapshot_refresh
     from leads.demo import demo_leads_seed
-    from tenants.models import Membership, User
+    from leads.selectors import lead_owners
 
     for slug, client in clients.items():
-        owner_ids = Membership.objects.filter(
-            Q(client=client, role__in=["manager", "sales"]) | Q(agency=agency, role="staff")
-        ).values_list("user_id", flat=True)
-        owners = list(User.objects.filter(pk__in=owner_ids).order_by("email"))
+        owners = list(lead_owners(client).order_by("email"))
         with tenant_context(client):
             demo_leads_seed(slug=slug, owners=owners, time_zone=client.time_zone)
             demo_marketing_seed(slug=slug, time_zone=client.time_zone)

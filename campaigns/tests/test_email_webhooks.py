@@ -243,18 +243,21 @@ def test_replayed_events_change_nothing(world, anonymous, provider):
 
 
 @by_provider
-def test_calls_without_the_clients_credentials_are_refused_and_write_nothing(world, anonymous, provider):
+def test_calls_without_the_clients_credentials_are_refused_and_write_nothing(db, world, provider):
     # given a send and the client's hook
     _send(world.alpha)
     _hook(world.alpha, provider)
     before = _snapshot(world.alpha)
     wrong = provider.secret[:-1] + "X"
-    # when the events come signed with a wrong key, or with wrong or missing basic auth
-    refused = _post_all(anonymous, provider, provider.payloads(KEY, wrong), secret=wrong)
+    # when the events come signed with a wrong key, or with wrong or missing basic auth (each kind from
+    # its own address: refused calls from one address are bounded, see the guessing test)
+    refused = _post_all(HttpClient(REMOTE_ADDR="192.0.2.1"), provider, provider.payloads(KEY, wrong), secret=wrong)
     if provider.basic_auth:
-        refused += _post_all(anonymous, provider, provider.payloads(KEY, provider.secret), secret=" ")
-        refused += [anonymous.post(f"/c/alpha/webhooks/email/{provider.name}/tracking/", body,
-                                   content_type="application/json").status_code
+        blank = HttpClient(REMOTE_ADDR="192.0.2.2")
+        refused += _post_all(blank, provider, provider.payloads(KEY, provider.secret), secret=" ")
+        nobody = HttpClient(REMOTE_ADDR="192.0.2.3")
+        refused += [nobody.post(f"/c/alpha/webhooks/email/{provider.name}/tracking/", body,
+                                content_type="application/json").status_code
                     for body in provider.payloads(KEY, provider.secret)]  # fmt: skip
     # then every call is refused and nothing is written
     assert set(refused) == {400}
@@ -581,3 +584,25 @@ def test_the_admin_requires_the_providers_credentials(world, http_as):
 def test_only_managers_reach_the_hooks_admin(world, http_as):
     assert http_as(world.sales_alpha).get(ADMIN).status_code == 403
     assert http_as(world.viewer_beta).get(ADMIN).status_code in (403, 404)
+
+
+@pytest.mark.parametrize("provider", [p for p in PROVIDERS if p.name in ("brevo", "mailgun")], ids=["brevo", "mailgun"])
+def test_guessing_a_clients_webhook_credentials_is_bounded_per_address(db, world, provider):
+    # given the client's hook, and someone guessing its credentials from one address
+    _send(world.alpha)
+    _hook(world.alpha, provider)
+    guesser = HttpClient(REMOTE_ADDR="198.51.100.7")
+    bodies = [provider.payloads(KEY, f"{provider.secret[:-2]}{i:02d}")[0] for i in range(10)]
+    # when ten guesses are refused
+    statuses = [_post(guesser, provider, body, secret=f"{provider.secret[:-2]}{i:02d}").status_code
+                for i, body in enumerate(bodies)]  # fmt: skip
+    assert statuses == [400] * 10
+    # then that address waits, even with the right credentials, and nothing was written
+    [right, *_] = provider.payloads(KEY, provider.secret)
+    blocked = _post(guesser, provider, right)
+    assert blocked.status_code == 429
+    assert 0 < int(blocked["Retry-After"]) <= 15 * 60
+    assert _counters(world.alpha) == ZERO
+    # while the provider, calling from its own address, is served
+    assert _post(HttpClient(REMOTE_ADDR="203.0.113.9"), provider, right).status_code == 200
+    assert _counters(world.alpha)["delivered"] == 1

@@ -42,6 +42,8 @@ SHARED_APPS = [
     "django_celery_beat",
     # Headline KPIs of every client, copied from their schemas (the agency portfolio).
     "portfolio",
+    # Failed logins and lockouts, in the public schema: one count per (email, address) whatever the URL.
+    "axes",
 ]
 TENANT_APPS = [
     # Each client schema has its own admin log (so "recent actions" never crosses clients) and its
@@ -83,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.ClientAccessMiddleware",
+    # Last, as django-axes asks: turns a lockout found during authentication into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -111,8 +115,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Seconds a connection is reused; each environment's DATABASES picks it up (production defaults to 60).
 CONN_MAX_AGE = env.int("DATABASE_CONN_MAX_AGE", default=0)
 
+# --- Client addresses ----------------------------------------------------------------------------
+# How many reverse proxies append to X-Forwarded-For in front of Pouls (0: trust REMOTE_ADDR only).
+# config.client_address reads it for rate limits and lockouts, DRF's NUM_PROXIES below too.
+POULS_TRUSTED_PROXY_COUNT = env.int("POULS_TRUSTED_PROXY_COUNT", default=0)
+
 # --- Accounts ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "tenants.User"
+# django-axes first: it refuses a locked (email, address) pair before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Ten failed passwords for one email from one address within 15 minutes lock that pair for 15 minutes,
+# on every login (the login page, the platform admin, POST /api/v1/tokens/), counted in PostgreSQL so
+# that every process sees the same count. Unknown emails count like known ones.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Our authenticate() calls all name the email `username`; emails are compared lower-cased.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "tenants.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_ip"
+AXES_LOCKOUT_CALLABLE = "tenants.lockout.lockout_response"
+# A try during the lockout (even with the right password) is refused without extending it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# No log of successful logins: addresses are personal data and nothing here reads them.
+AXES_DISABLE_ACCESS_LOG = True
 # Absolute paths: inside a client (/c/<slug>/…) there is no login view to reverse to.
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -151,7 +179,21 @@ CACHES = {
     "default": {
         **env.cache_url("CACHE_URL", default="locmemcache://pouls"),
         "KEY_FUNCTION": "django_tenants.cache.make_key",
-    }
+    },
+    # Throttles (token API, webhook credential guesses) must count across processes: the shared
+    # cache when there is one, otherwise a table in the public schema (tenants migration 0006).
+    "throttle": {
+        **(
+            env.cache_url("CACHE_URL")
+            if env.str("CACHE_URL", default="")
+            else {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "pouls_throttle_cache",
+                "OPTIONS": {"MAX_ENTRIES": 20_000},
+            }
+        ),
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+    },
 }
 
 # --- API -----------------------------------------------------------------------------------------
@@ -171,9 +213,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
+    # Throttles key on REMOTE_ADDR, or on X-Forwarded-For only as far as our own proxies wrote it.
+    "NUM_PROXIES": POULS_TRUSTED_PROXY_COUNT,
 }
+# Personal API tokens live this long at most (a caller may ask for less).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
 REST_KNOX = {
-    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=90)),
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
     "TOKEN_PREFIX": "pouls_",
     "AUTO_REFRESH": False,
     "USER_SERIALIZER": None,
@@ -273,8 +319,6 @@ CELERY_BEAT_SCHEDULE: dict = {
 POULS_KPI_REFRESH_AFTER_WRITES = env.bool("POULS_KPI_REFRESH_AFTER_WRITES", default=True)
 
 # --- Form capture --------------------------------------------------------------------------------
-# How many reverse proxies append to X-Forwarded-For in front of Pouls (0: trust REMOTE_ADDR only).
-POULS_TRUSTED_PROXY_COUNT = env.int("POULS_TRUSTED_PROXY_COUNT", default=0)
 # Submissions a form accepts per minute from all visitors together (a distributed flood's ceiling).
 POULS_CAPTURE_CEILING_PER_MINUTE = env.int("POULS_CAPTURE_CEILING_PER_MINUTE", default=600)
 
