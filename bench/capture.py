@@ -187,8 +187,13 @@ class ServerCpu:
             seen[1] = max(cpu, seen[1])
 
     def _sampler(self, conn) -> None:
+        import psycopg
+
         while self.running.is_set():
-            self._sample(conn)
+            try:
+                self._sample(conn)
+            except psycopg.Error:
+                return  # the database is going away: the benchmark is ending
             time.sleep(0.2)
 
     def start(self) -> None:
@@ -207,8 +212,16 @@ class ServerCpu:
         self.running.clear()
         self.thread.join()
         self._sample(self.conn)
-        self.conn.close()
+        self.close()
         return gunicorn, sum(last - first for first, last in self.backends.values())
+
+    def close(self) -> None:
+        """Stop sampling (before the database is dropped, however the benchmark ends)."""
+        self.running.clear()
+        if getattr(self, "thread", None) is not None:
+            self.thread.join()
+        if getattr(self, "conn", None) is not None:
+            self.conn.close()
 
 
 # --- The bench -----------------------------------------------------------------------------------
@@ -268,7 +281,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection, connections
 
-    gunicorn = sender_process = None
+    gunicorn = sender_process = server_cpu = None
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-capture-gunicorn-{os.getpid()}.log"
     try:
         call_command("migrate", interactive=False, verbosity=0)
@@ -357,6 +370,8 @@ def main() -> int:
         if sender_process is not None and sender_process.is_alive():
             sender_process.terminate()
             sender_process.join(timeout=10)
+        if server_cpu is not None:
+            server_cpu.close()
         stop(gunicorn)
         connections.close_all()
         drop()

@@ -183,7 +183,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection, connections
 
-    gunicorn = locust = None
+    gunicorn = locust = server_cpu = None
     work = Path(tempfile.mkdtemp(prefix="pouls-bench-load-"))
     log = work / "gunicorn.log"
     try:
@@ -245,6 +245,8 @@ def main() -> int:
         return 1 if failures else 0
     finally:
         stop(locust)
+        if server_cpu is not None:
+            server_cpu.close()
         stop(gunicorn)
         connections.close_all()
         drop()
