@@ -16,8 +16,9 @@ visitors together (POULS_CAPTURE_CEILING_PER_MINUTE) is raised so that it does n
 test's own traffic.
 
 Prints requests/s, p50/p95 per endpoint (Locust rounds response times above 100 ms to two
-significant figures) and the error count, with the first errors and any server traceback; exits 1
-if any request failed. Stops gunicorn and Locust and drops the database however it ends.
+significant figures) and the error count, with the first errors and any server traceback, then the
+server's CPU time per request (gunicorn and PostgreSQL: a figure that holds on a busy machine);
+exits 1 if any request failed. Stops gunicorn and Locust and drops the database however it ends.
 """
 
 from __future__ import annotations
