@@ -104,6 +104,11 @@ def erase(modeladmin, request, queryset):
 class LeadAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
+        if self.instance.pk is None:  # the dates are read-only once the lead exists
+            try:
+                services.lead_dates_check(data)
+            except DomainError as exc:
+                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
         # The service's own rule, so that a refused owner is an error on the form, not a message after
         # "added successfully" (the select already offers only the people lead_owners lists).
         if data.get("owner") is not None:
