@@ -81,13 +81,23 @@ def server_env(database_url: str, *, conn_max_age: int = 60, **extra: str) -> di
     }
 
 
-def start_gunicorn(port: int, env: dict, log: Path, *, workers: int = 2, access_log: bool = False) -> subprocess.Popen:
+def start_gunicorn(
+    port: int,
+    env: dict,
+    log: Path,
+    *,
+    workers: int = 2,
+    access_log: bool = False,
+    recycle: bool = True,
+    config: Path | None = None,
+) -> subprocess.Popen:
     """gunicorn on HOST:port (its own process group, so ``stop`` takes its workers too); waits until it
-    answers. The log gets its errors (and every request with ``access_log``)."""
+    answers. The log gets its errors (and every request with ``access_log``). ``recycle=False`` keeps
+    the same workers for the whole run; ``config`` is a gunicorn config file (server hooks)."""
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{HOST}:{port}",
-        "--workers", str(workers), *GUNICORN_FLAGS, "--log-level", "warning",
-        *(["--access-logfile", "-"] if access_log else []),
+        "--workers", str(workers), *(GUNICORN_FLAGS if recycle else []), "--log-level", "warning",
+        *(["--access-logfile", "-"] if access_log else []), *(["--config", str(config)] if config else []),
     ]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
