@@ -235,3 +235,27 @@ def test_an_uploaded_file_with_a_year_one_row_is_rejected_with_its_line(api, alp
         assert not KeywordStat.objects.exists()
     job = api.get(f"{API}/imports/{upload.json()['id']}/").json()
     assert (job["status"], job["errors"]) == ("rejected", [f"line 3, column date: {_message()}"])
+
+
+def test_a_sendgrid_event_dated_1999_is_acknowledged_and_dropped(world, alpha, anonymous):
+    from campaigns.tests.test_email_webhooks import PROVIDERS, _hook, _post, _send
+
+    sendgrid = next(p for p in PROVIDERS if p.name == "sendgrid")
+    _send(alpha, key="spring-news")
+    _hook(alpha, sendgrid)
+
+    def delivered(event_id: str, at: datetime) -> bytes:
+        return json.dumps([{"email": "ada@example.com", "timestamp": int(at.timestamp()), "event": "delivered",
+                            "sg_event_id": event_id, "pouls_send": "spring-news"}]).encode()  # fmt: skip
+
+    # when SendGrid posts a delivery dated 1999, then one dated 2000-01-01
+    old = _post(anonymous, sendgrid, delivered("old", datetime(1999, 12, 31, 12, tzinfo=UTC)))
+    with tenant_context(alpha):
+        after_old = (EmailEvent.objects.count(), EmailSend.objects.get().delivered)
+    ok = _post(anonymous, sendgrid, delivered("ok", datetime(2000, 1, 1, 12, tzinfo=UTC)))
+    # then both are acknowledged (no retries), the first is never stored and the second counts
+    assert (old.status_code, ok.status_code) == (200, 200)
+    assert after_old == (0, 0)
+    with tenant_context(alpha):
+        assert list(EmailEvent.objects.values_list("event_id", flat=True)) == ["ok"]
+        assert EmailSend.objects.get().delivered == 1
