@@ -312,7 +312,11 @@ def refresh_running(committed):
         other.close()
 
 
-def test_objective_and_settings_writes_never_wait_for_a_running_refresh(refresh_running):
+def test_objective_and_settings_writes_never_wait_for_a_running_refresh(refresh_running, world):
+    import threading
+
+    from django.test import Client as HttpClient
+
     from kpis.services import kpi_settings_update, objective_save
 
     # when a manager sets an objective (3 leads of 4: red at 0.9) and an amber threshold of 0.7 while
@@ -323,7 +327,20 @@ def test_objective_and_settings_writes_never_wait_for_a_running_refresh(refresh_
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL lock_timeout = '3s'")
         kpi_settings_update(amber_ratio="0.7")
-    # then both are saved, and the snapshots are left to the refresh
+    # and another objective through the API, from another connection (a web request)
+    http, answers = HttpClient(), []
+    http.force_login(world.owner)
+
+    def post() -> None:
+        body = {"kpi": "mqls", "period": "month", "target": "1"}
+        answers.append(http.post("/c/beta/api/v1/kpis/objectives/", body, content_type="application/json").status_code)
+        connection.close()
+
+    request = threading.Thread(target=post)
+    request.start()
+    request.join(timeout=30)
+    assert not request.is_alive() and answers == [201]
+    # then all are saved, and the snapshots are left to the refresh
     assert Objective.objects.get(pk=objective.pk).target == 4
     row = stored("month", None)[("leads", "2026-01-01", None)]
     assert (row.value, row.target, row.status) == (3, None, None)
@@ -336,8 +353,11 @@ def test_objective_and_settings_writes_never_wait_for_a_running_refresh(refresh_
     assert (row.target, row.status) == (4, "amber")
     assert not DirtyDay.objects.filter(source="targets").exists()
     targeted = Snapshot.objects.filter(target__isnull=False)
-    assert set(targeted.values_list("kpi", "period", "dimension", "key").distinct()) == {("leads", "month", "", "")}
-    assert set(targeted.values_list("start", "status")) == {
+    assert set(targeted.values_list("kpi", "period", "dimension", "key").distinct()) == {
+        ("leads", "month", "", ""),
+        ("mqls", "month", "", ""),
+    }
+    assert set(targeted.filter(kpi="leads").values_list("start", "status")) == {
         (date(2026, 1, 1), "amber"),
         (date(2026, 2, 1), "red"),
         (date(2026, 3, 1), "red"),
