@@ -15,7 +15,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -52,6 +52,13 @@ def lockout_message(retry_after: int) -> str:
     ) % {"minutes": minutes}
 
 
+def _platform_admin_url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:  # a client's URLs: its admin has no login of its own
+        return None
+
+
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
 ) -> HttpResponse:
@@ -62,8 +69,8 @@ def lockout_response(
         return original_response  # the view answered the lockout itself (the token API, in JSON)
     retry_after = lockout_retry_after(request, credentials)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not next_url and request.path == reverse("admin:login"):
-        next_url = reverse("admin:index")
+    if not next_url and request.path == _platform_admin_url("admin:login"):
+        next_url = _platform_admin_url("admin:index")
     context = {
         "form": AuthenticationForm(request, initial={"username": lockout_username(request, credentials) or ""}),
         "locked_out": lockout_message(retry_after),

@@ -156,6 +156,20 @@ def test_a_clients_admin_login_checks_no_password_it_sends_to_the_one_login(db, 
     assert response["Location"].startswith(LOGIN + "?next=")
 
 
+def test_the_counts_live_in_the_public_schema_and_are_reached_from_a_clients_urls(http_as, world):
+    # given a count of failures (at the root)
+    _fail(HttpClient(), "manager@alpha.test", 3)
+    # when a manager signs out through alpha's admin (django-axes cleans its counts on every sign-out)
+    assert http_as(world.manager_alpha).post("/c/alpha/admin/logout/").status_code == 302
+    # then it worked from alpha's schema, the tables being the public schema's alone
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name LIKE 'axes\\_%%'"
+            " OR table_name = 'pouls_throttle_cache'"
+        )
+        assert cursor.fetchall() == [("public",)]
+
+
 # --- The token API ------------------------------------------------------------------------------
 
 
