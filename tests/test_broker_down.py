@@ -134,7 +134,8 @@ def test_with_the_broker_down_writes_are_accepted_and_the_sweep_finishes_them(
     # and a second message for the same job (a late original, another sweep) changes nothing
     with tenant_context(world.alpha):
         import_job_task.apply_async(args=[job["id"]], queue=worker).get(timeout=90)
-    assert import_jobs_sweep.apply_async(queue=worker).get(timeout=90) == {"clients": 3, "sent": 0, "failed": 0}
+    swept = import_jobs_sweep.apply_async(queue=worker).get(timeout=90)
+    assert (swept["sent"], swept["failed"]) == (0, 0)
     with tenant_context(world.alpha):
         again = ImportJob.objects.get(pk=job["id"])
         assert (again.status, again.finished_at, again.result["created"]) == ("done", done.finished_at, 2)
