@@ -18,6 +18,7 @@ from campaigns.models import (
     Spend,
     Traffic,
 )
+from config.api_inputs import IsoDateTimeFilter
 
 
 class _TextSearch(django_filters.FilterSet):
@@ -120,8 +121,8 @@ class KeywordStatFilter(_DailyFactFilter):
 
 
 class EmailSendFilter(_TextSearch):
-    sent_from = django_filters.IsoDateTimeFilter(field_name="sent_at", lookup_expr="gte", label=_("Sent from"))
-    sent_to = django_filters.IsoDateTimeFilter(field_name="sent_at", lookup_expr="lt", label=_("Sent before"))
+    sent_from = IsoDateTimeFilter(field_name="sent_at", lookup_expr="gte", label=_("Sent from"))
+    sent_to = IsoDateTimeFilter(field_name="sent_at", lookup_expr="lt", label=_("Sent before"))
     campaign = django_filters.CharFilter(field_name="campaign__key", label=_("Campaign key"))
 
     class Meta:

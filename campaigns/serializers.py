@@ -22,6 +22,7 @@ from campaigns.models import (
     Spend,
     Traffic,
 )
+from config.api_inputs import DateTimeField
 
 MAX_COUNT = 2_147_483_647  # PositiveIntegerField
 
@@ -139,6 +140,7 @@ class OfferInputSerializer(serializers.Serializer):
 
 
 class LandingPageOutputSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(read_only=True, help_text=_("The page's URL; empty when not given."))
     offer = key_out(Offer)
     campaign = key_out(Campaign)
 
@@ -261,7 +263,7 @@ class EmailSendOutputSerializer(serializers.ModelSerializer):
 class EmailSendInputSerializer(serializers.Serializer):
     key = serializers.CharField(max_length=100, help_text=_("Lower-case letters, digits, '_' and '-'."))
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text=_("Default: the key."))
-    sent_at = serializers.DateTimeField(help_text=_("Naive values are in the client's time zone."))
+    sent_at = DateTimeField(help_text=_("Naive values are in the client's time zone."))
     campaign = key_of(Campaign)
     sent = count(required=False)
     delivered = count(required=False)

@@ -10,7 +10,8 @@ client's schema.
 
 - No active hook of that provider for the client: 404, as for an unknown provider.
 - SendGrid, Brevo, Mailjet: the call must carry the hook's ``username:password`` (HTTP basic auth).
-- Mailgun: the call's HMAC-SHA256 signature must match the hook's signing key.
+- Mailgun: the call's HMAC-SHA256 signature must match the hook's signing key, and the time it signs
+  must be within 15 minutes of ours (a replayed call is refused).
 - Anything else is refused by anymail's validation (``AnymailWebhookValidationFailure``: a 400)
   before the payload is read, so nothing is written.
 - Guessing is bounded: after ``WEBHOOK_GUESSES`` refused calls from one address to one client's
@@ -20,7 +21,9 @@ client's schema.
 
 from __future__ import annotations
 
+import json
 import secrets
+import time
 from datetime import timedelta
 
 from anymail.exceptions import AnymailWebhookValidationFailure
@@ -40,6 +43,8 @@ from config.throttling import FailureLimit
 from tenants.middleware import client_public_endpoint
 
 Provider = EmailProviderHook.Provider
+# A Mailgun call signed longer ago than this (or this far ahead) is refused: a replay.
+MAILGUN_MAX_AGE = timedelta(minutes=15)
 # Refused calls (wrong basic auth or signature) one address may make to one client's webhooks per window.
 WEBHOOK_GUESSES = FailureLimit(scope="email-webhook", limit=10, window=timedelta(minutes=15))
 
@@ -122,6 +127,26 @@ class MailgunTracking(ClientHookMixin, MailgunTrackingWebhookView):
 
     def has_credentials(self) -> bool:
         return self.hook is not None and bool(self.hook.signing_key)
+
+    def validate_request(self, request):
+        # Replays: a signature stays valid forever, so Mailgun signs the time it sends each call and
+        # advises refusing calls whose time is far from ours (anymail checks only the signature).
+        sent_at = _mailgun_signed_timestamp(request)
+        if sent_at is None or not abs(time.time() - sent_at) <= MAILGUN_MAX_AGE.total_seconds():
+            raise AnymailWebhookValidationFailure("Mailgun webhook called with a stale or missing timestamp")
+
+
+def _mailgun_signed_timestamp(request) -> float | None:
+    """The signed ``timestamp`` (seconds since the epoch) of a Mailgun call: in the JSON body's
+    ``signature`` block, or among the fields of a legacy form post."""
+    try:
+        if request.content_type == "application/json":
+            raw = json.loads(request.body.decode("utf-8"))["signature"]["timestamp"]
+        else:
+            raw = request.POST["timestamp"]
+        return float(raw)
+    except (KeyError, TypeError, ValueError, UnicodeDecodeError):
+        return None
 
 
 class BrevoTracking(ClientHookMixin, BrevoTrackingWebhookView):

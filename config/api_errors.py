@@ -35,3 +35,19 @@ def server_error(request):
     if _API_PATH.match(request.path):
         return JsonResponse({"detail": _("A server error occurred.")}, status=500)
     return defaults.server_error(request)
+
+
+def not_found(request, exception):
+    """handler404 of both URLconfs: JSON under the API (a path no view answers, a key or id the URL
+    cannot hold), the usual HTML page elsewhere."""
+    if _API_PATH.match(request.path):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """handler400 of both URLconfs (a request Django refuses before any view, such as a form with more
+    fields than DATA_UPLOAD_MAX_NUMBER_FIELDS): JSON under the API, the usual page elsewhere."""
+    if _API_PATH.match(request.path):
+        return JsonResponse({"detail": _("Malformed request.")}, status=400)
+    return defaults.bad_request(request, exception)

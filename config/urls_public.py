@@ -16,7 +16,7 @@ urlpatterns = [
     path("i18n/language/", views.language_switch, name="language_switch"),
     path("admin/", admin.site.urls),
     path("api/v1/tokens/", api.TokenListCreateApi.as_view(), name="token-list"),
-    path("api/v1/tokens/<str:token_key>/", api.TokenRevokeApi.as_view(), name="token-revoke"),
+    path("api/v1/tokens/<slug:token_key>/", api.TokenRevokeApi.as_view(), name="token-revoke"),
     path("api/v1/portfolio/", portfolio_api.PortfolioApi.as_view(), name="portfolio"),
     path(
         "api/v1/schema/",
@@ -25,4 +25,6 @@ urlpatterns = [
     ),
 ]
 
+handler400 = "config.api_errors.bad_request"  # JSON under the API
+handler404 = "config.api_errors.not_found"  # JSON under the API
 handler500 = "config.api_errors.server_error"  # JSON under the API

@@ -25,4 +25,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
 ]
 
+handler400 = "config.api_errors.bad_request"  # JSON under the API
+handler404 = "config.api_errors.not_found"  # JSON under the API
 handler500 = "config.api_errors.server_error"  # JSON under the API

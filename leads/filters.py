@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.api_inputs import IsoDateTimeFilter
 from leads.models import Lead, Stage
 
 
@@ -16,8 +17,8 @@ class LeadFilter(django_filters.FilterSet):
     channel = django_filters.CharFilter(field_name="channel__key", label=_("Channel key"))
     campaign = django_filters.CharFilter(field_name="campaign__key", label=_("Campaign key"))
     offer = django_filters.CharFilter(field_name="offer__key", label=_("Offer key"))
-    created_from = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label=_("Created from"))
-    created_to = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label=_("Created before"))
+    created_from = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label=_("Created from"))
+    created_to = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label=_("Created before"))
     lost = django_filters.BooleanFilter(field_name="is_lost", label=_("Lost"))
     q = django_filters.CharFilter(method="filter_text", label=_("Search (email, name, company)"))
 

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns.models import Campaign, Channel, LandingPage, Offer
+from config.api_inputs import DateTimeField
 from leads.models import Lead, LeadNote, LeadSettings, ScoringRule, Stage, StageTransition
 from leads.selectors import lead_owners
 from leads.services import OWNER_REFUSED
@@ -84,12 +85,12 @@ class _LeadFieldsSerializer(serializers.Serializer):
 
 class LeadCreateInputSerializer(_LeadFieldsSerializer):
     email = serializers.EmailField(max_length=254)
-    created_at = serializers.DateTimeField(required=False, help_text=_("Naive values are in the client's time zone."))
+    created_at = DateTimeField(required=False, help_text=_("Naive values are in the client's time zone."))
     stage = serializers.ChoiceField(choices=Stage.choices, required=False, default=Stage.LEAD)
-    mql_at = serializers.DateTimeField(required=False, allow_null=True)
-    sql_at = serializers.DateTimeField(required=False, allow_null=True)
-    customer_at = serializers.DateTimeField(required=False, allow_null=True)
-    lost_at = serializers.DateTimeField(required=False, allow_null=True)
+    mql_at = DateTimeField(required=False, allow_null=True)
+    sql_at = DateTimeField(required=False, allow_null=True)
+    customer_at = DateTimeField(required=False, allow_null=True)
+    lost_at = DateTimeField(required=False, allow_null=True)
     lost_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
     owner = OwnerField(required=False, allow_null=True)
 
@@ -101,7 +102,7 @@ class LeadUpdateInputSerializer(_LeadFieldsSerializer):
 
 class MoveInputSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Stage.choices)
-    at = serializers.DateTimeField(required=False, help_text=_("When it happened (default: now)."))
+    at = DateTimeField(required=False, help_text=_("When it happened (default: now)."))
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -111,7 +112,7 @@ class BulkMoveInputSerializer(MoveInputSerializer):
 
 class LostInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
-    at = serializers.DateTimeField(required=False)
+    at = DateTimeField(required=False)
 
 
 class ReasonInputSerializer(serializers.Serializer):

@@ -7,10 +7,13 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
+from knox.models import AuthToken
 
 from config.errors import DomainError
 from tenants.models import Agency, Client, Domain, Membership, User
 from tenants.services import client_create, client_fields_validate, membership_grant
+from tenants.tenant_admin import ObjectIdLookup
 
 
 class MembershipInline(admin.TabularInline):
@@ -131,3 +134,12 @@ class UserAdmin(DjangoUserAdmin):
 admin.site.register(Domain)
 admin.site.site_header = _("Pouls · platform administration")
 admin.site.site_title = _("Pouls platform admin")
+
+
+# knox registers its tokens' admin; their ids are text, so an id with a NUL character must not reach the database.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class AuthTokenAdmin(ObjectIdLookup, KnoxAuthTokenAdmin):
+    pass

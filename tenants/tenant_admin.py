@@ -67,7 +67,18 @@ class TenantAdminSite(admin.AdminSite):
 tenant_admin_site = TenantAdminSite(name="tenant_admin")
 
 
-class TenantModelAdmin(admin.ModelAdmin):
+class ObjectIdLookup:
+    """An object id in a change, delete or history URL that cannot name a row is the admin's usual
+    "does not exist" (a redirect with a message), never a database error. Django's own lookup already
+    refuses ``abc`` for a number; text ids with a NUL character would reach PostgreSQL, which refuses them."""
+
+    def get_object(self, request, object_id, from_field=None):
+        if "\x00" in str(object_id):
+            return None
+        return super().get_object(request, object_id, from_field)
+
+
+class TenantModelAdmin(ObjectIdLookup, admin.ModelAdmin):
     """Managers of the client may do everything; nobody else gets past the site anyway."""
 
     def _can_manage(self, request) -> bool:

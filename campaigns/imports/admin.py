@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -74,7 +75,9 @@ class ImportJobAdmin(TenantModelAdmin):
         return TemplateResponse(request, "admin/campaigns/importjob/upload.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        job = get_object_or_404(ImportJob, pk=object_id)
+        job = self.get_object(request, unquote(object_id))
+        if job is None:  # no such job, or an id that is not a number: the admin's usual "does not exist"
+            return super().change_view(request, object_id, form_url, extra_context)
         extra = {**(extra_context or {}), "job": job}
         if job.status == ImportJob.Status.DRAFT:
             extra.update(self._preview(job))

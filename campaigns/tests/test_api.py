@@ -609,3 +609,75 @@ def test_the_admin_validates_facts_like_the_api_and_keeps_tracked_rows_read_only
         assert sorted(CTAStat.objects.values_list("source", "views", "clicks")) == [("import", 4, 2),
                                                                                     ("tracking", 9, 2)]  # fmt: skip
         assert not EmailSend.objects.exists()
+
+
+# --- input PostgreSQL cannot take: a 400 on the field, never a 500 ---------------------------------
+
+NUL_KEY = "spring\x00search"
+
+
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("campaigns", {"key": "c", "name": "C", "channel": NUL_KEY}, "channel"),
+        ("landing-pages", {"key": "p", "name": "P", "offer": NUL_KEY}, "offer"),
+        ("landing-pages", {"key": "p", "name": "P", "campaign": NUL_KEY}, "campaign"),
+        ("ctas", {"key": "c", "name": "C", "landing_page": NUL_KEY}, "landing_page"),
+        ("spend", {"date": "2026-03-02", "campaign": NUL_KEY, "amount": "10.00"}, "campaign"),
+        ("traffic", {"date": "2026-03-02", "channel": NUL_KEY, "visits": 1}, "channel"),
+        ("traffic", {"date": "2026-03-02", "landing_page": NUL_KEY, "visits": 1}, "landing_page"),
+        ("cta-stats", {"date": "2026-03-02", "cta": NUL_KEY, "views": 1, "clicks": 0}, "cta"),
+        ("keyword-stats", {"date": "2026-03-02", "keyword": "x", "channel": NUL_KEY, "visits": 1}, "channel"),
+        ("email-sends", {"key": "m", "sent_at": "2026-03-02T09:00:00Z", "campaign": NUL_KEY}, "campaign"),
+        ("email-sends", {"key": "m\x00", "sent_at": "2026-03-02T09:00:00Z"}, "key"),
+    ],
+)  # fmt: skip
+def test_a_nul_character_in_a_related_key_is_a_400_on_that_field(http_as, world, cat, path, body, field):
+    # given the rows of every kind before
+    with tenant_context(world.alpha):
+        before = [m.objects.count() for m in (Campaign, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat,
+                                              EmailSend)]  # fmt: skip
+    api = http_as(world.sales_alpha)
+    # when the key names a related row with a NUL character in it, as JSON and as a form
+    as_json = post(api, f"{API}/{path}/", body)
+    as_form = api.post(f"{API}/{path}/", body)
+    # then both are refused on that field (PostgreSQL cannot compare text holding NUL) and nothing is written
+    for response in (as_json, as_form):
+        assert response.status_code == 400, response.content
+        assert list(response.json()) == [field]
+    with tenant_context(world.alpha):
+        assert [m.objects.count() for m in (Campaign, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat,
+                                            EmailSend)] == before  # fmt: skip
+
+
+def test_a_nul_character_in_a_changed_key_is_a_400_too(http_as, world, cat):
+    api = http_as(world.sales_alpha)
+    response = patch(api, f"{API}/landing-pages/lp-ebook/", {"campaign": NUL_KEY})
+    assert response.status_code == 400
+    assert list(response.json()) == ["campaign"]
+    with tenant_context(world.alpha):
+        assert LandingPage.objects.get(key="lp-ebook").campaign == cat.spring
+
+
+@pytest.mark.parametrize("offset", ["-17:06", "+16:00", "+23:59"])
+def test_a_utc_offset_postgresql_cannot_read_is_a_400(http_as, world, cat, offset):
+    api = http_as(world.sales_alpha)
+    # when the email sends are filtered, or one is written, at a time whose offset is beyond ±15:59
+    at = f"2026-01-01T00:00:00{offset}"
+    listed = api.get(f"{API}/email-sends/", {"sent_from": at})
+    written = post(api, f"{API}/email-sends/", {"key": "m", "sent_at": at})
+    # then both name the field
+    assert (listed.status_code, list(listed.json())) == (400, ["sent_from"])
+    assert (written.status_code, list(written.json())) == (400, ["sent_at"])
+    # while the widest real offsets are read
+    assert api.get(f"{API}/email-sends/", {"sent_to": "2026-01-01T00:00:00+14:00"}).status_code == 200
+    assert post(api, f"{API}/email-sends/", {"key": "m", "sent_at": "2026-01-01T00:00:00-15:59"}).status_code == 201
+
+
+def test_a_url_no_view_answers_is_a_json_404(http_as, world, cat):
+    api = http_as(world.sales_alpha)
+    for path in ("spend/abc/", "campaigns/spring%00search/", "no-such-list/"):
+        response = api.get(f"{API}/{path}")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert set(response.json()) == {"detail"}

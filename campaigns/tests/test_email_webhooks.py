@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -65,7 +66,7 @@ def _mailgun(key: str, secret: str, recipient: str = RECIPIENT) -> list[bytes]:
 
     def event(name: str, token: str, at: int, **extra) -> bytes:
         return _mailgun_sign({
-            "signature": {"timestamp": str(at), "token": token},
+            "signature": {"timestamp": str(int(time.time())), "token": token},  # signed when sent
             "event-data": {"event": name, "timestamp": at + 0.153125, "id": f"id-{token[:8]}", "recipient": recipient,
                            "tags": ["newsletter"], "user-variables": {"pouls_send": key},
                            "message": {"headers": {"message-id": "20260101100000.1.DF5966851B4BAA99@mg.example.org"}},
@@ -297,6 +298,25 @@ def test_a_mailgun_signature_covers_its_token_and_timestamp(world, anonymous):
     # then both are refused
     assert statuses == [400, 400]
     assert _counters(world.alpha) == ZERO
+
+
+@pytest.mark.parametrize("age", [timedelta(minutes=16), timedelta(days=200), -timedelta(minutes=16)],
+                         ids=["16-minutes-old", "200-days-old", "16-minutes-ahead"])  # fmt: skip
+def test_a_mailgun_call_signed_more_than_15_minutes_away_is_refused(world, anonymous, age):
+    # given Mailgun's hook and a correctly signed call, signed `age` ago (a replay of a captured call)
+    provider = PROVIDERS[1]
+    _send(world.alpha)
+    _hook(world.alpha, provider)
+    [body, *_] = provider.payloads(KEY, provider.secret)
+    replayed = json.loads(body)
+    replayed["signature"]["timestamp"] = str(int(time.time() - age.total_seconds()))
+    # when it is posted
+    response = _post(anonymous, provider, _mailgun_sign(replayed, provider.secret))
+    # then it is refused and nothing is counted, while the same call signed now is counted
+    assert response.status_code == 400
+    assert _counters(world.alpha) == ZERO
+    assert _post(anonymous, provider, body).status_code == 200
+    assert _counters(world.alpha)["delivered"] == 1
 
 
 @by_provider

@@ -198,10 +198,18 @@ CACHES = {
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    # Browsers use their session; scripts use a personal token (hashed at rest, revocable).
+    # Browsers use their session; scripts use a personal token (hashed at rest, revocable). The token
+    # comes first: DRF asks the first class for the WWW-Authenticate of a 401, and the session has
+    # none (DRF then answers 403). A request without a token still signs in by its session, with CSRF.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # NUL characters are refused in every text of a request body (PostgreSQL cannot take them).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api_inputs.JSONParser",
+        "config.api_inputs.FormParser",
+        "config.api_inputs.MultiPartParser",
     ],
     # Fail closed: every API view requires a membership of the current client unless it says otherwise.
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.ClientMemberPermission"],

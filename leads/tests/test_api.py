@@ -212,3 +212,29 @@ def test_an_unknown_owner_and_one_who_may_not_own_leads_get_the_same_error(http_
     accepted = post(api, f"{API}/leads/", {"email": "new@x.io", "owner": " Staff@Agence.test "})
     assert (accepted.status_code, accepted.json()["owner"]) == (201, "staff@agence.test")
 
+
+@pytest.mark.parametrize("field", ["channel", "campaign", "offer", "landing_page", "owner"])
+def test_a_nul_character_in_a_related_key_is_a_400_on_that_field(http_as, world, leads, field):
+    api = http_as(world.sales_alpha)
+    body = {"email": "nul@x.io", field: "web\x00inar"}
+    # when a lead is created naming a related row (or its owner) with a NUL character, as JSON and as a form
+    for response in (post(api, f"{API}/leads/", body), api.post(f"{API}/leads/", body)):
+        # then it is refused on that field, and no lead is written
+        assert response.status_code == 400, response.content
+        assert list(response.json()) == [field]
+    with tenant_context(world.alpha):
+        assert not Lead.objects.filter(email="nul@x.io").exists()
+
+
+def test_a_utc_offset_postgresql_cannot_read_is_a_400_in_filters_and_fields(http_as, world, leads):
+    api = http_as(world.sales_alpha)
+    # when leads are listed or written at a time whose UTC offset is beyond ±15:59
+    listed = api.get(f"{API}/leads/", {"created_to": "2026-01-01T00:00:00-17:06"})
+    created = post(api, f"{API}/leads/", {"email": "far@x.io", "created_at": "2026-01-01T00:00:00+16:00"})
+    moved = post(api, f"{API}/leads/{leads['ada'].pk}/move/", {"to": "mql", "at": "2026-01-01T00:00:00-16:30"})
+    # then each names its field
+    assert (listed.status_code, list(listed.json())) == (400, ["created_to"])
+    assert (created.status_code, list(created.json())) == (400, ["created_at"])
+    assert (moved.status_code, list(moved.json())) == (400, ["at"])
+    # and the widest real offsets are read
+    assert api.get(f"{API}/leads/", {"created_from": "2020-01-01T00:00:00-12:00"}).json()["count"] == 3
