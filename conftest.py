@@ -162,3 +162,8 @@ def pouls(django_db_setup, tmp_path_factory) -> str:
     process = start_web(port, tmp_path_factory.mktemp("web") / "gunicorn.log")
     yield f"http://127.0.0.1:{port}"
     stop(process)
+
+
+def pytest_configure(config):
+    # `-m fuzz` selects the property-based API test (tests/test_api_fuzz.py); it also runs in the whole suite.
+    config.addinivalue_line("markers", "fuzz: schemathesis fuzzes the API from its OpenAPI document")

@@ -213,7 +213,8 @@ REST_FRAMEWORK = {
     ],
     # Fail closed: every API view requires a membership of the current client unless it says otherwise.
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.ClientMemberPermission"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every operation documents the errors it may answer, with their JSON body.
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -240,6 +241,8 @@ SPECTACULAR_SETTINGS = {
     # The schema and its docs describe a client account: same access check as the API itself.
     "SERVE_PERMISSIONS": ["tenants.permissions.ClientMemberPermission"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # A client's document names its server (/c/<slug>): its paths are relative to it.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api_schema.client_server"],
     # Swagger UI is served from our own static files (drf-spectacular-sidecar): no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
