@@ -140,7 +140,8 @@ def test_anonymous_api_calls_are_refused_alike_for_known_and_unknown_clients(htt
     anonymous = http_as(None)
     real = anonymous.get("/c/alpha/api/v1/channels/")
     fake = anonymous.get("/c/nope/api/v1/channels/")
-    assert real.status_code == fake.status_code == 403
+    assert real.status_code == fake.status_code == 401
+    assert real["WWW-Authenticate"] == fake["WWW-Authenticate"] == "Token"
     assert real.json() == fake.json()
 
 

@@ -7,13 +7,13 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.imports.jobs import import_job_create
 from campaigns.imports.runner import import_kinds
 from campaigns.models import ImportJob
+from config.api_inputs import FormParser, MultiPartParser
 from tenants.permissions import ClientManagerPermission, ClientTeamPermission
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
