@@ -41,18 +41,16 @@ def _has_nul(value) -> bool:
     return False
 
 
-def nul_refused(data):
-    """``data`` unchanged, or a 400 naming each top-level field whose text holds a NUL character."""
-    if hasattr(data, "lists"):  # QueryDict: every value of every key
-        data = dict(data.lists())
-    if isinstance(data, dict):
-        fields = [str(key).replace(NUL, "") or "non_field_errors" for key, value in data.items()
-                  if _has_nul(key) or _has_nul(value)]  # fmt: skip
-        if fields:
-            raise ApiValidationError({field: [NUL_MESSAGE] for field in fields})
-    elif _has_nul(data):
+def nul_refused(data) -> None:
+    """A 400 naming each top-level field of ``data`` whose text (or name) holds a NUL character."""
+    fields = dict(data.lists()) if hasattr(data, "lists") else data  # a QueryDict: every value of every key
+    if isinstance(fields, dict):
+        refused = [str(key).replace(NUL, "") or "non_field_errors" for key, value in fields.items()
+                   if _has_nul(key) or _has_nul(value)]  # fmt: skip
+        if refused:
+            raise ApiValidationError({field: [NUL_MESSAGE] for field in refused})
+    elif _has_nul(fields):
         raise ApiValidationError({"non_field_errors": [NUL_MESSAGE]})
-    return data
 
 
 class JSONParser(parsers.JSONParser):
