@@ -29,12 +29,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
+from tests.browser import CHROMIUM_ARGS, DASHBOARD_TIMING_JS  # the browser test's own settings
+
 SLUG = "atelier-sillon"
 VIEWER = "lecture@atelier-sillon.fr"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 COLUMNS = {
     "first_contentful_paint_ms": "first paint",
     "response_end_ms": "response end",
@@ -42,14 +40,6 @@ COLUMNS = {
     "load_ms": "load",
     "charts_api_ms": "charts API request",
 }
-TIMING = """() => {
-    const nav = performance.getEntriesByType('navigation')[0];
-    const paint = performance.getEntriesByName('first-contentful-paint')[0];
-    const api = performance.getEntriesByType('resource').find(r => r.name.includes('/api/v1/dashboard/'));
-    return {first_contentful_paint_ms: paint.startTime, response_end_ms: nav.responseEnd,
-            dom_content_loaded_ms: nav.domContentLoadedEventEnd, load_ms: nav.loadEventEnd,
-            charts_api_ms: api.responseEnd - api.startTime};
-}"""
 
 
 def measure(base_url: str, loads: int, password: str) -> list[dict]:
@@ -71,7 +61,7 @@ def measure(base_url: str, loads: int, password: str) -> list[dict]:
             for _ in range(loads + 1):  # the first one warms up
                 page.goto(f"/c/{SLUG}/")
                 page.wait_for_selector("#dashboard[data-loaded=true]")
-                runs.append(page.evaluate(TIMING))
+                runs.append(page.evaluate(DASHBOARD_TIMING_JS))
             return runs[1:]
         finally:
             browser.close()

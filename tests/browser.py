@@ -15,6 +15,17 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
+# The browser's own timing of a dashboard load: first paint, navigation milestones and the charts'
+# API request (the browser test records it, bench/first_paint.py prints it).
+DASHBOARD_TIMING_JS = """() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const paint = performance.getEntriesByName('first-contentful-paint')[0];
+    const api = performance.getEntriesByType('resource').find(r => r.name.includes('/api/v1/dashboard/'));
+    return {first_contentful_paint_ms: paint.startTime, response_end_ms: nav.responseEnd,
+            dom_content_loaded_ms: nav.domContentLoadedEventEnd, load_ms: nav.loadEventEnd,
+            charts_api_ms: api.responseEnd - api.startTime};
+}"""
+
 
 def chromium_path() -> str:
     """Debian's chromium, or a skip locally; under CI a missing browser is a failure, not a skip."""

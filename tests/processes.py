@@ -66,6 +66,17 @@ def start_web(port: int, log_path: Path, env: dict[str, str] | None = None) -> s
     raise RuntimeError(f"gunicorn did not start; see {log_path}:\n{log_path.read_text()[-3000:]}")
 
 
+def wait_for(condition, timeout: float = 90) -> bool:
+    """Poll ``condition`` every half second until it holds (True) or ``timeout`` seconds pass (False):
+    work done by another process (a worker, a server) shows up when it shows up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:

@@ -5,7 +5,6 @@ the pending state in the body, and their writes stand. Then, with the broker bac
 the periodic tasks finish the work: the import runs exactly once and the snapshots catch up."""
 
 import re
-import time
 import uuid
 from datetime import timedelta
 
@@ -23,7 +22,7 @@ from kpis.models import DirtyDay, RefreshRun, Snapshot
 from kpis.refresh import kpi_snapshot_refresh
 from kpis.tasks import kpi_refresh_due
 from leads.models import Lead
-from tests.processes import free_port, start_web, start_worker, stop
+from tests.processes import free_port, start_web, start_worker, stop, wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -69,15 +68,6 @@ def worker(tmp_path):
     yield queue
     app.conf.task_default_queue = previous
     stop(process)
-
-
-def wait_for(condition, timeout: float = 90) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 def month_total(kpi: str) -> float:

@@ -14,7 +14,7 @@ from django_tenants.utils import tenant_context
 from kpis.models import Snapshot
 from tenants.demo import DEMO_CLIENTS, DEMO_PASSWORD, demo_accounts_seed
 from tenants.models import Client
-from tests.browser import ARTIFACTS, browser_page, screenshot
+from tests.browser import ARTIFACTS, DASHBOARD_TIMING_JS, browser_page, screenshot
 from tests.formats import euros_fr
 from tests.processes import free_port, start_web, stop
 
@@ -163,16 +163,7 @@ def test_reloading_the_dashboard_paints_it_again_and_records_its_timing(demo_ser
         for _ in range(3):
             page.goto("/c/atelier-sillon/")
             page.wait_for_selector("#dashboard[data-loaded=true]")
-            runs.append(
-                page.evaluate("""() => {
-                const nav = performance.getEntriesByType('navigation')[0];
-                const paint = performance.getEntriesByName('first-contentful-paint')[0];
-                const api = performance.getEntriesByType('resource').find(r => r.name.includes('/api/v1/dashboard/'));
-                return {first_contentful_paint_ms: paint.startTime, response_end_ms: nav.responseEnd,
-                        dom_content_loaded_ms: nav.domContentLoadedEventEnd, load_ms: nav.loadEventEnd,
-                        charts_api_ms: api.responseEnd - api.startTime};
-            }""")
-            )
+            runs.append(page.evaluate(DASHBOARD_TIMING_JS))
             assert page.locator("[data-testid=client-title]").inner_text() == "Atelier Sillon"
             assert page.locator("canvas[data-drawn=true]").count() > 0
         screenshot(page, "client-dashboard-timed")

@@ -2,7 +2,6 @@
 runs twice to the same result, is fanned out to every client by the periodic task, and follows an
 import once it commits."""
 
-import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -15,7 +14,7 @@ from kpis.models import RefreshRun, Snapshot
 from kpis.tasks import kpi_refresh_due, kpi_snapshot_refresh_task
 from leads.models import Lead
 from portfolio.models import Pulse
-from tests.processes import start_worker, stop
+from tests.processes import start_worker, stop, wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -46,15 +45,6 @@ def leads(client, count: int) -> None:
 def total_leads(client) -> float:
     with tenant_context(client):
         return sum(Snapshot.objects.filter(period="month", kpi="leads", dimension="").values_list("value", flat=True))
-
-
-def wait_for(condition, timeout: float = 90) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 def test_a_refresh_lands_in_the_schema_it_was_sent_from_and_runs_twice_alike(committed, worker):
