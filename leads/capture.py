@@ -16,7 +16,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django import forms
 from django.core.exceptions import BadRequest, SuspiciousOperation
-from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -28,9 +27,10 @@ from django.views.decorators.csrf import csrf_exempt
 from campaigns.models import Campaign, LandingPage, Offer
 from config.client_address import client_ip
 from config.errors import DomainError
-from leads.models import CaptureForm, Lead, LeadActivity, Source
+from leads.models import CaptureForm, Lead
 from leads.ratelimit import capture_rate_hit
-from leads.services import LeadInput, email_is_erased, lead_record_activity, lead_settings, lead_upsert
+from leads.selectors import capture_form_active
+from leads.services import LeadInput, email_is_erased, lead_capture, lead_settings
 from tenants.middleware import client_public_endpoint
 
 PREFLIGHT_MAX_AGE = 600  # seconds a browser may reuse a preflight answer
@@ -183,12 +183,23 @@ def _by_key(model, key: str):
     return model.objects.filter(key=key).first() if key else None
 
 
-def _landing_page_for(url: str) -> LandingPage | None:
+def _page_base(url: str) -> str | None:
+    """A page's URL as landing pages are matched: no query, fragment or trailing slash."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         return None
-    base = urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, "", "")).rstrip("/")
-    return LandingPage.objects.filter(url__in=[base, f"{base}/"]).order_by("pk").first()
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, "", "")).rstrip("/")
+
+
+def _landing_page_for(*urls: str) -> LandingPage | None:
+    """The landing page of the first of ``urls`` that has one (the oldest if several), in one query."""
+    bases = [base for base in map(_page_base, urls) if base]
+    if not bases:
+        return None
+    found: dict[str, LandingPage] = {}
+    for page in LandingPage.objects.filter(url__in=[u for base in bases for u in (base, f"{base}/")]).order_by("pk"):
+        found.setdefault(page.url.removesuffix("/"), page)
+    return next((found[base] for base in bases if base in found), None)
 
 
 def _record(clean: dict, form: CaptureForm) -> LeadInput:
@@ -197,20 +208,16 @@ def _record(clean: dict, form: CaptureForm) -> LeadInput:
     offer = _by_key(Offer, clean["offer"]) or form.offer
     landing_page = (
         _by_key(LandingPage, clean["landing_page"])
-        or _landing_page_for(clean["page_url"])
-        or _landing_page_for(clean["landing_url"])
+        or _landing_page_for(clean["page_url"], clean["landing_url"])
         or form.landing_page
     )
-    campaign = _by_key(Campaign, clean["campaign"])
-    utm_campaign = clean["utm_campaign"].strip()
-    if campaign is None and not (utm_campaign and Campaign.objects.filter(utm_campaign__iexact=utm_campaign).exists()):
-        campaign = form.campaign  # else lead_upsert finds the campaign from utm_campaign
     return LeadInput(
         email=clean["email"],
         company_size=clean["company_size"],
         offer=offer,
         landing_page=landing_page,
-        campaign=campaign,
+        campaign=_by_key(Campaign, clean["campaign"]),
+        default_campaign=form.campaign,  # unless lead_upsert finds the campaign from utm_campaign
         extra={name: clean[name] for name in PAGE_FIELDS if clean[name]},
         **{name: clean[name] for name in TEXT_FIELDS},
     )
@@ -238,11 +245,7 @@ def _redirect_target(request, form: CaptureForm) -> str:
 
 
 def _active_form(form_key: str) -> CaptureForm:
-    form = (
-        CaptureForm.objects.select_related("offer", "landing_page", "campaign")
-        .filter(key=form_key, is_active=True)
-        .first()
-    )
+    form = capture_form_active(form_key)
     if form is None:
         raise Http404("No such form")
     return form
@@ -266,12 +269,11 @@ def _capture(request, form: CaptureForm) -> HttpResponse:
     if not submission.is_valid():
         raise Refused(400, {name: list(errors) for name, errors in submission.errors.items()})
     record = _record(submission.cleaned_data, form)
-    if lead_settings().block_erased_emails and email_is_erased(record.email):
+    settings = lead_settings()
+    if settings.block_erased_emails and email_is_erased(record.email):
         return _success(request, form)  # erased on request: capture nothing, reveal nothing
     try:
-        with transaction.atomic():
-            lead = lead_upsert(record=record, source=Source.CAPTURE)[0]
-            lead_record_activity(lead=lead, kind=LeadActivity.Kind.FORM_SUBMIT, ref=form.key)
+        lead_capture(record=record, form_key=form.key, settings=settings)
     except DomainError as error:
         raise Refused(400, error.as_dict()) from error
     return _success(request, form)

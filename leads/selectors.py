@@ -3,14 +3,17 @@ the number of leads (the screens' tests count them)."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 
+from django.db import connection
 from django.db.models import Case, CharField, Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
 
-from campaigns.models import Campaign, Channel, Offer
-from leads.models import STAGE_ORDER, Lead, LeadNote, Stage, StageTransition
+from campaigns.models import Campaign, Channel, LandingPage, Offer
+from leads.models import STAGE_ORDER, CaptureForm, Lead, LeadNote, Stage, StageTransition
 from tenants.access import ClientAccess
 from tenants.models import AGENCY_ROLES, CLIENT_ROLES, Client, Membership, Role, User
 
@@ -151,3 +154,60 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     for kind, key, name in parts[0].union(*parts[1:], all=True).order_by("name", "key"):
         choices[kind].append((key, name))
     return choices
+
+
+# --- The capture endpoint's form -------------------------------------------------------------------
+
+CAPTURE_FORMS_KEPT = 256  # forms (of any client) one process keeps built
+_capture_forms: OrderedDict[tuple[str, str], tuple[tuple, CaptureForm]] = OrderedDict()
+
+
+@cache
+def _capture_form_rows_sql() -> str:
+    """The rows an active form carries (itself, its offer, landing page and campaign, the campaign's
+    channel), each as PostgreSQL's text of the whole row."""
+    table = {
+        model: connection.ops.quote_name(model._meta.db_table) for model in (Offer, LandingPage, Campaign, Channel)
+    }
+    return f"""
+        SELECT f::text, o::text, lp::text, c::text, ch::text
+        FROM {connection.ops.quote_name(CaptureForm._meta.db_table)} f
+        LEFT JOIN {table[Offer]} o ON o.id = f.offer_id
+        LEFT JOIN {table[LandingPage]} lp ON lp.id = f.landing_page_id
+        LEFT JOIN {table[Campaign]} c ON c.id = f.campaign_id
+        LEFT JOIN {table[Channel]} ch ON ch.id = c.channel_id
+        WHERE f.key = %s AND f.is_active
+    """  # noqa: S608 (identifiers come from the models, the key is a parameter)
+
+
+def capture_form_active(key: str) -> CaptureForm | None:
+    """The current client's active capture form ``key``, with its offer, landing page, campaign and the
+    campaign's channel; None if there is none.
+
+    Every public submission starts here, and building the form through the ORM cost more CPU than
+    anything else the endpoint reads. So each call asks PostgreSQL for the rows the form is made of,
+    as text, in one raw query (no ORM compilation); when they are exactly the rows this process last
+    built the form from, that form is returned again, else it is built afresh. A change to any of
+    those rows, in any process, is therefore seen by the next request, as with a plain query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_capture_form_rows_sql(), [key])
+        rows = cursor.fetchone()
+    if rows is None:
+        return None
+    cache_key = (connection.schema_name, key)
+    kept = _capture_forms.get(cache_key)
+    if kept is not None and kept[0] == rows:
+        _capture_forms.move_to_end(cache_key)
+        return kept[1]
+    form = (
+        CaptureForm.objects.select_related("offer", "landing_page", "campaign__channel")
+        .filter(key=key, is_active=True)
+        .first()
+    )
+    if form is not None:
+        # Rows changed between the two reads are stored with the older text: the next call rebuilds.
+        _capture_forms[cache_key] = (rows, form)
+        _capture_forms.move_to_end(cache_key)
+        while len(_capture_forms) > CAPTURE_FORMS_KEPT:
+            _capture_forms.popitem(last=False)
+    return form

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +29,7 @@ from leads.models import (
     LeadActivity,
     LeadNote,
     LeadSettings,
+    ScoringRule,
     Source,
     Stage,
     StageTransition,
@@ -87,6 +89,8 @@ class LeadInput:
     deal_value: Decimal | None = None
     owner: object | None = None
     extra: dict = field(default_factory=dict)
+    # The campaign when neither ``campaign`` nor ``utm_campaign`` names one (a capture form's default).
+    default_campaign: Campaign | None = None
 
 
 def _channel_for(record: LeadInput) -> Channel | None:
@@ -120,7 +124,11 @@ def _complete(record: LeadInput, now: datetime) -> LeadInput:
     if campaign is None and record.utm_campaign:
         campaign = Campaign.objects.filter(utm_campaign__iexact=record.utm_campaign.strip()).first()
     completed = replace(
-        record, email=email, created_at=created_at, campaign=campaign, keyword=record.keyword.strip().lower()
+        record,
+        email=email,
+        created_at=created_at,
+        campaign=campaign or record.default_campaign,
+        keyword=record.keyword.strip().lower(),
     )
     completed.channel = _channel_for(completed)
     reached = reached_complete(
@@ -152,7 +160,8 @@ def _record(lead: Lead, kind: str, *, at, by, source, reason="", from_stage="", 
 
 
 def _create(record: LeadInput, *, by, source: str) -> Lead:
-    values = {f.name: getattr(record, f.name) for f in fields(LeadInput) if f.name not in {"extra", "lost_at"}}
+    skipped = {"extra", "lost_at", "default_campaign"}
+    values = {f.name: getattr(record, f.name) for f in fields(LeadInput) if f.name not in skipped}
     lead = Lead(**values)
     if record.lost_at is not None:
         lead.is_lost, lead.lost_at = True, record.lost_at
@@ -194,6 +203,41 @@ def _merge(lead: Lead, record: LeadInput, *, by, source: str) -> Lead:
 def lead_upsert(*, record: LeadInput, by=None, source: str = Source.API) -> tuple[Lead, bool]:
     """Create a lead, or merge the record into the lead with the same email. Concurrent upserts of
     one email serialize on the unique index: exactly one creates, the others merge."""
+    lead, created = _upsert(record, by=by, source=source)
+    lead_score_refresh(lead=lead, by=by)
+    return lead, created
+
+
+@transaction.atomic
+def lead_capture(*, record: LeadInput, form_key: str, settings: LeadSettings | None = None) -> Lead:
+    """A form submission: ``lead_upsert`` then ``lead_record_activity`` (a form_submit), with the same
+    results, in one transaction that reads each thing once: the client's settings (the caller's, read
+    once per request), the active scoring rules, and the lead's activity counts (none for a new lead).
+    The score is still judged twice, in memory, as the two calls did: a lead promoted to MQL by its
+    attributes alone is promoted before its activity is recorded."""
+    from leads.scoring import lead_score_compute
+
+    settings = settings or lead_settings()
+    lead, created = _upsert(record, by=None, source=Source.CAPTURE)
+    rules = list(ScoringRule.objects.filter(is_active=True))
+    counts = _activity_counts(lead) if rules and not created else {}
+    threshold = settings.mql_threshold
+    if threshold is not None and lead_score_compute(lead=lead, rules=rules, activity_counts=counts) >= threshold:
+        # Its attributes alone reach the threshold: promoted before the activity, as lead_upsert does.
+        lead = lead_score_refresh(lead=lead, rules=rules, activity_counts=counts, settings=settings)
+    LeadActivity.objects.create(lead=lead, kind=LeadActivity.Kind.FORM_SUBMIT, ref=form_key, at=timezone.now())
+    counts[LeadActivity.Kind.FORM_SUBMIT] = counts.get(LeadActivity.Kind.FORM_SUBMIT, 0) + 1
+    return lead_score_refresh(lead=lead, rules=rules, activity_counts=counts, settings=settings)
+
+
+def _activity_counts(lead: Lead) -> dict[str, int]:
+    return dict(
+        LeadActivity.objects.filter(lead=lead).values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
+    )
+
+
+def _upsert(record: LeadInput, *, by, source: str) -> tuple[Lead, bool]:
+    """``lead_upsert`` without the scoring; the caller holds the transaction."""
     now = timezone.now()
     completed = _complete(record, now)
     try:
@@ -208,7 +252,6 @@ def lead_upsert(*, record: LeadInput, by=None, source: str = Source.API) -> tupl
         lead = Lead.objects.select_for_update().get(email=completed.email)
         lead = _merge(lead, completed, by=by, source=source)
         created = False
-    lead_score_refresh(lead=lead, by=by)
     return lead, created
 
 
@@ -394,15 +437,23 @@ def email_is_erased(email: str) -> bool:
     return ErasedEmail.objects.filter(email_hash=email_hash(email)).exists()
 
 
-def lead_score_refresh(*, lead: Lead, by=None) -> Lead:
-    """Recompute the lead's score and, when it first reaches the MQL threshold, move it to MQL."""
+def lead_score_refresh(
+    *,
+    lead: Lead,
+    by=None,
+    rules: list[ScoringRule] | None = None,
+    activity_counts: dict[str, int] | None = None,
+    settings: LeadSettings | None = None,
+) -> Lead:
+    """Recompute the lead's score and, when it first reaches the MQL threshold, move it to MQL. The
+    rules, the lead's activity counts and the settings are read unless the caller already has them."""
     from leads.scoring import lead_score_compute
 
-    score = lead_score_compute(lead=lead)
+    score = lead_score_compute(lead=lead, rules=rules, activity_counts=activity_counts)
     if score != lead.score:
         lead.score = score
         Lead.objects.filter(pk=lead.pk).update(score=score)
-    threshold = lead_settings().mql_threshold
+    threshold = (settings or lead_settings()).mql_threshold
     if (
         threshold is not None
         and score >= threshold
