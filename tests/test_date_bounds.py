@@ -39,7 +39,8 @@ def _accepted() -> list[str]:
 
 
 def _message() -> str:
-    return f"Enter a date between {EARLIEST.isoformat()} and {latest_date().isoformat()}."
+    """The refusal in French, the language of the agency's people here (the `world` agency speaks French)."""
+    return f"Saisissez une date comprise entre le {EARLIEST.isoformat()} et le {latest_date().isoformat()}."
 
 
 @pytest.fixture
@@ -52,9 +53,7 @@ def alpha(db, world):
 
 @pytest.fixture
 def api(http_as, world, alpha):
-    client = http_as(world.manager_alpha)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+    return http_as(world.manager_alpha)
 
 
 # Each fact endpoint: a body for a date, and the field that carries it.
@@ -127,7 +126,7 @@ def test_every_import_kind_refuses_a_date_out_of_bounds_with_its_line_and_column
     if kind == "leads":  # a lead is not created in the future: today's row is early enough
         days[-1] = f"{_today().isoformat()}"
     body = "\n".join([header, *(row.format(day=day, i=i) for i, day in enumerate(days))]) + "\n"
-    with tenant_context(alpha), translation.override("en"):
+    with tenant_context(alpha), translation.override("fr"):
         checked = import_check(kind=kind.strip(), data=body.encode())
         message = _message()
     assert checked.errors == [f"line {line}, column {column}: {message}" for line in (2, 3, 4)]
@@ -136,7 +135,6 @@ def test_every_import_kind_refuses_a_date_out_of_bounds_with_its_line_and_column
 
 def test_the_admin_refuses_a_fact_and_a_lead_out_of_bounds_with_a_form_error(http_as, world, alpha):
     admin = http_as(world.manager_alpha)
-    admin.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with tenant_context(alpha):
         campaign = Campaign.objects.get(key="spring")
     spend = admin.post(f"{ADMIN}/campaigns/spend/add/", {"date": "1999-12-31", "campaign": campaign.pk,
@@ -155,12 +153,11 @@ def test_the_admin_refuses_a_fact_and_a_lead_out_of_bounds_with_a_form_error(htt
     assert ok.status_code == 302
     # and the API and imports say exactly the same
     api = http_as(world.manager_alpha)
-    api.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     api_spend = api.post(f"{API}/spend/", {"date": "1999-12-31", "campaign": "spring", "amount": "1"},
                          content_type="application/json").json()["date"]  # fmt: skip
     api_lead = api.post(f"{API}/leads/", {"email": "old@x.test", "created_at": "1999-12-31T09:00:00"},
                         content_type="application/json").json()["created_at"]  # fmt: skip
-    with tenant_context(alpha), translation.override("en"):
+    with tenant_context(alpha), translation.override("fr"):
         spend_line = import_check(kind="spend", data=b"date,campaign,amount\n1999-12-31,spring,1\n").errors
         lead_line = import_check(kind="leads", data=b"email,created_at\nold@x.test,1999-12-31T09:00:00\n").errors
     assert spend_errors["date"] == api_spend == [spend_line[0].removeprefix("line 2, column date: ")] == [_message()]
