@@ -3,6 +3,7 @@ are compiled, and nothing reads ../shared at run time."""
 
 import gettext
 import json
+import tomllib
 from io import StringIO
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from openapi_spec_validator import validate
 
 ROOT = Path(__file__).resolve().parent.parent
+NOT_THE_PROJECT = {".venv", "node_modules", ".data", ".git"}
 
 
 def test_models_and_migrations_agree(db):
@@ -64,3 +66,23 @@ def test_nothing_in_the_project_reads_the_shared_folder():
         if "../shared" in path.read_text(encoding="utf-8"):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_pytest_collects_every_test_folder_of_the_project():
+    # `make test` runs plain `pytest`, which collects only `testpaths`: a folder left out is silently never run.
+    testpaths = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"][
+        "testpaths"
+    ]
+    collected = [(ROOT / path).resolve() for path in testpaths]
+    folders = [
+        path
+        for path in ROOT.rglob("tests")
+        if path.is_dir() and not NOT_THE_PROJECT.intersection(path.relative_to(ROOT).parts)
+    ]
+    assert len(folders) >= 7
+    outside = [
+        str(folder.relative_to(ROOT))
+        for folder in folders
+        if not any(folder == root or root in folder.parents for root in collected)
+    ]
+    assert outside == [], "add these folders to testpaths in pyproject.toml"
