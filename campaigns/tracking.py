@@ -56,7 +56,6 @@ MAX_EVENTS = 100
 MAX_BODY_BYTES = 64 * 1024  # the browsers' budget for in-flight beacons / keepalive requests
 MAX_ERRORS = 20  # listed in a 400; a broken batch does not need more
 CLOCK_TOLERANCE = timedelta(days=1)  # an event's own time is clamped to the server's, plus or minus this
-DEFAULT_EVENTS_PER_MINUTE = 6000
 RATE_KEY = "@tracking"  # not a slug, so never a capture form's key
 PREFLIGHT_MAX_AGE = 86400
 MAX_URL = 2000
@@ -102,7 +101,7 @@ def session_hash(session: str, schema: str) -> str:
 
 
 def events_per_minute() -> int:
-    return int(getattr(settings, "POULS_TRACKING_EVENTS_PER_MINUTE", DEFAULT_EVENTS_PER_MINUTE))
+    return settings.POULS_TRACKING_EVENTS_PER_MINUTE
 
 
 # --- Reading the batch ---------------------------------------------------------------------------

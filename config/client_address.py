@@ -15,7 +15,7 @@ from ipware import get_client_ip
 
 
 def client_ip(request: HttpRequest) -> str:
-    trusted = int(getattr(settings, "POULS_TRUSTED_PROXY_COUNT", 0) or 0)
+    trusted = settings.POULS_TRUSTED_PROXY_COUNT
     if trusted > 0:
         # ipware counts the proxies listed in the header; the last of ours is REMOTE_ADDR, not listed.
         # Not strict: a caller may have sent entries of their own on the left, which we skip.

@@ -24,8 +24,6 @@ from django.utils import timezone
 from leads.models import CaptureRateWindow
 
 WINDOW = timedelta(minutes=1)
-# Submissions per minute to one form from all visitors together, unless settings say otherwise.
-DEFAULT_CEILING_PER_MINUTE = 600
 EVERYONE = "*"
 # Windows are kept this long, then purged (by 1 request in PURGE_ONE_IN, or by leads.tasks).
 KEEP_WINDOWS = timedelta(hours=1)
@@ -49,7 +47,8 @@ def window_start(now: datetime | None = None) -> datetime:
 
 
 def ceiling_per_minute() -> int:
-    return int(getattr(settings, "POULS_CAPTURE_CEILING_PER_MINUTE", DEFAULT_CEILING_PER_MINUTE))
+    # Submissions per minute to one form from all visitors together.
+    return settings.POULS_CAPTURE_CEILING_PER_MINUTE
 
 
 def _upsert_sql() -> str:

@@ -1,6 +1,7 @@
 """Project-wide guarantees: migrations match the models, the API schema is valid, translations
 are compiled, and nothing reads ../shared at run time."""
 
+import ast
 import gettext
 import json
 import tomllib
@@ -86,3 +87,54 @@ def test_pytest_collects_every_test_folder_of_the_project():
         if not any(folder == root or root in folder.parents for root in collected)
     ]
     assert outside == [], "add these folders to testpaths in pyproject.toml"
+
+
+# Read outside the settings, by the entry points before any settings exist: variable -> the files reading it.
+READ_BEFORE_SETTINGS = {
+    "DJANGO_SETTINGS_MODULE": ["manage.py", "config/wsgi.py", "config/asgi.py", "config/celery.py"],
+    "DEMO_PORT": ["scripts/demo.py"],
+}
+
+
+def _variables_the_settings_read() -> set[str]:
+    # env("X"), env.bool("X"), env.int("X"), env.list("X"), env.cache_url("X"), env.db_url("X")...
+    names = set()
+    for path in [*(ROOT / "config" / "settings").glob("*.py"), ROOT / "config" / "database.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            is_env = (isinstance(func, ast.Name) and func.id == "env") or (
+                isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "env"
+            )
+            first = node.args[0]
+            if is_env and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                names.add(first.value)
+    return names
+
+
+def _variables_env_example_lists() -> set[str]:
+    lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    return {line.partition("=")[0].strip() for line in lines if "=" in line and not line.lstrip().startswith("#")}
+
+
+def test_env_example_lists_exactly_the_variables_pouls_reads():
+    for name, files in READ_BEFORE_SETTINGS.items():
+        for file in files:
+            assert name in (ROOT / file).read_text(encoding="utf-8"), f"{file} no longer reads {name}"
+    read = _variables_the_settings_read()
+    assert {"DATABASE_URL", "POULS_TRACKING_EVENTS_PER_MINUTE", "DJANGO_HSTS_PRELOAD"} <= read
+    listed = _variables_env_example_lists()
+    assert sorted((read | set(READ_BEFORE_SETTINGS)) - listed) == [], "read but not listed in .env.example"
+    assert sorted(listed - read - set(READ_BEFORE_SETTINGS)) == [], "listed in .env.example but never read"
+
+
+def test_pouls_settings_are_declared_not_looked_up_with_a_default():
+    # A getattr(settings, "POULS_…", default) hides a variable from settings and .env.example alike.
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        if NOT_THE_PROJECT.intersection(path.relative_to(ROOT).parts) or path == Path(__file__):
+            continue
+        if 'getattr(settings, "POULS_' in path.read_text(encoding="utf-8"):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

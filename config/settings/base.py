@@ -333,6 +333,10 @@ POULS_KPI_REFRESH_AFTER_WRITES = env.bool("POULS_KPI_REFRESH_AFTER_WRITES", defa
 # Submissions a form accepts per minute from all visitors together (a distributed flood's ceiling).
 POULS_CAPTURE_CEILING_PER_MINUTE = env.int("POULS_CAPTURE_CEILING_PER_MINUTE", default=600)
 
+# --- Tracking ------------------------------------------------------------------------------------
+# Events one sender's address may post per minute (a busy office behind one NAT stays under it).
+POULS_TRACKING_EVENTS_PER_MINUTE = env.int("POULS_TRACKING_EVENTS_PER_MINUTE", default=6000)
+
 # --- Logging -------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
