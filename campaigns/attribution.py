@@ -1,5 +1,5 @@
 """Channel attribution from UTM parameters: Google Analytics 4's default channel grouping
-(spec kpis.md §2). Case-insensitive; the first matching rule wins; no UTM at all is `direct`;
+(docs/kpis.md §2). Case-insensitive; the first matching rule wins; no UTM at all is `direct`;
 UTMs that match nothing are `unassigned`. GA4 channels Pouls does not carry (cross-network,
 audio, mobile push) fall to `paid_other` or `unassigned`."""
 
@@ -44,7 +44,7 @@ def _norm(value: str | None) -> str:
 def lead_channel_key(
     *, explicit: str | None, utm_source: str, utm_medium: str, utm_campaign: str, campaign_channel: str | None
 ) -> str:
-    """A lead's channel (spec kpis.md §2): the one given, else GA4's rules on its UTMs, else its
+    """A lead's channel (docs/kpis.md §2): the one given, else GA4's rules on its UTMs, else its
     campaign's channel, else direct. The one rule for captures, the API and imports alike."""
     if explicit:
         return explicit

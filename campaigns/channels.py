@@ -1,4 +1,4 @@
-"""The built-in channels: Google Analytics 4's default channel grouping (spec: kpis.md §2)."""
+"""The built-in channels: Google Analytics 4's default channel grouping (docs/kpis.md §2)."""
 
 from django.utils.translation import gettext_lazy as _
 

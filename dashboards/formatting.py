@@ -28,7 +28,7 @@ class Formatter:
         return LOCALES.get(self.language, LOCALES["en"])
 
     def value(self, number, unit: str) -> str:
-        """A KPI value; ``—`` for a null (spec: no value, never 0)."""
+        """A KPI value; ``—`` for a null (docs/kpis.md §1: no value, never 0)."""
         if number is None:
             return NONE_TEXT
         if unit == Unit.MONEY:

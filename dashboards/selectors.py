@@ -47,8 +47,8 @@ class DashboardData:
 
     def row(self, kpi: str, start: date | None = None) -> dict | None:
         """The snapshot of ``kpi`` at ``start`` (default: the focus period). A drilled key has no
-        row in a period without any of its facts: for a count or a sum that means 0, as in the
-        spec (a missing row means 0 for counts, null for rates)."""
+        row in a period without any of its facts: for a count or a sum that means 0, as in
+        docs/kpis.md §1 (a missing row means 0 for counts, null for rates)."""
         start = start or self.focus
         found = self.series.get(kpi, {}).get(start)
         if found is not None or not self.state.dimension or FORMULAS[kpi].is_ratio:

@@ -1,4 +1,4 @@
-"""Trends and anomalies of a KPI series (spec kpis.md §6). Pure rules: no database, no models.
+"""Trends and anomalies of a KPI series (docs/kpis.md §6). Pure rules: no database, no models.
 
 A value is flagged anomalous when at least 6 earlier periods exist and it lies outside
 median ± 3 × 1.4826 × MAD of the previous 8 periods (robust z-score > 3); when the MAD is 0
@@ -75,7 +75,7 @@ def anomaly_check(*, value, history: list) -> Anomaly | None:
 def trend(*, value, previous):
     """``(previous, change)`` for a period: the previous period's value and the change.
 
-    Spec §6 records "the value of the previous period and the change"; the change is the
+    docs/kpis.md §6 records "the value of the previous period and the change"; the change is the
     **absolute difference** ``value − previous`` in the KPI's own unit (leads, money, or
     fraction points for a rate), never a relative growth. ``change`` is ``None`` when either
     value is ``None``. Two ints give an int, a Decimal with an int or a Decimal gives a

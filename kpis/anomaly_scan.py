@@ -1,4 +1,4 @@
-"""Anomaly flags of many series at once (spec kpis.md §6).
+"""Anomaly flags of many series at once (docs/kpis.md §6).
 
 Each row of ``values`` is a run of consecutive periods of one KPI series (NaN: no value; a missing
 count is 0, a missing rate NaN, as everywhere else), each column a period; the 8 columns before a

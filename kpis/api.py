@@ -92,7 +92,7 @@ class SnapshotListApi(APIView):
 
 
 class AnomalyListApi(APIView):
-    """The snapshots flagged anomalous (spec kpis.md §6) in the range, with their baseline."""
+    """The snapshots flagged anomalous (docs/kpis.md §6) in the range, with their baseline."""
 
     @extend_schema(parameters=LIST_PARAMETERS, responses=SnapshotPageSerializer)
     def get(self, request):
@@ -114,7 +114,7 @@ class DefinitionListApi(APIView):
 
 
 class PacingApi(APIView):
-    """Month-to-date pacing of every weekly objective on a count KPI (spec kpis.md §5)."""
+    """Month-to-date pacing of every weekly objective on a count KPI (docs/kpis.md §5)."""
 
     @extend_schema(parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="Default: today, locally.")],
                    responses=PacingOutputSerializer(many=True))  # fmt: skip

@@ -1,4 +1,4 @@
-"""The KPI engine (spec kpis.md): every KPI of the registry computed from the source data of the
+"""The KPI engine (docs/kpis.md): every KPI of the registry computed from the source data of the
 current tenant, for every period whose local start date lies in ``[start, end]``.
 
 One SQL statement per call: the facts of the sources the asked KPIs need are bucketed by local

@@ -1,4 +1,4 @@
-"""How each KPI of the registry is computed from the measures (spec kpis.md §4), written once.
+"""How each KPI of the registry is computed from the measures (docs/kpis.md §4), written once.
 
 Every KPI is a linear form of the measures of ``kpis.measures.SOURCES`` (``leads``, ``prev_leads``
 for the previous period's, …), or a ratio of two. Missing measures count 0, so a ratio whose

@@ -5,11 +5,11 @@ total), one row each, one column per period. The report lays out the asked perio
 found; a full refresh the windows around every period that holds data; an incremental refresh
 only the windows around what changed. Every KPI is then evaluated for all
 cells at once: its value, numerator and denominator, the previous period's value (the column to
-the left), and whether a row exists there (spec kpis.md §1 "Dimensions").
+the left), and whether a row exists there (docs/kpis.md §1 "Dimensions").
 
 Arithmetic is float64, as stored: counts stay exact (< 2^53) and a ratio is the correctly rounded
 quotient of its exact numerator and denominator. A missing measure counts 0, so a ratio whose
-denominator is 0 is NaN (null) and a count is 0, as the spec says of missing rows.
+denominator is 0 is NaN (null) and a count is 0, as docs/kpis.md §1 says of missing rows.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ def kpi_rows_by_kpi(grid: Grid, kpis: list[KPI], *, current: int | None = None, 
     """The rows of each KPI of ``kpis`` that exist in the written columns of ``grid``, one KPI at a
     time (a caller streaming them to the database holds one KPI's rows, not all). ``current`` is the
     period index of as-of (that period is in progress: never flagged); with ``anomalies`` the rows
-    carry the flags of spec kpis.md §6 (computed on the whole grid, so the margins serve as history)."""
+    carry the flags of docs/kpis.md §6 (computed on the whole grid, so the margins serve as history)."""
     from kpis.anomaly_scan import flags_find
 
     dims = np.array([s.dimension for s in grid.segments], dtype=object)

@@ -1,5 +1,5 @@
 """The base aggregates ("measures") every KPI is derived from, and the SQL that computes them
-from the facts (spec kpis.md §1, §4).
+from the facts (docs/kpis.md §1, §4).
 
 A *source* is one way of counting facts: leads by the day they were created, leads by the day
 they reached MQL, traffic by its date, … Each source buckets its facts by local period in the

@@ -1,4 +1,4 @@
-"""Month-to-date pacing of a weekly objective (spec kpis.md §5).
+"""Month-to-date pacing of a weekly objective (docs/kpis.md §5).
 
 For a weekly objective T on a count KPI and an as-of local date D in month M:
 ``expected = T × d ÷ 7`` with d the number of days from the first of M to D inclusive,

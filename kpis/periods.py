@@ -1,4 +1,4 @@
-"""Periods (spec kpis.md §1): ``day``; ``week`` = ISO week from Monday; calendar ``month`` and
+"""Periods (docs/kpis.md §1): ``day``; ``week`` = ISO week from Monday; calendar ``month`` and
 ``quarter``. A period is named by its local start date."""
 
 from __future__ import annotations

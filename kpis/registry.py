@@ -1,4 +1,4 @@
-"""Every KPI of the product, defined once (spec kpis.md §4). The engine, the API, the admin and
+"""Every KPI of the product, defined once (docs/kpis.md §4). The engine, the API, the admin and
 the dashboards read their names, formulas, dimensions and directions from here."""
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ def local_today() -> date:
 
 
 def amber_ratio() -> Decimal:
-    """The client's amber threshold (spec kpis.md §5), 0.9 until a manager sets it."""
+    """The client's amber threshold (docs/kpis.md §5), 0.9 until a manager sets it."""
     ratio = KPISettings.objects.values_list("amber_ratio", flat=True).first()
     return Decimal(str(DEFAULT_AMBER_RATIO)) if ratio is None else ratio
 
@@ -96,7 +96,7 @@ class ObjectivePacing:
 
 
 def pacing_for(*, as_of_local: date) -> list[ObjectivePacing]:
-    """Month-to-date pacing (spec kpis.md §5) of every weekly objective on a count KPI, as of the
+    """Month-to-date pacing (docs/kpis.md §5) of every weekly objective on a count KPI, as of the
     local date ``as_of_local``: the day snapshots of the month so far, in one query, plus the
     objectives and the amber threshold."""
     objectives = [o for o in Objective.objects.filter(period="week") if KPIS[o.kpi].unit == Unit.COUNT]

@@ -1,4 +1,4 @@
-"""Status of a KPI value against its target (spec kpis.md §5).
+"""Status of a KPI value against its target (docs/kpis.md §5).
 
 Pure rules: no database, no models. Every comparison is made on exact rationals
 (:class:`fractions.Fraction`) so that the thresholds hold at the boundaries: a float is read as

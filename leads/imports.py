@@ -1,5 +1,6 @@
-"""The ``leads`` import kind (spec imports.md): rows are completed on their own, merged with the
-other rows and the existing leads of the same email by the spec's rules, then written in bulk."""
+"""The ``leads`` import kind (docs/imports.md): rows are completed on their own, merged with the
+other rows and the existing leads of the same email by the duplicate rules (docs/kpis.md §3), then
+written in bulk."""
 
 from __future__ import annotations
 

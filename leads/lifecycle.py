@@ -1,4 +1,4 @@
-"""Pure rules of the lead lifecycle (spec kpis.md §3 and imports.md `leads`), no database."""
+"""Pure rules of the lead lifecycle (docs/kpis.md §3 and docs/imports.md `leads`), no database."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def _empty(value) -> bool:
 
 
 def record_merge(existing: dict, incoming: dict) -> dict:
-    """Merge two completed records of one email (spec kpis.md §3 Duplicates), as plain values.
+    """Merge two completed records of one email (docs/kpis.md §3 Duplicates), as plain values.
 
     Attribution is first touch (the record created first; each empty field filled from the other),
     contact fields take the incoming non-empty value, ``created_at`` and every reached timestamp are

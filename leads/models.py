@@ -49,7 +49,7 @@ class Lead(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    # Attribution: first touch (spec kpis.md §3).
+    # Attribution: first touch (docs/kpis.md §3).
     channel = models.ForeignKey(
         "campaigns.Channel", verbose_name=_("channel"), on_delete=models.PROTECT, null=True, blank=True,
         related_name="leads",
@@ -95,7 +95,7 @@ class Lead(models.Model):
         verbose_name_plural = _("leads")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            # Email is the identity of a lead: trimmed, case-insensitive (spec §3 Duplicates).
+            # Email is the identity of a lead: trimmed, case-insensitive (docs/kpis.md §3 Duplicates).
             models.UniqueConstraint(Lower(Trim("email")), name="lead_email_unique_ci"),
             models.CheckConstraint(name="lead_email_normalised", condition=Q(email=Lower(Trim("email")))),
             models.CheckConstraint(

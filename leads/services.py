@@ -182,7 +182,7 @@ def _record_values(record: LeadInput) -> dict:
 
 
 def _merge(lead: Lead, record: LeadInput, *, by, source: str) -> Lead:
-    """Merge a completed record into the existing lead by the spec's duplicate rules (one home for
+    """Merge a completed record into the existing lead by the duplicate rules of docs/kpis.md §3 (one home for
     them: ``leads.lifecycle.record_merge``, which imports use too)."""
     current = {name: getattr(lead, name) for name in MERGED_VALUES}
     merged = record_merge(current, _record_values(record))
@@ -296,7 +296,7 @@ def _check_instant(lead: Lead, at: datetime, field_name: str = "at") -> None:
 @transaction.atomic
 def lead_move_stage(*, lead: Lead | int, to: str, at: datetime | None = None, by=None, reason: str = "",
                     source: str = Source.API) -> Lead:  # fmt: skip
-    """Move a lead forward, skipping stages, or back. Reached timestamps follow the spec (§3); the
+    """Move a lead forward, skipping stages, or back. Reached timestamps follow docs/kpis.md §3; the
     move is appended to the history. Moving to the current stage records nothing."""
     if to not in Stage.values:
         raise DomainError(

@@ -158,7 +158,7 @@ class UserLanguageMiddleware:
 
 class ClientTimezoneMiddleware:
     """Inside a client, dates are the client's: pages show its local time and naive timestamps sent
-    to its API are read in its zone (spec kpis.md §1)."""
+    to its API are read in its zone (docs/kpis.md §1)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

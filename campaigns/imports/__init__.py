@@ -1,1 +1,1 @@
-"""CSV (and XLSX) imports of every kind of ``shared/spec/imports.md``, validated whole before writing."""
+"""CSV (and XLSX) imports of every kind of ``docs/imports.md``, validated whole before writing."""

@@ -1,4 +1,4 @@
-"""What each kind of file holds (spec imports.md) and how its rows are written.
+"""What each kind of file holds (docs/imports.md) and how its rows are written.
 
 Validation (``parse``) reads one row into plain values and never writes; writing (``write``)
 happens only once the whole file is valid, with one set-based upsert per table.

@@ -1,4 +1,4 @@
-"""CSV imports (spec imports.md): golden files import cleanly, twice changes nothing, bad files are
+"""CSV imports (docs/imports.md): golden files import cleanly, twice changes nothing, bad files are
 refused whole with every bad line listed, --partial writes exactly the good rows."""
 
 from decimal import Decimal

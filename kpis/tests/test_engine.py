@@ -1,4 +1,4 @@
-"""The KPI engine on small hand-made data (spec kpis.md §1, §4)."""
+"""The KPI engine on small hand-made data (docs/kpis.md §1, §4)."""
 
 from datetime import UTC, date, datetime
 from io import StringIO
@@ -148,7 +148,7 @@ def test_kpi_report_naive_as_of_is_local_and_formats(db, world):
     assert out.getvalue().splitlines()[1].split()[3] == "0"
 
 
-# --- edge cases the spec names ------------------------------------------------------------------
+# --- edge cases docs/kpis.md names --------------------------------------------------------------
 
 
 def test_dst_days_bucket_by_the_local_calendar(db, world):

@@ -1,4 +1,4 @@
-"""``kpi_report``: compute KPIs of one client account from its source data (spec imports.md)."""
+"""``kpi_report``: compute KPIs of one client account from its source data (docs/imports.md)."""
 
 from __future__ import annotations
 
