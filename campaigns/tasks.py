@@ -2,7 +2,7 @@
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, connection
-from django_tenants.utils import get_public_schema_name, tenant_context
+from django_tenants.utils import get_public_schema_name
 
 from config.enqueue import task_send
 
@@ -21,15 +21,11 @@ def tracking_rollup() -> dict:
     failure never holds back the others. Retrying is safe: the rollup never counts an event twice."""
     from campaigns.tracking_rollup import tracking_events_purge
     from campaigns.tracking_rollup import tracking_rollup as rollup
-    from tenants.models import Client
+    from tenants.fanout import each_active_client
 
     if connection.schema_name != get_public_schema_name():
         count = rollup()
         return {**count.as_dict(), "purged": tracking_events_purge()}
-    sent = 0
-    for client in Client.objects.accounts().filter(is_active=True):
-        with tenant_context(client):  # the task's headers carry the client's schema
-            if not task_send(tracking_rollup):
-                break  # the broker is down: the events wait for the next tick
-        sent += 1
-    return {"clients": sent}
+    # stop once the broker is down: the events wait for the next tick
+    sent = each_active_client(lambda _client: task_send(tracking_rollup), stop=lambda taken: not taken)
+    return {"clients": sum(sent)}

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name, tenant_context
+from django_tenants.utils import get_public_schema_name
 
 from config.enqueue import task_send
 
@@ -55,16 +55,17 @@ def kpi_refresh_due() -> dict:
     """Every 15 minutes (beat, public schema): send each active client its refresh task, the full one
     when its nightly 03:00 (client time) has passed since its last full refresh."""
     from portfolio.models import Pulse
-    from tenants.models import Client
+    from tenants.fanout import each_active_client
 
     now = timezone.now()
     last_full = dict(Pulse.objects.values_list("client_id", "last_full_at"))
-    sent = {"incremental": 0, "full": 0, "failed": 0}
-    for client in Client.objects.accounts().filter(is_active=True):
+
+    def send(client) -> str:
         full = nightly_due(zone=client.time_zone, last_full_at=last_full.get(client.pk), now=now)
-        with tenant_context(client):
-            if not task_send(kpi_snapshot_refresh_task, kwargs={"full": full}, expires=None if full else 14 * 60):
-                sent["failed"] += 1
-                break  # the broker is down: every client's dirty days (and nightly due) wait for the next tick
-        sent["full" if full else "incremental"] += 1
-    return sent
+        if not task_send(kpi_snapshot_refresh_task, kwargs={"full": full}, expires=None if full else 14 * 60):
+            return "failed"
+        return "full" if full else "incremental"
+
+    # stop once the broker is down: every client's dirty days (and nightly due) wait for the next tick
+    outcomes = each_active_client(send, stop=lambda outcome: outcome == "failed")
+    return {kind: outcomes.count(kind) for kind in ("incremental", "full", "failed")}

@@ -10,7 +10,7 @@ from celery import shared_task
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name, tenant_context
+from django_tenants.utils import get_public_schema_name
 
 from campaigns.imports.runner import ImportRejected, import_check, import_write
 from config.enqueue import Sending, task_send, task_send_on_commit
@@ -148,17 +148,10 @@ def import_job_task(job_id: int) -> None:
 def import_jobs_sweep() -> dict:
     """Every 5 minutes (beat, public schema): in every active client, send again the import jobs left
     queued while the broker was down (or whose message was lost). Sent from a client, that client's."""
-    from tenants.models import Client
+    from tenants.fanout import each_active_client
 
     if connection.schema_name != get_public_schema_name():
         return import_jobs_resend()
-    total = {"clients": 0, "sent": 0, "failed": 0}
-    for client in Client.objects.accounts().filter(is_active=True):
-        with tenant_context(client):
-            counts = import_jobs_resend()
-        total["clients"] += 1
-        total["sent"] += counts["sent"]
-        total["failed"] += counts["failed"]
-        if counts["failed"]:
-            break  # the broker is down again: the next sweep goes on
-    return total
+    # stop once the broker is down again: the next sweep goes on
+    each = each_active_client(lambda _client: import_jobs_resend(), stop=lambda counts: counts["failed"] > 0)
+    return {"clients": len(each), **{key: sum(counts[key] for counts in each) for key in ("sent", "failed")}}
