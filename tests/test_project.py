@@ -9,7 +9,11 @@ from io import StringIO
 from pathlib import Path
 
 import yaml
+from django.conf import settings
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.core.management import call_command
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations import AddIndex, CreateModel
 from openapi_spec_validator import validate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,3 +142,29 @@ def test_pouls_settings_are_declared_not_looked_up_with_a_default():
         if 'getattr(settings, "POULS_' in path.read_text(encoding="utf-8"):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+# Already applied in production before this rule; never rewrite a shipped migration.
+SHIPPED_PLAIN_INDEXES = {("leads", "0004_lead_created_cohort_index")}
+
+
+def test_new_indexes_on_client_tables_are_built_concurrently():
+    # A plain AddIndex on an existing table locks its writes while the index builds, in every client's schema
+    # in turn (migrate_schemas). So a later migration adds indexes to client tables with AddIndexConcurrently
+    # (django.contrib.postgres.operations) in a migration with `atomic = False`; an index on a table created in
+    # the same migration may stay a plain AddIndex (the table is empty).
+    project_apps = {app for app in settings.TENANT_APPS if (ROOT / app).is_dir()}
+    assert {"campaigns", "leads", "kpis", "dashboards"} <= project_apps
+    plain, atomic_concurrent = set(), []
+    for (app, name), migration in MigrationLoader(None, ignore_no_migrations=True).disk_migrations.items():
+        if app not in project_apps:
+            continue
+        created = {op.name_lower for op in migration.operations if isinstance(op, CreateModel)}
+        for op in migration.operations:
+            if type(op) is AddIndex and op.model_name_lower not in created:
+                plain.add((app, name))
+            if isinstance(op, AddIndexConcurrently) and migration.atomic:
+                atomic_concurrent.append(f"{app}.{name}")
+    assert plain >= SHIPPED_PLAIN_INDEXES, "a shipped exception is gone: drop it from SHIPPED_PLAIN_INDEXES"
+    assert sorted(plain - SHIPPED_PLAIN_INDEXES) == [], "use AddIndexConcurrently in a migration with atomic = False"
+    assert atomic_concurrent == [], "AddIndexConcurrently needs `atomic = False` on its migration"
