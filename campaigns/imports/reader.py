@@ -1,5 +1,5 @@
-"""Turn an uploaded file into a header and numbered rows: UTF-8 with or without BOM, comma or
-semicolon separated (French Excel writes ';')."""
+"""Turn an uploaded file into a header and numbered rows: CSV in UTF-8 with or without BOM, comma or
+semicolon separated (French Excel writes ';'), or the first sheet of an XLSX workbook (docs/imports.md)."""
 
 from __future__ import annotations
 

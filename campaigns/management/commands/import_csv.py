@@ -11,7 +11,7 @@ from tenants.models import Client
 
 
 class Command(BaseCommand):
-    help = "Import a CSV file of one kind into a client account (validated whole; all or nothing unless --partial)."
+    help = "Import a CSV or XLSX file of one kind into a client (validated whole; all or nothing unless --partial)."
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
