@@ -6,7 +6,12 @@ Anyone may post; the client account must exist and be active (``client_public_en
 an unknown or inactive form is a 404 whatever the method; a browser Origin the form does not list is
 refused (403); each visitor, and the form as a whole, is rate-limited in PostgreSQL (429); a filled
 honeypot or an erased email answers like a success and writes nothing; invalid input is a 400 with
-field errors; anything else becomes a lead through ``lead_upsert`` (a re-submission merges).
+field errors; anything else becomes a lead through ``lead_capture`` (a re-submission merges).
+
+The rate counters are their own statement, committed at once, not part of the lead's transaction:
+every submission to a form increments the form's one counter row for everyone, and holding that
+row's lock for a whole lead transaction would queue all of the form's submissions behind each other
+(and a refused lead would take its count back). See ``bench/capture.py`` for what a submission costs.
 """
 
 from __future__ import annotations
@@ -217,7 +222,7 @@ def _record(clean: dict, form: CaptureForm) -> LeadInput:
         offer=offer,
         landing_page=landing_page,
         campaign=_by_key(Campaign, clean["campaign"]),
-        default_campaign=form.campaign,  # unless lead_upsert finds the campaign from utm_campaign
+        default_campaign=form.campaign,  # unless utm_campaign names one
         extra={name: clean[name] for name in PAGE_FIELDS if clean[name]},
         **{name: clean[name] for name in TEXT_FIELDS},
     )
