@@ -28,6 +28,7 @@ demo: install
 test: install browser
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 ## browser: Debian's chromium for the browser tests (installed when missing and we may)
@@ -39,9 +40,11 @@ browser:
 	  else echo "chromium is missing: browser tests will skip (they fail under CI=true)."; fi; \
 	fi
 
+## lint: ruff, and import-linter's layers contract (pyproject.toml: dependencies point one way)
 lint:
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format:
 	$(PY) -m ruff check --fix .

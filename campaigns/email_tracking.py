@@ -17,7 +17,8 @@ already authenticated by ``campaigns.webhooks``. In one transaction:
    marks the recipient delivered. Counters keep the send's CHECKs (opens ≤ delivered ≤ sent) even when
    an import left them lower: ``delivered`` and ``sent`` are raised as needed.
 5. The first open or click of a recipient who is a lead adds an activity (``email_open`` /
-   ``email_click``, ref = send key) to the lead, which scoring may count.
+   ``email_click``, ref = send key) to the lead, which scoring may count (``config.events.email_engaged``,
+   which the CRM connects: this module does not import it).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from django.utils import timezone
 
 from campaigns.models import EmailEvent, EmailRecipientState, EmailSend
 from config.dates import date_refusal
-from config.errors import DomainError
+from config.events import email_engaged
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,8 @@ def email_event_record(*, provider: str, event: AnymailTrackingEvent) -> bool:
         if flipped:
             _count(send=send, flags=flipped)
         if flag in {"opened", "clicked"} and flag in flipped:
-            _lead_activity(recipient=recipient, flag=flag, send=send, at=occurred_at)
+            # The CRM (leads, a layer above) records it on the recipient's lead, in this transaction.
+            email_engaged.send(sender=email_event_record, recipient=recipient, flag=flag, ref=send.key, at=occurred_at)
     return True
 
 
@@ -154,18 +156,3 @@ def _count(*, send: EmailSend, flags: list[str]) -> None:
     changes["sent"] = Greatest(F("sent"), delivered, opens)
     changes["updated_at"] = timezone.now()
     EmailSend.objects.filter(pk=send.pk).update(**changes)
-
-
-def _lead_activity(*, recipient: str, flag: str, send: EmailSend, at: datetime) -> None:
-    from leads.models import Lead, LeadActivity
-    from leads.services import lead_record_activity
-
-    lead = Lead.objects.filter(email=recipient).first()
-    if lead is None:
-        return
-    kind = LeadActivity.Kind.EMAIL_OPEN if flag == "opened" else LeadActivity.Kind.EMAIL_CLICK
-    try:
-        with transaction.atomic():
-            lead_record_activity(lead=lead, kind=kind, ref=send.key, at=at)
-    except DomainError:
-        pass  # the lead was erased or merged away meanwhile: the send's counters still count

@@ -41,6 +41,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.models import EmailSend
+from config.events import snapshots_refreshed
 from kpis import pgcopy
 from kpis.engine import client_zone
 from kpis.grid import Grid, Segment, kpi_rows_by_kpi
@@ -696,8 +697,6 @@ def kpi_snapshot_refresh(*, full: bool = False, as_of: datetime | None = None) -
         stale = RefreshRun.objects.order_by("-as_of").values_list("as_of", flat=True)[KEEP_RUNS : KEEP_RUNS + 1]
         if stale:
             RefreshRun.objects.filter(as_of__lte=stale[0]).delete()
-        from portfolio.services import headline_publish
-
-        headline_publish(as_of=as_of, full_refresh=full)
+        snapshots_refreshed.send(sender=kpi_snapshot_refresh, as_of=as_of, full_refresh=full)
         lap("publish")
     return result

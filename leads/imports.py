@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from campaigns.attribution import lead_channel_key
 from campaigns.imports import cells
-from campaigns.imports.kinds import Context, Kind, RowError, _cell, _channel, _dated
+from campaigns.imports.kinds import Context, Kind, RowError, row_cell, row_channel, row_dated
 from campaigns.imports.upsert import UpsertCount
 from campaigns.models import Campaign, LandingPage, Offer
 from config.errors import DomainError
@@ -40,40 +40,42 @@ def _owners(ctx: Context) -> dict[str, int]:
 def _parse_lead(row: dict[str, str], ctx: Context) -> dict:
     owners = _owners(ctx)
     now = ctx.extra["now"]
-    record = {"email": _cell(row, "email", cells.email, required=True),
-              "created_at": _cell(row, "created_at", cells.instant, ctx.zone, required=True)}  # fmt: skip
+    record = {"email": row_cell(row, "email", cells.email, required=True),
+              "created_at": row_cell(row, "created_at", cells.instant, ctx.zone, required=True)}  # fmt: skip
     try:
         lead_instant_check(at=record["created_at"], field="created_at", now=now)
     except DomainError as exc:
         raise RowError("created_at", exc.message) from None
     for column, length in TEXT_COLUMNS.items():
-        record[column] = _cell(row, column, cells.text, length) or ""
+        record[column] = row_cell(row, column, cells.text, length) or ""
     record["keyword"] = " ".join(record["keyword"].lower().split())
-    record["company_size"] = _cell(row, "company_size", cells.count)
-    record["deal_value"] = _cell(row, "deal_value", cells.amount)
-    stage = _cell(row, "stage", cells.key) or Stage.LEAD
+    record["company_size"] = row_cell(row, "company_size", cells.count)
+    record["deal_value"] = row_cell(row, "deal_value", cells.amount)
+    stage = row_cell(row, "stage", cells.key) or Stage.LEAD
     if stage not in Stage.values:
         raise RowError("stage", f"unknown stage '{stage}' (one of {', '.join(Stage.values)})")
     record["stage"] = stage
-    owner = _cell(row, "owner", cells.email)
+    owner = row_cell(row, "owner", cells.email)
     if owner is not None and owner not in owners:
         raise RowError("owner", f"unknown owner '{owner}' (a user with write access to this client)")
     record["owner_id"] = owners.get(owner) if owner else None
     for column, model in (("campaign", Campaign), ("offer", Offer), ("landing_page", LandingPage)):
-        value = _cell(row, column, cells.key)
+        value = row_cell(row, column, cells.key)
         record[column] = ctx.reference(model, value) if value else None
     if record["campaign"] is None and record["utm_campaign"]:
         record["campaign"] = ctx.extra["utm_campaigns"].get(record["utm_campaign"].lower())
     record["channel"] = lead_channel_key(
-        explicit=_channel(row, "channel", ctx), utm_source=record["utm_source"], utm_medium=record["utm_medium"],
+        explicit=row_channel(row, "channel", ctx), utm_source=record["utm_source"], utm_medium=record["utm_medium"],
         utm_campaign=record["utm_campaign"], campaign_channel=ctx.extra["campaign_channels"].get(record["campaign"]),
     )  # fmt: skip
-    reached = {c: _dated(row, c, cells.instant, ctx.zone, zone=ctx.zone) for c in ("mql_at", "sql_at", "customer_at")}
+    reached = {
+        c: row_dated(row, c, cells.instant, ctx.zone, zone=ctx.zone) for c in ("mql_at", "sql_at", "customer_at")
+    }
     try:
         record.update(reached_complete(stage=stage, created_at=record["created_at"], reached=reached))
     except DomainError as exc:
         raise RowError(exc.field or "created_at", "is before created_at") from None
-    record["lost_at"] = _dated(row, "lost_at", cells.instant, ctx.zone, zone=ctx.zone)
+    record["lost_at"] = row_dated(row, "lost_at", cells.instant, ctx.zone, zone=ctx.zone)
     if record["lost_at"] is not None and record["lost_at"] < record["created_at"]:
         raise RowError("lost_at", "is before created_at")
     return record

@@ -20,7 +20,7 @@ from campaigns.attribution import lead_channel_key
 from campaigns.models import Campaign, Channel, LandingPage, Offer
 from config.dates import date_check
 from config.errors import DomainError
-from kpis.services import kpi_refresh_request
+from config.events import facts_changed
 from leads.lifecycle import MERGED_VALUES, reached_after_move, reached_complete, record_merge, stage_rank
 from leads.models import (
     REACHED_FIELD,
@@ -330,7 +330,7 @@ def lead_bulk_move(*, lead_ids: list[int], to: str, at: datetime | None = None, 
         raise DomainError(_("No lead with id %(ids)s.") % {"ids": ", ".join(map(str, missing))}, field="lead_ids")
     list(Lead.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     moved = [lead_move_stage(lead=i, to=to, at=at, by=by, reason=reason, source=source) for i in ids]
-    kpi_refresh_request()
+    facts_changed.send(sender=lead_bulk_move)
     return moved
 
 

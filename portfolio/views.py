@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
 
 from dashboards.cards import Spark, sparkline
@@ -17,7 +18,8 @@ from dashboards.labels import status_symbol, status_words
 from kpis.registry import KPIS
 from portfolio.models import HEADLINE_KPIS
 from portfolio.selectors import PortfolioRow, portfolio_for
-from tenants.access import ClientAccess
+from tenants.access import ClientAccess, clients_visible_to
+from tenants.views import client_home_url
 
 
 @dataclass(frozen=True)
@@ -77,3 +79,15 @@ def portfolio_page(request: HttpRequest, accesses: list[ClientAccess]) -> HttpRe
         "sort": sort,
         "total": len(accesses),
     })  # fmt: skip
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The public root. Agency people get the portfolio of every client they may see; a client's own
+    people, the client switcher, or straight their dashboard when they can enter exactly one client."""
+    accesses = clients_visible_to(request.user)
+    if any(access.is_agency for access in accesses):
+        return portfolio_page(request, accesses)
+    if len(accesses) == 1:
+        return redirect(client_home_url(accesses[0].client.slug))
+    return render(request, "tenants/home.html", {"accesses": accesses})

@@ -22,7 +22,8 @@ PREVIEW_ROWS = 10
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of data"), choices=[(k, k) for k in sorted(import_kinds())])
+    # A callable: the admin loads before the CRM registers its "leads" kind (LeadsConfig.ready).
+    kind = forms.ChoiceField(label=_("Kind of data"), choices=lambda: [(k, k) for k in sorted(import_kinds())])
     file = forms.FileField(label=_("File (CSV, comma or semicolon separated)"))
     partial = forms.BooleanField(label=_("Write the valid rows and give me back the rejected ones"), required=False)
 

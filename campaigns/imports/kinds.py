@@ -82,7 +82,9 @@ def _get(row: dict[str, str], column: str) -> str:
     return (row.get(column) or "").strip()
 
 
-def _cell(row: dict[str, str], column: str, parse: Callable, *args, required: bool = False):
+def row_cell(row: dict[str, str], column: str, parse: Callable, *args, required: bool = False):
+    """A row's cell parsed (None when blank); a bad value is a ``RowError`` naming its column. Public:
+    kinds defined outside this module (the CRM's leads) read their rows with it."""
     value = _get(row, column)
     if not value:
         if required:
@@ -94,16 +96,17 @@ def _cell(row: dict[str, str], column: str, parse: Callable, *args, required: bo
         raise RowError(column, str(exc)) from None
 
 
-def _dated(row: dict[str, str], column: str, parse: Callable, *args, required: bool = False, zone=None):
+def row_dated(row: dict[str, str], column: str, parse: Callable, *args, required: bool = False, zone=None):
     """A date (or instant) cell within the bounds of every fact's date (``config.dates``)."""
-    value = _cell(row, column, parse, *args, required=required)
+    value = row_cell(row, column, parse, *args, required=required)
     if value is not None and (refusal := date_refusal(value, zone=zone)) is not None:
         raise RowError(column, refusal)
     return value
 
 
-def _channel(row, column, ctx: Context, default: str | None = None) -> str | None:
-    value = _cell(row, column, cells.key) or default
+def row_channel(row, column, ctx: Context, default: str | None = None) -> str | None:
+    """A channel key cell, refused unless it names one of the client's channels."""
+    value = row_cell(row, column, cells.key) or default
     if value is not None and value not in ctx.channels:
         raise RowError(column, f"unknown channel '{value}'")
     return value
@@ -129,17 +132,17 @@ class Kind:
 
 
 def _parse_campaign(row, ctx):
-    starts, ends = _cell(row, "starts_on", cells.day), _cell(row, "ends_on", cells.day)
+    starts, ends = row_cell(row, "starts_on", cells.day), row_cell(row, "ends_on", cells.day)
     if starts and ends and ends < starts:
         raise RowError("ends_on", "is before starts_on")
     return {
-        "key": _cell(row, "key", cells.key, required=True),
-        "name": _cell(row, "name", cells.text, required=True),
-        "channel": _channel(row, "channel", ctx),
+        "key": row_cell(row, "key", cells.key, required=True),
+        "name": row_cell(row, "name", cells.text, required=True),
+        "channel": row_channel(row, "channel", ctx),
         "starts_on": starts,
         "ends_on": ends,
-        "budget": _cell(row, "budget", cells.amount),
-        "utm_campaign": _cell(row, "utm_campaign", cells.text) or "",
+        "budget": row_cell(row, "budget", cells.amount),
+        "utm_campaign": row_cell(row, "utm_campaign", cells.text) or "",
     }
 
 
@@ -153,11 +156,11 @@ def _write_campaigns(rows, ctx, present):
 
 
 def _parse_offer(row, ctx):
-    kind = _cell(row, "kind", cells.key) or Offer.Kind.OTHER
+    kind = row_cell(row, "kind", cells.key) or Offer.Kind.OTHER
     if kind not in Offer.Kind.values:
         raise RowError("kind", f"unknown kind '{kind}' (one of {', '.join(Offer.Kind.values)})")
-    return {"key": _cell(row, "key", cells.key, required=True), "name": _cell(row, "name", cells.text, required=True),
-            "kind": kind}  # fmt: skip
+    return {"key": row_cell(row, "key", cells.key, required=True),
+            "name": row_cell(row, "name", cells.text, required=True), "kind": kind}  # fmt: skip
 
 
 def _write_offers(rows, ctx, present):
@@ -165,11 +168,11 @@ def _write_offers(rows, ctx, present):
 
 
 def _parse_landing_page(row, ctx):
-    offer, campaign = _cell(row, "offer", cells.key), _cell(row, "campaign", cells.key)
+    offer, campaign = row_cell(row, "offer", cells.key), row_cell(row, "campaign", cells.key)
     return {
-        "key": _cell(row, "key", cells.key, required=True),
-        "name": _cell(row, "name", cells.text, required=True),
-        "url": _cell(row, "url", cells.text, 500) or "",
+        "key": row_cell(row, "key", cells.key, required=True),
+        "name": row_cell(row, "name", cells.text, required=True),
+        "url": row_cell(row, "url", cells.text, 500) or "",
         "offer": ctx.reference(Offer, offer) if offer else None,
         "campaign": ctx.reference(Campaign, campaign) if campaign else None,
     }
@@ -187,9 +190,9 @@ def _write_landing_pages(rows, ctx, present):
 
 
 def _parse_spend(row, ctx):
-    return {"date": _dated(row, "date", cells.day, required=True),
-            "campaign": ctx.reference(Campaign, _cell(row, "campaign", cells.key, required=True)),
-            "amount": _cell(row, "amount", cells.amount, required=True)}  # fmt: skip
+    return {"date": row_dated(row, "date", cells.day, required=True),
+            "campaign": ctx.reference(Campaign, row_cell(row, "campaign", cells.key, required=True)),
+            "amount": row_cell(row, "amount", cells.amount, required=True)}  # fmt: skip
 
 
 def _write_spend(rows, ctx, present):
@@ -199,10 +202,10 @@ def _write_spend(rows, ctx, present):
 
 
 def _parse_traffic(row, ctx):
-    page = _cell(row, "landing_page", cells.key)
-    return {"date": _dated(row, "date", cells.day, required=True), "channel": _channel(row, "channel", ctx),
+    page = row_cell(row, "landing_page", cells.key)
+    return {"date": row_dated(row, "date", cells.day, required=True), "channel": row_channel(row, "channel", ctx),
             "landing_page": ctx.reference(LandingPage, page) if page else None,
-            "visits": _cell(row, "visits", cells.count, required=True)}  # fmt: skip
+            "visits": row_cell(row, "visits", cells.count, required=True)}  # fmt: skip
 
 
 def _write_traffic(rows, ctx, present):
@@ -213,13 +216,14 @@ def _write_traffic(rows, ctx, present):
 
 
 def _parse_cta(row, ctx):
-    views, clicks = _cell(row, "views", cells.count, required=True), _cell(row, "clicks", cells.count, required=True)
+    views = row_cell(row, "views", cells.count, required=True)
+    clicks = row_cell(row, "clicks", cells.count, required=True)
     if clicks > views:
         raise RowError("clicks", f"{clicks} clicks is more than {views} views")
-    page = _cell(row, "landing_page", cells.key)
+    page = row_cell(row, "landing_page", cells.key)
     return {
-        "date": _dated(row, "date", cells.day, required=True),
-        "cta": ctx.reference(CTA, _cell(row, "cta", cells.key, required=True)),
+        "date": row_dated(row, "date", cells.day, required=True),
+        "cta": ctx.reference(CTA, row_cell(row, "cta", cells.key, required=True)),
         "landing_page": ctx.reference(LandingPage, page) if page else None,
         "views": views,
         "clicks": clicks,
@@ -237,11 +241,11 @@ def _write_cta(rows, ctx, present):
 
 
 def _parse_keyword(row, ctx):
-    keyword = _cell(row, "keyword", cells.text, 300, required=True).lower()
-    return {"date": _dated(row, "date", cells.day, required=True), "keyword": " ".join(keyword.split()),
-            "channel": _channel(row, "channel", ctx, default="organic_search"),
-            "visits": _cell(row, "visits", cells.count, required=True),
-            "impressions": _cell(row, "impressions", cells.count)}  # fmt: skip
+    keyword = row_cell(row, "keyword", cells.text, 300, required=True).lower()
+    return {"date": row_dated(row, "date", cells.day, required=True), "keyword": " ".join(keyword.split()),
+            "channel": row_channel(row, "channel", ctx, default="organic_search"),
+            "visits": row_cell(row, "visits", cells.count, required=True),
+            "impressions": row_cell(row, "impressions", cells.count)}  # fmt: skip
 
 
 def _write_keywords(rows, ctx, present):
@@ -253,20 +257,20 @@ EMAIL_COUNTERS = ("sent", "delivered", "unique_opens", "unique_clicks", "unsubsc
 
 
 def _parse_email(row, ctx):
-    counters = {c: _cell(row, c, cells.count, required=True) for c in EMAIL_COUNTERS}
+    counters = {c: row_cell(row, c, cells.count, required=True) for c in EMAIL_COUNTERS}
     if counters["delivered"] > counters["sent"]:
         raise RowError("delivered", f"{counters['delivered']} delivered is more than {counters['sent']} sent")
     if counters["unique_opens"] > counters["delivered"]:
         raise RowError(
             "unique_opens", f"{counters['unique_opens']} opens is more than {counters['delivered']} delivered"
         )
-    campaign = _cell(row, "campaign", cells.key)
-    key = _cell(row, "key", cells.key, required=True)
-    return {"key": key, "name": _cell(row, "name", cells.text) or key,
-            "sent_at": _dated(row, "sent_at", cells.instant, ctx.zone, required=True, zone=ctx.zone),
+    campaign = row_cell(row, "campaign", cells.key)
+    key = row_cell(row, "key", cells.key, required=True)
+    return {"key": key, "name": row_cell(row, "name", cells.text) or key,
+            "sent_at": row_dated(row, "sent_at", cells.instant, ctx.zone, required=True, zone=ctx.zone),
             "campaign": ctx.reference(Campaign, campaign) if campaign else None, **counters,
-            "bounces": _cell(row, "bounces", cells.count) or 0,
-            "complaints": _cell(row, "complaints", cells.count) or 0}  # fmt: skip
+            "bounces": row_cell(row, "bounces", cells.count) or 0,
+            "complaints": row_cell(row, "complaints", cells.count) or 0}  # fmt: skip
 
 
 def _write_emails(rows, ctx, present):

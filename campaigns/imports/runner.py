@@ -14,7 +14,7 @@ from campaigns.imports.kinds import KINDS, Context, RowError
 from campaigns.imports.reader import table_read
 from campaigns.imports.upsert import UpsertCount
 from config.errors import DomainError
-from kpis.services import kpi_refresh_request
+from config.events import facts_changed
 
 MAX_LISTED_ERRORS = 100
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -55,11 +55,18 @@ class ImportRejected(DomainError):
         self.errors, self.total = shown, total
 
 
-def import_kinds() -> dict:
-    """Every kind, leads included (defined by the CRM, which owns the lead rules)."""
-    from leads.imports import LEADS_KIND
+# Kinds defined by the apps above this one (the CRM registers "leads", it owns the lead rules).
+_REGISTERED: dict = {}
 
-    return {**KINDS, "leads": LEADS_KIND}
+
+def import_kind_register(name: str, kind) -> None:
+    """Add a kind defined by another app (from its AppConfig.ready, so every process has it)."""
+    _REGISTERED[name] = kind
+
+
+def import_kinds() -> dict:
+    """Every kind, the registered ones (leads) included."""
+    return {**KINDS, **_REGISTERED}
 
 
 def _client_zone() -> zoneinfo.ZoneInfo:
@@ -125,7 +132,7 @@ def import_write(checked: Checked, *, partial: bool = False, progress: Progress 
         created_keys = checked.context.create_missing()
         written = spec.write(checked.valid, checked.context, checked.present) if checked.valid else UpsertCount()
         if written.created or written.updated:
-            kpi_refresh_request()
+            facts_changed.send(sender=import_write)
     total = len(checked.rows)
     if progress:
         progress("write", total, total)
