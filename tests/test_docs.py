@@ -93,3 +93,17 @@ def test_the_import_table_lists_every_kind_with_its_columns():
     for name, kind in kinds.items():
         assert _names(rows[name][1]) == set(kind.required), name
         assert _names(rows[name][2]) == set(kind.optional), name
+
+
+def test_every_file_the_docs_name_exists():
+    # A module renamed or moved without its docs fails here (the docs cite code by path).
+    named = {
+        path
+        for doc in DOCS.glob("*.md")
+        for path in re.findall(
+            r"`((?:config|tenants|campaigns|leads|kpis|dashboards|portfolio|tests|bench)/[\w./-]*)`",
+            doc.read_text(encoding="utf-8"),
+        )
+    }
+    assert len(named) >= 20
+    assert sorted(path for path in named if not (ROOT / path).exists()) == []
