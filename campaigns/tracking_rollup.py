@@ -17,7 +17,6 @@ it again adds nothing.
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
@@ -27,6 +26,7 @@ from django.utils import timezone
 
 from campaigns.models import CTA, Channel, CTAStat, FactSource, LandingPage, TrackingEvent, Traffic
 from campaigns.tracking import page_path
+from tenants.zones import zone_named
 
 CHUNK = 50_000  # events per transaction
 # Processed events are kept this long, so that ingest still recognises a re-sent event id or a
@@ -65,11 +65,7 @@ def client_time_zone() -> str:
         from tenants.models import Client
 
         name = Client.objects.filter(schema_name=connection.schema_name).values_list("time_zone", flat=True).first()
-    try:
-        zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return "UTC"
-    return name or settings.TIME_ZONE
+    return zone_named(name or settings.TIME_ZONE).key
 
 
 def _landing_pages() -> tuple[list[str], list[int]]:

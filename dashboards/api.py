@@ -13,11 +13,11 @@ from rest_framework.views import APIView
 from dashboards.formatting import Formatter
 from dashboards.payload import dashboard_json
 from dashboards.selectors import dashboard_data
-from dashboards.state import StateError, state_from_query
+from dashboards.state import PERIOD_KINDS, StateError, state_from_query
 from kpis.selectors import local_today
 
 STATE_PARAMETERS = [
-    OpenApiParameter("period", str, enum=["week", "month", "quarter"], description="Default: month."),
+    OpenApiParameter("period", str, enum=[str(kind) for kind in PERIOD_KINDS], description="Default: month."),
     OpenApiParameter("range", str, enum=["this", "last", "custom"],
                      description="this: up to the current period; last: up to the previous one; custom: from/to."),
     OpenApiParameter("from", OpenApiTypes.DATE, description="Custom range: the first period (any day in it)."),

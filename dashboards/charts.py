@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from dashboards.formatting import NUMBER, Formatter
 from dashboards.labels import anomaly_words, dimension_name, status_words
 from dashboards.selectors import DashboardData
+from kpis.models import PeriodKind
 from kpis.periods import period_shift, period_starts
 from kpis.registry import KPIS, Unit
 
@@ -192,11 +193,15 @@ def paid_share(data, language, fmt) -> Chart:
 
 
 def mqls_by_channel(data, language, fmt) -> Chart:
-    last = data.focus.replace(day=1) if data.state.period != "quarter" else period_shift(data.focus, "month", 2)
-    months = [period_shift(last, "month", -n) for n in range(11, -1, -1)]
+    last = (
+        data.focus.replace(day=1)
+        if data.state.period != PeriodKind.QUARTER
+        else period_shift(data.focus, PeriodKind.MONTH, 2)
+    )
+    months = [period_shift(last, PeriodKind.MONTH, -n) for n in range(11, -1, -1)]
     channels_ = sorted(data.mql_months, key=lambda k: data.name("channel", k))
     return Chart("mqls_by_channel", "stacked", _("Month"),
-                 [fmt.short_period(m, "month") for m in months],
+                 [fmt.short_period(m, PeriodKind.MONTH) for m in months],
                  [Dataset(data.name("channel", c) if c else _("(none)"), [data.mql_months[c].get(m) for m in months],
                           Unit.COUNT, stack="mqls") for c in channels_],
                  _describe("mqls", language=language), note=_not_filtered(data, "channel"))  # fmt: skip

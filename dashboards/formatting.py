@@ -11,6 +11,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, parse_pattern
 
+from kpis.models import PeriodKind
 from kpis.registry import Unit
 
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
@@ -71,12 +72,12 @@ class Formatter:
 
     def period(self, start: date, kind: str) -> str:
         """``novembre 2026``, ``T4 2026``, ``semaine du 30 nov. 2026``."""
-        if kind == "month":
+        if kind == PeriodKind.MONTH:
             return format_date(start, "LLLL y", locale=self.locale)
-        if kind == "quarter":
+        if kind == PeriodKind.QUARTER:
             quarter = (start.month - 1) // 3 + 1
             return f"{'T' if self.language == 'fr' else 'Q'}{quarter} {start.year}"
-        if kind == "week":
+        if kind == PeriodKind.WEEK:
             return (
                 format_date(start, "d MMM y", locale=self.locale)
                 + " – "
@@ -86,8 +87,8 @@ class Formatter:
 
     def short_period(self, start: date, kind: str) -> str:
         """An axis label: ``nov. 26``, ``T4 26``, ``30 nov.``."""
-        if kind == "month":
+        if kind == PeriodKind.MONTH:
             return format_date(start, "MMM yy", locale=self.locale)
-        if kind == "quarter":
+        if kind == PeriodKind.QUARTER:
             return f"{'T' if self.language == 'fr' else 'Q'}{(start.month - 1) // 3 + 1} {start:%y}"
         return format_date(start, "d MMM", locale=self.locale)

@@ -11,7 +11,7 @@ from django.db.models import Q, Value
 from campaigns.models import CTA, Campaign, Channel, EmailSend, LandingPage, Offer
 from dashboards.state import DashboardState
 from kpis.formulas import FORMULAS
-from kpis.models import Snapshot
+from kpis.models import PeriodKind, Snapshot
 from kpis.periods import period_shift
 from kpis.selectors import ObjectivePacing, last_refresh_as_of, pacing_for
 
@@ -92,9 +92,9 @@ def dashboard_data(state: DashboardState, *, today: date, charts: bool = True) -
         scope |= Q(dimension=dimension, kpi__in=kpis)
     for row in Snapshot.objects.filter(scope, period=state.period, start=focus).values(*ROW_FIELDS):
         data.breakdown.setdefault((row["dimension"], row["kpi"]), {})[row["key"]] = row
-    month = focus.replace(day=1) if state.period != "quarter" else period_shift(focus, "month", 2)
-    months = Snapshot.objects.filter(period="month", kpi="mqls", dimension="channel",
-                                     start__range=(period_shift(month, "month", 1 - MQL_MONTHS), month))  # fmt: skip
+    month = focus.replace(day=1) if state.period != PeriodKind.QUARTER else period_shift(focus, PeriodKind.MONTH, 2)
+    window = (period_shift(month, PeriodKind.MONTH, 1 - MQL_MONTHS), month)
+    months = Snapshot.objects.filter(period=PeriodKind.MONTH, kpi="mqls", dimension="channel", start__range=window)
     for key, start, value in months.values_list("key", "start", "value"):
         data.mql_months.setdefault(key, {})[start] = value
     data.pacing = pacing_for(as_of_local=today)

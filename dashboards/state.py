@@ -14,14 +14,15 @@ from urllib.parse import urlencode
 
 from django.utils.translation import gettext_lazy as _
 
+from kpis.models import PeriodKind
 from kpis.periods import period_floor, period_index, period_shift
 
-PERIOD_KINDS = ("week", "month", "quarter")
+PERIOD_KINDS = (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER)  # a day is too short to chart
 RANGES = ("this", "last", "custom")
 DRILL_DIMENSIONS = ("channel", "campaign", "offer")
 # How many periods the charts over time show for "this" and "last".
-TREND_PERIODS = {"week": 13, "month": 12, "quarter": 8}
-MAX_PERIODS = {"week": 104, "month": 36, "quarter": 12}
+TREND_PERIODS = {PeriodKind.WEEK: 13, PeriodKind.MONTH: 12, PeriodKind.QUARTER: 8}
+MAX_PERIODS = {PeriodKind.WEEK: 104, PeriodKind.MONTH: 36, PeriodKind.QUARTER: 12}
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 MAX_KEY_LENGTH = 300  # the snapshot key column
 
@@ -36,7 +37,7 @@ class StateError(ValueError):
 
 @dataclass(frozen=True)
 class DashboardState:
-    period: str = "month"
+    period: str = PeriodKind.MONTH
     range: str = "last"
     date_from: date | None = None  # custom ranges only: the first period's start
     date_to: date | None = None  # custom ranges only: the last (focus) period's start
@@ -62,7 +63,7 @@ class DashboardState:
             params |= {"from": state.date_from.isoformat(), "to": state.date_to.isoformat()}
         if state.dimension:
             params |= {"dimension": state.dimension, "key": state.key or ""}
-        defaults = {"period": "month", "range": "last"}
+        defaults = {"period": PeriodKind.MONTH, "range": "last"}
         return urlencode({k: v for k, v in params.items() if defaults.get(k) != v})
 
     def without_drill(self) -> str:
@@ -88,7 +89,7 @@ def _date(params, name: str, errors: dict) -> date | None:
 def state_from_query(params) -> DashboardState:
     """Validate the dashboard's query parameters (a QueryDict or dict); raise StateError."""
     errors: dict[str, list[str]] = {}
-    period = params.get("period") or "month"
+    period = params.get("period") or PeriodKind.MONTH
     if period not in PERIOD_KINDS:
         errors["period"] = [str(_("Choose week, month or quarter."))]
     kind = params.get("range") or "last"

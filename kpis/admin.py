@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError
 from kpis import services
-from kpis.models import KPISettings, Objective, RefreshRun, Snapshot
+from kpis.models import Direction, KPISettings, Objective, RefreshRun, Snapshot
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
 
@@ -31,12 +31,12 @@ class FlaggedFilter(admin.SimpleListFilter):
     parameter_name = "flagged"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Flagged")), ("up", _("Above the usual range")), ("down", _("Below the usual range"))]
+        return [("yes", _("Flagged")), *Direction.choices]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.filter(anomaly__isnull=False)
-        if self.value() in ("up", "down"):
+        if self.value() in Direction.values:
             return queryset.filter(anomaly=self.value())
         return queryset
 

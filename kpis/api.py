@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kpis import selectors, services
-from kpis.models import Objective
+from kpis.models import Objective, PeriodKind
 from kpis.periods import period_floor, period_shift
 from kpis.registry import REGISTRY
 from kpis.serializers import (
@@ -36,7 +36,7 @@ from tenants.permissions import ClientManagerPermission
 
 DEFAULT_PERIODS = 12
 LIST_PARAMETERS = [
-    OpenApiParameter("period", str, enum=["day", "week", "month", "quarter"], description="Default: month."),
+    OpenApiParameter("period", str, enum=PeriodKind.values, description="Default: month."),
     OpenApiParameter("kpi", {"type": "array", "items": {"type": "string"}}, explode=True,
                      description="KPI keys (repeat the parameter); default: every KPI."),
     OpenApiParameter("from", OpenApiTypes.DATE, description="First period start (default: 12 periods ago)."),

@@ -10,7 +10,6 @@ use exactly the same base numbers as the counts. Never a query per lead, period 
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date, datetime
 
 from django.db import connection
@@ -22,6 +21,7 @@ from kpis.periods import PERIODS, period_index, period_shift, period_starts
 from kpis.registry import DIMENSIONS, KPIS, REGISTRY, Unit
 from kpis.selectors import objective_targets
 from kpis.status import row_status
+from tenants.zones import client_zone as client_zone_of
 
 # --- computation ---------------------------------------------------------------------------------
 
@@ -32,8 +32,7 @@ def client_zone() -> str:
     zone = getattr(tenant, "time_zone", None)
     if not zone:
         raise ValueError("KPIs are computed inside a client account.")
-    zoneinfo.ZoneInfo(zone)  # fail early on a bad zone
-    return zone
+    return client_zone_of(tenant).key
 
 
 def number(value: float | None, *, whole: bool):

@@ -46,7 +46,7 @@ from kpis import pgcopy
 from kpis.engine import client_zone
 from kpis.grid import Grid, Segment, kpi_rows_by_kpi
 from kpis.measures import LEAD_TIMESTAMP, SOURCES, days_to_windows, measures_sql, source_sql, windows_params
-from kpis.models import DirtyDay, Measure, Objective, RefreshRun, Snapshot
+from kpis.models import Direction, DirtyDay, Measure, Objective, PeriodKind, RefreshRun, Snapshot, Status
 from kpis.periods import PERIODS, period_floor, period_index, period_index_sql, period_shift
 from kpis.registry import DIMENSIONS, KPIS, REGISTRY
 from kpis.selectors import amber_ratio
@@ -118,8 +118,8 @@ DERIVED_COPY = [
     ("baseline_high", "float8"), ("is_partial", "bool"), ("definition_version", "int2"),
 ]  # fmt: skip
 FLOAT_COLUMNS = [name for name, kind in DERIVED_COPY if kind == "float8"]
-STATUSES = ["green", "amber", "red"]  # codes 1, 2, 3 (0: none)
-DIRECTIONS = ["up", "down"]  # codes 1, 2 (0: none)
+STATUSES = Status.values  # codes 1, 2, 3 (0: none): green, amber, red
+DIRECTIONS = Direction.values  # codes 1, 2 (0: none): up, down
 KPI_CODES = {kpi.key: code for code, kpi in enumerate(REGISTRY, 1)}
 # The derived rows with their keys and NULLs, as the snapshots hold them.
 DERIVED_ROWS = f"""(
@@ -360,7 +360,7 @@ def _period_measures(cursor, *, kind: str, full: bool) -> int:
     return _merge_measures(cursor, period=kind, existing=existing, record=not full, rows=rows)
 
 
-_STEP = {"week": "7 days", "month": "1 month", "quarter": "3 months"}
+_STEP = {PeriodKind.WEEK: "7 days", PeriodKind.MONTH: "1 month", PeriodKind.QUARTER: "3 months"}
 
 
 # --- 3. snapshots ----------------------------------------------------------------------------------
@@ -505,7 +505,7 @@ def _derived_write(cursor, span: _Span, grid: Grid, *, offset: int, targets: dic
             continue
         kpi = KPIS[rows.kpi[0]]
         target, status = _targets_and_statuses(rows, targets, ratio=ratio)
-        anomaly = (rows.anomaly == "up") * 1 + (rows.anomaly == "down") * 2
+        anomaly = (rows.anomaly == Direction.UP) * 1 + (rows.anomaly == Direction.DOWN) * 2
         batch.append({
             "seg": rows.segment + offset, "kpi_code": KPI_CODES[kpi.key], "start": start_days[rows.index - lo],
             "value": rows.value, "numerator": rows.numerator, "denominator": rows.denominator,

@@ -7,14 +7,14 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
-from kpis.models import KPISettings, Objective, RefreshRun, Snapshot
+from kpis.models import KPISettings, Objective, PeriodKind, RefreshRun, Snapshot
 from kpis.pacing import Pacing, pacing_compute
 from kpis.registry import KPIS, Unit
 from kpis.status import DEFAULT_AMBER_RATIO
+from tenants.zones import client_zone
 
 SNAPSHOT_FIELDS = (
     "kpi", "period", "start", "dimension", "key", "value", "numerator", "denominator", "previous_value", "change",
@@ -28,7 +28,7 @@ def local_today() -> date:
     from django.db import connection
     from django.utils import timezone
 
-    return timezone.now().astimezone(ZoneInfo(connection.tenant.time_zone)).date()
+    return timezone.now().astimezone(client_zone(connection.tenant)).date()
 
 
 def amber_ratio() -> Decimal:
@@ -99,7 +99,7 @@ def pacing_for(*, as_of_local: date) -> list[ObjectivePacing]:
     """Month-to-date pacing (docs/kpis.md §5) of every weekly objective on a count KPI, as of the
     local date ``as_of_local``: the day snapshots of the month so far, in one query, plus the
     objectives and the amber threshold."""
-    objectives = [o for o in Objective.objects.filter(period="week") if KPIS[o.kpi].unit == Unit.COUNT]
+    objectives = [o for o in Objective.objects.filter(period=PeriodKind.WEEK) if KPIS[o.kpi].unit == Unit.COUNT]
     first = as_of_local.replace(day=1)
     by_day: dict[tuple[str, str, str], dict[date, float]] = {}
     if objectives:

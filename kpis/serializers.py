@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from kpis.models import DIMENSION_CHOICES, KPI_CHOICES, Objective, PeriodKind, Status
+from kpis.models import DIMENSION_CHOICES, KPI_CHOICES, Direction, Objective, PeriodKind, Status
 from kpis.registry import DIMENSIONS, Better, Family, Unit
 
 PERIOD_FIELD = {"choices": PeriodKind.choices, "help_text": _("day, week, month or quarter")}
@@ -55,7 +55,7 @@ class RefreshOutputSerializer(RefreshInputSerializer):
 
 
 class AnomalyOutputSerializer(serializers.Serializer):
-    direction = serializers.ChoiceField(choices=["up", "down"])
+    direction = serializers.ChoiceField(choices=Direction.choices)
     median = serializers.FloatField()
     low = serializers.FloatField()
     high = serializers.FloatField()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from config.enqueue import task_send
+from tenants.zones import client_zone
 
 NIGHTLY_AT = time(3, 0)  # local time of the full refresh
 
@@ -61,7 +62,7 @@ def kpi_refresh_due() -> dict:
     last_full = dict(Pulse.objects.values_list("client_id", "last_full_at"))
 
     def send(client) -> str:
-        full = nightly_due(zone=client.time_zone, last_full_at=last_full.get(client.pk), now=now)
+        full = nightly_due(zone=client_zone(client).key, last_full_at=last_full.get(client.pk), now=now)
         if not task_send(kpi_snapshot_refresh_task, kwargs={"full": full}, expires=None if full else 14 * 60):
             return "failed"
         return "full" if full else "incremental"

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Q
 
-from kpis.models import Snapshot
+from kpis.models import PeriodKind, Snapshot, Status
 from kpis.periods import period_floor, period_shift
 from kpis.selectors import pacing_for
-from kpis.status import RED
 from portfolio.models import HEADLINE_KPIS, HEADLINE_MONTHS, Headline, Pulse
+from tenants.zones import client_zone
 
 HEADLINE_FIELDS = ("kpi", "start", "value", "previous_value", "change", "target", "status", "anomaly", "is_partial")
 
@@ -21,11 +20,11 @@ def headline_publish(*, as_of: datetime, full_refresh: bool) -> Pulse:
     """Copy the current client's headline month totals of the last 13 months, its pacing and what
     needs attention into the public schema (in the refresh's transaction: both land or neither)."""
     client = connection.tenant
-    local = as_of.astimezone(ZoneInfo(client.time_zone)).date()
-    month = period_floor(local, "month")
+    local = as_of.astimezone(client_zone(client)).date()
+    month = period_floor(local, PeriodKind.MONTH)
     rows = Snapshot.objects.filter(
-        period="month", dimension="", kpi__in=HEADLINE_KPIS,
-        start__range=(period_shift(month, "month", 1 - HEADLINE_MONTHS), month),
+        period=PeriodKind.MONTH, dimension="", kpi__in=HEADLINE_KPIS,
+        start__range=(period_shift(month, PeriodKind.MONTH, 1 - HEADLINE_MONTHS), month),
     ).values(*HEADLINE_FIELDS)  # fmt: skip
     Headline.objects.filter(client=client).delete()
     Headline.objects.bulk_create([Headline(client=client, **row) for row in rows])
@@ -34,14 +33,14 @@ def headline_publish(*, as_of: datetime, full_refresh: bool) -> Pulse:
     weakest = min(pacings, key=lambda p: p.pacing, default=None)
     # "Recent": the latest complete day, week and month.
     recent = Q()
-    for kind in ("day", "week", "month"):
+    for kind in (PeriodKind.DAY, PeriodKind.WEEK, PeriodKind.MONTH):
         recent |= Q(period=kind, start=period_shift(period_floor(local, kind), kind, -1))
     anomalies = Snapshot.objects.filter(recent, anomaly__isnull=False).count()
     # Red: the last complete month against its targets, and this month's pacing. The month in
     # progress is not judged against a whole month's target (on the 2nd, everything would be red).
-    last_month = period_shift(month, "month", -1)
-    red = sum(1 for row in rows if row["start"] == last_month and row["status"] == RED)
-    red += sum(1 for p in pacings if p.status == RED)
+    last_month = period_shift(month, PeriodKind.MONTH, -1)
+    red = sum(1 for row in rows if row["start"] == last_month and row["status"] == Status.RED)
+    red += sum(1 for p in pacings if p.status == Status.RED)
     defaults = {
         "as_of": as_of,
         "pacing": None if weakest is None else weakest.pacing,

@@ -15,6 +15,7 @@ from django.utils import translation
 from dashboards.cards import Spark, sparkline
 from dashboards.formatting import Formatter
 from dashboards.labels import status_symbol, status_words
+from kpis.models import PeriodKind
 from kpis.registry import KPIS
 from portfolio.models import HEADLINE_KPIS
 from portfolio.selectors import PortfolioRow, portfolio_for
@@ -62,7 +63,7 @@ def _line(row: PortfolioRow, language: str) -> PortfolioLine:
                                 for m in leads))  # fmt: skip
     pulse = row.pulse
     pacing_status = pulse.pacing_status if pulse else None
-    month = fmt.period(leads[-1].start, "month") if leads else None
+    month = fmt.period(leads[-1].start, PeriodKind.MONTH) if leads else None
     return PortfolioLine(row, cells, month, fmt.value(pulse.pacing if pulse else None, "rate"), pacing_status,
                          status_words(pacing_status), spark)  # fmt: skip
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -20,6 +19,7 @@ from tenants.access import client_access_for, client_is_reachable
 from tenants.models import Client
 from tenants.selectors import user_preferred_language
 from tenants.urlconfs import client_urlconfs, unknown_slug_urlconfs
+from tenants.zones import client_zone
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -166,10 +166,7 @@ class ClientTimezoneMiddleware:
     def __call__(self, request):
         client = getattr(request, "tenant", None)
         if client is not None and client_is_reachable(client):
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(client.time_zone))
-            except zoneinfo.ZoneInfoNotFoundError:
-                timezone.deactivate()
+            timezone.activate(client_zone(client))
         else:
             timezone.deactivate()
         try:

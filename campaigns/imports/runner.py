@@ -15,6 +15,7 @@ from campaigns.imports.reader import table_read
 from campaigns.imports.upsert import UpsertCount
 from config.errors import DomainError
 from config.events import facts_changed
+from tenants.zones import client_zone
 
 MAX_LISTED_ERRORS = 100
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -73,7 +74,7 @@ def _client_zone() -> zoneinfo.ZoneInfo:
     tenant = getattr(connection, "tenant", None)
     if tenant is None or not getattr(tenant, "time_zone", None):
         raise DomainError("Imports run inside a client account.")
-    return zoneinfo.ZoneInfo(tenant.time_zone)
+    return client_zone(tenant)
 
 
 @dataclass

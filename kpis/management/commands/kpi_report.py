@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import zoneinfo
 from datetime import date, datetime
 
 from django.core.management.base import BaseCommand, CommandError
@@ -15,6 +14,7 @@ from kpis.engine import kpi_compute
 from kpis.periods import PERIODS
 from kpis.registry import DIMENSIONS, KPIS
 from tenants.models import Client
+from tenants.zones import client_zone
 
 COLUMNS = ("kpi", "period", "start", "dimension", "key", "value", "numerator", "denominator", "target", "status")
 
@@ -51,10 +51,7 @@ class Command(BaseCommand):
         start, end = _date(date_from, "--from"), _date(date_to, "--to")
         if start > end:
             raise CommandError(f"--from ({start}) is after --to ({end}).")
-        try:
-            zone = zoneinfo.ZoneInfo(client.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise CommandError(f"The client's time zone '{client.time_zone}' is unknown.") from None
+        zone = client_zone(client)
         if as_of is None:
             instant = timezone.now()
         else:
