@@ -3,6 +3,7 @@ snapshots, in a fixed number of queries whatever the range. The dashboard page d
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -40,4 +41,4 @@ class DashboardApi(APIView):
             raise ValidationError(error.errors) from error
         fmt = Formatter(translation.get_language(), request.tenant.currency)
         data = dashboard_data(state, today=local_today())
-        return Response(dashboard_json(data, fmt, base_url=f"/c/{request.tenant.slug}/"))
+        return Response(dashboard_json(data, fmt, base_url=reverse("client-home")))

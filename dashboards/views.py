@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,7 +31,7 @@ def _formatter(request) -> Formatter:
 
 
 def _home(request) -> str:
-    return f"/c/{request.tenant.slug}/"
+    return reverse("client-home")
 
 
 def _drill_name(state) -> str | None:

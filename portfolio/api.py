@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from portfolio.models import HEADLINE_KPIS
 from portfolio.selectors import PortfolioRow, portfolio_for
+from tenants.urlconfs import client_url
 
 
 class HeadlineSerializer(serializers.Serializer):
@@ -53,7 +54,7 @@ def portfolio_row(row: PortfolioRow) -> dict:
             "months": [m.value for m in months],
         }  # fmt: skip
     return {
-        "slug": client.slug, "name": client.name, "currency": client.currency, "url": f"/c/{client.slug}/",
+        "slug": client.slug, "name": client.name, "currency": client.currency, "url": client_url(client, "client-home"),
         "role": row.access.role, "as_of": pulse and pulse.as_of, "needs_attention": row.needs_attention,
         "red": pulse.red if pulse else 0, "anomalies": pulse.anomalies if pulse else 0,
         "pacing": pulse and pulse.pacing, "pacing_status": pulse and pulse.pacing_status, "kpis": kpis,

@@ -20,7 +20,7 @@ from kpis.registry import KPIS
 from portfolio.models import HEADLINE_KPIS
 from portfolio.selectors import PortfolioRow, portfolio_for
 from tenants.access import ClientAccess, clients_visible_to
-from tenants.views import client_home_url
+from tenants.urlconfs import client_url
 
 
 @dataclass(frozen=True)
@@ -90,5 +90,5 @@ def home(request: HttpRequest) -> HttpResponse:
     if any(access.is_agency for access in accesses):
         return portfolio_page(request, accesses)
     if len(accesses) == 1:
-        return redirect(client_home_url(accesses[0].client.slug))
+        return redirect(client_url(accesses[0].client, "client-home"))
     return render(request, "tenants/home.html", {"accesses": accesses})

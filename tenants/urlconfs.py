@@ -21,9 +21,11 @@ import threading
 from collections import OrderedDict
 from types import ModuleType
 
+from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
-from django.urls import clear_url_caches
+from django.urls import clear_url_caches, get_script_prefix, reverse
 from django_tenants.urlresolvers import get_subfolder_urlconf
+from django_tenants.utils import get_subfolder_prefix
 
 
 class SubfolderUrlconfs:
@@ -73,3 +75,18 @@ def _forget_evicted_modules() -> None:
 # client out of the cache.
 client_urlconfs = SubfolderUrlconfs(size=1000)
 unknown_slug_urlconfs = SubfolderUrlconfs(size=200)
+
+
+def client_url(client, name: str, *args, **kwargs) -> str:
+    """The path of the URL named ``name`` in ``client``'s account (``/c/<slug>/…``), from any page.
+
+    Inside a client's request a plain ``reverse(name)`` already does this. From the public pages
+    (portfolio, client switcher) the name is reversed in the client URLconf without its prefix, then
+    the client's prefix is put where django-tenants mounts it (``get_subfolder_urlconf``): the same
+    path as reversing in that client's own module, but with ONE resolver for every client. Reversing
+    in each client's module populated a resolver per client listed (~18 ms and ~120 KB each), so a
+    portfolio of 100 clients cost ~2 s on its first render in every worker.
+    """
+    script_prefix = get_script_prefix()
+    url = reverse(name, urlconf=settings.ROOT_URLCONF, args=args or None, kwargs=kwargs or None)
+    return f"{script_prefix}{get_subfolder_prefix()}/{client.slug}/{url[len(script_prefix) :]}"

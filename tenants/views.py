@@ -12,10 +12,6 @@ from django.views.i18n import set_language
 from tenants.models import Language
 
 
-def client_home_url(slug: str) -> str:
-    return f"/c/{slug}/"
-
-
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
