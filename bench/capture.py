@@ -35,14 +35,13 @@ from pathlib import Path
 from harness import (
     HOST,
     ROOT,
-    exit_on_sigterm,
+    django_on_throwaway_database,
     free_port,
     machine,
     percentile,
     server_env,
     start_gunicorn,
     stop,
-    throwaway_database,
 )
 
 sys.path.insert(0, str(ROOT))
@@ -276,14 +275,8 @@ def main() -> int:
     parser.add_argument("--conn-max-age", type=int, default=60, help="seconds the server keeps a database connection")
     options = parser.parse_args()
     seconds = min(options.seconds, MAX_SECONDS)
-    exit_on_sigterm()
     print(f"machine: {machine()}", flush=True)
-
-    url, drop = throwaway_database("pouls_bench_capture")
-    os.environ["DATABASE_URL"] = url
-    import django
-
-    django.setup()
+    url, drop = django_on_throwaway_database("pouls_bench_capture")
     from django.core.management import call_command
     from django.db import connection, connections
 

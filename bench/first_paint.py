@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import ROOT, exit_on_sigterm, free_port, machine, server_env, start_gunicorn, stop, throwaway_database
+from harness import ROOT, django_on_throwaway_database, free_port, machine, server_env, start_gunicorn, stop
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -71,14 +71,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=5)
     options = parser.parse_args()
-    exit_on_sigterm()
     load_before = machine()
-
-    url, drop = throwaway_database("pouls_bench_first_paint")
-    os.environ["DATABASE_URL"] = url
-    import django
-
-    django.setup()
+    url, drop = django_on_throwaway_database("pouls_bench_first_paint")
     from django.core.management import call_command
     from django.db import connections
     from load import static_manifest_is_stale

@@ -142,6 +142,19 @@ def exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def django_on_throwaway_database(prefix: str) -> tuple[str, Callable[[], None]]:
+    """How a benchmark that serves Pouls starts: SIGTERM stops it cleanly (``exit_on_sigterm``), a new
+    database (``throwaway_database``) becomes this process's DATABASE_URL, and Django is set up on it.
+    Returns the database's URL and how to drop it."""
+    exit_on_sigterm()
+    url, drop = throwaway_database(prefix)
+    os.environ["DATABASE_URL"] = url
+    import django
+
+    django.setup()
+    return url, drop
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]

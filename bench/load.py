@@ -38,13 +38,12 @@ from capture import ServerCpu
 from harness import (
     HOST,
     ROOT,
-    exit_on_sigterm,
+    django_on_throwaway_database,
     free_port,
     machine,
     server_env,
     start_gunicorn,
     stop,
-    throwaway_database,
 )
 
 sys.path.insert(0, str(ROOT))
@@ -189,14 +188,8 @@ def main() -> int:
                         help="seconds each virtual user waits between two requests")  # fmt: skip
     options = parser.parse_args()
     seconds = min(options.seconds, MAX_SECONDS)
-    exit_on_sigterm()
     print(f"machine: {machine()}", flush=True)
-
-    url, drop = throwaway_database("pouls_bench_load")
-    os.environ["DATABASE_URL"] = url
-    import django
-
-    django.setup()
+    url, drop = django_on_throwaway_database("pouls_bench_load")
     from django.core.management import call_command
     from django.db import connection, connections
 

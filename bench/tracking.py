@@ -30,13 +30,12 @@ from pathlib import Path
 from harness import (
     HOST,
     ROOT,
-    exit_on_sigterm,
+    django_on_throwaway_database,
     free_port,
     percentile,
     server_env,
     start_gunicorn,
     stop,
-    throwaway_database,
 )
 
 sys.path.insert(0, str(ROOT))
@@ -127,12 +126,7 @@ def main() -> None:
     options = parser.parse_args()
     seconds = min(options.seconds, MAX_SECONDS)
 
-    exit_on_sigterm()
-    url, drop = throwaway_database("pouls_bench_tracking")
-    os.environ["DATABASE_URL"] = url
-    import django
-
-    django.setup()
+    url, drop = django_on_throwaway_database("pouls_bench_tracking")
     from django.core.management import call_command
     from django.db import connection, connections
     from django_tenants.utils import tenant_context
