@@ -9,8 +9,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client as HttpClient
+from django.utils import timezone
 
 from tenants.models import Agency, Client, User
 from tenants.services import agency_get_or_create, client_create, membership_grant, user_create
@@ -167,3 +169,11 @@ def pouls(django_db_setup, tmp_path_factory) -> str:
 def pytest_configure(config):
     # `-m fuzz` selects the property-based API test (tests/test_api_fuzz.py); it also runs in the whole suite.
     config.addinivalue_line("markers", "fuzz: schemathesis fuzzes the API from its OpenAPI document")
+
+
+@pytest.fixture
+def early_in_a_minute():
+    """Rate windows are calendar minutes: a counting test runs on a clock that still ticks but starts
+    at second 1 of the current minute, so it cannot straddle two (a fake clock, not a sleep)."""
+    with time_machine.travel(timezone.now().replace(second=1, microsecond=0), tick=True):
+        yield

@@ -21,7 +21,6 @@ from campaigns.tasks import tracking_rollup as tracking_rollup_task
 from campaigns.tracking import MAX_BODY_BYTES, MAX_EVENTS
 from campaigns.tracking_rollup import tracking_events_purge, tracking_rollup
 from tenants.models import Client
-from tests.clock import away_from_a_minute_boundary
 
 SITE = "https://www.alpha.example"
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -240,8 +239,7 @@ def test_a_body_too_large_or_of_another_type_is_refused(world, anonymous):
     assert _events(world.alpha) == []
 
 
-def test_a_sender_over_its_rate_is_refused_until_the_minute_ends(world, anonymous):
-    away_from_a_minute_boundary()
+def test_a_sender_over_its_rate_is_refused_until_the_minute_ends(world, anonymous, early_in_a_minute):
     with override_settings(POULS_TRACKING_EVENTS_PER_MINUTE=5):
         # given a sender who already sent 4 events this minute
         first = _post(anonymous, [_event(session=f"s{n}") for n in range(4)], ip="198.51.100.7")

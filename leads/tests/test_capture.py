@@ -18,7 +18,6 @@ from leads.ratelimit import EVERYONE, visitor_key
 from leads.services import LeadInput, lead_erase, lead_upsert
 from leads.tasks import capture_rate_windows_purge
 from tenants.models import Client
-from tests.clock import away_from_a_minute_boundary
 
 SITE = "https://www.alpha.example"
 
@@ -321,8 +320,7 @@ def test_a_form_without_allowed_origins_takes_only_posts_without_an_origin_or_fr
 # --- Rate limits ---------------------------------------------------------------------------------
 
 
-def test_a_visitor_over_the_forms_limit_gets_429_and_others_are_unaffected(world, anonymous):
-    away_from_a_minute_boundary()
+def test_a_visitor_over_the_forms_limit_gets_429_and_others_are_unaffected(world, anonymous, early_in_a_minute):
     # given a form taking 3 submissions per minute per visitor
     _form(world.alpha, rate_limit_per_minute=3)
     # when one address submits 5 times, then another address once
@@ -346,8 +344,7 @@ def test_a_visitor_over_the_forms_limit_gets_429_and_others_are_unaffected(world
         assert not CaptureRateWindow.objects.exists()
 
 
-def test_the_forms_ceiling_holds_against_many_addresses(world, anonymous, settings):
-    away_from_a_minute_boundary()
+def test_the_forms_ceiling_holds_against_many_addresses(world, anonymous, settings, early_in_a_minute):
     # given a ceiling of 3 submissions per minute to one form, from everyone together
     settings.POULS_CAPTURE_CEILING_PER_MINUTE = 3
     _form(world.alpha)
@@ -360,8 +357,7 @@ def test_the_forms_ceiling_holds_against_many_addresses(world, anonymous, settin
     assert elsewhere.status_code == 201
 
 
-def test_forwarded_addresses_count_only_behind_trusted_proxies(world, anonymous, settings):
-    away_from_a_minute_boundary()
+def test_forwarded_addresses_count_only_behind_trusted_proxies(world, anonymous, settings, early_in_a_minute):
     _form(world.alpha, rate_limit_per_minute=2)
 
     def burst(prefix: str) -> list[int]:
@@ -476,9 +472,8 @@ def test_twenty_parallel_captures_of_one_email_make_exactly_one_lead(committed):
         assert lead.activities.filter(kind=LeadActivity.Kind.FORM_SUBMIT).count() == 20
 
 
-def test_a_flood_from_one_address_is_throttled_without_losing_a_legitimate_lead(committed):
+def test_a_flood_from_one_address_is_throttled_without_losing_a_legitimate_lead(committed, early_in_a_minute):
     world = committed
-    away_from_a_minute_boundary(seconds_needed=15)
     # given a form taking 10 submissions per minute per visitor
     _form(world.alpha, rate_limit_per_minute=10)
 
