@@ -45,8 +45,14 @@ def _user(email: str, **grant) -> User:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
-                    django_db_modify_db_settings):  # fmt: skip
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
     """pytest-django's setup, except that the test database is always created: its own version
     creates it only when a selected test asks for `db`, and fixtures such as `world` or `committed`
     would otherwise write to the database DATABASE_URL names."""
@@ -54,8 +60,9 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
 
     keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
-        config = setup_databases(verbosity=0, interactive=False, keepdb=keepdb, aliases={"default"},
-                                 serialized_aliases=set())  # fmt: skip
+        config = setup_databases(
+            verbosity=0, interactive=False, keepdb=keepdb, aliases={"default"}, serialized_aliases=set()
+        )
     assert connection.settings_dict["NAME"].startswith("test_"), "refusing to run tests on a real database"
     yield
     if not django_db_keepdb:
@@ -123,8 +130,19 @@ def committed(world, django_db_blocker):
         yield world
         for client in (world.alpha, world.beta, world.gamma):
             with tenant_context(client):
-                for model in (Lead, CaptureForm, CaptureRateWindow, ErasedEmail, ScoringRule, LeadSettings,
-                              Snapshot, Measure, Objective, RefreshRun, DirtyDay):  # fmt: skip
+                for model in (
+                    Lead,
+                    CaptureForm,
+                    CaptureRateWindow,
+                    ErasedEmail,
+                    ScoringRule,
+                    LeadSettings,
+                    Snapshot,
+                    Measure,
+                    Objective,
+                    RefreshRun,
+                    DirtyDay,
+                ):
                     model.objects.all().delete()
         connection.set_schema_to_public()
         Headline.objects.all().delete()

@@ -113,10 +113,16 @@ def _send_loop(port: int, path: str, repeat: float, deadline: float, shared: tup
         connection = http.client.HTTPConnection(HOST, port, timeout=30)
         try:
             connection.request(
-                "POST", path, body=body,
-                headers={"Content-Type": "application/json", "Accept": "application/json", "Origin": SITE,
-                         "X-Forwarded-For": visitor},
-            )  # fmt: skip
+                "POST",
+                path,
+                body=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "Accept": "application/json",
+                    "Origin": SITE,
+                    "X-Forwarded-For": visitor,
+                },
+            )
             response = connection.getresponse()
             status, detail = response.status, response.read()[:300]
         except OSError as error:

@@ -55,8 +55,10 @@ def main() -> None:
         for client in clients:
             client.delete(force_drop=True)
         ms = [t * 1000 for t in timings]
-        print(f"client_create x{options.runs} by {label} (PostgreSQL {server // 10000}.{server % 10000}): "
-              f"median {statistics.median(ms):.0f} ms, min {min(ms):.0f} ms, max {max(ms):.0f} ms")  # fmt: skip
+        print(
+            f"client_create x{options.runs} by {label} (PostgreSQL {server // 10000}.{server % 10000}): "
+            f"median {statistics.median(ms):.0f} ms, min {min(ms):.0f} ms, max {max(ms):.0f} ms"
+        )
     agency.delete()
 
 

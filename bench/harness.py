@@ -95,10 +95,20 @@ def start_gunicorn(
     answers. The log gets its errors (and every request with ``access_log``). ``recycle=False`` keeps
     the same workers for the whole run; ``config`` is a gunicorn config file (server hooks)."""
     command = [
-        sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{HOST}:{port}",
-        "--workers", str(workers), *(GUNICORN_FLAGS if recycle else []), "--log-level", "warning",
-        *(["--access-logfile", "-"] if access_log else []), *(["--config", str(config)] if config else []),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(workers),
+        *(GUNICORN_FLAGS if recycle else []),
+        "--log-level",
+        "warning",
+        *(["--access-logfile", "-"] if access_log else []),
+        *(["--config", str(config)] if config else []),
+    ]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
     )

@@ -26,8 +26,10 @@ STAGES = ["lead", "lead", "lead", "mql", "mql", "sql", "customer"]
 def generate(rows: int) -> bytes:
     rng = random.Random(42)
     out = io.StringIO()
-    out.write("email,created_at,first_name,last_name,company,channel,campaign,offer,utm_source,utm_medium,stage,"
-              "mql_at,sql_at,customer_at,deal_value\n")  # fmt: skip
+    out.write(
+        "email,created_at,first_name,last_name,company,channel,campaign,offer,utm_source,utm_medium,stage,"
+        "mql_at,sql_at,customer_at,deal_value\n"
+    )
     for i in range(rows):
         month, day, hour, minute = rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23), rng.randint(0, 59)
         created = f"2025-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:00"
@@ -37,9 +39,11 @@ def generate(rows: int) -> bytes:
         later = created.replace("2025-", "2026-", 1)
         mql = later if stage in ("mql", "sql", "customer") and i % 3 == 0 else ""
         sql = later if stage in ("sql", "customer") and i % 5 == 0 else ""
-        out.write(f"person{i}@bench{i % 997}.example,{created},First{i},Last{i},Company {i % 5000},{channel or ''},"
-                  f"campaign-{i % 50},offer-{i % 20},{utm[0]},{utm[1]},{stage},{mql},{sql},,"
-                  f"{rng.randint(100, 9000) if stage == 'customer' else ''}\n")  # fmt: skip
+        out.write(
+            f"person{i}@bench{i % 997}.example,{created},First{i},Last{i},Company {i % 5000},{channel or ''},"
+            f"campaign-{i % 50},offer-{i % 20},{utm[0]},{utm[1]},{stage},{mql},{sql},,"
+            f"{rng.randint(100, 9000) if stage == 'customer' else ''}\n"
+        )
     return out.getvalue().encode()
 
 

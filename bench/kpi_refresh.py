@@ -117,13 +117,17 @@ def measure_refreshes() -> None:
     started = time.perf_counter()
     first = kpi_snapshot_refresh(full=True)
     first_time = time.perf_counter() - started
-    print(f"(a) first full refresh  {first_time:6.2f} s  {Snapshot.objects.count():,} snapshots and "
-          f"{Measure.objects.count():,} measures written  {first.timings}")  # fmt: skip
+    print(
+        f"(a) first full refresh  {first_time:6.2f} s  {Snapshot.objects.count():,} snapshots and "
+        f"{Measure.objects.count():,} measures written  {first.timings}"
+    )
     print(f"    peak memory so far  {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
     started = time.perf_counter()
     nightly = kpi_snapshot_refresh(full=True)
-    print(f"    nightly full refresh {time.perf_counter() - started:5.2f} s  every fact re-read, every row "
-          f"compared, {nightly.snapshots_changed} changed  {nightly.timings}")  # fmt: skip
+    print(
+        f"    nightly full refresh {time.perf_counter() - started:5.2f} s  every fact re-read, every row "
+        f"compared, {nightly.snapshots_changed} changed  {nightly.timings}"
+    )
     # (b) 1,000 new leads and 100 stage moves of open leads picked anywhere in the 24 months
     now = timezone.now()
     Lead.objects.bulk_create(
@@ -136,9 +140,11 @@ def measure_refreshes() -> None:
         lead_move_stage(lead=lead, to="mql" if lead.stage == "lead" else "sql")
     started = time.perf_counter()
     incremental = kpi_snapshot_refresh()
-    print(f"(b) incremental refresh {time.perf_counter() - started:6.2f} s  {incremental.dirty_days} dirty days, "
-          f"{incremental.measures_changed} measures and {incremental.snapshots_changed} snapshots changed"
-          f"  {incremental.timings}")  # fmt: skip
+    print(
+        f"(b) incremental refresh {time.perf_counter() - started:6.2f} s  {incremental.dirty_days} dirty days, "
+        f"{incremental.measures_changed} measures and {incremental.snapshots_changed} snapshots changed"
+        f"  {incremental.timings}"
+    )
     started = time.perf_counter()
     kpi_snapshot_refresh()
     print(f"    incremental, idle   {time.perf_counter() - started:6.2f} s  (nothing written since)")
@@ -239,8 +245,10 @@ def main() -> None:
                 started = time.perf_counter()
                 generate(cursor, leads=args.leads, days=args.days)
                 generated = time.perf_counter() - started
-                print(f"generated {Lead.objects.count():,} leads and daily facts over {args.days} days in "
-                      f"{generated:.1f} s")  # fmt: skip
+                print(
+                    f"generated {Lead.objects.count():,} leads and daily facts over {args.days} days in "
+                    f"{generated:.1f} s"
+                )
             if args.generate_only:
                 return
             if not args.api_only:

@@ -150,8 +150,14 @@ def report(stats_file: Path, locust_log: Path, server_log: Path) -> tuple[int, i
     first = min(entry["start_time"] for entry in entries)
     last = max(entry["last_request_timestamp"] or first for entry in entries)
     duration = max(last - first, 1e-9)
-    total = {"method": "", "name": "all", "num_requests": 0, "num_failures": 0, "max_response_time": 0,
-             "response_times": {}}  # fmt: skip
+    total = {
+        "method": "",
+        "name": "all",
+        "num_requests": 0,
+        "num_failures": 0,
+        "max_response_time": 0,
+        "response_times": {},
+    }
     for entry in entries:
         total["num_requests"] += entry["num_requests"]
         total["num_failures"] += entry["num_failures"]
@@ -184,8 +190,14 @@ def main() -> int:
     parser.add_argument("--spawn-rate", type=float, default=10, help="virtual users started per second")
     parser.add_argument("--seconds", type=int, default=60, help=f"length of the run (at most {MAX_SECONDS})")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    parser.add_argument("--think", type=float, nargs=2, default=(1.0, 2.0), metavar=("MIN", "MAX"),
-                        help="seconds each virtual user waits between two requests")  # fmt: skip
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(1.0, 2.0),
+        metavar=("MIN", "MAX"),
+        help="seconds each virtual user waits between two requests",
+    )
     options = parser.parse_args()
     seconds = min(options.seconds, MAX_SECONDS)
     print(f"machine: {machine()}", flush=True)
@@ -222,18 +234,39 @@ def main() -> int:
         )
         prefix = str(work / "locust")
         command = [
-            sys.executable, "-m", "locust", "-f", str(BENCH / "locustfile.py"), "--headless",
-            "--users", str(options.users), "--spawn-rate", str(options.spawn_rate), "--run-time", f"{seconds}s",
-            "--host", f"http://{HOST}:{port}", "--json-file", prefix, "--only-summary", "--stop-timeout", "10",
-            "--loglevel", "WARNING",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(BENCH / "locustfile.py"),
+            "--headless",
+            "--users",
+            str(options.users),
+            "--spawn-rate",
+            str(options.spawn_rate),
+            "--run-time",
+            f"{seconds}s",
+            "--host",
+            f"http://{HOST}:{port}",
+            "--json-file",
+            prefix,
+            "--only-summary",
+            "--stop-timeout",
+            "10",
+            "--loglevel",
+            "WARNING",
+        ]
         locust_log = work / "locust.log"
         server_cpu = ServerCpu(gunicorn.pid, url)
         server_cpu.start()
         locust = subprocess.Popen(
-            command, cwd=BENCH, env={**os.environ, "POULS_LOAD_PLAN": str(work / "plan.json")},
-            stdout=locust_log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            command,
+            cwd=BENCH,
+            env={**os.environ, "POULS_LOAD_PLAN": str(work / "plan.json")},
+            stdout=locust_log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             locust.wait(timeout=seconds + 120)
         except subprocess.TimeoutExpired:

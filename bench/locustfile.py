@@ -80,11 +80,17 @@ class Viewer(PoulsUser):
         token = CSRF_INPUT.search(page.text or "")
         with self.client.post(
             "/accounts/login/",
-            data={"username": login["email"], "password": login["password"], "next": f"/c/{self.slug}/",
-                  "csrfmiddlewaretoken": token.group(1) if token else ""},
+            data={
+                "username": login["email"],
+                "password": login["password"],
+                "next": f"/c/{self.slug}/",
+                "csrfmiddlewaretoken": token.group(1) if token else "",
+            },
             headers=self.headers(Origin=f"https://{self.host.split('://', 1)[1]}"),
-            name="/accounts/login/ (sign in)", allow_redirects=False, catch_response=True,
-        ) as response:  # fmt: skip
+            name="/accounts/login/ (sign in)",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
             # Signed in: a redirect to the dashboard (a wrong password answers the form again, 200).
             location = (response.headers or {}).get("Location", "")
             if response.status_code != 302 or not location.endswith(f"/c/{self.slug}/"):
@@ -92,15 +98,20 @@ class Viewer(PoulsUser):
 
     @task(1)
     def dashboard_page(self) -> None:
-        with self.client.get(f"/c/{self.slug}/", headers=self.headers(), name="/c/[slug]/ (dashboard page)",
-                             catch_response=True) as response:  # fmt: skip
+        with self.client.get(
+            f"/c/{self.slug}/", headers=self.headers(), name="/c/[slug]/ (dashboard page)", catch_response=True
+        ) as response:
             self.expect(response, 200)
 
     @task(3)
     def dashboard_api(self) -> None:
         query = random.choice(["", "?period=week&range=this", "?period=quarter&range=last", "?period=month&range=this"])
-        with self.client.get(f"/c/{self.slug}/api/v1/dashboard/{query}", headers=self.headers(),
-                             name="/c/[slug]/api/v1/dashboard/", catch_response=True) as response:  # fmt: skip
+        with self.client.get(
+            f"/c/{self.slug}/api/v1/dashboard/{query}",
+            headers=self.headers(),
+            name="/c/[slug]/api/v1/dashboard/",
+            catch_response=True,
+        ) as response:
             self.expect(response, 200)
 
 
@@ -120,8 +131,9 @@ class KpiReader(PoulsUser):
         with self.client.get(
             f"/c/{slug}/api/v1/kpis/?period=month&{_twelve_months()}{extra}",
             headers=self.headers(Authorization=f"Token {self.reader['token']}"),
-            name="/c/[slug]/api/v1/kpis/?period=month", catch_response=True,
-        ) as response:  # fmt: skip
+            name="/c/[slug]/api/v1/kpis/?period=month",
+            catch_response=True,
+        ) as response:
             self.expect(response, 200)
 
 
@@ -145,10 +157,12 @@ class Sales(PoulsUser):
         pk = random.choice(list(self.leads))
         to = random.choice([stage for stage in ("lead", "mql", "sql") if stage != self.leads[pk]])
         with self.client.post(
-            f"/c/{self.slug}/api/v1/leads/{pk}/move/", json={"to": to},
+            f"/c/{self.slug}/api/v1/leads/{pk}/move/",
+            json={"to": to},
             headers=self.headers(Authorization=f"Token {self.token}"),
-            name="/c/[slug]/api/v1/leads/[id]/move/", catch_response=True,
-        ) as response:  # fmt: skip
+            name="/c/[slug]/api/v1/leads/[id]/move/",
+            catch_response=True,
+        ) as response:
             self.expect(response, 200)
             if response.status_code == 200:
                 self.leads[pk] = to
@@ -164,10 +178,12 @@ class Visitor(PoulsUser):
     def track(self) -> None:
         slug = random.choice(PLAN["slugs"])
         with self.client.post(
-            f"/c/{slug}/track/", data=event_batch(random.randint(1, 10)),
+            f"/c/{slug}/track/",
+            data=event_batch(random.randint(1, 10)),
             headers={**self.headers(**{"Content-Type": "text/plain;charset=UTF-8"}), "X-Forwarded-For": _visitor()},
-            name="/c/[slug]/track/", catch_response=True,
-        ) as response:  # fmt: skip
+            name="/c/[slug]/track/",
+            catch_response=True,
+        ) as response:
             self.expect(response, 204)
 
     @task(1)
@@ -175,9 +191,15 @@ class Visitor(PoulsUser):
         form = random.choice(PLAN["forms"])
         _email, body = submission(_capture_recent, _capture_lock, PLAN["capture_repeat"])
         with self.client.post(
-            f"/c/{form['slug']}/capture/{form['key']}/", data=body,
-            headers={**self.headers(**{"Content-Type": "application/json", "Accept": "application/json",
-                                       "Origin": form["origin"]}), "X-Forwarded-For": _visitor()},
-            name="/c/[slug]/capture/[form]/", catch_response=True,
-        ) as response:  # fmt: skip
+            f"/c/{form['slug']}/capture/{form['key']}/",
+            data=body,
+            headers={
+                **self.headers(
+                    **{"Content-Type": "application/json", "Accept": "application/json", "Origin": form["origin"]}
+                ),
+                "X-Forwarded-For": _visitor(),
+            },
+            name="/c/[slug]/capture/[form]/",
+            catch_response=True,
+        ) as response:
             self.expect(response, 201)

@@ -106,9 +106,11 @@ def main() -> None:
                     generate(cursor, keywords=args.keywords, days=args.days, legacy=legacy)
                 first = timed_refresh(full=True)
                 nightly = timed_refresh(full=True)
-                print(f"{name:28s} first full refresh {first[0]:6.2f} s, peak {first[1]:7.1f} MiB; "
-                      f"nightly {nightly[0]:6.2f} s, peak {nightly[1]:7.1f} MiB; "
-                      f"{Snapshot.objects.count():,} snapshots")  # fmt: skip
+                print(
+                    f"{name:28s} first full refresh {first[0]:6.2f} s, peak {first[1]:7.1f} MiB; "
+                    f"nightly {nightly[0]:6.2f} s, peak {nightly[1]:7.1f} MiB; "
+                    f"{Snapshot.objects.count():,} snapshots"
+                )
         finally:
             client.delete(force_drop=True)
 

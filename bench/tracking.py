@@ -86,10 +86,11 @@ def _send_loop(port: int, path: str, batch: int, deadline: float, results: list)
         connection = http.client.HTTPConnection(HOST, port, timeout=30)
         try:
             connection.request(
-                "POST", path, body=body,
-                headers={"Content-Type": "text/plain;charset=UTF-8", "X-Forwarded-For": visitor,
-                         "Origin": SITE},
-            )  # fmt: skip
+                "POST",
+                path,
+                body=body,
+                headers={"Content-Type": "text/plain;charset=UTF-8", "X-Forwarded-For": visitor, "Origin": SITE},
+            )
             status = connection.getresponse().status
         except OSError:
             status = 0

@@ -53,11 +53,15 @@ class EmailProviderHookForm(forms.ModelForm):
             "signing_key": forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         }
         help_texts = {
-            "basic_auth": _("SendGrid, Brevo, Mailjet: “username:password”, also to put in the webhook URL you give "
-                            "the provider. Leave blank to keep the saved value."),
-            "signing_key": _("Mailgun: the HTTP webhook signing key (Mailgun › Sending › Webhooks). Leave blank to "
-                             "keep the saved value."),
-        }  # fmt: skip
+            "basic_auth": _(
+                "SendGrid, Brevo, Mailjet: “username:password”, also to put in the webhook URL you give "
+                "the provider. Leave blank to keep the saved value."
+            ),
+            "signing_key": _(
+                "Mailgun: the HTTP webhook signing key (Mailgun › Sending › Webhooks). Leave blank to "
+                "keep the saved value."
+            ),
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -98,8 +102,10 @@ def _webhook_url_display(request):
         with_auth = f"{scheme}://{username}:{_('PASSWORD')}@{rest}"
         return format_html(
             "<code>{}</code><br><small>{}</small> <code>{}</code>",
-            url, _("With the basic auth credentials, as providers ask for it:"), with_auth,
-        )  # fmt: skip
+            url,
+            _("With the basic auth credentials, as providers ask for it:"),
+            with_auth,
+        )
 
     request._email_webhook_url_display = webhook_url
     return webhook_url

@@ -135,8 +135,17 @@ class KeywordStatAdmin(_FactAdmin):
 class EmailSendAdmin(TenantModelAdmin):
     form = EmailSendForm
     date_hierarchy = "sent_at"
-    list_display = ["key", "name", "sent_at", "campaign", "sent", "delivered", "unique_opens", "unique_clicks",
-                    "unsubscribes"]  # fmt: skip
+    list_display = [
+        "key",
+        "name",
+        "sent_at",
+        "campaign",
+        "sent",
+        "delivered",
+        "unique_opens",
+        "unique_clicks",
+        "unsubscribes",
+    ]
     list_filter = [
         ("campaign", admin.RelatedOnlyFieldListFilter),
         ("campaign__channel", admin.RelatedOnlyFieldListFilter),

@@ -125,8 +125,11 @@ class ChannelListCreateApi(generics.ListAPIView):
         return Response(ChannelOutputSerializer(channel).data, status=status.HTTP_201_CREATED)
 
 
-@_edits(ChannelUpdateInputSerializer, ChannelOutputSerializer,
-        on_delete="Managers only. A built-in channel, or one campaigns, leads or facts use, is a 400.")  # fmt: skip
+@_edits(
+    ChannelUpdateInputSerializer,
+    ChannelOutputSerializer,
+    on_delete="Managers only. A built-in channel, or one campaigns, leads or facts use, is a 400.",
+)
 class ChannelDetailApi(_DetailApi):
     """A channel. Only the client's own channels change (name, paid flag; the key stays)."""
 
@@ -155,9 +158,12 @@ class CampaignListCreateApi(_ListCreateApi):
     writer = staticmethod(services.campaign_save)
 
 
-@_edits(CampaignInputSerializer, CampaignOutputSerializer,
-        on_delete="Managers only. Deletes the campaign's spend rows; leads, landing pages and email sends stay, "
-                  "without a campaign.")  # fmt: skip
+@_edits(
+    CampaignInputSerializer,
+    CampaignOutputSerializer,
+    on_delete="Managers only. Deletes the campaign's spend rows; leads, landing pages and email sends stay, "
+    "without a campaign.",
+)
 class CampaignDetailApi(_DetailApi):
     """A campaign, by key. PATCH changes only the fields sent (the key too)."""
 
@@ -182,8 +188,11 @@ class OfferListCreateApi(_ListCreateApi):
     writer = staticmethod(services.offer_save)
 
 
-@_edits(OfferInputSerializer, OfferOutputSerializer,
-        on_delete="Leads, landing pages and capture forms of the offer stay, without an offer.")  # fmt: skip
+@_edits(
+    OfferInputSerializer,
+    OfferOutputSerializer,
+    on_delete="Leads, landing pages and capture forms of the offer stay, without an offer.",
+)
 class OfferDetailApi(_DetailApi):
     """An offer, by key. PATCH changes only the fields sent."""
 
@@ -207,8 +216,11 @@ class LandingPageListCreateApi(_ListCreateApi):
     writer = staticmethod(services.landing_page_save)
 
 
-@_edits(LandingPageInputSerializer, LandingPageOutputSerializer,
-        on_delete="Deletes the page's traffic rows; leads, CTAs and capture forms stay, without a page.")  # fmt: skip
+@_edits(
+    LandingPageInputSerializer,
+    LandingPageOutputSerializer,
+    on_delete="Deletes the page's traffic rows; leads, CTAs and capture forms stay, without a page.",
+)
 class LandingPageDetailApi(_DetailApi):
     """A landing page, by key. PATCH changes only the fields sent."""
 
@@ -256,8 +268,11 @@ class EmailSendListCreateApi(_ListCreateApi):
     writer = staticmethod(services.email_send_save)
 
 
-@_edits(EmailSendInputSerializer, EmailSendOutputSerializer,
-        on_delete="Deletes the send's provider events and recipient states.")  # fmt: skip
+@_edits(
+    EmailSendInputSerializer,
+    EmailSendOutputSerializer,
+    on_delete="Deletes the send's provider events and recipient states.",
+)
 class EmailSendDetailApi(_DetailApi):
     """An email send, by key. PATCH changes only the fields sent; delivered ≤ sent, unique opens ≤ delivered."""
 

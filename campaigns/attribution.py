@@ -9,26 +9,115 @@ import re
 from urllib.parse import urlsplit
 
 # GA4's source categories, abridged to the sources marketers meet in practice.
-SEARCH_SOURCES = frozenset({
-    "google", "bing", "yahoo", "baidu", "duckduckgo", "ecosia", "qwant", "yandex", "naver", "ask", "aol",
-    "seznam", "startpage", "brave", "search", "lilo", "sogou", "so.com", "daum", "yandex.ru", "google.com",
-    "google.fr", "bing.com", "duckduckgo.com", "qwant.com", "ecosia.org",
-})  # fmt: skip
-SOCIAL_SOURCES = frozenset({
-    "facebook", "fb", "instagram", "ig", "linkedin", "lnkd.in", "twitter", "x", "t.co", "tiktok", "pinterest",
-    "snapchat", "reddit", "threads", "bluesky", "mastodon", "tumblr", "quora", "whatsapp", "messenger",
-    "meta", "facebook.com", "m.facebook.com", "l.facebook.com", "instagram.com", "linkedin.com", "twitter.com",
-    "x.com", "pinterest.com", "reddit.com", "tiktok.com", "viadeo", "xing", "discord", "telegram",
-})  # fmt: skip
-VIDEO_SOURCES = frozenset({
-    "youtube", "youtube.com", "m.youtube.com", "vimeo", "vimeo.com", "dailymotion", "dailymotion.com",
-    "twitch", "twitch.tv", "wistia", "ted", "ted.com",
-})  # fmt: skip
-SHOPPING_SOURCES = frozenset({
-    "amazon", "amazon.com", "amazon.fr", "ebay", "ebay.com", "ebay.fr", "etsy", "etsy.com", "shopify",
-    "shopping", "google shopping", "cdiscount", "fnac", "rakuten", "zalando", "walmart", "aliexpress",
-    "igshopping", "shop.app", "stripe",
-})  # fmt: skip
+SEARCH_SOURCES = frozenset(
+    {
+        "google",
+        "bing",
+        "yahoo",
+        "baidu",
+        "duckduckgo",
+        "ecosia",
+        "qwant",
+        "yandex",
+        "naver",
+        "ask",
+        "aol",
+        "seznam",
+        "startpage",
+        "brave",
+        "search",
+        "lilo",
+        "sogou",
+        "so.com",
+        "daum",
+        "yandex.ru",
+        "google.com",
+        "google.fr",
+        "bing.com",
+        "duckduckgo.com",
+        "qwant.com",
+        "ecosia.org",
+    }
+)
+SOCIAL_SOURCES = frozenset(
+    {
+        "facebook",
+        "fb",
+        "instagram",
+        "ig",
+        "linkedin",
+        "lnkd.in",
+        "twitter",
+        "x",
+        "t.co",
+        "tiktok",
+        "pinterest",
+        "snapchat",
+        "reddit",
+        "threads",
+        "bluesky",
+        "mastodon",
+        "tumblr",
+        "quora",
+        "whatsapp",
+        "messenger",
+        "meta",
+        "facebook.com",
+        "m.facebook.com",
+        "l.facebook.com",
+        "instagram.com",
+        "linkedin.com",
+        "twitter.com",
+        "x.com",
+        "pinterest.com",
+        "reddit.com",
+        "tiktok.com",
+        "viadeo",
+        "xing",
+        "discord",
+        "telegram",
+    }
+)
+VIDEO_SOURCES = frozenset(
+    {
+        "youtube",
+        "youtube.com",
+        "m.youtube.com",
+        "vimeo",
+        "vimeo.com",
+        "dailymotion",
+        "dailymotion.com",
+        "twitch",
+        "twitch.tv",
+        "wistia",
+        "ted",
+        "ted.com",
+    }
+)
+SHOPPING_SOURCES = frozenset(
+    {
+        "amazon",
+        "amazon.com",
+        "amazon.fr",
+        "ebay",
+        "ebay.com",
+        "ebay.fr",
+        "etsy",
+        "etsy.com",
+        "shopify",
+        "shopping",
+        "google shopping",
+        "cdiscount",
+        "fnac",
+        "rakuten",
+        "zalando",
+        "walmart",
+        "aliexpress",
+        "igshopping",
+        "shop.app",
+        "stripe",
+    }
+)
 
 PAID_MEDIUM = re.compile(r"^(.*cp.*|ppc|retargeting|paid.*)$")
 SHOP_CAMPAIGN = re.compile(r"^(.*(([^a-df-z]|^)shop|shopping).*)$")
@@ -99,19 +188,76 @@ def channel_from_utm(*, source: str | None = None, medium: str | None = None, ca
 # A referrer's site is recognised by its name: the label in front of the public suffix, so that
 # every country domain of an engine counts (www.google.co.uk, google.fr). Sites known by a short
 # domain of their own (t.co, lnkd.in, youtu.be) have it as their name too.
-SEARCH_REFERRERS = frozenset({
-    "google", "bing", "yahoo", "baidu", "duckduckgo", "ecosia", "qwant", "yandex", "ya", "naver", "ask", "aol",
-    "seznam", "startpage", "brave", "lilo", "sogou", "so", "daum", "search", "msn", "kagi", "mojeek",
-})  # fmt: skip
-SOCIAL_REFERRERS = frozenset({
-    "facebook", "fb", "instagram", "linkedin", "lnkd", "twitter", "x", "t", "tiktok", "pinterest", "snapchat",
-    "reddit", "threads", "bsky", "tumblr", "quora", "whatsapp", "messenger", "discord", "telegram", "mastodon",
-    "xing", "viadeo", "vk", "weibo",
-})  # fmt: skip
+SEARCH_REFERRERS = frozenset(
+    {
+        "google",
+        "bing",
+        "yahoo",
+        "baidu",
+        "duckduckgo",
+        "ecosia",
+        "qwant",
+        "yandex",
+        "ya",
+        "naver",
+        "ask",
+        "aol",
+        "seznam",
+        "startpage",
+        "brave",
+        "lilo",
+        "sogou",
+        "so",
+        "daum",
+        "search",
+        "msn",
+        "kagi",
+        "mojeek",
+    }
+)
+SOCIAL_REFERRERS = frozenset(
+    {
+        "facebook",
+        "fb",
+        "instagram",
+        "linkedin",
+        "lnkd",
+        "twitter",
+        "x",
+        "t",
+        "tiktok",
+        "pinterest",
+        "snapchat",
+        "reddit",
+        "threads",
+        "bsky",
+        "tumblr",
+        "quora",
+        "whatsapp",
+        "messenger",
+        "discord",
+        "telegram",
+        "mastodon",
+        "xing",
+        "viadeo",
+        "vk",
+        "weibo",
+    }
+)
 VIDEO_REFERRERS = frozenset({"youtube", "youtu", "vimeo", "dailymotion", "twitch", "wistia", "ted"})
-SHOPPING_REFERRERS = frozenset({
-    "amazon", "ebay", "etsy", "cdiscount", "fnac", "rakuten", "zalando", "walmart", "aliexpress",
-})  # fmt: skip
+SHOPPING_REFERRERS = frozenset(
+    {
+        "amazon",
+        "ebay",
+        "etsy",
+        "cdiscount",
+        "fnac",
+        "rakuten",
+        "zalando",
+        "walmart",
+        "aliexpress",
+    }
+)
 # Second-level labels of country domains (example.co.uk, example.com.au): the name is one label further.
 _COUNTRY_SECOND_LEVELS = frozenset({"co", "com", "net", "org", "ac", "gov", "ne", "or", "gouv"})
 # Web mail and office suites of search companies send their users, not search results.

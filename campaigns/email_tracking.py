@@ -82,11 +82,18 @@ def email_event_record(*, provider: str, event: AnymailTrackingEvent) -> bool:
             # The dates every fact keeps (config.dates): such an event is dropped, never stored.
             logger.info("%s %s event dated %s ignored", provider, event.event_type, occurred_at.isoformat())
             return False
-        if not _event_insert(provider=provider, event_id=event_id_of(event), send=send, recipient=recipient,
-                             event_type=event.event_type, occurred_at=occurred_at):  # fmt: skip
+        if not _event_insert(
+            provider=provider,
+            event_id=event_id_of(event),
+            send=send,
+            recipient=recipient,
+            event_type=event.event_type,
+            occurred_at=occurred_at,
+        ):
             return False  # seen before
-        EmailRecipientState.objects.bulk_create([EmailRecipientState(send=send, recipient=recipient)],
-                                                ignore_conflicts=True)  # fmt: skip
+        EmailRecipientState.objects.bulk_create(
+            [EmailRecipientState(send=send, recipient=recipient)], ignore_conflicts=True
+        )
         flipped = []
         if flag in IMPLIES_DELIVERED and _flip(send=send, recipient=recipient, flag="delivered"):
             flipped.append("delivered")
@@ -124,8 +131,9 @@ def event_id_of(event: AnymailTrackingEvent) -> str:
     return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _event_insert(*, provider: str, event_id: str, send: EmailSend, recipient: str, event_type: str,
-                  occurred_at: datetime) -> bool:  # fmt: skip
+def _event_insert(
+    *, provider: str, event_id: str, send: EmailSend, recipient: str, event_type: str, occurred_at: datetime
+) -> bool:
     """INSERT … ON CONFLICT DO NOTHING: True when this event was not stored yet."""
     meta = EmailEvent._meta
     quote = connection.ops.quote_name

@@ -108,9 +108,13 @@ class CTA(models.Model):
     key = models.CharField(_("key"), max_length=100, unique=True, validators=[slug_key_validator])
     name = models.CharField(_("name"), max_length=200)
     landing_page = models.ForeignKey(
-        LandingPage, verbose_name=_("landing page"), related_name="ctas", on_delete=models.SET_NULL, null=True,
+        LandingPage,
+        verbose_name=_("landing page"),
+        related_name="ctas",
+        on_delete=models.SET_NULL,
+        null=True,
         blank=True,
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("call-to-action")
@@ -153,9 +157,13 @@ class Traffic(models.Model):
         Channel, verbose_name=_("channel"), related_name="traffic", on_delete=models.PROTECT, null=True, blank=True
     )
     landing_page = models.ForeignKey(
-        LandingPage, verbose_name=_("landing page"), related_name="traffic", on_delete=models.CASCADE, null=True,
+        LandingPage,
+        verbose_name=_("landing page"),
+        related_name="traffic",
+        on_delete=models.CASCADE,
+        null=True,
         blank=True,
-    )  # fmt: skip
+    )
     source = models.CharField(_("source"), max_length=16, choices=FactSource.choices, default=FactSource.IMPORT)
     visits = models.PositiveIntegerField(_("visits"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -169,7 +177,7 @@ class Traffic(models.Model):
                 fields=["date", "channel", "landing_page", "source"],
                 name="traffic_unique_day_key",
                 nulls_distinct=False,
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self) -> str:
@@ -231,9 +239,13 @@ class EmailSend(models.Model):
     name = models.CharField(_("name"), max_length=200)
     sent_at = models.DateTimeField(_("sent at"), db_index=True)
     campaign = models.ForeignKey(
-        Campaign, verbose_name=_("campaign"), related_name="email_sends", on_delete=models.SET_NULL, null=True,
+        Campaign,
+        verbose_name=_("campaign"),
+        related_name="email_sends",
+        on_delete=models.SET_NULL,
+        null=True,
         blank=True,
-    )  # fmt: skip
+    )
     sent = models.PositiveIntegerField(_("sent"), default=0)
     delivered = models.PositiveIntegerField(_("delivered"), default=0)
     unique_opens = models.PositiveIntegerField(_("unique opens"), default=0)
@@ -275,13 +287,17 @@ class EmailProviderHook(models.Model):
 
     provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices, unique=True)
     basic_auth = models.CharField(
-        _("basic auth credentials"), max_length=255, blank=True,
+        _("basic auth credentials"),
+        max_length=255,
+        blank=True,
         help_text=_("“username:password” the provider sends with each call (SendGrid, Brevo, Mailjet)."),
-    )  # fmt: skip
+    )
     signing_key = models.CharField(
-        _("webhook signing key"), max_length=255, blank=True,
+        _("webhook signing key"),
+        max_length=255,
+        blank=True,
         help_text=_("Mailgun's HTTP webhook signing key (Mailgun › Sending › Webhooks)."),
-    )  # fmt: skip
+    )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -58,9 +58,13 @@ KEY_HELP = _("Named by its key.")
 def key_of(model: type[models.Model], *, required: bool = False) -> serializers.SlugRelatedField:
     """An input naming a related ``model`` row by its key; an unknown key is a 400 on that field."""
     return serializers.SlugRelatedField(
-        slug_field="key", queryset=model.objects.all(), required=required, allow_null=not required,
-        label=model._meta.verbose_name, help_text=KEY_HELP,
-    )  # fmt: skip
+        slug_field="key",
+        queryset=model.objects.all(),
+        required=required,
+        allow_null=not required,
+        label=model._meta.verbose_name,
+        help_text=KEY_HELP,
+    )
 
 
 def key_out(model: type[models.Model]) -> serializers.SlugRelatedField:
@@ -255,8 +259,21 @@ class EmailSendOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EmailSend
-        fields = ["id", "key", "name", "sent_at", "campaign", "sent", "delivered", "unique_opens", "unique_clicks",
-                  "unsubscribes", "bounces", "complaints", "updated_at"]  # fmt: skip
+        fields = [
+            "id",
+            "key",
+            "name",
+            "sent_at",
+            "campaign",
+            "sent",
+            "delivered",
+            "unique_opens",
+            "unique_clicks",
+            "unsubscribes",
+            "bounces",
+            "complaints",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 

@@ -161,8 +161,14 @@ def _key_is_free(model: type[models.Model], instance: models.Model | None, key: 
         )
 
 
-def _written(model: type[models.Model], instance: models.Model | None, values: dict, *, conflict_field: str,
-             conflict_message: str):  # fmt: skip
+def _written(
+    model: type[models.Model],
+    instance: models.Model | None,
+    values: dict,
+    *,
+    conflict_field: str,
+    conflict_message: str,
+):
     """Create, or update only the given fields (webhooks may be counting into other columns meanwhile).
     A unique or check constraint tripped by a concurrent write becomes a DomainError, never a 500."""
     target = instance if instance is not None else model()
@@ -188,8 +194,10 @@ def _written(model: type[models.Model], instance: models.Model | None, values: d
 def _catalogue_written(model, instance, values: dict, *, changes: dict):
     """Save a keyed row: only the fields the caller sent (all of them on a create)."""
     fields = values if instance is None else {name: values[name] for name in changes}
-    message = _("A %(kind)s with key '%(key)s' already exists.") % {"kind": model._meta.verbose_name,
-                                                                    "key": values["key"]}  # fmt: skip
+    message = _("A %(kind)s with key '%(key)s' already exists.") % {
+        "kind": model._meta.verbose_name,
+        "key": values["key"],
+    }
     return _written(model, instance, fields, conflict_field="key", conflict_message=message)
 
 
@@ -201,8 +209,13 @@ def channel_update(channel: Channel, /, **changes) -> Channel:
         raise DomainError(_("Built-in channels cannot be changed."), field="key")
     values = _merged(Channel, channel, ("name", "is_paid"), changes)
     values["name"] = _text(values["name"], "name", max_length=200, required=True)
-    return _written(Channel, channel, {name: values[name] for name in changes}, conflict_field="key",
-                    conflict_message=_("This channel changed meanwhile; try again."))  # fmt: skip
+    return _written(
+        Channel,
+        channel,
+        {name: values[name] for name in changes},
+        conflict_field="key",
+        conflict_message=_("This channel changed meanwhile; try again."),
+    )
 
 
 @transaction.atomic
@@ -338,15 +351,17 @@ def _fact_conflict(identity: dict) -> str:
 
 
 @transaction.atomic
-def fact_save(model: type[models.Model], fact: models.Model | None = None, /, *,
-              source: str = FactSource.IMPORT, **changes):  # fmt: skip
+def fact_save(
+    model: type[models.Model], fact: models.Model | None = None, /, *, source: str = FactSource.IMPORT, **changes
+):
     """Create or correct one daily fact (Spend, Traffic, CTAStat, KeywordStat) as an imported row.
     Rows counted by the tracking snippet (source ``tracking``) are never written here."""
     if model not in FACT_FIELDS:
         raise TypeError(f"{model.__name__} is not a daily fact")
     if source != FactSource.IMPORT:
-        raise DomainError(_("Only imported rows can be written; tracked rows come from the tracking snippet."),
-                          field="source")  # fmt: skip
+        raise DomainError(
+            _("Only imported rows can be written; tracked rows come from the tracking snippet."), field="source"
+        )
     _writable(fact)
     values = fact_check(model, _merged(model, fact, FACT_FIELDS[model], changes), fact=fact)
     fields = values if fact is None else {name: values[name] for name in changes}

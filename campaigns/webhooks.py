@@ -157,8 +157,9 @@ class MailjetTracking(ClientHookMixin, MailjetTrackingWebhookView):
     provider = Provider.MAILJET
 
 
-TRACKING_VIEWS = {view.provider: view.as_view() for view in (SendGridTracking, MailgunTracking, BrevoTracking,
-                                                             MailjetTracking)}  # fmt: skip
+TRACKING_VIEWS = {
+    view.provider: view.as_view() for view in (SendGridTracking, MailgunTracking, BrevoTracking, MailjetTracking)
+}
 
 
 @client_public_endpoint

@@ -45,8 +45,11 @@ def nul_refused(data) -> None:
     """A 400 naming each top-level field of ``data`` whose text (or name) holds a NUL character."""
     fields = dict(data.lists()) if hasattr(data, "lists") else data  # a QueryDict: every value of every key
     if isinstance(fields, dict):
-        refused = [str(key).replace(NUL, "") or "non_field_errors" for key, value in fields.items()
-                   if _has_nul(key) or _has_nul(value)]  # fmt: skip
+        refused = [
+            str(key).replace(NUL, "") or "non_field_errors"
+            for key, value in fields.items()
+            if _has_nul(key) or _has_nul(value)
+        ]
         if refused:
             raise ApiValidationError({field: [NUL_MESSAGE] for field in refused})
     elif _has_nul(fields):

@@ -54,7 +54,7 @@ HEADERS = {
             "required": True,
             "description": "Token: how to authenticate",
         }
-    },  # fmt: skip
+    },
     "429": {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait"}},
 }
 # Query parameters that never make a 400: a page past the end is a 404, an unknown ordering is ignored.

@@ -34,8 +34,9 @@ class Sending:
         return self.sent is False
 
 
-def task_send(task, /, *, args: tuple | list = (), kwargs: dict | None = None, schema: str | None = None,
-              **options) -> bool:  # fmt: skip
+def task_send(
+    task, /, *, args: tuple | list = (), kwargs: dict | None = None, schema: str | None = None, **options
+) -> bool:
     """Publish ``task`` now (from ``schema`` when given, else the current one: its headers carry it).
     True when the broker took it; False, logged, when the broker could not be reached.
 
@@ -46,8 +47,11 @@ def task_send(task, /, *, args: tuple | list = (), kwargs: dict | None = None, s
         with schema_context(schema) if schema else nullcontext():
             task.apply_async(args=args, kwargs=kwargs, ignore_result=True, **options)
     except Exception:  # kombu's OperationalError or whatever the transport raises: never the writer's failure
-        log.exception("could not queue %s (schema %s); a periodic task will pick the work up", task.name,
-                      schema or connection.schema_name)  # fmt: skip
+        log.exception(
+            "could not queue %s (schema %s); a periodic task will pick the work up",
+            task.name,
+            schema or connection.schema_name,
+        )
         return False
     return True
 

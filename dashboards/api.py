@@ -19,13 +19,17 @@ from kpis.selectors import local_today
 
 STATE_PARAMETERS = [
     OpenApiParameter("period", str, enum=[str(kind) for kind in PERIOD_KINDS], description="Default: month."),
-    OpenApiParameter("range", str, enum=["this", "last", "custom"],
-                     description="this: up to the current period; last: up to the previous one; custom: from/to."),
+    OpenApiParameter(
+        "range",
+        str,
+        enum=["this", "last", "custom"],
+        description="this: up to the current period; last: up to the previous one; custom: from/to.",
+    ),
     OpenApiParameter("from", OpenApiTypes.DATE, description="Custom range: the first period (any day in it)."),
     OpenApiParameter("to", OpenApiTypes.DATE, description="Custom range: the last period, the one the cards show."),
     OpenApiParameter("dimension", str, enum=["channel", "campaign", "offer"], description="Drill down to one key."),
     OpenApiParameter("key", str, description="The key drilled into (empty: the “(none)” row)."),
-]  # fmt: skip
+]
 
 
 class DashboardApi(APIView):

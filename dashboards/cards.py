@@ -84,8 +84,10 @@ def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -
     starts = period_starts(data.state.period, data.first, data.focus)
     series_rows = [data.row(kpi_key, s) or {} for s in starts]
     values = [r.get("value") for r in series_rows]
-    words = ", ".join(f"{fmt.short_period(s, data.state.period)} {fmt.value(v, kpi.unit)}"
-                      for s, v in zip(starts, values, strict=True))  # fmt: skip
+    words = ", ".join(
+        f"{fmt.short_period(s, data.state.period)} {fmt.value(v, kpi.unit)}"
+        for s, v in zip(starts, values, strict=True)
+    )
     spark = sparkline(values, [r.get("anomaly") for r in series_rows], words)
     status = row.get("status")
     anomaly = row.get("anomaly")

@@ -99,15 +99,20 @@ def leads_and_visits(data: DashboardData, language: str, fmt: Formatter) -> Char
 
     def dataset(kpi: str, kind: str, axis: str) -> Dataset:
         rows = [data.row(kpi, s) for s in starts]
-        return Dataset(_kpi_label(kpi, language), [_value(r) for r in rows], KPIS[kpi].unit, kind, axis,
-                       anomalies=[r["anomaly"] if r else None for r in rows])  # fmt: skip
+        return Dataset(
+            _kpi_label(kpi, language),
+            [_value(r) for r in rows],
+            KPIS[kpi].unit,
+            kind,
+            axis,
+            anomalies=[r["anomaly"] if r else None for r in rows],
+        )
 
     labels = [fmt.short_period(s, data.state.period) for s in starts]
     datasets = [dataset("leads", "line", "y")]
     if data.state.dimension in (None, "channel"):
         datasets.append(dataset("visits", "line", "y2"))
-    return Chart("leads_visits", "line", _("Period"), labels, datasets,
-                 _describe("leads", "visits", language=language))  # fmt: skip
+    return Chart("leads_visits", "line", _("Period"), labels, datasets, _describe("leads", "visits", language=language))
 
 
 def funnel(data: DashboardData, language: str, fmt: Formatter) -> Chart:
@@ -115,40 +120,59 @@ def funnel(data: DashboardData, language: str, fmt: Formatter) -> Chart:
     rates = (None, "lead_to_mql_rate", "mql_to_sql_rate", "sql_to_customer_rate")
     labels = [_("Leads"), _("MQL"), _("SQL"), _("Customers")]
     return Chart(
-        "funnel", "bar", _("Stage"), labels,
-        [Dataset(_("Leads in the stage"), [_value(data.row(k)) for k in stages], Unit.COUNT),
-         Dataset(_("Stage-to-stage rate"), [_value(data.row(k)) if k else None for k in rates], Unit.RATE, "line",
-                 "y2")],
+        "funnel",
+        "bar",
+        _("Stage"),
+        labels,
+        [
+            Dataset(_("Leads in the stage"), [_value(data.row(k)) for k in stages], Unit.COUNT),
+            Dataset(
+                _("Stage-to-stage rate"), [_value(data.row(k)) if k else None for k in rates], Unit.RATE, "line", "y2"
+            ),
+        ],
         _describe(*stages, *rates[1:], language=language),
-    )  # fmt: skip
+    )
 
 
 def _by_key(chart_id, dimension, bar_kpi, line_kpi, *, data, language, limit=None) -> Chart:
     keys = _ranked_keys(data, dimension, bar_kpi, limit)
     datasets = [Dataset(_kpi_label(bar_kpi, language), _breakdown(data, dimension, keys, bar_kpi), KPIS[bar_kpi].unit)]
     if line_kpi:
-        datasets.append(Dataset(_kpi_label(line_kpi, language), _breakdown(data, dimension, keys, line_kpi),
-                                KPIS[line_kpi].unit, "line", "y2"))  # fmt: skip
+        datasets.append(
+            Dataset(
+                _kpi_label(line_kpi, language),
+                _breakdown(data, dimension, keys, line_kpi),
+                KPIS[line_kpi].unit,
+                "line",
+                "y2",
+            )
+        )
     drill = dimension if dimension in ("channel", "campaign", "offer") else None
     selected = data.state.key if data.state.dimension == dimension else None
-    return Chart(chart_id, "bar", dimension_name(dimension, title=True), _key_labels(data, dimension, keys), datasets,
-                 _describe(*(k for k in (bar_kpi, line_kpi) if k), language=language), drill_dimension=drill,
-                 drill_keys=keys if drill else [], selected=selected, note=_not_filtered(data, dimension))  # fmt: skip
+    return Chart(
+        chart_id,
+        "bar",
+        dimension_name(dimension, title=True),
+        _key_labels(data, dimension, keys),
+        datasets,
+        _describe(*(k for k in (bar_kpi, line_kpi) if k), language=language),
+        drill_dimension=drill,
+        drill_keys=keys if drill else [],
+        selected=selected,
+        note=_not_filtered(data, dimension),
+    )
 
 
 def channels(data, language, fmt) -> Chart:
-    return _by_key("channels", "channel", "leads",
-                   "lead_to_customer_rate", data=data, language=language)  # fmt: skip
+    return _by_key("channels", "channel", "leads", "lead_to_customer_rate", data=data, language=language)
 
 
 def campaigns(data, language, fmt) -> Chart:
-    return _by_key("campaigns", "campaign", "leads", "cost_per_lead",
-                   data=data, language=language)  # fmt: skip
+    return _by_key("campaigns", "campaign", "leads", "cost_per_lead", data=data, language=language)
 
 
 def offers(data, language, fmt) -> Chart:
-    return _by_key("offers", "offer", "leads", "lead_to_mql_rate", data=data,
-                   language=language)  # fmt: skip
+    return _by_key("offers", "offer", "leads", "lead_to_mql_rate", data=data, language=language)
 
 
 def ctas(data, language, fmt) -> Chart:
@@ -158,8 +182,7 @@ def ctas(data, language, fmt) -> Chart:
 
 
 def keywords(data, language, fmt) -> Chart:
-    chart = _by_key("keywords", "keyword", "keyword_visits", None, data=data, language=language,
-                    limit=TOP_KEYWORDS)  # fmt: skip
+    chart = _by_key("keywords", "keyword", "keyword_visits", None, data=data, language=language, limit=TOP_KEYWORDS)
     chart.kind = "hbar"
     return chart
 
@@ -167,26 +190,46 @@ def keywords(data, language, fmt) -> Chart:
 def landing_pages(data, language, fmt) -> Chart:
     keys = _ranked_keys(data, "landing_page", "visits")
     kpis = ("visits", "leads", "visit_to_lead_rate")
-    return Chart("landing_pages", "table", _("Landing page"),
-                 _key_labels(data, "landing_page", keys),
-                 [Dataset(_kpi_label(k, language), _breakdown(data, "landing_page", keys, k), KPIS[k].unit)
-                  for k in kpis],
-                 _describe(*kpis, language=language), note=_not_filtered(data, "landing_page"))  # fmt: skip
+    return Chart(
+        "landing_pages",
+        "table",
+        _("Landing page"),
+        _key_labels(data, "landing_page", keys),
+        [Dataset(_kpi_label(k, language), _breakdown(data, "landing_page", keys, k), KPIS[k].unit) for k in kpis],
+        _describe(*kpis, language=language),
+        note=_not_filtered(data, "landing_page"),
+    )
 
 
 def emails(data, language, fmt) -> Chart:
     kpis = ("email_deliverability_rate", "email_open_rate", "email_click_rate", "email_unsubscribe_rate")
     keys = sorted(data.breakdown.get(("email", kpis[0]), {}), key=lambda k: data.name("email", k))
-    return Chart("emails", "bar", _("Email send"), _key_labels(data, "email", keys),
-                 [Dataset(_kpi_label(k, language), _breakdown(data, "email", keys, k), Unit.RATE) for k in kpis],
-                 _describe(*kpis, language=language), note=_not_filtered(data, "email"))  # fmt: skip
+    return Chart(
+        "emails",
+        "bar",
+        _("Email send"),
+        _key_labels(data, "email", keys),
+        [Dataset(_kpi_label(k, language), _breakdown(data, "email", keys, k), Unit.RATE) for k in kpis],
+        _describe(*kpis, language=language),
+        note=_not_filtered(data, "email"),
+    )
 
 
 def paid_share(data, language, fmt) -> Chart:
-    chart = Chart("paid_organic", "doughnut", _("Origin"), [_("Paid"), _("Organic")],
-                  [Dataset(_("Share of leads"), [_value(data.row("paid_lead_share")),
-                                                 _value(data.row("organic_lead_share"))], Unit.RATE)],
-                  _describe("paid_lead_share", "organic_lead_share", language=language))  # fmt: skip
+    chart = Chart(
+        "paid_organic",
+        "doughnut",
+        _("Origin"),
+        [_("Paid"), _("Organic")],
+        [
+            Dataset(
+                _("Share of leads"),
+                [_value(data.row("paid_lead_share")), _value(data.row("organic_lead_share"))],
+                Unit.RATE,
+            )
+        ],
+        _describe("paid_lead_share", "organic_lead_share", language=language),
+    )
     if data.state.dimension:
         chart.note, chart.labels = _("Shown for the whole account only."), []
     return chart
@@ -200,11 +243,23 @@ def mqls_by_channel(data, language, fmt) -> Chart:
     )
     months = [period_shift(last, PeriodKind.MONTH, -n) for n in range(11, -1, -1)]
     channels_ = sorted(data.mql_months, key=lambda k: data.name("channel", k))
-    return Chart("mqls_by_channel", "stacked", _("Month"),
-                 [fmt.short_period(m, PeriodKind.MONTH) for m in months],
-                 [Dataset(data.name("channel", c) if c else _("(none)"), [data.mql_months[c].get(m) for m in months],
-                          Unit.COUNT, stack="mqls") for c in channels_],
-                 _describe("mqls", language=language), note=_not_filtered(data, "channel"))  # fmt: skip
+    return Chart(
+        "mqls_by_channel",
+        "stacked",
+        _("Month"),
+        [fmt.short_period(m, PeriodKind.MONTH) for m in months],
+        [
+            Dataset(
+                data.name("channel", c) if c else _("(none)"),
+                [data.mql_months[c].get(m) for m in months],
+                Unit.COUNT,
+                stack="mqls",
+            )
+            for c in channels_
+        ],
+        _describe("mqls", language=language),
+        note=_not_filtered(data, "channel"),
+    )
 
 
 def pacing(data, language, fmt) -> Chart:
@@ -215,16 +270,20 @@ def pacing(data, language, fmt) -> Chart:
 
     rows = data.pacing
     return Chart(
-        "pacing", "hbar", _("Objective"),
+        "pacing",
+        "hbar",
+        _("Objective"),
         [label(p) for p in rows],
-        [Dataset(_("Actual, month to date"), [p.pacing.actual for p in rows], Unit.COUNT),
-         Dataset(_("Expected by today"), [p.pacing.expected for p in rows], NUMBER, marker=True)],
+        [
+            Dataset(_("Actual, month to date"), [p.pacing.actual for p in rows], Unit.COUNT),
+            Dataset(_("Expected by today"), [p.pacing.expected for p in rows], NUMBER, marker=True),
+        ],
         _("Expected = weekly target × days elapsed this month ÷ 7; pacing = actual ÷ expected."),
         extra_columns=[
             (_("Pacing"), [p.pacing.pacing for p in rows], Unit.RATE),
             (_("Status"), [status_words(p.pacing.status) or "—" for p in rows], TEXT),
         ],
-    )  # fmt: skip
+    )
 
 
 CHART_TITLES = {

@@ -15,8 +15,20 @@ from kpis.models import PeriodKind, Snapshot
 from kpis.periods import period_shift
 from kpis.selectors import ObjectivePacing, last_refresh_as_of, pacing_for
 
-ROW_FIELDS = ("kpi", "start", "dimension", "key", "value", "previous_value", "target", "status", "anomaly",
-              "baseline_low", "baseline_high", "is_partial")  # fmt: skip
+ROW_FIELDS = (
+    "kpi",
+    "start",
+    "dimension",
+    "key",
+    "value",
+    "previous_value",
+    "target",
+    "status",
+    "anomaly",
+    "baseline_low",
+    "baseline_high",
+    "is_partial",
+)
 # The breakdown charts of the focus period: which KPIs of which dimension they read.
 BREAKDOWN_KPIS = {
     "channel": ("leads", "lead_to_customer_rate", "mqls"),
@@ -28,8 +40,14 @@ BREAKDOWN_KPIS = {
     "email": ("email_deliverability_rate", "email_open_rate", "email_click_rate", "email_unsubscribe_rate"),
 }
 MQL_MONTHS = 12
-NAMED = {"channel": Channel, "campaign": Campaign, "offer": Offer, "landing_page": LandingPage, "cta": CTA,
-         "email": EmailSend}  # fmt: skip
+NAMED = {
+    "channel": Channel,
+    "campaign": Campaign,
+    "offer": Offer,
+    "landing_page": LandingPage,
+    "cta": CTA,
+    "email": EmailSend,
+}
 
 
 @dataclass
@@ -55,9 +73,14 @@ class DashboardData:
             return found
         previous = self.series.get(kpi, {}).get(period_shift(start, self.state.period, -1))
         return dict.fromkeys(ROW_FIELDS) | {
-            "kpi": kpi, "start": start, "dimension": self.state.dimension, "key": self.state.key, "value": 0.0,
-            "previous_value": previous["value"] if previous else 0.0, "is_partial": False,
-        }  # fmt: skip
+            "kpi": kpi,
+            "start": start,
+            "dimension": self.state.dimension,
+            "key": self.state.key,
+            "value": 0.0,
+            "previous_value": previous["value"] if previous else 0.0,
+            "is_partial": False,
+        }
 
     def name(self, dimension: str, key: str) -> str:
         return self.names.get((dimension, key), key)
@@ -71,8 +94,9 @@ def _names() -> dict[tuple[str, str], str]:
 
 def series_rows(state: DashboardState, *, first: date, focus: date) -> dict[str, dict[date, dict]]:
     """The drill scope's rows (totals, or one key of the drill dimension) over the range: ONE query."""
-    rows = Snapshot.objects.filter(period=state.period, start__range=(first, focus),
-                                   dimension=state.dimension or "", key=state.key or "")  # fmt: skip
+    rows = Snapshot.objects.filter(
+        period=state.period, start__range=(first, focus), dimension=state.dimension or "", key=state.key or ""
+    )
     series: dict[str, dict[date, dict]] = {}
     for row in rows.values(*ROW_FIELDS):
         series.setdefault(row["kpi"], {})[row["start"]] = row

@@ -155,8 +155,9 @@ def branding_edit(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Branding saved."))
             return HttpResponseRedirect(_home(request))
     branding = _branding(request.tenant) or {}
-    return render(request, "dashboards/branding.html", {"branding": branding, "errors": errors},
-                  status=400 if errors else 200)  # fmt: skip
+    return render(
+        request, "dashboards/branding.html", {"branding": branding, "errors": errors}, status=400 if errors else 200
+    )
 
 
 @require_GET

@@ -43,8 +43,21 @@ class FlaggedFilter(admin.SimpleListFilter):
 
 @admin.register(Snapshot, site=tenant_admin_site)
 class SnapshotAdmin(ReadOnlyAdmin):
-    list_display = ["kpi", "period", "start", "dimension", "key", "value", "previous_value", "change", "target",
-                    "status", "anomaly", "is_partial", "as_of"]  # fmt: skip
+    list_display = [
+        "kpi",
+        "period",
+        "start",
+        "dimension",
+        "key",
+        "value",
+        "previous_value",
+        "change",
+        "target",
+        "status",
+        "anomaly",
+        "is_partial",
+        "as_of",
+    ]
     list_filter = ["period", "kpi", "dimension", FlaggedFilter, "status", "is_partial"]
     search_fields = ["key"]
     date_hierarchy = "start"
@@ -116,7 +129,14 @@ class KPISettingsAdmin(TenantModelAdmin):
 
 @admin.register(RefreshRun, site=tenant_admin_site)
 class RefreshRunAdmin(ReadOnlyAdmin):
-    list_display = ["as_of", "mode", "duration_ms", "dirty_days", "measures_changed", "snapshots_changed",
-                    "anomalies_flagged"]  # fmt: skip
+    list_display = [
+        "as_of",
+        "mode",
+        "duration_ms",
+        "dirty_days",
+        "measures_changed",
+        "snapshots_changed",
+        "anomalies_flagged",
+    ]
     list_filter = ["mode"]
     ordering = ["-as_of"]

@@ -62,10 +62,16 @@ def flags_find(values: np.ndarray, evaluate: np.ndarray) -> list[Flag]:
     near = (mad > 0) & (np.abs(z - THRESHOLD) <= SCREEN_MARGIN)
     clear = (mad > 0) & (z > THRESHOLD + SCREEN_MARGIN)
     flags = [
-        Flag(int(r[i]), int(c[i]), "up" if current[i] > median[i] else "down", float(median[i]),
-             float(median[i] - THRESHOLD * sigma[i]), float(median[i] + THRESHOLD * sigma[i]))
+        Flag(
+            int(r[i]),
+            int(c[i]),
+            "up" if current[i] > median[i] else "down",
+            float(median[i]),
+            float(median[i] - THRESHOLD * sigma[i]),
+            float(median[i] + THRESHOLD * sigma[i]),
+        )
         for i in np.nonzero(clear)[0]
-    ]  # fmt: skip
+    ]
     for i in np.nonzero(near)[0]:
         row, column = int(r[i]), int(c[i])
         history_values = [None if np.isnan(v) else float(v) for v in values[row, max(0, column - WINDOW) : column]]

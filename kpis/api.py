@@ -37,17 +37,26 @@ from tenants.permissions import ClientManagerPermission
 DEFAULT_PERIODS = 12
 LIST_PARAMETERS = [
     OpenApiParameter("period", str, enum=PeriodKind.values, description="Default: month."),
-    OpenApiParameter("kpi", {"type": "array", "items": {"type": "string"}}, explode=True,
-                     description="KPI keys (repeat the parameter); default: every KPI."),
+    OpenApiParameter(
+        "kpi",
+        {"type": "array", "items": {"type": "string"}},
+        explode=True,
+        description="KPI keys (repeat the parameter); default: every KPI.",
+    ),
     OpenApiParameter("from", OpenApiTypes.DATE, description="First period start (default: 12 periods ago)."),
     OpenApiParameter("to", OpenApiTypes.DATE, description="Last period start (default: the current period)."),
-    OpenApiParameter("dimension", str, description="channel, campaign, offer, landing_page, keyword, cta or email; "
-                                                   "default: totals."),
-    OpenApiParameter("key", {"type": "array", "items": {"type": "string"}}, explode=True,
-                     description="Keys of the dimension (repeat; an empty value is the “(none)” row)."),
+    OpenApiParameter(
+        "dimension", str, description="channel, campaign, offer, landing_page, keyword, cta or email; default: totals."
+    ),
+    OpenApiParameter(
+        "key",
+        {"type": "array", "items": {"type": "string"}},
+        explode=True,
+        description="Keys of the dimension (repeat; an empty value is the “(none)” row).",
+    ),
     OpenApiParameter("limit", int, description="Rows per page (default 2000, at most 10000)."),
     OpenApiParameter("offset", int, description="Rows to skip."),
-]  # fmt: skip
+]
 
 
 def _query(request, serializer_class) -> dict:
@@ -70,10 +79,16 @@ def _page(request, values: dict, *, anomalies_only: bool) -> HttpResponse:
     """A page of snapshots: PostgreSQL writes the rows' JSON; this only wraps it."""
     limit, offset = values["limit"], values["offset"]
     rows, more = selectors.snapshot_page_json(
-        period=values["period"], start=values["date_from"], end=values["date_to"], kpis=values.get("kpi"),
-        dimension=values.get("dimension"), keys=values.get("key"), anomalies_only=anomalies_only,
-        limit=limit, offset=offset,
-    )  # fmt: skip
+        period=values["period"],
+        start=values["date_from"],
+        end=values["date_to"],
+        kpis=values.get("kpi"),
+        dimension=values.get("dimension"),
+        keys=values.get("key"),
+        anomalies_only=anomalies_only,
+        limit=limit,
+        offset=offset,
+    )
     following = None
     if more:
         params = request.query_params.copy()
@@ -105,31 +120,56 @@ class DefinitionListApi(APIView):
     @extend_schema(responses=DefinitionOutputSerializer(many=True))
     def get(self, request):
         language = translation.get_language()
-        return Response([
-            {"key": k.key, "family": k.family, "name": k.name(language), "name_fr": k.name_fr,
-             "name_en": k.name_en, "seed": k.seed, "formula": str(k.formula), "unit": k.unit, "better": k.better,
-             "dimensions": list(k.dimensions), "dimension_required": k.dimension_required, "version": k.version}
-            for k in REGISTRY
-        ])  # fmt: skip
+        return Response(
+            [
+                {
+                    "key": k.key,
+                    "family": k.family,
+                    "name": k.name(language),
+                    "name_fr": k.name_fr,
+                    "name_en": k.name_en,
+                    "seed": k.seed,
+                    "formula": str(k.formula),
+                    "unit": k.unit,
+                    "better": k.better,
+                    "dimensions": list(k.dimensions),
+                    "dimension_required": k.dimension_required,
+                    "version": k.version,
+                }
+                for k in REGISTRY
+            ]
+        )
 
 
 class PacingApi(APIView):
     """Month-to-date pacing of every weekly objective on a count KPI (docs/kpis.md §5)."""
 
-    @extend_schema(parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="Default: today, locally.")],
-                   responses=PacingOutputSerializer(many=True))  # fmt: skip
+    @extend_schema(
+        parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="Default: today, locally.")],
+        responses=PacingOutputSerializer(many=True),
+    )
     def get(self, request):
         data = PacingQuerySerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
         day = data.validated_data.get("date") or selectors.local_today()
-        return Response([
-            {"objective": p.objective.pk, "kpi": p.objective.kpi, "dimension": p.objective.dimension or None,
-             "key": (p.objective.key or None) if p.objective.dimension else None,
-             "weekly_target": float(p.objective.target), "month": p.month, "days": p.pacing.days,
-             "expected": p.pacing.expected, "actual": p.pacing.actual, "pacing": p.pacing.pacing,
-             "status": p.pacing.status}
-            for p in selectors.pacing_for(as_of_local=day)
-        ])  # fmt: skip
+        return Response(
+            [
+                {
+                    "objective": p.objective.pk,
+                    "kpi": p.objective.kpi,
+                    "dimension": p.objective.dimension or None,
+                    "key": (p.objective.key or None) if p.objective.dimension else None,
+                    "weekly_target": float(p.objective.target),
+                    "month": p.month,
+                    "days": p.pacing.days,
+                    "expected": p.pacing.expected,
+                    "actual": p.pacing.actual,
+                    "pacing": p.pacing.pacing,
+                    "status": p.pacing.status,
+                }
+                for p in selectors.pacing_for(as_of_local=day)
+            ]
+        )
 
 
 class RefreshApi(APIView):

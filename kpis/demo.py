@@ -11,21 +11,30 @@ from kpis.services import objective_save
 # slug → (kpi, period, dimension, key, target)
 DEMO_OBJECTIVES = {
     "maison-lumiere": [
-        ("leads", "month", "", "", "70"), ("mqls", "month", "", "", "28"), ("cost_per_lead", "month", "", "", "55"),
+        ("leads", "month", "", "", "70"),
+        ("mqls", "month", "", "", "28"),
+        ("cost_per_lead", "month", "", "", "55"),
         ("lead_to_customer_rate", "month", "", "", "0.06"),
-        ("leads", "week", "channel", "paid_search", "8"), ("leads", "week", "channel", "organic_search", "3"),
+        ("leads", "week", "channel", "paid_search", "8"),
+        ("leads", "week", "channel", "organic_search", "3"),
     ],
     "atelier-sillon": [
-        ("leads", "month", "", "", "45"), ("mqls", "month", "", "", "22"), ("cost_per_lead", "month", "", "", "40"),
+        ("leads", "month", "", "", "45"),
+        ("mqls", "month", "", "", "22"),
+        ("cost_per_lead", "month", "", "", "40"),
         ("lead_to_customer_rate", "month", "", "", "0.1"),
-        ("leads", "week", "channel", "organic_search", "5"), ("leads", "week", "channel", "email", "3"),
+        ("leads", "week", "channel", "organic_search", "5"),
+        ("leads", "week", "channel", "email", "3"),
     ],
     "velo-nord": [
-        ("leads", "month", "", "", "50"), ("mqls", "month", "", "", "12"), ("cost_per_lead", "month", "", "", "35"),
+        ("leads", "month", "", "", "50"),
+        ("mqls", "month", "", "", "12"),
+        ("cost_per_lead", "month", "", "", "35"),
         ("lead_to_customer_rate", "month", "", "", "0.05"),
-        ("leads", "week", "channel", "paid_social", "5"), ("leads", "week", "channel", "display", "4"),
+        ("leads", "week", "channel", "paid_social", "5"),
+        ("leads", "week", "channel", "display", "4"),
     ],
-}  # fmt: skip
+}
 
 
 def demo_objectives_seed(*, slug: str) -> int:

@@ -97,15 +97,25 @@ def kpi_compute(
     series = sorted({(row[2], row[3]) for row in fetched}) if dimension else [("", "")]
     segment_of = {s: i for i, s in enumerate(series)}
     grid = Grid(period, first, [Segment(d, k, 0, 1, len(starts)) for d, k in series])
-    grid.put_rows([(segment_of[(d, k)], period_index(period, first, day), source, *m)
-                   for day, source, d, k, *m in fetched if (d, k) in segment_of])  # fmt: skip
+    grid.put_rows(
+        [
+            (segment_of[(d, k)], period_index(period, first, day), source, *m)
+            for day, source, d, k, *m in fetched
+            if (d, k) in segment_of
+        ]
+    )
     rows = kpi_rows(grid, selected)
     starts_of = grid.starts(rows.index)
     computed = [
-        (starts_of[i], rows.dimension[i], rows.key[i], rows.kpi[i], *(_null(a[i]) for a in (rows.value,
-         rows.numerator, rows.denominator)))
+        (
+            starts_of[i],
+            rows.dimension[i],
+            rows.key[i],
+            rows.kpi[i],
+            *(_null(a[i]) for a in (rows.value, rows.numerator, rows.denominator)),
+        )
         for i in range(len(rows))
-    ]  # fmt: skip
+    ]
 
     order = {kpi.key: i for i, kpi in enumerate(REGISTRY)}
     computed.sort(key=lambda r: (order[r[3]], r[0], r[2] != "", r[2]))
@@ -114,17 +124,25 @@ def kpi_compute(
     for day, dim, key, kpi, value, numerator, denominator in computed:
         target = targets.get((kpi, dim, key))
         whole = KPIS[kpi].unit == Unit.COUNT
-        result.append({
-            "kpi": kpi,
-            "period": period,
-            "start": day.isoformat(),
-            "dimension": dim or None,
-            "key": (key or None) if dim else None,
-            "value": number(value, whole=whole),
-            "numerator": _integral(numerator),
-            "denominator": _integral(denominator),
-            "target": None if target is None else float(target),
-            "status": row_status(kpi=KPIS[kpi], value=value, numerator=numerator, denominator=denominator,
-                                 target=target, amber_ratio=amber_ratio),
-        })  # fmt: skip
+        result.append(
+            {
+                "kpi": kpi,
+                "period": period,
+                "start": day.isoformat(),
+                "dimension": dim or None,
+                "key": (key or None) if dim else None,
+                "value": number(value, whole=whole),
+                "numerator": _integral(numerator),
+                "denominator": _integral(denominator),
+                "target": None if target is None else float(target),
+                "status": row_status(
+                    kpi=KPIS[kpi],
+                    value=value,
+                    numerator=numerator,
+                    denominator=denominator,
+                    target=target,
+                    amber_ratio=amber_ratio,
+                ),
+            }
+        )
     return result

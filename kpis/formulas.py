@@ -68,7 +68,7 @@ FORMULAS: dict[str, Formula] = {
         numerator=_terms("leads - prev_leads"),
         denominator=_terms("prev_leads"),
         previous_sources=("created",),
-    ),  # fmt: skip
+    ),
     "paid_lead_share": _ratio("paid_leads", "leads", "created"),
     "organic_lead_share": _ratio("leads - paid_leads", "leads", "created"),
     "lead_to_customer_rate": _ratio("leads_to_customer", "leads", "created"),

@@ -60,8 +60,15 @@ class Grid:
     the periods that hold data, the n after each, and ``current`` (snapshots: a refresh then works on
     the periods that hold data, not on every period since the oldest fact)."""
 
-    def __init__(self, kind: str, first: date, segments: list[Segment], *, totals_after: int | None = None,
-                 current: int | None = None):  # fmt: skip
+    def __init__(
+        self,
+        kind: str,
+        first: date,
+        segments: list[Segment],
+        *,
+        totals_after: int | None = None,
+        current: int | None = None,
+    ):
         self.kind, self.first, self.segments = kind, first, segments
         self.totals_after, self.current = totals_after, current
         self._totals_mask: np.ndarray | None = None
@@ -87,8 +94,12 @@ class Grid:
             return
         segment, column, source, *measures = zip(*rows, strict=True)
         codes = {name: code for code, name in enumerate(SOURCES, 1)}
-        self.put_arrays(np.array(segment), np.array(column), np.array([codes[s] for s in source]),
-                        [np.array(m, dtype=float) for m in measures])  # fmt: skip
+        self.put_arrays(
+            np.array(segment),
+            np.array(column),
+            np.array([codes[s] for s in source]),
+            [np.array(m, dtype=float) for m in measures],
+        )
 
     def put_arrays(self, segment: np.ndarray, column: np.ndarray, source: np.ndarray, measures: list) -> None:
         """Measure rows as arrays; ``source`` holds 1-based positions in ``SOURCES``."""

@@ -31,8 +31,11 @@ SOURCES: dict[str, Source] = {
     source.name: source
     for source in (
         # Leads by created_at; the cohort counts are "reached by as-of".
-        Source("created", ("leads", "paid_leads", "leads_to_mql", "leads_to_customer"),
-               ("channel", "campaign", "offer", "landing_page")),
+        Source(
+            "created",
+            ("leads", "paid_leads", "leads_to_mql", "leads_to_customer"),
+            ("channel", "campaign", "offer", "landing_page"),
+        ),
         Source("mql", ("mqls", "mqls_to_sql"), ("channel", "campaign", "offer")),
         Source("sql", ("sqls", "sqls_to_customer"), ("channel", "campaign", "offer")),
         Source("customer", ("customers", "revenue"), ("channel", "campaign", "offer")),
@@ -40,10 +43,13 @@ SOURCES: dict[str, Source] = {
         Source("spend", ("spend",), ("channel", "campaign")),
         Source("cta", ("cta_clicks", "cta_views"), ("cta",)),
         Source("keyword", ("keyword_visits",), ("keyword",)),
-        Source("email", ("emails_sent", "emails_delivered", "email_opens", "email_clicks", "email_unsubscribes"),
-               ("email", "campaign")),
+        Source(
+            "email",
+            ("emails_sent", "emails_delivered", "email_opens", "email_clicks", "email_unsubscribes"),
+            ("email", "campaign"),
+        ),
     )
-}  # fmt: skip
+}
 SOURCE_OF_MEASURE: dict[str, str] = {m: s.name for s in SOURCES.values() for m in s.measures}
 LEAD_SOURCES = ("created", "mql", "sql", "customer")
 # The lead timestamp each lead source buckets by.
@@ -94,8 +100,12 @@ LEAD_EVENTS = {
     "sql": ("(l.customer_at <= %(as_of)s IS TRUE)::int", "NULL::int", "NULL::numeric"),
     "customer": ("NULL::int", "NULL::int", "COALESCE(l.deal_value, 0)"),
 }
-LEAD_KEYS = {"channel": ("ch", Channel), "campaign": ("cp", Campaign), "offer": ("o", Offer),
-             "landing_page": ("lp", LandingPage)}  # fmt: skip
+LEAD_KEYS = {
+    "channel": ("ch", Channel),
+    "campaign": ("cp", Campaign),
+    "offer": ("o", Offer),
+    "landing_page": ("lp", LandingPage),
+}
 # Measures of each lead source over the pre-grouped rows: n events, flag sums x1 and x2, deal values
 # v (Source order).
 LEAD_MEASURES = (
@@ -113,8 +123,9 @@ def _lead_sql(sources: tuple[str, ...], *, kind: str, dimensions: tuple[str | No
 
     Windowed: for one source, its timestamp's index serves the windows (an incremental refresh
     reads a few days); for several (a report's range), the events are filtered on their instant."""
-    dims = [d for d in dimensions if d is not None and d in LEAD_KEYS and any(d in SOURCES[s].dimensions
-                                                                               for s in sources)]  # fmt: skip
+    dims = [
+        d for d in dimensions if d is not None and d in LEAD_KEYS and any(d in SOURCES[s].dimensions for s in sources)
+    ]
     sets = (["(i.source, i.start)"] if None in dimensions else []) + [
         f"(i.source, i.start, {LEAD_KEYS[d][0]}.key)" for d in dims
     ]
@@ -127,24 +138,33 @@ def _lead_sql(sources: tuple[str, ...], *, kind: str, dimensions: tuple[str | No
     condition = "e.ts <= %(as_of)s"
     if windowed and len(sources) > 1:
         lo, hi = "(w.lo::timestamp AT TIME ZONE %(tz)s)", "(w.hi::timestamp AT TIME ZONE %(tz)s)"
-        condition += (" AND EXISTS (SELECT 1 FROM unnest(%(win_lo)s::date[], %(win_hi)s::date[]) w(lo, hi) "
-                      f"WHERE e.ts >= {lo} AND e.ts < {hi})")  # fmt: skip
+        condition += (
+            " AND EXISTS (SELECT 1 FROM unnest(%(win_lo)s::date[], %(win_hi)s::date[]) w(lo, hi) "
+            f"WHERE e.ts >= {lo} AND e.ts < {hi})"
+        )
     local = "(e.ts AT TIME ZONE %(tz)s)"
     bucket = f"{local}::date" if kind == "day" else f"date_trunc('{kind}', {local})::date"
     ids = ["channel_id", *(f"{d}_id" for d in dims if d != "channel")]
-    joins = " ".join(f"LEFT JOIN {_t(LEAD_KEYS[d][1])} {LEAD_KEYS[d][0]} ON {LEAD_KEYS[d][0]}.id = i.{d}_id"
-                     for d in ("channel", *(d for d in dims if d != "channel")))  # fmt: skip
+    joins = " ".join(
+        f"LEFT JOIN {_t(LEAD_KEYS[d][1])} {LEAD_KEYS[d][0]} ON {LEAD_KEYS[d][0]}.id = i.{d}_id"
+        for d in ("channel", *(d for d in dims if d != "channel"))
+    )
     keys = [f"{LEAD_KEYS[d][0]}.key" for d in dims]
     if dims:
-        dimension = ("CASE " + " ".join(f"WHEN GROUPING({k}) = 0 THEN '{d}'" for d, k in zip(dims, keys, strict=True))
-                     + " ELSE '' END")  # fmt: skip
+        dimension = (
+            "CASE "
+            + " ".join(f"WHEN GROUPING({k}) = 0 THEN '{d}'" for d, k in zip(dims, keys, strict=True))
+            + " ELSE '' END"
+        )
         key = "CASE " + " ".join(f"WHEN GROUPING({k}) = 0 THEN COALESCE({k}, '')" for k in keys) + " ELSE '' END"
     else:
         dimension = key = "''"
     # Only the created leads break down by landing page.
     having = "HAVING NOT (GROUPING(lp.key) = 0 AND i.source <> 'created')" if "landing_page" in dims else ""
-    columns = ", ".join(f"COALESCE({m}, 0)::numeric AS m{n}" if n == 0 or n == 1 else f"({m})::numeric AS m{n}"
-                        for n, m in enumerate(LEAD_MEASURES))  # fmt: skip
+    columns = ", ".join(
+        f"COALESCE({m}, 0)::numeric AS m{n}" if n == 0 or n == 1 else f"({m})::numeric AS m{n}"
+        for n, m in enumerate(LEAD_MEASURES)
+    )
     return f"""
         SELECT i.start, i.source, {dimension}::text AS dimension, {key}::text AS key, {columns}, NULL::numeric AS m4
         FROM (SELECT e.source, {bucket} AS start, {", ".join(f"l.{c}" for c in ids)},
@@ -163,11 +183,13 @@ def _fact_shape(source: str) -> _Shape:
             raw={"channel": ("channel_id",), "landing_page": ("landing_page_id",)},
             columns={"channel_id": "f.channel_id", "landing_page_id": "f.landing_page_id"},
             pre={"visits": "sum(f.visits)"},
-            joins={"ch": (_join(Channel, "ch", "i.channel_id"), "channel_id", ""),
-                   "lp": (_join(LandingPage, "lp", "i.landing_page_id"), "landing_page_id", "")},
+            joins={
+                "ch": (_join(Channel, "ch", "i.channel_id"), "channel_id", ""),
+                "lp": (_join(LandingPage, "lp", "i.landing_page_id"), "landing_page_id", ""),
+            },
             keys={"channel": ("ch.key", "ch"), "landing_page": ("lp.key", "lp")},
             measures=("sum(visits)",),
-        )  # fmt: skip
+        )
     if source == "spend":
         # A spend row's channel is its campaign's.
         return _Shape(
@@ -176,11 +198,13 @@ def _fact_shape(source: str) -> _Shape:
             raw={"channel": ("campaign_id",), "campaign": ("campaign_id",)},
             columns={"campaign_id": "f.campaign_id"},
             pre={"amount": "sum(f.amount)"},
-            joins={"cp": (_join(Campaign, "cp", "i.campaign_id"), "campaign_id", ""),
-                   "ch": (_join(Channel, "ch", "cp.channel_id"), "campaign_id", "cp")},
+            joins={
+                "cp": (_join(Campaign, "cp", "i.campaign_id"), "campaign_id", ""),
+                "ch": (_join(Channel, "ch", "cp.channel_id"), "campaign_id", "cp"),
+            },
             keys={"channel": ("ch.key", "ch"), "campaign": ("cp.key", "cp")},
             measures=("sum(amount)",),
-        )  # fmt: skip
+        )
     if source == "cta":
         return _Shape(
             table=f"{_t(CTAStat)} f",
@@ -235,8 +259,9 @@ def _windowed(source: str, table: str) -> str:
         lo, hi = "(w.lo::timestamp AT TIME ZONE %(tz)s)", "(w.hi::timestamp AT TIME ZONE %(tz)s)"
     else:
         column, lo, hi = DATE_SOURCES[source], "w.lo", "w.hi"
-    return (f"unnest(%(win_lo)s::date[], %(win_hi)s::date[]) w(lo, hi) "
-            f"JOIN {table} ON {column} >= {lo} AND {column} < {hi}")  # fmt: skip
+    return (
+        f"unnest(%(win_lo)s::date[], %(win_hi)s::date[]) w(lo, hi) JOIN {table} ON {column} >= {lo} AND {column} < {hi}"
+    )
 
 
 def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], windowed: bool) -> str:
@@ -259,19 +284,26 @@ def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], wi
                 aliases.append(needed)
     raw = list(dict.fromkeys([*(c for d in dims for c in shape.raw[d]), *(shape.joins[a][1] for a in aliases)]))
     facts = _windowed(source, shape.table) if windowed else shape.table
-    inner = ", ".join([f"{_bucket(kind, source)} AS start"] + [f"{shape.columns[c]} AS {c}" for c in raw]
-                      + [f"{expr} AS {name}" for name, expr in shape.pre.items()])  # fmt: skip
+    inner = ", ".join(
+        [f"{_bucket(kind, source)} AS start"]
+        + [f"{shape.columns[c]} AS {c}" for c in raw]
+        + [f"{expr} AS {name}" for name, expr in shape.pre.items()]
+    )
     grouped = ", ".join(str(i) for i in range(1, len(raw) + 2))
     if dims:
         keys = [shape.keys[d][0] for d in dims]
-        dimension = ("CASE " + " ".join(f"WHEN GROUPING({k}) = 0 THEN '{d}'" for d, k in zip(dims, keys, strict=True))
-                     + " ELSE '' END")  # fmt: skip
+        dimension = (
+            "CASE "
+            + " ".join(f"WHEN GROUPING({k}) = 0 THEN '{d}'" for d, k in zip(dims, keys, strict=True))
+            + " ELSE '' END"
+        )
         key = "CASE " + " ".join(f"WHEN GROUPING({k}) = 0 THEN COALESCE({k}, '')" for k in keys) + " ELSE '' END"
     else:
         dimension = key = "''"
     padded = list(shape.measures) + ["NULL"] * (MEASURE_WIDTH - len(shape.measures))
-    columns = ", ".join(f"COALESCE({m}, 0)::numeric AS m{i}" if m != "NULL" else f"NULL::numeric AS m{i}"
-                        for i, m in enumerate(padded))  # fmt: skip
+    columns = ", ".join(
+        f"COALESCE({m}, 0)::numeric AS m{i}" if m != "NULL" else f"NULL::numeric AS m{i}" for i, m in enumerate(padded)
+    )
     return f"""
         SELECT i.start, '{source}'::text AS source, {dimension}::text AS dimension, {key}::text AS key, {columns}
         FROM (SELECT {inner} FROM {facts} WHERE {shape.condition} GROUP BY {grouped}) i

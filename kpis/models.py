@@ -82,8 +82,7 @@ class Snapshot(models.Model):
     kpi = models.CharField(_("KPI"), max_length=40, choices=KPI_CHOICES, db_collation="C")
     period = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices, db_collation="C")
     start = models.DateField(_("period start"))
-    dimension = models.CharField(_("dimension"), max_length=16, blank=True, choices=DIMENSION_CHOICES,
-                                 db_collation="C")  # fmt: skip
+    dimension = models.CharField(_("dimension"), max_length=16, blank=True, choices=DIMENSION_CHOICES, db_collation="C")
     key = models.CharField(_("key"), max_length=300, blank=True, db_collation="C")
     value = models.FloatField(_("value"), null=True)
     numerator = models.FloatField(_("numerator"), null=True)
@@ -128,8 +127,7 @@ class Objective(models.Model):
 
     kpi = models.CharField(_("KPI"), max_length=40, choices=KPI_CHOICES, db_collation="C")
     period = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices, db_collation="C")
-    dimension = models.CharField(_("dimension"), max_length=16, blank=True, choices=DIMENSION_CHOICES,
-                                 db_collation="C")  # fmt: skip
+    dimension = models.CharField(_("dimension"), max_length=16, blank=True, choices=DIMENSION_CHOICES, db_collation="C")
     key = models.CharField(_("key"), max_length=300, blank=True, db_collation="C")
     target = models.DecimalField(_("target"), max_digits=18, decimal_places=6, validators=[MinValueValidator(0)])
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -156,10 +154,13 @@ class KPISettings(models.Model):
     """Per-client KPI settings (one row)."""
 
     amber_ratio = models.DecimalField(
-        _("amber threshold"), max_digits=4, decimal_places=3, default=0.9,
+        _("amber threshold"),
+        max_digits=4,
+        decimal_places=3,
+        default=0.9,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
         help_text=_("A value within this fraction of its target is amber rather than red (0.9: within 10 %)."),
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = _("KPI settings")

@@ -86,10 +86,16 @@ class RefreshResult:
     timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"mode": str(self.mode), "as_of": self.as_of.isoformat(), "busy": self.busy,
-                "dirty_days": self.dirty_days, "measures_changed": self.measures_changed,
-                "snapshots_changed": self.snapshots_changed, "anomalies_flagged": self.anomalies_flagged,
-                "duration_ms": self.duration_ms}  # fmt: skip
+        return {
+            "mode": str(self.mode),
+            "as_of": self.as_of.isoformat(),
+            "busy": self.busy,
+            "dirty_days": self.dirty_days,
+            "measures_changed": self.measures_changed,
+            "snapshots_changed": self.snapshots_changed,
+            "anomalies_flagged": self.anomalies_flagged,
+            "duration_ms": self.duration_ms,
+        }
 
 
 _C = 'text COLLATE "C"'  # keys compare byte-wise, as in the tables (kpis.models)
@@ -112,11 +118,23 @@ TEMP_TABLES = (
 TEMP_NAMES = "_kpi_scope, _kpi_new, _kpi_affected, _kpi_changed, _kpi_ranges, _kpi_segments, _kpi_derived, _kpi_diff"
 # The rows a refresh derives, as sent by binary COPY (kpis.pgcopy): codes instead of text.
 DERIVED_COPY = [
-    ("seg", "int4"), ("kpi_code", "int2"), ("start", "date"), ("value", "float8"), ("numerator", "float8"),
-    ("denominator", "float8"), ("previous_value", "float8"), ("change", "float8"), ("target", "float8"),
-    ("status", "int2"), ("anomaly", "int2"), ("baseline_median", "float8"), ("baseline_low", "float8"),
-    ("baseline_high", "float8"), ("is_partial", "bool"), ("definition_version", "int2"),
-]  # fmt: skip
+    ("seg", "int4"),
+    ("kpi_code", "int2"),
+    ("start", "date"),
+    ("value", "float8"),
+    ("numerator", "float8"),
+    ("denominator", "float8"),
+    ("previous_value", "float8"),
+    ("change", "float8"),
+    ("target", "float8"),
+    ("status", "int2"),
+    ("anomaly", "int2"),
+    ("baseline_median", "float8"),
+    ("baseline_low", "float8"),
+    ("baseline_high", "float8"),
+    ("is_partial", "bool"),
+    ("definition_version", "int2"),
+]
 FLOAT_COLUMNS = [name for name, kind in DERIVED_COPY if kind == "float8"]
 STATUSES = Status.values  # codes 1, 2, 3 (0: none): green, amber, red
 DIRECTIONS = Direction.values  # codes 1, 2 (0: none): up, down
@@ -136,19 +154,21 @@ NEW_COLUMNS = "start, source, dimension, key, m0, m1, m2, m3, m4"
 
 def _prepare(cursor) -> None:
     cursor.execute(
-        "; ".join([
-            *TEMP_TABLES,
-            # A refresh inside a caller's transaction (tests, the demo seed) may follow another one.
-            f"TRUNCATE {TEMP_NAMES} RESTART IDENTITY",
-            # Group and hash hundreds of thousands of rows in memory, not on disk; no JIT compilation
-            # (it costs more than it saves on statements that run once).
-            "SET LOCAL work_mem = '256MB'",
-            "SET LOCAL jit = off",
-            # Hash joins, not sorts: merging hundreds of thousands of rows on four text keys by sorting
-            # is several times slower (nested loops stay available for the small incremental sets).
-            "SET LOCAL enable_mergejoin = off",
-        ])
-    )  # fmt: skip
+        "; ".join(
+            [
+                *TEMP_TABLES,
+                # A refresh inside a caller's transaction (tests, the demo seed) may follow another one.
+                f"TRUNCATE {TEMP_NAMES} RESTART IDENTITY",
+                # Group and hash hundreds of thousands of rows in memory, not on disk; no JIT compilation
+                # (it costs more than it saves on statements that run once).
+                "SET LOCAL work_mem = '256MB'",
+                "SET LOCAL jit = off",
+                # Hash joins, not sorts: merging hundreds of thousands of rows on four text keys by sorting
+                # is several times slower (nested loops stay available for the small incremental sets).
+                "SET LOCAL enable_mergejoin = off",
+            ]
+        )
+    )
 
 
 def _analyze(cursor, table: str, written: int) -> None:
@@ -202,7 +222,7 @@ def snapshot_targets_sync(cursor, *, ratio) -> int:
             WHERE {same} AND s.target IS DISTINCT FROM o.target::float8;
             UPDATE {snapshot} s SET target = NULL, updated_at = now()
             WHERE s.target IS NOT NULL AND NOT EXISTS (SELECT FROM {objective} o WHERE {same})"""
-    )  # fmt: skip
+    )
     rows = Snapshot.objects.filter(Q(target__isnull=False) | Q(status__isnull=False))
     return snapshot_statuses_write(
         cursor, rows.values_list("pk", "kpi", "value", "numerator", "denominator", "target", "status"), ratio=ratio
@@ -232,9 +252,20 @@ def _visible_since(cursor, *, since: datetime, params: dict) -> dict[str, set[da
 # --- 2. measures -----------------------------------------------------------------------------------
 
 
-def _table_merge(cursor, *, table: str, incoming: str, period: str, keys: tuple[str, ...], values: dict[str, str],
-                 existing: str, touch: dict[str, str] | None = None, params: dict | None = None,
-                 changed_into: str = "", incoming_rows: int = 0) -> int:  # fmt: skip
+def _table_merge(
+    cursor,
+    *,
+    table: str,
+    incoming: str,
+    period: str,
+    keys: tuple[str, ...],
+    values: dict[str, str],
+    existing: str,
+    touch: dict[str, str] | None = None,
+    params: dict | None = None,
+    changed_into: str = "",
+    incoming_rows: int = 0,
+) -> int:
     """Make the rows of ``table`` for ``period`` that ``existing`` selects (``ctid`` and all columns,
     from ``t``; a join that its indexes serve) match ``incoming`` (rows with an ``n_id``, all within
     that scope): delete the rows it lacks,
@@ -291,10 +322,16 @@ def _merge_measures(cursor, *, period: str, existing: str, record: bool, rows: i
     """Merge ``_kpi_new`` into the measures of ``period``; with ``record``, note each changed point
     in ``_kpi_changed`` (an incremental refresh derives only around those)."""
     changed = _table_merge(
-        cursor, table=_t(Measure), incoming="_kpi_new", period=period, keys=("source", "start", "dimension", "key"),
-        values={f"m{i}": f"n.m{i}" for i in range(5)}, existing=existing,
-        changed_into="_kpi_changed" if record else "", incoming_rows=rows,
-    )  # fmt: skip
+        cursor,
+        table=_t(Measure),
+        incoming="_kpi_new",
+        period=period,
+        keys=("source", "start", "dimension", "key"),
+        values={f"m{i}": f"n.m{i}" for i in range(5)},
+        existing=existing,
+        changed_into="_kpi_changed" if record else "",
+        incoming_rows=rows,
+    )
     if record:
         _analyze(cursor, "_kpi_changed", changed)
     return changed
@@ -320,8 +357,10 @@ def _day_measures(cursor, *, days: dict[str, set[date]] | None, params: dict) ->
             cursor.execute(f"INSERT INTO _kpi_new ({NEW_COLUMNS}) {sql}", {**params, **windows})
             rows += cursor.rowcount
         _analyze(cursor, "_kpi_scope", sum(len(d) for d in days.values()))
-        existing = (f"SELECT t.ctid, t.* FROM _kpi_scope w JOIN {_t(Measure)} t ON t.period = 'day' "
-                    "AND t.source = w.source AND t.start >= w.lo AND t.start < w.hi")  # fmt: skip
+        existing = (
+            f"SELECT t.ctid, t.* FROM _kpi_scope w JOIN {_t(Measure)} t ON t.period = 'day' "
+            "AND t.source = w.source AND t.start >= w.lo AND t.start < w.hi"
+        )
     return _merge_measures(cursor, period="day", existing=existing, record=days is not None, rows=rows)
 
 
@@ -393,9 +432,13 @@ def _segments(cursor, span: _Span, *, full: bool) -> list[Segment]:
                       FROM p WINDOW w AS (PARTITION BY dimension, key ORDER BY i)),
                 r AS (SELECT *, sum(new) OVER (PARTITION BY dimension, key ORDER BY i) AS run FROM b)
                 SELECT dimension, key, min(i), max(i) FROM r GROUP BY dimension, key, run""",
-            {"kind": span.kind, "first": span.first, "last": period_shift(span.first, span.kind, span.current),
-             "gap": AFTER + HISTORY},
-        )  # fmt: skip
+            {
+                "kind": span.kind,
+                "first": span.first,
+                "last": period_shift(span.first, span.kind, span.current),
+                "gap": AFTER + HISTORY,
+            },
+        )
         for dimension, key, lo, hi in cursor.fetchall():
             ranges.setdefault((dimension, key), []).append((lo, hi + AFTER))
         ranges.setdefault(("", ""), []).append((span.current, span.current))
@@ -477,8 +520,9 @@ def _grid_load(cursor, span: _Span, segments: list[Segment]) -> Grid:
         },
         [("seg", "int4"), ("col", "int4"), ("src", "int2")] + [(f"m{i}", "float8") for i in range(5)],
     )
-    grid.put_arrays(rows["seg"].astype(int), rows["col"].astype(int), rows["src"],
-                    [rows[f"m{i}"].astype(float) for i in range(5)])  # fmt: skip
+    grid.put_arrays(
+        rows["seg"].astype(int), rows["col"].astype(int), rows["src"], [rows[f"m{i}"].astype(float) for i in range(5)]
+    )
     return grid
 
 
@@ -494,8 +538,10 @@ def _derived_write(cursor, span: _Span, grid: Grid, *, offset: int, targets: dic
 
     def flush() -> None:
         if batch:
-            columns = {name: np.concatenate([np.broadcast_to(part[name], len(part["seg"])) for part in batch])
-                       for name, _kind in DERIVED_COPY}  # fmt: skip
+            columns = {
+                name: np.concatenate([np.broadcast_to(part[name], len(part["seg"])) for part in batch])
+                for name, _kind in DERIVED_COPY
+            }
             pgcopy.copy_in(cursor.cursor, "_kpi_derived", DERIVED_COPY, columns)
             batch.clear()
 
@@ -506,14 +552,26 @@ def _derived_write(cursor, span: _Span, grid: Grid, *, offset: int, targets: dic
         kpi = KPIS[rows.kpi[0]]
         target, status = _targets_and_statuses(rows, targets, ratio=ratio)
         anomaly = (rows.anomaly == Direction.UP) * 1 + (rows.anomaly == Direction.DOWN) * 2
-        batch.append({
-            "seg": rows.segment + offset, "kpi_code": KPI_CODES[kpi.key], "start": start_days[rows.index - lo],
-            "value": rows.value, "numerator": rows.numerator, "denominator": rows.denominator,
-            "previous_value": rows.previous, "change": rows.value - rows.previous, "target": target,
-            "status": status, "anomaly": anomaly, "baseline_median": rows.baseline_median,
-            "baseline_low": rows.baseline_low, "baseline_high": rows.baseline_high, "is_partial": rows.is_partial,
-            "definition_version": kpi.version,
-        })  # fmt: skip
+        batch.append(
+            {
+                "seg": rows.segment + offset,
+                "kpi_code": KPI_CODES[kpi.key],
+                "start": start_days[rows.index - lo],
+                "value": rows.value,
+                "numerator": rows.numerator,
+                "denominator": rows.denominator,
+                "previous_value": rows.previous,
+                "change": rows.value - rows.previous,
+                "target": target,
+                "status": status,
+                "anomaly": anomaly,
+                "baseline_median": rows.baseline_median,
+                "baseline_low": rows.baseline_low,
+                "baseline_high": rows.baseline_high,
+                "is_partial": rows.is_partial,
+                "definition_version": kpi.version,
+            }
+        )
         total += count
         flagged += int(np.count_nonzero(anomaly))
         if sum(len(part["seg"]) for part in batch) >= COPY_BATCH:
@@ -534,10 +592,17 @@ def _targets_and_statuses(rows, targets: dict, *, ratio) -> tuple[np.ndarray, np
         if (objective := scoped.get(scope)) is None:
             continue
         target[i] = float(objective)
-        value, numerator, denominator = (None if math.isnan(x) else float(x)
-                                         for x in (rows.value[i], rows.numerator[i], rows.denominator[i]))  # fmt: skip
-        decided = row_status(kpi=KPIS[kpi], value=value, numerator=numerator, denominator=denominator,
-                             target=objective, amber_ratio=ratio)  # fmt: skip
+        value, numerator, denominator = (
+            None if math.isnan(x) else float(x) for x in (rows.value[i], rows.numerator[i], rows.denominator[i])
+        )
+        decided = row_status(
+            kpi=KPIS[kpi],
+            value=value,
+            numerator=numerator,
+            denominator=denominator,
+            target=objective,
+            amber_ratio=ratio,
+        )
         status[i] = 0 if decided is None else STATUSES.index(decided) + 1
     return target, status
 
@@ -550,14 +615,22 @@ def _merge_snapshots(cursor, span: _Span, *, full: bool, params: dict) -> int:
     if full:
         existing = f"SELECT ctid, * FROM {snapshot} t WHERE t.period = %(period)s"
     else:  # each range for each KPI: index range scans of (period, kpi, dimension, key, start)
-        existing = (f"SELECT t.ctid, t.* FROM _kpi_ranges r CROSS JOIN unnest(%(kpi_keys)s::text[]) k(kpi) "
-                    f"JOIN {snapshot} t ON t.period = %(period)s AND t.kpi = k.kpi AND t.dimension = r.dimension "
-                    "AND t.key = r.key AND t.start >= r.lo AND t.start <= r.hi")  # fmt: skip
+        existing = (
+            f"SELECT t.ctid, t.* FROM _kpi_ranges r CROSS JOIN unnest(%(kpi_keys)s::text[]) k(kpi) "
+            f"JOIN {snapshot} t ON t.period = %(period)s AND t.kpi = k.kpi AND t.dimension = r.dimension "
+            "AND t.key = r.key AND t.start >= r.lo AND t.start <= r.hi"
+        )
     return _table_merge(
-        cursor, table=snapshot, incoming=DERIVED_ROWS, period=span.kind, keys=KEYS,
-        values={c: f"n.{c}" for c in DECIDED}, existing=existing, touch={"as_of": "%(as_of)s", "updated_at": "now()"},
+        cursor,
+        table=snapshot,
+        incoming=DERIVED_ROWS,
+        period=span.kind,
+        keys=KEYS,
+        values={c: f"n.{c}" for c in DECIDED},
+        existing=existing,
+        touch={"as_of": "%(as_of)s", "updated_at": "now()"},
         params={**params, "kpi_keys": list(KPI_CODES)},
-    )  # fmt: skip
+    )
 
 
 def snapshot_statuses_write(cursor, rows, *, ratio) -> int:
@@ -565,8 +638,9 @@ def snapshot_statuses_write(cursor, rows, *, ratio) -> int:
     whose stored status differs; returns how many changed (objectives and settings changes)."""
     ids, statuses = [], []
     for pk, kpi, value, numerator, denominator, target, stored in rows:
-        status = row_status(kpi=KPIS[kpi], value=value, numerator=numerator, denominator=denominator, target=target,
-                            amber_ratio=ratio)  # fmt: skip
+        status = row_status(
+            kpi=KPIS[kpi], value=value, numerator=numerator, denominator=denominator, target=target, amber_ratio=ratio
+        )
         if status != stored:
             ids.append(pk)
             statuses.append(status)
@@ -603,8 +677,9 @@ def _snapshots(cursor, span: _Span, *, full: bool, params: dict, ratio) -> tuple
     targets = {(o.kpi, o.dimension, o.key): o.target for o in Objective.objects.filter(period=span.kind)}
     total = flagged = 0
     for offset, group in groups:
-        rows, flags = _derived_write(cursor, span, _grid_load(cursor, span, group), offset=offset, targets=targets,
-                                     ratio=ratio)  # fmt: skip
+        rows, flags = _derived_write(
+            cursor, span, _grid_load(cursor, span, group), offset=offset, targets=targets, ratio=ratio
+        )
         total, flagged = total + rows, flagged + flags
     _analyze(cursor, "_kpi_segments", len(ordered))
     _analyze(cursor, "_kpi_derived", total)
@@ -690,10 +765,15 @@ def kpi_snapshot_refresh(*, full: bool = False, as_of: datetime | None = None) -
 
         result.duration_ms = int((time.monotonic() - clock) * 1000)
         RefreshRun.objects.create(
-            mode=result.mode, as_of=as_of, started_at=started_at, duration_ms=result.duration_ms,
-            dirty_days=result.dirty_days, measures_changed=result.measures_changed,
-            snapshots_changed=result.snapshots_changed, anomalies_flagged=result.anomalies_flagged,
-        )  # fmt: skip
+            mode=result.mode,
+            as_of=as_of,
+            started_at=started_at,
+            duration_ms=result.duration_ms,
+            dirty_days=result.dirty_days,
+            measures_changed=result.measures_changed,
+            snapshots_changed=result.snapshots_changed,
+            anomalies_flagged=result.anomalies_flagged,
+        )
         stale = RefreshRun.objects.order_by("-as_of").values_list("as_of", flat=True)[KEEP_RUNS : KEEP_RUNS + 1]
         if stale:
             RefreshRun.objects.filter(as_of__lte=stale[0]).delete()

@@ -17,10 +17,26 @@ from kpis.status import DEFAULT_AMBER_RATIO
 from tenants.zones import client_zone
 
 SNAPSHOT_FIELDS = (
-    "kpi", "period", "start", "dimension", "key", "value", "numerator", "denominator", "previous_value", "change",
-    "target", "status", "anomaly", "baseline_median", "baseline_low", "baseline_high", "is_partial", "as_of",
+    "kpi",
+    "period",
+    "start",
+    "dimension",
+    "key",
+    "value",
+    "numerator",
+    "denominator",
+    "previous_value",
+    "change",
+    "target",
+    "status",
+    "anomaly",
+    "baseline_median",
+    "baseline_low",
+    "baseline_high",
+    "is_partial",
+    "as_of",
     "definition_version",
-)  # fmt: skip
+)
 
 
 def local_today() -> date:
@@ -120,13 +136,29 @@ def pacing_for(*, as_of_local: date) -> list[ObjectivePacing]:
                 actual_by_day=by_day.get((o.kpi, o.dimension, o.key), {}),
                 amber_ratio=ratio,
             ),
-        )  # fmt: skip
+        )
         for o in objectives
     ]
 
 
-PAGE_COLUMNS = ("kpi", "period", "start", "dimension", "key", "value", "numerator", "denominator", "previous_value",
-                "change", "target", "status", "anomaly", "is_partial", "as_of", "definition_version")  # fmt: skip
+PAGE_COLUMNS = (
+    "kpi",
+    "period",
+    "start",
+    "dimension",
+    "key",
+    "value",
+    "numerator",
+    "denominator",
+    "previous_value",
+    "change",
+    "target",
+    "status",
+    "anomaly",
+    "is_partial",
+    "as_of",
+    "definition_version",
+)
 
 
 def snapshot_page_json(
@@ -173,7 +205,7 @@ def snapshot_page_json(
                 "keys": keys,
                 "limit": limit + 1,
                 "offset": offset,
-            },  # fmt: skip
+            },
         )
         fetched = cursor.fetchall()
     rows = []

@@ -15,15 +15,19 @@ MAX_LIMIT = 10_000
 
 class SnapshotQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(default=PeriodKind.MONTH, **PERIOD_FIELD)
-    kpi = serializers.ListField(child=serializers.ChoiceField(choices=KPI_CHOICES), required=False,
-                                help_text=_("Repeat to ask for several KPIs (default: all)."))  # fmt: skip
+    kpi = serializers.ListField(
+        child=serializers.ChoiceField(choices=KPI_CHOICES),
+        required=False,
+        help_text=_("Repeat to ask for several KPIs (default: all)."),
+    )
     date_from = serializers.DateField(required=False, help_text=_("First period start (default: 12 periods ago)."))
     date_to = serializers.DateField(required=False, help_text=_("Last period start (default: the current period)."))
     dimension = serializers.ChoiceField(choices=DIMENSIONS, required=False, help_text=_("Default: totals."))
     key = serializers.ListField(
-        child=serializers.CharField(allow_blank=True), required=False,
+        child=serializers.CharField(allow_blank=True),
+        required=False,
         help_text=_("Keys of the dimension; an empty key is the “(none)” row."),
-    )  # fmt: skip
+    )
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=2000)
     offset = serializers.IntegerField(min_value=0, default=0)
 
@@ -130,6 +134,10 @@ class ObjectiveSerializer(serializers.ModelSerializer):
 
 class KPISettingsSerializer(serializers.Serializer):
     amber_ratio = serializers.DecimalField(
-        max_digits=4, decimal_places=3, min_value=0, max_value=1, coerce_to_string=False,
+        max_digits=4,
+        decimal_places=3,
+        min_value=0,
+        max_value=1,
+        coerce_to_string=False,
         help_text=_("A value within this fraction of its target is amber rather than red."),
-    )  # fmt: skip
+    )

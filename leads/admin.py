@@ -62,10 +62,12 @@ def _run(modeladmin, request, queryset, action, done_message):
 def _move_action(stage: Stage):
     def action(modeladmin, request, queryset):
         _run(
-            modeladmin, request, queryset,
+            modeladmin,
+            request,
+            queryset,
             lambda lead: services.lead_move_stage(lead=lead, to=stage, by=request.user, source=Source.ADMIN),
             _("%(count)d lead(s) moved."),
-        )  # fmt: skip
+        )
 
     action.__name__ = f"move_to_{stage.value}"
     action.short_description = _("Move to %(stage)s") % {"stage": stage.label}
@@ -74,17 +76,26 @@ def _move_action(stage: Stage):
 
 @admin.action(description=_("Mark as lost"))
 def mark_lost(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset,
-         lambda lead: services.lead_mark_lost(lead=lead, reason=str(_("Marked lost in the admin")), by=request.user,
-                                              source=Source.ADMIN),
-         _("%(count)d lead(s) marked lost."))  # fmt: skip
+    _run(
+        modeladmin,
+        request,
+        queryset,
+        lambda lead: services.lead_mark_lost(
+            lead=lead, reason=str(_("Marked lost in the admin")), by=request.user, source=Source.ADMIN
+        ),
+        _("%(count)d lead(s) marked lost."),
+    )
 
 
 @admin.action(description=_("Re-open"))
 def reopen(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset,
-         lambda lead: services.lead_reopen(lead=lead, by=request.user, source=Source.ADMIN),
-         _("%(count)d lead(s) re-opened."))  # fmt: skip
+    _run(
+        modeladmin,
+        request,
+        queryset,
+        lambda lead: services.lead_reopen(lead=lead, by=request.user, source=Source.ADMIN),
+        _("%(count)d lead(s) re-opened."),
+    )
 
 
 @admin.action(description=_("GDPR: export as JSON"))
@@ -97,8 +108,13 @@ def export_json(modeladmin, request, queryset):
 
 @admin.action(description=_("GDPR: erase (and block re-capture)"))
 def erase(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, lambda lead: services.lead_erase(lead=lead, block_recapture=True),
-         _("%(count)d contact(s) erased."))  # fmt: skip
+    _run(
+        modeladmin,
+        request,
+        queryset,
+        lambda lead: services.lead_erase(lead=lead, block_recapture=True),
+        _("%(count)d contact(s) erased."),
+    )
 
 
 class LeadAdminForm(forms.ModelForm):
@@ -122,8 +138,19 @@ class LeadAdminForm(forms.ModelForm):
 @admin.register(Lead, site=tenant_admin_site)
 class LeadAdmin(TenantModelAdmin):
     form = LeadAdminForm
-    list_display = ["email", "first_name", "last_name", "company", "stage", "is_lost", "channel", "offer", "score",
-                    "deal_value", "created_at"]  # fmt: skip
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "company",
+        "stage",
+        "is_lost",
+        "channel",
+        "offer",
+        "score",
+        "deal_value",
+        "created_at",
+    ]
     list_filter = ["stage", "is_lost", "channel", "campaign", "offer", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["email", "first_name", "last_name", "company"]
     list_select_related = ["channel", "offer"]
@@ -132,13 +159,43 @@ class LeadAdmin(TenantModelAdmin):
     actions = [*(_move_action(s) for s in Stage), mark_lost, reopen, export_json, erase]
     readonly_fields = [*STAGE_FIELDS, "created_at", "updated_at", "scoring_promoted_at"]
     fieldsets = [
-        (None, {"fields": ["email", "first_name", "last_name", "company", "job_title", "company_size", "phone",
-                           "deal_value"]}),
-        (_("Attribution"), {"fields": ["channel", "campaign", "offer", "landing_page", "keyword", "utm_source",
-                                       "utm_medium", "utm_campaign", "utm_term", "utm_content"]}),
-        (_("Lifecycle (use the actions or the sales screens)"), {"fields": [*STAGE_FIELDS, "scoring_promoted_at",
-                                                                           "created_at", "updated_at"]}),
-    ]  # fmt: skip
+        (
+            None,
+            {
+                "fields": [
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "company",
+                    "job_title",
+                    "company_size",
+                    "phone",
+                    "deal_value",
+                ]
+            },
+        ),
+        (
+            _("Attribution"),
+            {
+                "fields": [
+                    "channel",
+                    "campaign",
+                    "offer",
+                    "landing_page",
+                    "keyword",
+                    "utm_source",
+                    "utm_medium",
+                    "utm_campaign",
+                    "utm_term",
+                    "utm_content",
+                ]
+            },
+        ),
+        (
+            _("Lifecycle (use the actions or the sales screens)"),
+            {"fields": [*STAGE_FIELDS, "scoring_promoted_at", "created_at", "updated_at"]},
+        ),
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else ["score", "updated_at", "scoring_promoted_at"]
@@ -156,8 +213,9 @@ class LeadAdmin(TenantModelAdmin):
                 changes = {name: form.cleaned_data[name] for name in form.changed_data}
                 services.lead_update(lead=obj, changes=changes, by=request.user, source=Source.ADMIN)
             else:
-                record = services.LeadInput(**{k: v for k, v in form.cleaned_data.items()
-                                               if k in services.LeadInput.__dataclass_fields__})  # fmt: skip
+                record = services.LeadInput(
+                    **{k: v for k, v in form.cleaned_data.items() if k in services.LeadInput.__dataclass_fields__}
+                )
                 created, _ = services.lead_upsert(record=record, by=request.user, source=Source.ADMIN)
                 obj.pk = created.pk
         except DomainError as exc:

@@ -42,9 +42,18 @@ PREFLIGHT_MAX_AGE = 600  # seconds a browser may reuse a preflight answer
 ALLOWED_METHODS = ["POST", "OPTIONS"]
 # Fields a public form may set. Never the stage, the owner or a deal value.
 TEXT_FIELDS = (
-    "first_name", "last_name", "company", "job_title", "phone",
-    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "keyword",
-)  # fmt: skip
+    "first_name",
+    "last_name",
+    "company",
+    "job_title",
+    "phone",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "keyword",
+)
 # Sent by the snippet: the page holding the form and the visit's first page and referrer.
 PAGE_FIELDS = ("page_url", "landing_url", "referrer")
 MAX_INT = 2_147_483_647

@@ -31,26 +31,71 @@ class LeadProfile:
 
 
 PROFILES = {
-    "maison-lumiere": LeadProfile((45, 80), {"paid_search": 45, "organic_search": 12, "paid_social": 10,
-                                             "direct": 12, "email": 11, "referral": 10},
-                                  0.42, 0.45, 0.35, 0.08, (800, 6000)),
-    "atelier-sillon": LeadProfile((30, 55), {"organic_search": 45, "email": 25, "direct": 10, "referral": 10,
-                                             "organic_social": 10},
-                                  0.48, 0.5, 0.4, 0.06, (2000, 15000)),
-    "velo-nord": LeadProfile((40, 22), {"paid_social": 35, "display": 25, "direct": 20, "organic_search": 10,
-                                        "unassigned": 10},
-                             0.2, 0.25, 0.18, 0.25, (300, 2500)),
-}  # fmt: skip
+    "maison-lumiere": LeadProfile(
+        (45, 80),
+        {"paid_search": 45, "organic_search": 12, "paid_social": 10, "direct": 12, "email": 11, "referral": 10},
+        0.42,
+        0.45,
+        0.35,
+        0.08,
+        (800, 6000),
+    ),
+    "atelier-sillon": LeadProfile(
+        (30, 55),
+        {"organic_search": 45, "email": 25, "direct": 10, "referral": 10, "organic_social": 10},
+        0.48,
+        0.5,
+        0.4,
+        0.06,
+        (2000, 15000),
+    ),
+    "velo-nord": LeadProfile(
+        (40, 22),
+        {"paid_social": 35, "display": 25, "direct": 20, "organic_search": 10, "unassigned": 10},
+        0.2,
+        0.25,
+        0.18,
+        0.25,
+        (300, 2500),
+    ),
+}
 
-OFFERS = [("guide-kpi", "Guide des KPI marketing", "ebook"), ("webinar-pilotage", "Webinar pilotage", "webinar"),
-          ("demo", "Démo personnalisée", "demo"), ("essai-14j", "Essai 14 jours", "trial"),
-          ("newsletter", "Newsletter", "newsletter")]  # fmt: skip
-CAMPAIGNS = [("search-marque", "Search — marque", "paid_search"), ("search-generique", "Search — générique",
-             "paid_search"), ("meta-prospection", "Meta prospection", "paid_social"),
-             ("display-retargeting", "Display retargeting", "display"), ("newsletter-mensuelle",
-             "Newsletter mensuelle", "email")]  # fmt: skip
-FIRST_NAMES = ["Camille", "Léa", "Hugo", "Louis", "Chloé", "Manon", "Jules", "Emma", "Lucas", "Inès", "Nathan",
-               "Sarah", "Théo", "Julie", "Arthur", "Zoé", "Paul", "Alice", "Tom", "Clara"]  # fmt: skip
+OFFERS = [
+    ("guide-kpi", "Guide des KPI marketing", "ebook"),
+    ("webinar-pilotage", "Webinar pilotage", "webinar"),
+    ("demo", "Démo personnalisée", "demo"),
+    ("essai-14j", "Essai 14 jours", "trial"),
+    ("newsletter", "Newsletter", "newsletter"),
+]
+CAMPAIGNS = [
+    ("search-marque", "Search — marque", "paid_search"),
+    ("search-generique", "Search — générique", "paid_search"),
+    ("meta-prospection", "Meta prospection", "paid_social"),
+    ("display-retargeting", "Display retargeting", "display"),
+    ("newsletter-mensuelle", "Newsletter mensuelle", "email"),
+]
+FIRST_NAMES = [
+    "Camille",
+    "Léa",
+    "Hugo",
+    "Louis",
+    "Chloé",
+    "Manon",
+    "Jules",
+    "Emma",
+    "Lucas",
+    "Inès",
+    "Nathan",
+    "Sarah",
+    "Théo",
+    "Julie",
+    "Arthur",
+    "Zoé",
+    "Paul",
+    "Alice",
+    "Tom",
+    "Clara",
+]
 LAST_NAMES = [
     "Martin",
     "Bernard",
@@ -73,10 +118,28 @@ LAST_NAMES = [
     "Vincent",
     "Fournier",
 ]
-COMPANIES = ["Boulangerie Lenoir", "Cabinet Arpège", "Transports Vidal", "Studio Nacre", "Groupe Orée",
-             "Clinique du Parc", "Maison Fabre", "Atelier 42", "Ferme des Saules", "Optique Claire"]  # fmt: skip
-JOB_TITLES = ["Directrice marketing", "Responsable communication", "Gérant", "Chargé de marketing digital",
-              "Directeur commercial", "Assistante", "CEO", "Responsable e-commerce"]  # fmt: skip
+COMPANIES = [
+    "Boulangerie Lenoir",
+    "Cabinet Arpège",
+    "Transports Vidal",
+    "Studio Nacre",
+    "Groupe Orée",
+    "Clinique du Parc",
+    "Maison Fabre",
+    "Atelier 42",
+    "Ferme des Saules",
+    "Optique Claire",
+]
+JOB_TITLES = [
+    "Directrice marketing",
+    "Responsable communication",
+    "Gérant",
+    "Chargé de marketing digital",
+    "Directeur commercial",
+    "Assistante",
+    "CEO",
+    "Responsable e-commerce",
+]
 
 
 def _catalogue() -> tuple[list[Offer], list[Campaign], list[LandingPage]]:
@@ -90,7 +153,7 @@ def _catalogue() -> tuple[list[Offer], list[Campaign], list[LandingPage]]:
         LandingPage.objects.get_or_create(
             key=f"lp-{offer.key}",
             defaults={"name": f"Page {offer.name}", "offer": offer, "url": f"https://www.example.fr/{offer.key}/"},
-        )[0]  # fmt: skip
+        )[0]
         for offer in offers
     ]
     return offers, campaigns, pages
@@ -110,14 +173,18 @@ def demo_leads_seed(*, slug: str, owners: list, time_zone: str, months: int = 12
     offers, campaigns, pages = _catalogue()
     channels = {c.key: c for c in Channel.objects.filter(key__in=profile.channels)}
     by_channel = {c.channel.key: c for c in campaigns}
-    ScoringRule.objects.get_or_create(name="Décideur", defaults={"field": "job_title", "operator": "contains",
-                                                                 "value": "direct", "points": 20})  # fmt: skip
-    ScoringRule.objects.get_or_create(name="Demande de démo", defaults={"field": "offer_kind", "operator": "eq",
-                                                                        "value": "demo", "points": 30})  # fmt: skip
+    ScoringRule.objects.get_or_create(
+        name="Décideur", defaults={"field": "job_title", "operator": "contains", "value": "direct", "points": 20}
+    )
+    ScoringRule.objects.get_or_create(
+        name="Demande de démo", defaults={"field": "offer_kind", "operator": "eq", "value": "demo", "points": 30}
+    )
     now = timezone.now()
     zone = ZoneInfo(time_zone)
-    first_month = (now.astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-                   - timedelta(days=31 * (months - 1))).replace(day=1)  # fmt: skip
+    first_month = (
+        now.astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        - timedelta(days=31 * (months - 1))
+    ).replace(day=1)
     created = 0
     for month in range(months):
         start = (first_month + timedelta(days=31 * month)).replace(day=1)
@@ -128,8 +195,9 @@ def demo_leads_seed(*, slug: str, owners: list, time_zone: str, months: int = 12
             if created_at >= now:
                 continue
             channel_key = rng.choices(list(profile.channels), weights=list(profile.channels.values()))[0]
-            record = _record(rng, profile, created_at, now, channels[channel_key], by_channel.get(channel_key),
-                             offers, pages, owners)  # fmt: skip
+            record = _record(
+                rng, profile, created_at, now, channels[channel_key], by_channel.get(channel_key), offers, pages, owners
+            )
             lead_upsert(record=record, source=Source.IMPORT)
             created += 1
     return created
@@ -141,22 +209,34 @@ def _record(rng, profile, created_at, now, channel, campaign, offers, pages, own
     page = next((p for p in pages if p.offer_id == offer.pk), None)
     reached: dict[str, datetime | None] = {"mql_at": None, "sql_at": None, "customer_at": None}
     stage, at = Stage.LEAD, created_at
-    for next_stage, rate, field in ((Stage.MQL, profile.to_mql, "mql_at"), (Stage.SQL, profile.to_sql, "sql_at"),
-                                    (Stage.CUSTOMER, profile.to_customer, "customer_at")):  # fmt: skip
+    for next_stage, rate, field in (
+        (Stage.MQL, profile.to_mql, "mql_at"),
+        (Stage.SQL, profile.to_sql, "sql_at"),
+        (Stage.CUSTOMER, profile.to_customer, "customer_at"),
+    ):
         at = at + timedelta(days=rng.uniform(0.5, 21))
         if at >= now or rng.random() >= rate:
             break
         reached[field], stage = at, next_stage
     lost = stage != Stage.CUSTOMER and rng.random() < profile.lost
     lost_at = min(now, (reached[f"{stage}_at"] if stage != Stage.LEAD else created_at) + timedelta(days=7))
+    number, domain = rng.randint(1, 99999), rng.choice(["gmail.com", "orange.fr", "free.fr", "pro.fr"])
     return LeadInput(
-        email=f"{first}.{last}.{rng.randint(1, 99999)}@{rng.choice(['gmail.com', 'orange.fr', 'free.fr', 'pro.fr'])}"
-        .lower().replace("é", "e").replace("è", "e").replace("ï", "i"),
-        created_at=created_at, first_name=first, last_name=last, company=rng.choice(COMPANIES),
-        job_title=rng.choice(JOB_TITLES), company_size=rng.choice([5, 12, 40, 120, 350, 900]),
-        channel=channel, campaign=campaign, offer=offer, landing_page=page, stage=stage, **reached,
-        lost_at=lost_at if lost else None, lost_reason=rng.choice(["Budget", "Pas de réponse", "Concurrent"]) if lost
-        else "",
+        email=f"{first}.{last}.{number}@{domain}".lower().replace("é", "e").replace("è", "e").replace("ï", "i"),
+        created_at=created_at,
+        first_name=first,
+        last_name=last,
+        company=rng.choice(COMPANIES),
+        job_title=rng.choice(JOB_TITLES),
+        company_size=rng.choice([5, 12, 40, 120, 350, 900]),
+        channel=channel,
+        campaign=campaign,
+        offer=offer,
+        landing_page=page,
+        stage=stage,
+        **reached,
+        lost_at=lost_at if lost else None,
+        lost_reason=rng.choice(["Budget", "Pas de réponse", "Concurrent"]) if lost else "",
         deal_value=Decimal(rng.randint(*profile.deal_value)) if stage in (Stage.SQL, Stage.CUSTOMER) else None,
         owner=rng.choice(owners) if owners and stage != Stage.LEAD else None,
-    )  # fmt: skip
+    )

@@ -8,8 +8,13 @@ from leads.models import Lead
 
 CONTACT_FIELDS = ("email", "first_name", "last_name", "company", "job_title", "company_size", "phone")
 ATTRIBUTION_FIELDS = (
-    "keyword", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-)  # fmt: skip
+    "keyword",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+)
 
 
 def _iso(value):
@@ -50,7 +55,7 @@ def lead_export(*, lead: Lead) -> dict:
                 "at": _iso(t.at),
                 "source": t.source,
                 "reason": t.reason,
-            }  # fmt: skip
+            }
             for t in lead.transitions.order_by("recorded_at", "pk")
         ],
         "notes": [{"body": n.body, "created_at": _iso(n.created_at)} for n in lead.notes.all()],

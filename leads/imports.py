@@ -17,9 +17,20 @@ from leads.models import Lead, Source, Stage, StageTransition
 from leads.selectors import lead_owners
 from leads.services import lead_instant_check
 
-TEXT_COLUMNS = {"first_name": 100, "last_name": 100, "company": 200, "job_title": 200, "phone": 50, "keyword": 200,
-                "utm_source": 200, "utm_medium": 200, "utm_campaign": 200, "utm_term": 200, "utm_content": 200,
-                "lost_reason": 500}  # fmt: skip
+TEXT_COLUMNS = {
+    "first_name": 100,
+    "last_name": 100,
+    "company": 200,
+    "job_title": 200,
+    "phone": 50,
+    "keyword": 200,
+    "utm_source": 200,
+    "utm_medium": 200,
+    "utm_campaign": 200,
+    "utm_term": 200,
+    "utm_content": 200,
+    "lost_reason": 500,
+}
 
 
 def _owners(ctx: Context) -> dict[str, int]:
@@ -40,8 +51,10 @@ def _owners(ctx: Context) -> dict[str, int]:
 def _parse_lead(row: dict[str, str], ctx: Context) -> dict:
     owners = _owners(ctx)
     now = ctx.extra["now"]
-    record = {"email": row_cell(row, "email", cells.email, required=True),
-              "created_at": row_cell(row, "created_at", cells.instant, ctx.zone, required=True)}  # fmt: skip
+    record = {
+        "email": row_cell(row, "email", cells.email, required=True),
+        "created_at": row_cell(row, "created_at", cells.instant, ctx.zone, required=True),
+    }
     try:
         lead_instant_check(at=record["created_at"], field="created_at", now=now)
     except DomainError as exc:
@@ -65,9 +78,12 @@ def _parse_lead(row: dict[str, str], ctx: Context) -> dict:
     if record["campaign"] is None and record["utm_campaign"]:
         record["campaign"] = ctx.extra["utm_campaigns"].get(record["utm_campaign"].lower())
     record["channel"] = lead_channel_key(
-        explicit=row_channel(row, "channel", ctx), utm_source=record["utm_source"], utm_medium=record["utm_medium"],
-        utm_campaign=record["utm_campaign"], campaign_channel=ctx.extra["campaign_channels"].get(record["campaign"]),
-    )  # fmt: skip
+        explicit=row_channel(row, "channel", ctx),
+        utm_source=record["utm_source"],
+        utm_medium=record["utm_medium"],
+        utm_campaign=record["utm_campaign"],
+        campaign_channel=ctx.extra["campaign_channels"].get(record["campaign"]),
+    )
     reached = {
         c: row_dated(row, c, cells.instant, ctx.zone, zone=ctx.zone) for c in ("mql_at", "sql_at", "customer_at")
     }
@@ -128,14 +144,29 @@ def _write_leads(rows: list[dict], ctx: Context, present: set[str]) -> UpsertCou
             )
     created = Lead.objects.bulk_create(new_leads, batch_size=2000)
     for lead in created:
-        history.append(StageTransition(lead=lead, kind=StageTransition.Kind.CREATED, at=lead.created_at,
-                                       source=Source.IMPORT, to_stage=lead.stage))  # fmt: skip
+        history.append(
+            StageTransition(
+                lead=lead,
+                kind=StageTransition.Kind.CREATED,
+                at=lead.created_at,
+                source=Source.IMPORT,
+                to_stage=lead.stage,
+            )
+        )
         if lead.is_lost:
-            history.append(StageTransition(lead=lead, kind=StageTransition.Kind.LOST, at=lead.lost_at,
-                                           source=Source.IMPORT, reason=lead.lost_reason))  # fmt: skip
+            history.append(
+                StageTransition(
+                    lead=lead,
+                    kind=StageTransition.Kind.LOST,
+                    at=lead.lost_at,
+                    source=Source.IMPORT,
+                    reason=lead.lost_reason,
+                )
+            )
     if changed:
-        Lead.objects.bulk_update(changed, [*(n for n in MERGED_VALUES if n != "email"), "is_lost", "updated_at"],
-                                 batch_size=2000)  # fmt: skip
+        Lead.objects.bulk_update(
+            changed, [*(n for n in MERGED_VALUES if n != "email"), "is_lost", "updated_at"], batch_size=2000
+        )
     StageTransition.objects.bulk_create(history, batch_size=5000)
     count.created, count.updated = len(created), len(changed)
     _rescore([lead.pk for lead in created] + [lead.pk for lead in changed])
@@ -160,11 +191,34 @@ def _rescore(lead_ids: list[int]) -> None:
 LEADS_KIND = Kind(
     "leads",
     ("email", "created_at"),
-    ("first_name", "last_name", "company", "job_title", "company_size", "phone", "channel", "campaign", "offer",
-     "landing_page", "keyword", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "stage",
-     "mql_at", "sql_at", "customer_at", "lost_at", "lost_reason", "deal_value", "owner"),
+    (
+        "first_name",
+        "last_name",
+        "company",
+        "job_title",
+        "company_size",
+        "phone",
+        "channel",
+        "campaign",
+        "offer",
+        "landing_page",
+        "keyword",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "stage",
+        "mql_at",
+        "sql_at",
+        "customer_at",
+        "lost_at",
+        "lost_reason",
+        "deal_value",
+        "owner",
+    ),
     ("email",),
     _parse_lead,
     _write_leads,
     merges_duplicates=True,
-)  # fmt: skip
+)

@@ -55,15 +55,33 @@ def earliest(*values: datetime | None) -> datetime | None:
 
 
 ATTRIBUTION_VALUES = (
-    "channel_id", "campaign_id", "offer_id", "landing_page_id", "keyword",
-    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-)  # fmt: skip
+    "channel_id",
+    "campaign_id",
+    "offer_id",
+    "landing_page_id",
+    "keyword",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+)
 CONTACT_VALUES = ("first_name", "last_name", "company", "job_title", "company_size", "phone", "owner_id", "deal_value")
 
 
 # Every value a merge decides (the lead's stored fields other than its identity and bookkeeping).
-MERGED_VALUES = ("email", "created_at", *ATTRIBUTION_VALUES, *CONTACT_VALUES, "stage", "mql_at", "sql_at",
-                 "customer_at", "lost_at", "lost_reason")  # fmt: skip
+MERGED_VALUES = (
+    "email",
+    "created_at",
+    *ATTRIBUTION_VALUES,
+    *CONTACT_VALUES,
+    "stage",
+    "mql_at",
+    "sql_at",
+    "customer_at",
+    "lost_at",
+    "lost_reason",
+)
 
 
 def _empty(value) -> bool:

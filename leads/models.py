@@ -51,21 +51,37 @@ class Lead(models.Model):
 
     # Attribution: first touch (docs/kpis.md §3).
     channel = models.ForeignKey(
-        "campaigns.Channel", verbose_name=_("channel"), on_delete=models.PROTECT, null=True, blank=True,
+        "campaigns.Channel",
+        verbose_name=_("channel"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="leads",
-    )  # fmt: skip
+    )
     campaign = models.ForeignKey(
-        "campaigns.Campaign", verbose_name=_("campaign"), on_delete=models.SET_NULL, null=True, blank=True,
+        "campaigns.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="leads",
-    )  # fmt: skip
+    )
     offer = models.ForeignKey(
-        "campaigns.Offer", verbose_name=_("offer"), on_delete=models.SET_NULL, null=True, blank=True,
+        "campaigns.Offer",
+        verbose_name=_("offer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="leads",
-    )  # fmt: skip
+    )
     landing_page = models.ForeignKey(
-        "campaigns.LandingPage", verbose_name=_("landing page"), on_delete=models.SET_NULL, null=True, blank=True,
+        "campaigns.LandingPage",
+        verbose_name=_("landing page"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="leads",
-    )  # fmt: skip
+    )
     keyword = models.CharField(_("keyword"), max_length=200, blank=True)
     utm_source = models.CharField("utm_source", max_length=200, blank=True)
     utm_medium = models.CharField("utm_medium", max_length=200, blank=True)
@@ -83,9 +99,14 @@ class Lead(models.Model):
     lost_reason = models.CharField(_("lost reason"), max_length=500, blank=True)
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.DO_NOTHING, null=True, blank=True,
-        related_name="+", db_constraint=False,
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
     score = models.IntegerField(_("score"), default=0)
     scoring_promoted_at = models.DateTimeField(_("moved to MQL by scoring"), null=True, blank=True, editable=False)
     deal_value = models.DecimalField(_("deal value"), max_digits=14, decimal_places=2, null=True, blank=True)
@@ -155,9 +176,14 @@ class StageTransition(models.Model):
     at = models.DateTimeField(_("effective at"))
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.DO_NOTHING, null=True, blank=True,
-        related_name="+", db_constraint=False,
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
 
@@ -175,9 +201,14 @@ class LeadNote(models.Model):
     lead = models.ForeignKey(Lead, related_name="notes", on_delete=models.CASCADE)
     body = models.TextField(_("note"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.DO_NOTHING, null=True, blank=True,
-        related_name="+", db_constraint=False,
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -47,8 +47,9 @@ def rule_matches(rule: ScoringRule, value) -> bool:
     return False
 
 
-def lead_score_compute(*, lead: Lead, rules: list[ScoringRule] | None = None,
-                       activity_counts: dict[str, int] | None = None) -> int:  # fmt: skip
+def lead_score_compute(
+    *, lead: Lead, rules: list[ScoringRule] | None = None, activity_counts: dict[str, int] | None = None
+) -> int:
     """The lead's score under the client's active rules (two queries when nothing is passed in)."""
     if rules is None:
         rules = list(ScoringRule.objects.filter(is_active=True))

@@ -20,9 +20,19 @@ from tenants.models import AGENCY_ROLES, CLIENT_ROLES, Client, Membership, Role,
 BOARD_CARDS_PER_STAGE = 50
 # What a card shows: loading only these keeps a 200-card board light.
 CARD_FIELDS = (
-    "id", "email", "first_name", "last_name", "company", "stage", "score", "deal_value", "updated_at",
-    "owner__id", "owner__email", "owner__full_name",
-)  # fmt: skip
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+    "company",
+    "stage",
+    "score",
+    "deal_value",
+    "updated_at",
+    "owner__id",
+    "owner__email",
+    "owner__full_name",
+)
 LIST_ORDERINGS = {
     # ?o=<key> (or -<key>) → the ordering it means; pk breaks ties so pages never overlap.
     "created": ("created_at",),

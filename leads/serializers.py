@@ -54,12 +54,37 @@ class LeadOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lead
         fields = [
-            "id", "email", "first_name", "last_name", "company", "job_title", "company_size", "phone",
-            "created_at", "updated_at", "channel", "campaign", "offer", "landing_page", "keyword",
-            "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-            "stage", "mql_at", "sql_at", "customer_at", "is_lost", "lost_at", "lost_reason",
-            "owner", "score", "deal_value",
-        ]  # fmt: skip
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "company",
+            "job_title",
+            "company_size",
+            "phone",
+            "created_at",
+            "updated_at",
+            "channel",
+            "campaign",
+            "offer",
+            "landing_page",
+            "keyword",
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "utm_term",
+            "utm_content",
+            "stage",
+            "mql_at",
+            "sql_at",
+            "customer_at",
+            "is_lost",
+            "lost_at",
+            "lost_reason",
+            "owner",
+            "score",
+            "deal_value",
+        ]
         read_only_fields = fields
 
 

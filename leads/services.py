@@ -43,9 +43,17 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 # A lead's dates besides created_at (a CRM's import may date a stage ahead: only the bounds apply).
 LEAD_DATES = ("mql_at", "sql_at", "customer_at", "lost_at")
 ATTRIBUTION_FIELDS = (
-    "channel", "campaign", "offer", "landing_page", "keyword",
-    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-)  # fmt: skip
+    "channel",
+    "campaign",
+    "offer",
+    "landing_page",
+    "keyword",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+)
 
 
 def email_normalise(email: str) -> str:
@@ -98,9 +106,12 @@ def _channel_for(record: LeadInput) -> Channel | None:
         return record.channel
     campaign = record.campaign
     key = lead_channel_key(
-        explicit=None, utm_source=record.utm_source, utm_medium=record.utm_medium, utm_campaign=record.utm_campaign,
+        explicit=None,
+        utm_source=record.utm_source,
+        utm_medium=record.utm_medium,
+        utm_campaign=record.utm_campaign,
         campaign_channel=campaign.channel.key if campaign is not None and campaign.channel_id else None,
-    )  # fmt: skip
+    )
     return Channel.objects.filter(key=key).first()
 
 
@@ -193,9 +204,14 @@ def _merge(lead: Lead, record: LeadInput, *, by, source: str) -> Lead:
         _record(lead, StageTransition.Kind.LOST, at=lead.lost_at, by=by, source=source, reason=lead.lost_reason)
     lead.save()
     _record(
-        lead, StageTransition.Kind.MERGED, at=record.created_at, by=by, source=source,
-        from_stage=current["stage"], to_stage=lead.stage,
-    )  # fmt: skip
+        lead,
+        StageTransition.Kind.MERGED,
+        at=record.created_at,
+        by=by,
+        source=source,
+        from_stage=current["stage"],
+        to_stage=lead.stage,
+    )
     return lead
 
 
@@ -294,8 +310,9 @@ def _check_instant(lead: Lead, at: datetime, field_name: str = "at") -> None:
 
 
 @transaction.atomic
-def lead_move_stage(*, lead: Lead | int, to: str, at: datetime | None = None, by=None, reason: str = "",
-                    source: str = Source.API) -> Lead:  # fmt: skip
+def lead_move_stage(
+    *, lead: Lead | int, to: str, at: datetime | None = None, by=None, reason: str = "", source: str = Source.API
+) -> Lead:
     """Move a lead forward, skipping stages, or back. Reached timestamps follow docs/kpis.md §3; the
     move is appended to the history. Moving to the current stage records nothing."""
     if to not in Stage.values:
@@ -313,14 +330,16 @@ def lead_move_stage(*, lead: Lead | int, to: str, at: datetime | None = None, by
         setattr(lead, name, value)
     lead.stage = to
     lead.save(update_fields=["stage", *REACHED_FIELD.values(), "updated_at"])
-    _record(lead, StageTransition.Kind.MOVED, at=at, by=by, source=source, reason=reason, from_stage=from_stage,
-            to_stage=to)  # fmt: skip
+    _record(
+        lead, StageTransition.Kind.MOVED, at=at, by=by, source=source, reason=reason, from_stage=from_stage, to_stage=to
+    )
     return lead
 
 
 @transaction.atomic
-def lead_bulk_move(*, lead_ids: list[int], to: str, at: datetime | None = None, by=None, reason: str = "",
-                   source: str = Source.API) -> list[Lead]:  # fmt: skip
+def lead_bulk_move(
+    *, lead_ids: list[int], to: str, at: datetime | None = None, by=None, reason: str = "", source: str = Source.API
+) -> list[Lead]:
     """Move several leads at once, all or nothing. Rows are locked in id order so that two bulk moves
     over overlapping leads cannot deadlock."""
     ids = sorted(set(lead_ids))
@@ -335,8 +354,9 @@ def lead_bulk_move(*, lead_ids: list[int], to: str, at: datetime | None = None, 
 
 
 @transaction.atomic
-def lead_mark_lost(*, lead: Lead | int, reason: str, at: datetime | None = None, by=None,
-                   source: str = Source.API) -> Lead:  # fmt: skip
+def lead_mark_lost(
+    *, lead: Lead | int, reason: str, at: datetime | None = None, by=None, source: str = Source.API
+) -> Lead:
     lead = _locked(lead)
     at = at or timezone.now()
     _check_instant(lead, at)
@@ -344,8 +364,16 @@ def lead_mark_lost(*, lead: Lead | int, reason: str, at: datetime | None = None,
         raise DomainError(_("This lead is already lost."), field="lost")
     lead.is_lost, lead.lost_at, lead.lost_reason = True, at, reason.strip()
     lead.save(update_fields=["is_lost", "lost_at", "lost_reason", "updated_at"])
-    _record(lead, StageTransition.Kind.LOST, at=at, by=by, source=source, reason=lead.lost_reason,
-            from_stage=lead.stage, to_stage=lead.stage)  # fmt: skip
+    _record(
+        lead,
+        StageTransition.Kind.LOST,
+        at=at,
+        by=by,
+        source=source,
+        reason=lead.lost_reason,
+        from_stage=lead.stage,
+        to_stage=lead.stage,
+    )
     return lead
 
 
@@ -356,8 +384,16 @@ def lead_reopen(*, lead: Lead | int, reason: str = "", by=None, source: str = So
         raise DomainError(_("This lead is not lost."), field="lost")
     lead.is_lost, lead.lost_at, lead.lost_reason = False, None, ""
     lead.save(update_fields=["is_lost", "lost_at", "lost_reason", "updated_at"])
-    _record(lead, StageTransition.Kind.REOPENED, at=timezone.now(), by=by, source=source, reason=reason,
-            from_stage=lead.stage, to_stage=lead.stage)  # fmt: skip
+    _record(
+        lead,
+        StageTransition.Kind.REOPENED,
+        at=timezone.now(),
+        by=by,
+        source=source,
+        reason=reason,
+        from_stage=lead.stage,
+        to_stage=lead.stage,
+    )
     return lead
 
 
@@ -370,8 +406,16 @@ def lead_assign(*, lead: Lead | int, owner, by=None, source: str = Source.API) -
         return lead
     lead.owner = owner
     lead.save(update_fields=["owner", "updated_at"])
-    _record(lead, StageTransition.Kind.ASSIGNED, at=timezone.now(), by=by, source=source,
-            reason=owner.email if owner else "", from_stage=lead.stage, to_stage=lead.stage)  # fmt: skip
+    _record(
+        lead,
+        StageTransition.Kind.ASSIGNED,
+        at=timezone.now(),
+        by=by,
+        source=source,
+        reason=owner.email if owner else "",
+        from_stage=lead.stage,
+        to_stage=lead.stage,
+    )
     return lead
 
 
@@ -462,8 +506,14 @@ def lead_score_refresh(
         and lead.mql_at is None
     ):
         now = timezone.now()
-        lead = lead_move_stage(lead=lead, to=Stage.MQL, at=max(now, lead.created_at), by=None,
-                               reason=f"score {score} ≥ {threshold}", source=Source.SCORING)  # fmt: skip
+        lead = lead_move_stage(
+            lead=lead,
+            to=Stage.MQL,
+            at=max(now, lead.created_at),
+            by=None,
+            reason=f"score {score} ≥ {threshold}",
+            source=Source.SCORING,
+        )
         lead.scoring_promoted_at = now
         Lead.objects.filter(pk=lead.pk).update(scoring_promoted_at=now)
     return lead

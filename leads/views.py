@@ -201,8 +201,9 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         if lead.stage == to:
             messages.info(request, _("%(lead)s is already at stage %(stage)s.") % {"lead": lead, "stage": to.label})
             return None
-        lead = services.lead_move_stage(lead=lead, to=to, at=data["at"], reason=data["reason"], by=request.user,
-                                        source=Source.UI)  # fmt: skip
+        lead = services.lead_move_stage(
+            lead=lead, to=to, at=data["at"], reason=data["reason"], by=request.user, source=Source.UI
+        )
         return _("%(lead)s moved to %(stage)s.") % {"lead": lead, "stage": to.label}
 
     return _write(request, pk, MoveForm, act)

@@ -22,8 +22,9 @@ class HeadlineSerializer(serializers.Serializer):
     target = serializers.FloatField(allow_null=True)
     status = serializers.CharField(allow_null=True)
     anomaly = serializers.CharField(allow_null=True)
-    months = serializers.ListField(child=serializers.FloatField(allow_null=True),
-                                   help_text=_("The last 13 months, oldest first (sparkline)."))  # fmt: skip
+    months = serializers.ListField(
+        child=serializers.FloatField(allow_null=True), help_text=_("The last 13 months, oldest first (sparkline).")
+    )
 
 
 class PortfolioRowSerializer(serializers.Serializer):
@@ -48,17 +49,28 @@ def portfolio_row(row: PortfolioRow) -> dict:
         months = row.headlines.get(kpi, [])
         latest = months[-1] if months else None
         kpis[kpi] = {
-            "value": latest and latest.value, "previous_value": latest and latest.previous_value,
-            "change": latest and latest.change, "target": latest and latest.target,
-            "status": latest and latest.status, "anomaly": latest and latest.anomaly,
+            "value": latest and latest.value,
+            "previous_value": latest and latest.previous_value,
+            "change": latest and latest.change,
+            "target": latest and latest.target,
+            "status": latest and latest.status,
+            "anomaly": latest and latest.anomaly,
             "months": [m.value for m in months],
-        }  # fmt: skip
+        }
     return {
-        "slug": client.slug, "name": client.name, "currency": client.currency, "url": client_url(client, "client-home"),
-        "role": row.access.role, "as_of": pulse and pulse.as_of, "needs_attention": row.needs_attention,
-        "red": pulse.red if pulse else 0, "anomalies": pulse.anomalies if pulse else 0,
-        "pacing": pulse and pulse.pacing, "pacing_status": pulse and pulse.pacing_status, "kpis": kpis,
-    }  # fmt: skip
+        "slug": client.slug,
+        "name": client.name,
+        "currency": client.currency,
+        "url": client_url(client, "client-home"),
+        "role": row.access.role,
+        "as_of": pulse and pulse.as_of,
+        "needs_attention": row.needs_attention,
+        "red": pulse.red if pulse else 0,
+        "anomalies": pulse.anomalies if pulse else 0,
+        "pacing": pulse and pulse.pacing,
+        "pacing_status": pulse and pulse.pacing_status,
+        "kpis": kpis,
+    }
 
 
 class PortfolioApi(APIView):

@@ -16,8 +16,9 @@ HEADLINE_MONTHS = 13  # the current month and the twelve before it (sparklines, 
 class Headline(models.Model):
     """One headline KPI of one client for one month (total row)."""
 
-    client = models.ForeignKey(Client, verbose_name=_("client account"), related_name="headlines",
-                               on_delete=models.CASCADE)  # fmt: skip
+    client = models.ForeignKey(
+        Client, verbose_name=_("client account"), related_name="headlines", on_delete=models.CASCADE
+    )
     kpi = models.CharField(_("KPI"), max_length=40)
     start = models.DateField(_("month"))
     value = models.FloatField(_("value"), null=True)
@@ -41,8 +42,9 @@ class Headline(models.Model):
 class Pulse(models.Model):
     """A client's state at its last refresh: when, pacing of its weekly objectives, what needs attention."""
 
-    client = models.OneToOneField(Client, verbose_name=_("client account"), related_name="pulse",
-                                  on_delete=models.CASCADE, primary_key=True)  # fmt: skip
+    client = models.OneToOneField(
+        Client, verbose_name=_("client account"), related_name="pulse", on_delete=models.CASCADE, primary_key=True
+    )
     as_of = models.DateTimeField(_("as of"))
     last_full_at = models.DateTimeField(_("last full refresh"), null=True)
     pacing = models.FloatField(

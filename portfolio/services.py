@@ -23,9 +23,11 @@ def headline_publish(*, as_of: datetime, full_refresh: bool) -> Pulse:
     local = as_of.astimezone(client_zone(client)).date()
     month = period_floor(local, PeriodKind.MONTH)
     rows = Snapshot.objects.filter(
-        period=PeriodKind.MONTH, dimension="", kpi__in=HEADLINE_KPIS,
+        period=PeriodKind.MONTH,
+        dimension="",
+        kpi__in=HEADLINE_KPIS,
         start__range=(period_shift(month, PeriodKind.MONTH, 1 - HEADLINE_MONTHS), month),
-    ).values(*HEADLINE_FIELDS)  # fmt: skip
+    ).values(*HEADLINE_FIELDS)
     Headline.objects.filter(client=client).delete()
     Headline.objects.bulk_create([Headline(client=client, **row) for row in rows])
 

@@ -53,19 +53,35 @@ def _line(row: PortfolioRow, language: str) -> PortfolioLine:
         latest, unit = (complete[-1] if complete else None), KPIS[kpi].unit
         value = latest.value if latest else None
         status = latest.status if latest else None
-        cells.append(HeadlineCell(kpi, fmt.value(value, unit),
-                                  fmt.change(value, latest.previous_value, unit) if latest else None,
-                                  status, status_words(status), status_symbol(status),
-                                  bool(latest and latest.anomaly)))  # fmt: skip
+        cells.append(
+            HeadlineCell(
+                kpi,
+                fmt.value(value, unit),
+                fmt.change(value, latest.previous_value, unit) if latest else None,
+                status,
+                status_words(status),
+                status_symbol(status),
+                bool(latest and latest.anomaly),
+            )
+        )
     leads = row.complete_months("leads")
-    spark = sparkline([m.value for m in leads], [m.anomaly for m in leads],
-                      ", ".join(f"{fmt.short_period(m.start, 'month')} {fmt.value(m.value, 'count')}"
-                                for m in leads))  # fmt: skip
+    spark = sparkline(
+        [m.value for m in leads],
+        [m.anomaly for m in leads],
+        ", ".join(f"{fmt.short_period(m.start, 'month')} {fmt.value(m.value, 'count')}" for m in leads),
+    )
     pulse = row.pulse
     pacing_status = pulse.pacing_status if pulse else None
     month = fmt.period(leads[-1].start, PeriodKind.MONTH) if leads else None
-    return PortfolioLine(row, cells, month, fmt.value(pulse.pacing if pulse else None, "rate"), pacing_status,
-                         status_words(pacing_status), spark)  # fmt: skip
+    return PortfolioLine(
+        row,
+        cells,
+        month,
+        fmt.value(pulse.pacing if pulse else None, "rate"),
+        pacing_status,
+        status_words(pacing_status),
+        spark,
+    )
 
 
 def portfolio_page(request: HttpRequest, accesses: list[ClientAccess]) -> HttpResponse:
@@ -73,13 +89,17 @@ def portfolio_page(request: HttpRequest, accesses: list[ClientAccess]) -> HttpRe
     sort = "name" if request.GET.get("sort") == "name" else "worst"
     rows = portfolio_for(request.user, attention_only=attention, accesses=accesses, sort=sort)
     language = translation.get_language()
-    return render(request, "portfolio/portfolio.html", {
-        "lines": [_line(row, language) for row in rows],
-        "headline_names": [KPIS[k].name(language) for k in HEADLINE_KPIS],
-        "attention": attention,
-        "sort": sort,
-        "total": len(accesses),
-    })  # fmt: skip
+    return render(
+        request,
+        "portfolio/portfolio.html",
+        {
+            "lines": [_line(row, language) for row in rows],
+            "headline_names": [KPIS[k].name(language) for k in HEADLINE_KPIS],
+            "attention": attention,
+            "sort": sort,
+            "total": len(accesses),
+        },
+    )
 
 
 @login_required

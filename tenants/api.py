@@ -31,9 +31,12 @@ class TokenCreateInputSerializer(serializers.Serializer):
         # Read when used, not at import: the lifetime is a setting (API_TOKEN_TTL_DAYS), a ceiling and the default.
         ttl_days = settings.API_TOKEN_TTL_DAYS
         self.fields["expires_in_days"] = serializers.IntegerField(
-            min_value=1, max_value=ttl_days, required=False, default=ttl_days,
+            min_value=1,
+            max_value=ttl_days,
+            required=False,
+            default=ttl_days,
             help_text=_("At most, and by default, %(days)d days.") % {"days": ttl_days},
-        )  # fmt: skip
+        )
 
 
 class TokenCreatedSerializer(serializers.Serializer):

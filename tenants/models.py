@@ -204,10 +204,16 @@ class Branding(models.Model):
     """An agency's logo and colour on one client's dashboard. Its own table, so the logo's bytes
     are read only by the pages that show it, never with every request's client."""
 
-    client = models.OneToOneField(Client, verbose_name=_("client account"), related_name="branding",
-                                  on_delete=models.CASCADE, primary_key=True)  # fmt: skip
-    color = models.CharField(_("colour"), max_length=7, blank=True, validators=[brand_color_validator],
-                             help_text=_("A hex colour such as #0a7d5a; empty: Pouls' own."))  # fmt: skip
+    client = models.OneToOneField(
+        Client, verbose_name=_("client account"), related_name="branding", on_delete=models.CASCADE, primary_key=True
+    )
+    color = models.CharField(
+        _("colour"),
+        max_length=7,
+        blank=True,
+        validators=[brand_color_validator],
+        help_text=_("A hex colour such as #0a7d5a; empty: Pouls' own."),
+    )
     logo = models.BinaryField(_("logo"), null=True, blank=True)
     logo_type = models.CharField(_("logo type"), max_length=20, blank=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)

@@ -33,11 +33,25 @@ def child_env() -> dict[str, str]:
 
 def start_worker(queue: str, log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", queue, "--pool", "solo",
-        "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-    ]  # fmt: skip
-    return subprocess.Popen(command, cwd=ROOT, env={**child_env(), **(env or {})}, stdout=log_path.open("w"),
-                            stderr=subprocess.STDOUT)  # fmt: skip
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--queues",
+        queue,
+        "--pool",
+        "solo",
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    return subprocess.Popen(
+        command, cwd=ROOT, env={**child_env(), **(env or {})}, stdout=log_path.open("w"), stderr=subprocess.STDOUT
+    )
 
 
 def free_port() -> int:
@@ -48,11 +62,20 @@ def free_port() -> int:
 
 def start_web(port: int, log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", "2", "--access-logfile", "-",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env={**child_env(), **(env or {})}, stdout=log_path.open("w"),
-                               stderr=subprocess.STDOUT)  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--access-logfile",
+        "-",
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**child_env(), **(env or {})}, stdout=log_path.open("w"), stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

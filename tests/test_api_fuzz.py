@@ -43,8 +43,13 @@ pytestmark = pytest.mark.fuzz
 SEED = 20260101
 SLUG = f"fuzz-{uuid.uuid4().hex[:8]}"
 EXAMPLES_PER_OPERATION = 40
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance]  # fmt: skip
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 CONFIG = {
     "seed": SEED,
     "generation": {
@@ -120,8 +125,11 @@ public_api.app = application
 
 
 def _operations(document: dict) -> set[tuple[str, str, tuple[str, ...]]]:
-    return {(method, path, tuple(sorted(operation["responses"])))
-            for path, item in document["paths"].items() for method, operation in item.items()}  # fmt: skip
+    return {
+        (method, path, tuple(sorted(operation["responses"])))
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
 
 
 def test_the_fuzzed_documents_are_the_ones_the_api_serves(fuzzed, anonymous):

@@ -47,8 +47,10 @@ def web_without_broker(django_db_setup, tmp_path_factory):
 def alpha_before_the_outage(committed):
     """Two leads in alpha, refreshed (so what follows is an incremental story), and a manager's token."""
     with tenant_context(committed.alpha):
-        ids = [Lead.objects.create(email=f"before-{i}@x.test", created_at=timezone.now() - timedelta(days=3)).pk
-               for i in range(2)]  # fmt: skip
+        ids = [
+            Lead.objects.create(email=f"before-{i}@x.test", created_at=timezone.now() - timedelta(days=3)).pk
+            for i in range(2)
+        ]
         kpi_snapshot_refresh(full=True)
     _instance, token = AuthToken.objects.create(user=committed.manager_alpha)
     yield committed, ids, token
@@ -84,8 +86,13 @@ def test_with_the_broker_down_writes_are_accepted_and_the_sweep_finishes_them(
     auth = {"Authorization": f"Token {token}"}
 
     # when, with the broker unreachable, a manager uploads an import, asks for a full refresh and moves two leads
-    upload = requests.post(f"{api}/imports/", headers=auth, data={"kind": "leads"},
-                           files={"file": ("leads.csv", IMPORTED.encode(), "text/csv")}, timeout=30)  # fmt: skip
+    upload = requests.post(
+        f"{api}/imports/",
+        headers=auth,
+        data={"kind": "leads"},
+        files={"file": ("leads.csv", IMPORTED.encode(), "text/csv")},
+        timeout=30,
+    )
     refresh = requests.post(f"{api}/kpis/refresh/", headers=auth, json={"full": True}, timeout=30)
     moved = requests.post(f"{api}/leads/bulk-move/", headers=auth, json={"lead_ids": lead_ids, "to": "mql"}, timeout=30)
 
@@ -94,8 +101,11 @@ def test_with_the_broker_down_writes_are_accepted_and_the_sweep_finishes_them(
         assert response.headers["Content-Type"] == "application/json", response.text[:300]
     assert upload.status_code == 202
     job = upload.json()
-    assert {k: job[k] for k in ("status", "awaiting_queue", "kind")} == {"status": "queued", "awaiting_queue": True,
-                                                                        "kind": "leads"}  # fmt: skip
+    assert {k: job[k] for k in ("status", "awaiting_queue", "kind")} == {
+        "status": "queued",
+        "awaiting_queue": True,
+        "kind": "leads",
+    }
     assert (refresh.status_code, refresh.json()) == (202, {"full": True, "awaiting_queue": True})
     assert moved.status_code == 200 and [lead["stage"] for lead in moved.json()] == ["mql", "mql"]
     # and the broker really failed (the web process logged it), while every write was committed
@@ -148,15 +158,20 @@ def test_the_admin_confirms_an_import_with_the_broker_down(web_without_broker, c
     try:
         # given a file uploaded and previewed in the client admin (nothing queued yet)
         form = browser.get(f"{admin}/upload/", timeout=30)
-        uploaded = browser.post(f"{admin}/upload/", data={"kind": "leads", "csrfmiddlewaretoken": _csrf(form.text)},
-                                files={"file": ("leads.csv", IMPORTED.encode(), "text/csv")}, timeout=30)  # fmt: skip
+        uploaded = browser.post(
+            f"{admin}/upload/",
+            data={"kind": "leads", "csrfmiddlewaretoken": _csrf(form.text)},
+            files={"file": ("leads.csv", IMPORTED.encode(), "text/csv")},
+            timeout=30,
+        )
         assert uploaded.status_code == 200 and "/confirm/" in uploaded.text
         with tenant_context(committed.alpha):
             job = ImportJob.objects.get()
             assert job.status == "draft"
         # when the import is confirmed while the broker is unreachable
-        page = browser.post(f"{admin}/{job.pk}/confirm/", data={"csrfmiddlewaretoken": _csrf(uploaded.text)},
-                            timeout=30)  # fmt: skip
+        page = browser.post(
+            f"{admin}/{job.pk}/confirm/", data={"csrfmiddlewaretoken": _csrf(uploaded.text)}, timeout=30
+        )
         # then the page says the import waits for the queue, and the job is kept, queued
         assert page.status_code == 200
         assert page.url.endswith(f"/importjob/{job.pk}/change/")

@@ -109,5 +109,8 @@ def test_without_fetch_the_snippet_falls_back_to_a_plain_form_post(committed, we
     lead = _lead(committed, "old-browser@example.com")
     assert lead is not None
     assert (lead.utm_source, lead.utm_medium, lead.utm_campaign, lead.channel.key) == (
-        "newsletter", "email", "spring", "email",
-    )  # fmt: skip
+        "newsletter",
+        "email",
+        "spring",
+        "email",
+    )

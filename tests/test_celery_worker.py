@@ -37,7 +37,9 @@ def test_a_task_sent_in_a_client_runs_in_that_clients_schema(world, worker_queue
     from_public = worker_ping.apply_async(queue=worker_queue)
     # then each ran in its own schema and read that schema's data
     assert from_alpha.get(timeout=90) == {
-        "schema": "c_alpha", "client": "alpha", "channels": len(BUILTIN_CHANNELS) + 1,
-    }  # fmt: skip
+        "schema": "c_alpha",
+        "client": "alpha",
+        "channels": len(BUILTIN_CHANNELS) + 1,
+    }
     assert from_beta.get(timeout=30) == {"schema": "c_beta", "client": "beta", "channels": len(BUILTIN_CHANNELS)}
     assert from_public.get(timeout=30) == {"schema": "public", "client": None}

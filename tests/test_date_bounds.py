@@ -61,11 +61,13 @@ FACTS = {
     "spend": (lambda day, i: {"date": day, "campaign": "spring", "amount": "10.00"}, "date"),
     "traffic": (lambda day, i: {"date": day, "channel": "paid_search", "visits": 3}, "date"),
     "cta-stats": (lambda day, i: {"date": day, "cta": "download", "views": 3, "clicks": 1}, "date"),
-    "keyword-stats": (lambda day, i: {"date": day, "keyword": "velo", "channel": "organic_search", "visits": 3},
-                      "date"),
+    "keyword-stats": (
+        lambda day, i: {"date": day, "keyword": "velo", "channel": "organic_search", "visits": 3},
+        "date",
+    ),
     "email-sends": (lambda day, i: {"key": f"send-{i}", "sent_at": f"{day}T09:00:00Z"}, "sent_at"),
     "leads": (lambda day, i: {"email": f"lead{i}@x.test", "created_at": f"{day}T09:00:00Z"}, "created_at"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("path", FACTS)
@@ -81,8 +83,14 @@ def test_every_fact_endpoint_refuses_a_date_out_of_bounds_and_takes_the_bounds(a
         response = api.post(f"{API}/{path}/", body(day, i), content_type="application/json")
         assert response.status_code == 201, (day, response.content)
     with tenant_context(alpha):
-        model = {"spend": Spend, "traffic": Traffic, "cta-stats": CTAStat, "keyword-stats": KeywordStat,
-                 "email-sends": EmailSend, "leads": Lead}[path]  # fmt: skip
+        model = {
+            "spend": Spend,
+            "traffic": Traffic,
+            "cta-stats": CTAStat,
+            "keyword-stats": KeywordStat,
+            "email-sends": EmailSend,
+            "leads": Lead,
+        }[path]
         assert model.objects.count() == 2
 
 
@@ -90,16 +98,23 @@ def test_a_stage_move_refuses_an_instant_out_of_bounds(api, alpha):
     with tenant_context(alpha):
         lead, _ = lead_upsert(record=LeadInput(email="old@x.test", created_at=datetime(2000, 1, 1, 9, tzinfo=UTC)))
     for day in _refused():
-        for path, body in ((f"leads/{lead.pk}/move/", {"to": "mql"}), ("leads/bulk-move/", {"lead_ids": [lead.pk],
-                                                                                          "to": "mql"})):  # fmt: skip
+        for path, body in (
+            (f"leads/{lead.pk}/move/", {"to": "mql"}),
+            ("leads/bulk-move/", {"lead_ids": [lead.pk], "to": "mql"}),
+        ):
             response = api.post(f"{API}/{path}", {**body, "at": f"{day}T12:00:00Z"}, content_type="application/json")
             assert response.status_code == 400 and "at" in response.json(), (path, day, response.content)
-    refused = api.post(f"{API}/leads/{lead.pk}/move/", {"to": "mql", "at": "1999-12-31T12:00:00Z"},
-                       content_type="application/json")  # fmt: skip
+    refused = api.post(
+        f"{API}/leads/{lead.pk}/move/", {"to": "mql", "at": "1999-12-31T12:00:00Z"}, content_type="application/json"
+    )
     assert refused.json()["at"] == [_message()]
     # the bounds themselves: the day it was created, and now
-    assert api.post(f"{API}/leads/{lead.pk}/move/", {"to": "mql", "at": "2000-01-01T12:00:00Z"},
-                    content_type="application/json").status_code == 200  # fmt: skip
+    assert (
+        api.post(
+            f"{API}/leads/{lead.pk}/move/", {"to": "mql", "at": "2000-01-01T12:00:00Z"}, content_type="application/json"
+        ).status_code
+        == 200
+    )
     assert api.post(f"{API}/leads/{lead.pk}/move/", {"to": "sql"}, content_type="application/json").status_code == 200
     with tenant_context(alpha):
         moves = StageTransition.objects.filter(lead=lead, kind="moved").order_by("at")
@@ -112,11 +127,14 @@ IMPORTS = {
     "traffic": ("date,channel,visits", "{day},paid_search,3", "date"),
     "cta": ("date,cta,views,clicks", "{day},download,3,1", "date"),
     "keywords": ("date,keyword,visits", "{day},velo,3", "date"),
-    "emails": ("key,sent_at,sent,delivered,unique_opens,unique_clicks,unsubscribes", "s{i},{day}T09:00:00,1,1,0,0,0",
-               "sent_at"),
+    "emails": (
+        "key,sent_at,sent,delivered,unique_opens,unique_clicks,unsubscribes",
+        "s{i},{day}T09:00:00,1,1,0,0,0",
+        "sent_at",
+    ),
     "leads": ("email,created_at", "l{i}@x.test,{day}T09:00:00", "created_at"),
     "leads ": ("email,created_at,stage,mql_at", "m{i}@x.test,2000-01-01T09:00:00,mql,{day}T10:00:00", "mql_at"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("kind", IMPORTS)
@@ -137,26 +155,42 @@ def test_the_admin_refuses_a_fact_and_a_lead_out_of_bounds_with_a_form_error(htt
     admin = http_as(world.manager_alpha)
     with tenant_context(alpha):
         campaign = Campaign.objects.get(key="spring")
-    spend = admin.post(f"{ADMIN}/campaigns/spend/add/", {"date": "1999-12-31", "campaign": campaign.pk,
-                                                         "amount": "10"})  # fmt: skip
+    spend = admin.post(f"{ADMIN}/campaigns/spend/add/", {"date": "1999-12-31", "campaign": campaign.pk, "amount": "10"})
     assert spend.status_code == 200
     spend_errors = spend.context["adminform"].form.errors
-    lead = admin.post(f"{ADMIN}/leads/lead/add/", {"email": "old@x.test", "created_at_0": "1999-12-31",
-                                                   "created_at_1": "09:00:00", "stage": "lead"})  # fmt: skip
+    lead = admin.post(
+        f"{ADMIN}/leads/lead/add/",
+        {"email": "old@x.test", "created_at_0": "1999-12-31", "created_at_1": "09:00:00", "stage": "lead"},
+    )
     assert lead.status_code == 200
     lead_errors = lead.context["adminform"].form.errors
-    send = admin.post(f"{ADMIN}/campaigns/emailsend/add/", {
-        "key": "m", "name": "M", "sent_at_0": "0001-01-01", "sent_at_1": "09:00", "sent": 1, "delivered": 1,
-        "unique_opens": 0, "unique_clicks": 0, "unsubscribes": 0, "bounces": 0, "complaints": 0})  # fmt: skip
+    send = admin.post(
+        f"{ADMIN}/campaigns/emailsend/add/",
+        {
+            "key": "m",
+            "name": "M",
+            "sent_at_0": "0001-01-01",
+            "sent_at_1": "09:00",
+            "sent": 1,
+            "delivered": 1,
+            "unique_opens": 0,
+            "unique_clicks": 0,
+            "unsubscribes": 0,
+            "bounces": 0,
+            "complaints": 0,
+        },
+    )
     assert send.status_code == 200 and send.context["adminform"].form.errors.get("sent_at")
     ok = admin.post(f"{ADMIN}/campaigns/spend/add/", {"date": "2000-01-01", "campaign": campaign.pk, "amount": "10"})
     assert ok.status_code == 302
     # and the API and imports say exactly the same
     api = http_as(world.manager_alpha)
-    api_spend = api.post(f"{API}/spend/", {"date": "1999-12-31", "campaign": "spring", "amount": "1"},
-                         content_type="application/json").json()["date"]  # fmt: skip
-    api_lead = api.post(f"{API}/leads/", {"email": "old@x.test", "created_at": "1999-12-31T09:00:00"},
-                        content_type="application/json").json()["created_at"]  # fmt: skip
+    api_spend = api.post(
+        f"{API}/spend/", {"date": "1999-12-31", "campaign": "spring", "amount": "1"}, content_type="application/json"
+    ).json()["date"]
+    api_lead = api.post(
+        f"{API}/leads/", {"email": "old@x.test", "created_at": "1999-12-31T09:00:00"}, content_type="application/json"
+    ).json()["created_at"]
     with tenant_context(alpha), translation.override("fr"):
         spend_line = import_check(kind="spend", data=b"date,campaign,amount\n1999-12-31,spring,1\n").errors
         lead_line = import_check(kind="leads", data=b"email,created_at\nold@x.test,1999-12-31T09:00:00\n").errors
@@ -171,8 +205,12 @@ def test_the_capture_endpoint_dates_its_leads_now_whatever_the_form_sends(world,
     with tenant_context(alpha):
         CaptureForm.objects.create(key="contact", name="Contact", allowed_origins="https://www.alpha.example")
     before = timezone.now()
-    response = anonymous.post("/c/alpha/capture/contact/", {"email": "a@x.test", "created_at": "0001-01-01"},
-                              content_type="application/json", REMOTE_ADDR="192.0.2.1")  # fmt: skip
+    response = anonymous.post(
+        "/c/alpha/capture/contact/",
+        {"email": "a@x.test", "created_at": "0001-01-01"},
+        content_type="application/json",
+        REMOTE_ADDR="192.0.2.1",
+    )
     assert response.status_code == 201, response.content
     with tenant_context(alpha):
         [lead] = Lead.objects.all()
@@ -180,20 +218,27 @@ def test_the_capture_endpoint_dates_its_leads_now_whatever_the_form_sends(world,
 
 
 def _event(at: str) -> dict:
-    return {"id": str(uuid.uuid4()), "type": "visit", "session": "s1", "url": "https://www.alpha.example/",
-            "at": at}  # fmt: skip
+    return {"id": str(uuid.uuid4()), "type": "visit", "session": "s1", "url": "https://www.alpha.example/", "at": at}
 
 
 def test_a_tracking_event_dated_out_of_bounds_is_refused(world, alpha, anonymous):
     now = timezone.now()
     for at in ("0001-01-01T00:00:00Z", "1999-12-31T12:00:00Z", (now + timedelta(days=730)).isoformat()):
-        response = anonymous.post("/c/alpha/track/", json.dumps({"events": [_event(at)]}),
-                                  content_type="text/plain;charset=UTF-8", REMOTE_ADDR="192.0.2.7")  # fmt: skip
+        response = anonymous.post(
+            "/c/alpha/track/",
+            json.dumps({"events": [_event(at)]}),
+            content_type="text/plain;charset=UTF-8",
+            REMOTE_ADDR="192.0.2.7",
+        )
         assert response.status_code == 400, (at, response.content)
         assert "events.0.at" in response.json()["errors"]
     # within the bounds, an event's own time is clamped to the server's (a day either way), as before
-    ok = anonymous.post("/c/alpha/track/", json.dumps({"events": [_event("2000-01-01T12:00:00Z")]}),
-                        content_type="text/plain;charset=UTF-8", REMOTE_ADDR="192.0.2.7")  # fmt: skip
+    ok = anonymous.post(
+        "/c/alpha/track/",
+        json.dumps({"events": [_event("2000-01-01T12:00:00Z")]}),
+        content_type="text/plain;charset=UTF-8",
+        REMOTE_ADDR="192.0.2.7",
+    )
     assert ok.status_code == 204, ok.content
     with tenant_context(alpha):
         [stored] = TrackingEvent.objects.all()
@@ -205,9 +250,14 @@ def test_an_email_provider_event_dated_out_of_bounds_is_dropped_never_stored(wor
         EmailSend.objects.create(key="spring-news", name="Spring", sent_at=timezone.now() - timedelta(days=1), sent=5)
 
         def event(at: datetime, event_id: str) -> AnymailTrackingEvent:
-            return AnymailTrackingEvent(event_type=EventType.DELIVERED, timestamp=at, event_id=event_id,
-                                        recipient="ada@example.com", metadata={"pouls_send": "spring-news"},
-                                        esp_event={})  # fmt: skip
+            return AnymailTrackingEvent(
+                event_type=EventType.DELIVERED,
+                timestamp=at,
+                event_id=event_id,
+                recipient="ada@example.com",
+                metadata={"pouls_send": "spring-news"},
+                esp_event={},
+            )
 
         old = datetime(1999, 12, 31, 12, tzinfo=UTC)
         ahead = timezone.now() + timedelta(days=730)
@@ -242,8 +292,17 @@ def test_a_sendgrid_event_dated_1999_is_acknowledged_and_dropped(world, alpha, a
     _hook(alpha, sendgrid)
 
     def delivered(event_id: str, at: datetime) -> bytes:
-        return json.dumps([{"email": "ada@example.com", "timestamp": int(at.timestamp()), "event": "delivered",
-                            "sg_event_id": event_id, "pouls_send": "spring-news"}]).encode()  # fmt: skip
+        return json.dumps(
+            [
+                {
+                    "email": "ada@example.com",
+                    "timestamp": int(at.timestamp()),
+                    "event": "delivered",
+                    "sg_event_id": event_id,
+                    "pouls_send": "spring-news",
+                }
+            ]
+        ).encode()
 
     # when SendGrid posts a delivery dated 1999, then one dated 2000-01-01
     old = _post(anonymous, sendgrid, delivered("old", datetime(1999, 12, 31, 12, tzinfo=UTC)))

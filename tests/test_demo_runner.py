@@ -31,9 +31,13 @@ def test_the_demo_serves_the_login_page_prints_the_logins_and_stops_on_ctrl_c(dj
     port = free_port()
     env = {**child_env(), "DJANGO_SETTINGS_MODULE": "config.settings.local", "DEMO_PORT": str(port)}
     demo = subprocess.Popen(
-        [sys.executable, "scripts/demo.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "scripts/demo.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-    )  # fmt: skip
+    )
     try:
         output = "".join(_wait_for_line(demo, "password for every login", timeout=240))
         assert f"http://localhost:{port}/" in output

@@ -25,16 +25,24 @@ print(json.dumps({"plain": [plain.status_code, plain.get("Location")],
 def _production_env(**extra: str) -> dict[str, str]:
     # Only what an operator must set: nothing of the developer's DJANGO_* variables leaks in.
     env = {key: value for key, value in child_env().items() if not key.startswith("DJANGO_")}
-    return {**env, "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), **extra}  # fmt: skip
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        **extra,
+    }
 
 
 def test_production_settings_pass_the_deployment_checks_without_a_warning():
     # when the deployment checks run on the production settings, warnings counting as failures
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=_production_env(), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     # then they pass, and report nothing
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -44,17 +52,24 @@ def test_production_settings_pass_the_deployment_checks_without_a_warning():
 def test_a_tls_terminating_proxy_setup_also_passes_them():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=_production_env(DJANGO_SECURE_SSL_REDIRECT="false"), capture_output=True, text=True,
+        cwd=ROOT,
+        env=_production_env(DJANGO_SECURE_SSL_REDIRECT="false"),
+        capture_output=True,
+        text=True,
         timeout=120,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def _probe(**extra: str) -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", _PROBE], cwd=ROOT, env=_production_env(**extra), capture_output=True, text=True,
+        [sys.executable, "-c", _PROBE],
+        cwd=ROOT,
+        env=_production_env(**extra),
+        capture_output=True,
+        text=True,
         timeout=120,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 

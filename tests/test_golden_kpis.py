@@ -29,8 +29,9 @@ def arguments(name: str) -> list[str]:
 def import_golden() -> None:
     for kind in ORDER:
         out, err = StringIO(), StringIO()
-        call_command("import_csv", str(GOLDEN / f"{kind}.csv"), "--tenant", "alpha", "--kind", kind,
-                     stdout=out, stderr=err)  # fmt: skip
+        call_command(
+            "import_csv", str(GOLDEN / f"{kind}.csv"), "--tenant", "alpha", "--kind", kind, stdout=out, stderr=err
+        )
         connection.set_schema_to_public()
 
 

@@ -73,8 +73,9 @@ def test_a_refresh_lands_in_the_schema_it_was_sent_from_and_runs_twice_alike(com
 def test_the_periodic_task_sends_each_client_its_refresh(committed, worker):
     leads(committed.gamma, 2)
     kpi_refresh_due.apply_async(queue=worker).get(timeout=90)
-    assert wait_for(lambda: Pulse.objects.filter(client__in=[committed.alpha, committed.beta, committed.gamma])
-                    .count() == 3)  # fmt: skip
+    assert wait_for(
+        lambda: Pulse.objects.filter(client__in=[committed.alpha, committed.beta, committed.gamma]).count() == 3
+    )
     assert total_leads(committed.gamma) == 2
     # every client got its first (full) refresh, so the next tick is incremental until 03:00 local
     assert all(p.last_full_at is not None for p in Pulse.objects.all())

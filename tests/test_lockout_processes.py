@@ -46,8 +46,16 @@ def clean_counts(committed, django_db_blocker):
     forget()
 
 
-def _call(port: int, method: str, path: str, *, form: dict | None = None, body: dict | None = None,
-          headers: dict | None = None, source: str = "127.0.0.1") -> tuple[int, dict, str]:  # fmt: skip
+def _call(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    form: dict | None = None,
+    body: dict | None = None,
+    headers: dict | None = None,
+    source: str = "127.0.0.1",
+) -> tuple[int, dict, str]:
     headers = {"Accept-Language": "fr", **(headers or {})}
     payload = None
     if form is not None:
@@ -66,13 +74,13 @@ def _call(port: int, method: str, path: str, *, form: dict | None = None, body: 
 
 
 def _login_page(port, email, password, **kwargs):
-    return _call(port, "POST", "/accounts/login/", form={"username": email, "password": password, "next": "/"},
-                 **kwargs)  # fmt: skip
+    return _call(
+        port, "POST", "/accounts/login/", form={"username": email, "password": password, "next": "/"}, **kwargs
+    )
 
 
 def _admin_login(port, email, password, **kwargs):
-    return _call(port, "POST", "/admin/login/?next=/admin/", form={"username": email, "password": password},
-                 **kwargs)  # fmt: skip
+    return _call(port, "POST", "/admin/login/?next=/admin/", form={"username": email, "password": password}, **kwargs)
 
 
 def _token_api(port, email, password, **kwargs):

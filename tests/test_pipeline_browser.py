@@ -45,18 +45,51 @@ def test_in_a_browser_a_sales_person_moves_leads_on_the_board_and_the_history_sh
     # given a few committed leads of alpha, among them Claire, an MQL, and Hugo, a new lead
     with tenant_context(world.alpha):
         records = [
-            LeadInput(email="claire@velo.test", first_name="Claire", last_name="Martin", company="Vélo Nord",
-                      stage=Stage.MQL, deal_value=Decimal(4800), owner=world.sales_alpha),
-            LeadInput(email="hugo@atelier.test", first_name="Hugo", last_name="Bernard", company="Atelier Sillon",
-                      stage=Stage.LEAD, deal_value=Decimal(1200)),
-            LeadInput(email="ines@lumiere.test", first_name="Inès", last_name="Petit", company="Maison Lumière",
-                      stage=Stage.MQL, deal_value=Decimal(2500), owner=world.manager_alpha),
-            LeadInput(email="jules@cafe.test", first_name="Jules", last_name="Roux", company="Café Rivage",
-                      stage=Stage.SQL, deal_value=Decimal(9000), owner=world.sales_alpha),
-            LeadInput(email="lea@studio.test", first_name="Léa", last_name="Garnier", company="Studio Onde",
-                      stage=Stage.CUSTOMER, deal_value=Decimal(15000)),
+            LeadInput(
+                email="claire@velo.test",
+                first_name="Claire",
+                last_name="Martin",
+                company="Vélo Nord",
+                stage=Stage.MQL,
+                deal_value=Decimal(4800),
+                owner=world.sales_alpha,
+            ),
+            LeadInput(
+                email="hugo@atelier.test",
+                first_name="Hugo",
+                last_name="Bernard",
+                company="Atelier Sillon",
+                stage=Stage.LEAD,
+                deal_value=Decimal(1200),
+            ),
+            LeadInput(
+                email="ines@lumiere.test",
+                first_name="Inès",
+                last_name="Petit",
+                company="Maison Lumière",
+                stage=Stage.MQL,
+                deal_value=Decimal(2500),
+                owner=world.manager_alpha,
+            ),
+            LeadInput(
+                email="jules@cafe.test",
+                first_name="Jules",
+                last_name="Roux",
+                company="Café Rivage",
+                stage=Stage.SQL,
+                deal_value=Decimal(9000),
+                owner=world.sales_alpha,
+            ),
+            LeadInput(
+                email="lea@studio.test",
+                first_name="Léa",
+                last_name="Garnier",
+                company="Studio Onde",
+                stage=Stage.CUSTOMER,
+                deal_value=Decimal(15000),
+            ),
             LeadInput(email="contact@ferme.test", company="Ferme du Val", stage=Stage.LEAD),
-        ]  # fmt: skip
+        ]
         claire, hugo, *_others = (lead_upsert(record=record)[0] for record in records)
     connection.set_schema_to_public()
     mql, sql = _fr(Stage.MQL.label), _fr(Stage.SQL.label)

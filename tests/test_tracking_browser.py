@@ -92,8 +92,10 @@ def test_a_paid_search_visit_and_a_cta_click_become_daily_facts(alpha, website):
         page.wait_for_url("**/merci.html")
         # then the events reach alpha: the visit with its channel, the CTA's view and click
         assert _stored(alpha, at_least=3) == [
-            ("cta_click", "book-demo", ""), ("cta_view", "book-demo", ""), ("visit", "", "paid_search"),
-        ]  # fmt: skip
+            ("cta_click", "book-demo", ""),
+            ("cta_view", "book-demo", ""),
+            ("visit", "", "paid_search"),
+        ]
         # and no cookie was set
         assert page.context.cookies() == []
         screenshot(page, "tracking-snippet-after-click")
@@ -120,8 +122,10 @@ def test_a_reload_is_not_a_second_visit(alpha, website):
         page.wait_for_timeout(1500)  # more than the snippet's batching delay
     # then the browser sent a single visit
     assert _stored(alpha, at_least=4, timeout=0) == [
-        ("cta_view", "book-demo", ""), ("cta_view", "book-demo", ""), ("visit", "", "email"),
-    ]  # fmt: skip
+        ("cta_view", "book-demo", ""),
+        ("cta_view", "book-demo", ""),
+        ("visit", "", "email"),
+    ]
     with tenant_context(alpha):
         tracking_rollup()
     traffic, stats = _tracked(alpha)

@@ -34,8 +34,22 @@ class ImportJobAdmin(TenantModelAdmin):
     list_filter = ["kind", "status"]
     change_form_template = "admin/campaigns/importjob/job.html"
     exclude = ["data", "rejected_csv"]
-    readonly_fields = ["kind", "filename", "partial", "status", "phase", "done", "total", "result", "errors",
-                       "rejected_count", "created_by_id", "created_at", "started_at", "finished_at"]  # fmt: skip
+    readonly_fields = [
+        "kind",
+        "filename",
+        "partial",
+        "status",
+        "phase",
+        "done",
+        "total",
+        "result",
+        "errors",
+        "rejected_count",
+        "created_by_id",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("data", "rejected_csv")
@@ -48,12 +62,12 @@ class ImportJobAdmin(TenantModelAdmin):
             path("upload/", self.admin_site.admin_view(self.upload_view), name="campaigns_importjob_upload"),
             path(
                 "<int:pk>/confirm/", self.admin_site.admin_view(self.confirm_view), name="campaigns_importjob_confirm"
-            ),  # fmt: skip
+            ),
             path(
                 "<int:pk>/rejected.csv",
                 self.admin_site.admin_view(self.rejected_view),
                 name="campaigns_importjob_rejected",
-            ),  # fmt: skip
+            ),
             *super().get_urls(),
         ]
 
@@ -65,14 +79,24 @@ class ImportJobAdmin(TenantModelAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                job = import_job_create(kind=form.cleaned_data["kind"], data=upload.read(), filename=upload.name,
-                                        partial=form.cleaned_data["partial"], by=request.user, queue=False)  # fmt: skip
+                job = import_job_create(
+                    kind=form.cleaned_data["kind"],
+                    data=upload.read(),
+                    filename=upload.name,
+                    partial=form.cleaned_data["partial"],
+                    by=request.user,
+                    queue=False,
+                )
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
                 return HttpResponseRedirect(reverse("tenant_admin:campaigns_importjob_change", args=[job.pk]))
-        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
-                   "title": _("Import a file")}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.model._meta,
+            "title": _("Import a file"),
+        }
         return TemplateResponse(request, "admin/campaigns/importjob/upload.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -39,8 +39,24 @@ class ImportJobOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportJob
-        fields = ["id", "kind", "filename", "partial", "status", "phase", "done", "total", "percent", "result",
-                  "errors", "rejected_count", "created_at", "started_at", "finished_at", "awaiting_queue"]  # fmt: skip
+        fields = [
+            "id",
+            "kind",
+            "filename",
+            "partial",
+            "status",
+            "phase",
+            "done",
+            "total",
+            "percent",
+            "result",
+            "errors",
+            "rejected_count",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "awaiting_queue",
+        ]
         read_only_fields = fields
 
 
@@ -59,8 +75,13 @@ class ImportListCreateApi(generics.ListAPIView):
         data = ImportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        job = import_job_create(kind=data.validated_data["kind"], data=upload.read(), filename=upload.name,
-                                partial=data.validated_data["partial"], by=request.user)  # fmt: skip
+        job = import_job_create(
+            kind=data.validated_data["kind"],
+            data=upload.read(),
+            filename=upload.name,
+            partial=data.validated_data["partial"],
+            by=request.user,
+        )
         return Response(ImportJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -32,9 +32,13 @@ def import_job_create(*, kind: str, data: bytes, filename: str, partial: bool, b
     if not data:
         raise DomainError("The file is empty.", field="file")
     job = ImportJob.objects.create(
-        kind=kind, data=data, filename=filename[:200], partial=partial, created_by_id=getattr(by, "pk", None),
+        kind=kind,
+        data=data,
+        filename=filename[:200],
+        partial=partial,
+        created_by_id=getattr(by, "pk", None),
         status=ImportJob.Status.QUEUED if queue else ImportJob.Status.DRAFT,
-    )  # fmt: skip
+    )
     if queue:
         import_job_queue(job=job)
     return job
@@ -101,10 +105,15 @@ def _import_job_execute(job) -> None:
         with transaction.atomic():
             result = import_write(checked, partial=job.partial, progress=progress)
             ImportJob.objects.filter(pk=job.pk).update(
-                status=ImportJob.Status.DONE, result=result.as_dict(), errors=result.errors[:100],
-                rejected_count=len(result.errors), rejected_csv=result.rejected_csv, finished_at=timezone.now(),
-                done=result.rows, total=result.rows,
-            )  # fmt: skip
+                status=ImportJob.Status.DONE,
+                result=result.as_dict(),
+                errors=result.errors[:100],
+                rejected_count=len(result.errors),
+                rejected_csv=result.rejected_csv,
+                finished_at=timezone.now(),
+                done=result.rows,
+                total=result.rows,
+            )
     except ImportRejected as exc:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.REJECTED, errors=exc.errors, finished_at=timezone.now(), rejected_count=exc.total
@@ -138,8 +147,9 @@ def import_jobs_resend(*, now: datetime | None = None) -> dict:
     return counts
 
 
-@shared_task(name="campaigns.import_job_run", acks_late=True, autoretry_for=(OSError,), max_retries=3,
-             retry_backoff=True)  # fmt: skip
+@shared_task(
+    name="campaigns.import_job_run", acks_late=True, autoretry_for=(OSError,), max_retries=3, retry_backoff=True
+)
 def import_job_task(job_id: int) -> None:
     import_job_run(job_id=job_id)
 

@@ -147,8 +147,10 @@ def _parse_campaign(row, ctx):
 
 
 def _write_campaigns(rows, ctx, present):
-    values = [{**_swap(r, "channel", "channel_id", ctx.channels.get(r["channel"])), "status": Campaign.Status.ACTIVE}
-              for r in rows]  # fmt: skip
+    values = [
+        {**_swap(r, "channel", "channel_id", ctx.channels.get(r["channel"])), "status": Campaign.Status.ACTIVE}
+        for r in rows
+    ]
     update = ["name", *(c for c in ("starts_on", "ends_on", "budget", "utm_campaign") if c in present)]
     if "channel" in present:
         update.append("channel_id")
@@ -159,8 +161,11 @@ def _parse_offer(row, ctx):
     kind = row_cell(row, "kind", cells.key) or Offer.Kind.OTHER
     if kind not in Offer.Kind.values:
         raise RowError("kind", f"unknown kind '{kind}' (one of {', '.join(Offer.Kind.values)})")
-    return {"key": row_cell(row, "key", cells.key, required=True),
-            "name": row_cell(row, "name", cells.text, required=True), "kind": kind}  # fmt: skip
+    return {
+        "key": row_cell(row, "key", cells.key, required=True),
+        "name": row_cell(row, "name", cells.text, required=True),
+        "kind": kind,
+    }
 
 
 def _write_offers(rows, ctx, present):
@@ -179,10 +184,22 @@ def _parse_landing_page(row, ctx):
 
 
 def _write_landing_pages(rows, ctx, present):
-    values = [{"key": r["key"], "name": r["name"], "url": r["url"], "offer_id": ctx.id_of(Offer, r["offer"]),
-               "campaign_id": ctx.id_of(Campaign, r["campaign"])} for r in rows]  # fmt: skip
-    update = ["name", *(["url"] if "url" in present else []), *(["offer_id"] if "offer" in present else []),
-              *(["campaign_id"] if "campaign" in present else [])]  # fmt: skip
+    values = [
+        {
+            "key": r["key"],
+            "name": r["name"],
+            "url": r["url"],
+            "offer_id": ctx.id_of(Offer, r["offer"]),
+            "campaign_id": ctx.id_of(Campaign, r["campaign"]),
+        }
+        for r in rows
+    ]
+    update = [
+        "name",
+        *(["url"] if "url" in present else []),
+        *(["offer_id"] if "offer" in present else []),
+        *(["campaign_id"] if "campaign" in present else []),
+    ]
     return upsert(LandingPage, values, conflict=["key"], update=update)
 
 
@@ -190,28 +207,41 @@ def _write_landing_pages(rows, ctx, present):
 
 
 def _parse_spend(row, ctx):
-    return {"date": row_dated(row, "date", cells.day, required=True),
-            "campaign": ctx.reference(Campaign, row_cell(row, "campaign", cells.key, required=True)),
-            "amount": row_cell(row, "amount", cells.amount, required=True)}  # fmt: skip
+    return {
+        "date": row_dated(row, "date", cells.day, required=True),
+        "campaign": ctx.reference(Campaign, row_cell(row, "campaign", cells.key, required=True)),
+        "amount": row_cell(row, "amount", cells.amount, required=True),
+    }
 
 
 def _write_spend(rows, ctx, present):
-    values = [{"date": r["date"], "campaign_id": ctx.id_of(Campaign, r["campaign"]), "amount": r["amount"]}
-              for r in rows]  # fmt: skip
+    values = [
+        {"date": r["date"], "campaign_id": ctx.id_of(Campaign, r["campaign"]), "amount": r["amount"]} for r in rows
+    ]
     return upsert(Spend, values, conflict=["date", "campaign_id"], update=["amount"])
 
 
 def _parse_traffic(row, ctx):
     page = row_cell(row, "landing_page", cells.key)
-    return {"date": row_dated(row, "date", cells.day, required=True), "channel": row_channel(row, "channel", ctx),
-            "landing_page": ctx.reference(LandingPage, page) if page else None,
-            "visits": row_cell(row, "visits", cells.count, required=True)}  # fmt: skip
+    return {
+        "date": row_dated(row, "date", cells.day, required=True),
+        "channel": row_channel(row, "channel", ctx),
+        "landing_page": ctx.reference(LandingPage, page) if page else None,
+        "visits": row_cell(row, "visits", cells.count, required=True),
+    }
 
 
 def _write_traffic(rows, ctx, present):
-    values = [{"date": r["date"], "channel_id": ctx.channels.get(r["channel"]) if r["channel"] else None,
-               "landing_page_id": ctx.id_of(LandingPage, r["landing_page"]), "source": FactSource.IMPORT,
-               "visits": r["visits"]} for r in rows]  # fmt: skip
+    values = [
+        {
+            "date": r["date"],
+            "channel_id": ctx.channels.get(r["channel"]) if r["channel"] else None,
+            "landing_page_id": ctx.id_of(LandingPage, r["landing_page"]),
+            "source": FactSource.IMPORT,
+            "visits": r["visits"],
+        }
+        for r in rows
+    ]
     return upsert(Traffic, values, conflict=["date", "channel_id", "landing_page_id", "source"], update=["visits"])
 
 
@@ -233,19 +263,34 @@ def _parse_cta(row, ctx):
 def _write_cta(rows, ctx, present):
     if "landing_page" in present:
         pages = {r["cta"]: ctx.id_of(LandingPage, r["landing_page"]) for r in rows if r["landing_page"]}
-        upsert(CTA, [{"key": k, "name": k, "landing_page_id": v} for k, v in pages.items()], conflict=["key"],
-               update=["landing_page_id"])  # fmt: skip
-    values = [{"date": r["date"], "cta_id": ctx.id_of(CTA, r["cta"]), "source": FactSource.IMPORT,
-               "views": r["views"], "clicks": r["clicks"]} for r in rows]  # fmt: skip
+        upsert(
+            CTA,
+            [{"key": k, "name": k, "landing_page_id": v} for k, v in pages.items()],
+            conflict=["key"],
+            update=["landing_page_id"],
+        )
+    values = [
+        {
+            "date": r["date"],
+            "cta_id": ctx.id_of(CTA, r["cta"]),
+            "source": FactSource.IMPORT,
+            "views": r["views"],
+            "clicks": r["clicks"],
+        }
+        for r in rows
+    ]
     return upsert(CTAStat, values, conflict=["date", "cta_id", "source"], update=["views", "clicks"])
 
 
 def _parse_keyword(row, ctx):
     keyword = row_cell(row, "keyword", cells.text, 300, required=True).lower()
-    return {"date": row_dated(row, "date", cells.day, required=True), "keyword": " ".join(keyword.split()),
-            "channel": row_channel(row, "channel", ctx, default="organic_search"),
-            "visits": row_cell(row, "visits", cells.count, required=True),
-            "impressions": row_cell(row, "impressions", cells.count)}  # fmt: skip
+    return {
+        "date": row_dated(row, "date", cells.day, required=True),
+        "keyword": " ".join(keyword.split()),
+        "channel": row_channel(row, "channel", ctx, default="organic_search"),
+        "visits": row_cell(row, "visits", cells.count, required=True),
+        "impressions": row_cell(row, "impressions", cells.count),
+    }
 
 
 def _write_keywords(rows, ctx, present):
@@ -266,11 +311,15 @@ def _parse_email(row, ctx):
         )
     campaign = row_cell(row, "campaign", cells.key)
     key = row_cell(row, "key", cells.key, required=True)
-    return {"key": key, "name": row_cell(row, "name", cells.text) or key,
-            "sent_at": row_dated(row, "sent_at", cells.instant, ctx.zone, required=True, zone=ctx.zone),
-            "campaign": ctx.reference(Campaign, campaign) if campaign else None, **counters,
-            "bounces": row_cell(row, "bounces", cells.count) or 0,
-            "complaints": row_cell(row, "complaints", cells.count) or 0}  # fmt: skip
+    return {
+        "key": key,
+        "name": row_cell(row, "name", cells.text) or key,
+        "sent_at": row_dated(row, "sent_at", cells.instant, ctx.zone, required=True, zone=ctx.zone),
+        "campaign": ctx.reference(Campaign, campaign) if campaign else None,
+        **counters,
+        "bounces": row_cell(row, "bounces", cells.count) or 0,
+        "complaints": row_cell(row, "complaints", cells.count) or 0,
+    }
 
 
 def _write_emails(rows, ctx, present):
@@ -284,18 +333,48 @@ def _write_emails(rows, ctx, present):
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
-        Kind("campaigns", ("key", "name"), ("channel", "starts_on", "ends_on", "budget", "utm_campaign"), ("key",),
-             _parse_campaign, _write_campaigns),
+        Kind(
+            "campaigns",
+            ("key", "name"),
+            ("channel", "starts_on", "ends_on", "budget", "utm_campaign"),
+            ("key",),
+            _parse_campaign,
+            _write_campaigns,
+        ),
         Kind("offers", ("key", "name"), ("kind",), ("key",), _parse_offer, _write_offers),
-        Kind("landing_pages", ("key", "name"), ("url", "offer", "campaign"), ("key",), _parse_landing_page,
-             _write_landing_pages),
+        Kind(
+            "landing_pages",
+            ("key", "name"),
+            ("url", "offer", "campaign"),
+            ("key",),
+            _parse_landing_page,
+            _write_landing_pages,
+        ),
         Kind("spend", ("date", "campaign", "amount"), (), ("date", "campaign"), _parse_spend, _write_spend),
-        Kind("traffic", ("date", "visits"), ("channel", "landing_page"), ("date", "channel", "landing_page"),
-             _parse_traffic, _write_traffic),
+        Kind(
+            "traffic",
+            ("date", "visits"),
+            ("channel", "landing_page"),
+            ("date", "channel", "landing_page"),
+            _parse_traffic,
+            _write_traffic,
+        ),
         Kind("cta", ("date", "cta", "views", "clicks"), ("landing_page",), ("date", "cta"), _parse_cta, _write_cta),
-        Kind("keywords", ("date", "keyword", "visits"), ("impressions", "channel"), ("date", "keyword", "channel"),
-             _parse_keyword, _write_keywords),
-        Kind("emails", ("key", "sent_at", *EMAIL_COUNTERS), ("name", "campaign", "bounces", "complaints"), ("key",),
-             _parse_email, _write_emails),
+        Kind(
+            "keywords",
+            ("date", "keyword", "visits"),
+            ("impressions", "channel"),
+            ("date", "keyword", "channel"),
+            _parse_keyword,
+            _write_keywords,
+        ),
+        Kind(
+            "emails",
+            ("key", "sent_at", *EMAIL_COUNTERS),
+            ("name", "campaign", "bounces", "complaints"),
+            ("key",),
+            _parse_email,
+            _write_emails,
+        ),
     )
-}  # fmt: skip
+}

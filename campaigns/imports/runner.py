@@ -32,18 +32,27 @@ class ImportResult:
     rejected_csv: str = ""
 
     def summary(self) -> str:
-        parts = [f"{self.kind}: {self.rows} rows, {self.written.created} created, {self.written.updated} updated, "
-                 f"{self.written.unchanged} unchanged"]  # fmt: skip
+        parts = [
+            f"{self.kind}: {self.rows} rows, {self.written.created} created, {self.written.updated} updated, "
+            f"{self.written.unchanged} unchanged"
+        ]
         parts += [f"created on the fly ({model}): {', '.join(keys)}" for model, keys in self.created_keys.items()]
         if self.errors:
             parts.append(f"{len(self.errors)} rows rejected")
         return "; ".join(parts)
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "rows": self.rows, "created": self.written.created,
-                "updated": self.written.updated, "unchanged": self.written.unchanged,
-                "created_keys": self.created_keys, "warnings": self.warnings, "errors": self.errors[:MAX_LISTED_ERRORS],
-                "rejected_count": len(self.errors)}  # fmt: skip
+        return {
+            "kind": self.kind,
+            "rows": self.rows,
+            "created": self.written.created,
+            "updated": self.written.updated,
+            "unchanged": self.written.unchanged,
+            "created_keys": self.created_keys,
+            "warnings": self.warnings,
+            "errors": self.errors[:MAX_LISTED_ERRORS],
+            "rejected_count": len(self.errors),
+        }
 
 
 class ImportRejected(DomainError):
@@ -101,8 +110,9 @@ def import_check(*, kind: str, data: bytes, progress: Progress | None = None) ->
     missing = [c for c in spec.required if c not in table.header]
     if missing:
         raise ImportRejected([f"line 1, column {c}: required column missing" for c in missing], len(missing))
-    warnings = [f"column {c} is not used by {kind} imports and was ignored" for c in table.header
-                if c and c not in spec.columns]  # fmt: skip
+    warnings = [
+        f"column {c} is not used by {kind} imports and was ignored" for c in table.header if c and c not in spec.columns
+    ]
     ctx = Context.load(_client_zone())
     valid, errors, bad_rows, seen = [], [], [], {}
     total = len(table.rows)
@@ -137,9 +147,15 @@ def import_write(checked: Checked, *, partial: bool = False, progress: Progress 
     total = len(checked.rows)
     if progress:
         progress("write", total, total)
-    return ImportResult(kind=checked.kind, rows=total, written=written, created_keys=created_keys,
-                        warnings=checked.warnings, errors=checked.errors,
-                        rejected_csv=_rejected_csv(checked.header, checked.bad_rows))  # fmt: skip
+    return ImportResult(
+        kind=checked.kind,
+        rows=total,
+        written=written,
+        created_keys=created_keys,
+        warnings=checked.warnings,
+        errors=checked.errors,
+        rejected_csv=_rejected_csv(checked.header, checked.bad_rows),
+    )
 
 
 def import_run(*, kind: str, data: bytes, partial: bool = False, progress: Progress | None = None) -> ImportResult:

@@ -58,8 +58,9 @@ def cat(db, world):
         ebook = Offer.objects.create(key="ebook", name="E-book", kind=Offer.Kind.EBOOK)
         page = LandingPage.objects.create(key="lp-ebook", name="E-book page", offer=ebook, campaign=spring)
         cta = CTA.objects.create(key="download", name="Download", landing_page=page)
-    return SimpleNamespace(paid=paid, email=email, spring=spring, newsletter=newsletter, ebook=ebook, page=page,
-                           cta=cta)  # fmt: skip
+    return SimpleNamespace(
+        paid=paid, email=email, spring=spring, newsletter=newsletter, ebook=ebook, page=page, cta=cta
+    )
 
 
 # --- round trips ---------------------------------------------------------------------------------
@@ -67,8 +68,15 @@ def cat(db, world):
 
 def test_a_campaign_round_trips_by_key_and_only_managers_delete_it(http_as, world, cat):
     sales, manager = http_as(world.sales_alpha), http_as(world.manager_alpha)
-    body = {"key": "summer-social", "name": "Summer", "channel": "paid_social", "starts_on": "2026-06-01",
-            "ends_on": "2026-08-31", "budget": "1500.00", "utm_campaign": "summer26"}  # fmt: skip
+    body = {
+        "key": "summer-social",
+        "name": "Summer",
+        "channel": "paid_social",
+        "starts_on": "2026-06-01",
+        "ends_on": "2026-08-31",
+        "budget": "1500.00",
+        "utm_campaign": "summer26",
+    }
 
     created = post(sales, f"{API}/campaigns/", body)
     assert created.status_code == 201, created.content
@@ -90,9 +98,17 @@ def test_offers_landing_pages_and_ctas_round_trip_by_key(http_as, world, cat):
 
     offer = post(api, f"{API}/offers/", {"key": "webinar-q2", "name": "Webinar Q2", "kind": "webinar"})
     assert offer.status_code == 201 and offer.json()["kind"] == "webinar"
-    page = post(api, f"{API}/landing-pages/", {"key": "lp-webinar", "name": "Webinar page",
-                                              "url": "https://example.com/webinar", "offer": "webinar-q2",
-                                              "campaign": "spring-search"})  # fmt: skip
+    page = post(
+        api,
+        f"{API}/landing-pages/",
+        {
+            "key": "lp-webinar",
+            "name": "Webinar page",
+            "url": "https://example.com/webinar",
+            "offer": "webinar-q2",
+            "campaign": "spring-search",
+        },
+    )
     assert page.status_code == 201, page.content
     assert (page.json()["offer"], page.json()["campaign"]) == ("webinar-q2", "spring-search")
     cta = post(api, f"{API}/ctas/", {"key": "register", "name": "Register", "landing_page": "lp-webinar"})
@@ -110,12 +126,24 @@ def test_offers_landing_pages_and_ctas_round_trip_by_key(http_as, world, cat):
 
 FACTS = [
     ("spend", {"date": "2026-03-02", "campaign": "spring-search", "amount": "120.50"}, {"amount": "99.90"}),
-    ("traffic", {"date": "2026-03-02", "channel": "paid_search", "landing_page": "lp-ebook", "visits": 40},
-     {"visits": 41}),
+    (
+        "traffic",
+        {"date": "2026-03-02", "channel": "paid_search", "landing_page": "lp-ebook", "visits": 40},
+        {"visits": 41},
+    ),
     ("cta-stats", {"date": "2026-03-02", "cta": "download", "views": 40, "clicks": 4}, {"clicks": 5}),
-    ("keyword-stats", {"date": "2026-03-02", "keyword": "ebook marketing", "channel": "organic_search",
-                       "visits": 12, "impressions": 300}, {"impressions": None}),
-]  # fmt: skip
+    (
+        "keyword-stats",
+        {
+            "date": "2026-03-02",
+            "keyword": "ebook marketing",
+            "channel": "organic_search",
+            "visits": 12,
+            "impressions": 300,
+        },
+        {"impressions": None},
+    ),
+]
 
 
 @pytest.mark.parametrize(("path", "body", "change"), FACTS)
@@ -139,8 +167,15 @@ def test_a_daily_fact_round_trips_by_id(http_as, world, cat, path, body, change)
 
 def test_an_email_send_round_trips_by_key(http_as, world, cat):
     api = http_as(world.sales_alpha)
-    body = {"key": "march-news", "sent_at": "2026-03-02T09:00:00+01:00", "campaign": "newsletter", "sent": 1000,
-            "delivered": 980, "unique_opens": 300, "unique_clicks": 40}  # fmt: skip
+    body = {
+        "key": "march-news",
+        "sent_at": "2026-03-02T09:00:00+01:00",
+        "campaign": "newsletter",
+        "sent": 1000,
+        "delivered": 980,
+        "unique_opens": 300,
+        "unique_clicks": 40,
+    }
 
     created = post(api, f"{API}/email-sends/", body)
     assert created.status_code == 201, created.content
@@ -149,8 +184,10 @@ def test_an_email_send_round_trips_by_key(http_as, world, cat):
 
     changed = patch(api, f"{API}/email-sends/march-news/", {"name": "March newsletter", "unsubscribes": 3})
     assert (changed.json()["name"], changed.json()["unsubscribes"], changed.json()["sent"]) == (
-        "March newsletter", 3, 1000,
-    )  # fmt: skip
+        "March newsletter",
+        3,
+        1000,
+    )
     assert api.delete(f"{API}/email-sends/march-news/").status_code == 204
     with tenant_context(world.alpha):
         assert not EmailSend.objects.exists()
@@ -158,11 +195,17 @@ def test_an_email_send_round_trips_by_key(http_as, world, cat):
 
 def test_keywords_are_stored_lower_cased_and_trimmed(http_as, world, cat):
     api = http_as(world.sales_alpha)
-    created = post(api, f"{API}/keyword-stats/", {"date": "2026-03-02", "keyword": "  Running   SHOES ",
-                                                 "channel": "organic_search", "visits": 3})  # fmt: skip
+    created = post(
+        api,
+        f"{API}/keyword-stats/",
+        {"date": "2026-03-02", "keyword": "  Running   SHOES ", "channel": "organic_search", "visits": 3},
+    )
     assert created.status_code == 201 and created.json()["keyword"] == "running shoes"
-    again = post(api, f"{API}/keyword-stats/", {"date": "2026-03-02", "keyword": "running shoes",
-                                               "channel": "organic_search", "visits": 5})  # fmt: skip
+    again = post(
+        api,
+        f"{API}/keyword-stats/",
+        {"date": "2026-03-02", "keyword": "running shoes", "channel": "organic_search", "visits": 5},
+    )
     assert again.status_code == 400 and "date" in again.json()  # the same (day, keyword, channel)
 
 
@@ -204,8 +247,11 @@ def test_channels_update_and_delete_only_the_clients_own_unused_ones(http_as, wo
 
     changed = patch(sales, f"{API}/channels/podcasts/", {"name": "Podcast ads", "is_paid": True, "key": "pods"})
     assert changed.status_code == 200
-    assert {k: changed.json()[k] for k in ("key", "name", "is_paid")} == {"key": "podcasts", "name": "Podcast ads",
-                                                                          "is_paid": True}  # fmt: skip
+    assert {k: changed.json()[k] for k in ("key", "name", "is_paid")} == {
+        "key": "podcasts",
+        "name": "Podcast ads",
+        "is_paid": True,
+    }
     builtin = patch(sales, f"{API}/channels/paid_search/", {"name": "SEA"})
     assert builtin.status_code == 400 and "key" in builtin.json()
 
@@ -252,21 +298,28 @@ def test_fact_lists_filter_by_date_range_and_keys(http_as, world, cat):
             services.fact_save(CTAStat, date=day, cta=cat.cta, views=10, clicks=1)
             services.fact_save(CTAStat, date=day, cta=other_cta, views=5, clicks=0)
             services.fact_save(KeywordStat, date=day, keyword="ebook marketing", channel=cat.paid, visits=4)
-            services.fact_save(KeywordStat, date=day, keyword="crm", channel=Channel.objects.get(key="organic_search"),
-                               visits=4)  # fmt: skip
+            services.fact_save(
+                KeywordStat, date=day, keyword="crm", channel=Channel.objects.get(key="organic_search"), visits=4
+            )
         Traffic.objects.create(date=DAY, channel=cat.paid, landing_page=cat.page, visits=7, source=FactSource.TRACKING)
     api = http_as(world.viewer_alpha)
 
     def dates(path, **params):
         return [r["date"] for r in results(api.get(f"{API}/{path}/", params))]
 
-    assert dates("spend", date_from="2026-03-03", date_to="2026-03-04") == ["2026-03-04", "2026-03-04", "2026-03-03",
-                                                                            "2026-03-03"]  # fmt: skip
+    assert dates("spend", date_from="2026-03-03", date_to="2026-03-04") == [
+        "2026-03-04",
+        "2026-03-04",
+        "2026-03-03",
+        "2026-03-03",
+    ]
     assert dates("spend", campaign="spring-search", ordering="date") == ["2026-03-02", "2026-03-03", "2026-03-04"]
     assert len(dates("spend", channel="email")) == 3
     assert [r["amount"] for r in results(api.get(f"{API}/spend/?campaign=spring-search&ordering=-amount"))] == [
-        "12.00", "11.00", "10.00",
-    ]  # fmt: skip
+        "12.00",
+        "11.00",
+        "10.00",
+    ]
     assert len(dates("traffic", landing_page="lp-ebook")) == 4
     assert len(dates("traffic", campaign="spring-search", source="import")) == 3
     assert len(dates("traffic", channel="email", date_to="2026-03-02")) == 1
@@ -281,8 +334,12 @@ def test_fact_lists_filter_by_date_range_and_keys(http_as, world, cat):
 
 def test_catalogue_and_email_lists_filter_and_order(http_as, world, cat):
     with tenant_context(world.alpha):
-        services.campaign_save(key="old-display", name="Old display", channel=Channel.objects.get(key="display"),
-                               status=Campaign.Status.ENDED)  # fmt: skip
+        services.campaign_save(
+            key="old-display",
+            name="Old display",
+            channel=Channel.objects.get(key="display"),
+            status=Campaign.Status.ENDED,
+        )
         services.email_send_save(key="feb-news", sent_at=SENT_AT - timedelta(days=28), campaign=cat.newsletter)
         services.email_send_save(key="mar-news", sent_at=SENT_AT, campaign=cat.newsletter)
         services.email_send_save(key="promo", sent_at=SENT_AT + timedelta(days=1))
@@ -316,18 +373,30 @@ def test_catalogue_and_email_lists_filter_and_order(http_as, world, cat):
         ("spend", {"date": "2026-02-30", "campaign": "spring-search", "amount": "1"}, "date"),
         ("cta-stats", {"date": "2026-03-02", "cta": "download", "views": 3, "clicks": 4}, "clicks"),
         ("cta-stats", {"date": "2026-03-02", "cta": "download", "views": -3, "clicks": 0}, "views"),
-        ("cta-stats", {"date": "2026-03-02", "cta": "download", "views": 3, "clicks": 1, "source": "tracking"},
-         "source"),
+        (
+            "cta-stats",
+            {"date": "2026-03-02", "cta": "download", "views": 3, "clicks": 1, "source": "tracking"},
+            "source",
+        ),
         ("traffic", {"date": "2026-03-02", "visits": -1}, "visits"),
         ("traffic", {"date": "2026-03-02", "visits": 1, "source": "tracking"}, "source"),
         ("traffic", {"date": "2026-03-02", "channel": "tv", "visits": 1}, "channel"),
-        ("keyword-stats", {"date": "2026-03-02", "keyword": "   ", "channel": "organic_search", "visits": 1},
-         "keyword"),
-        ("keyword-stats", {"date": "2026-03-02", "keyword": "x", "channel": "organic_search", "visits": 1,
-                           "impressions": -5}, "impressions"),
+        (
+            "keyword-stats",
+            {"date": "2026-03-02", "keyword": "   ", "channel": "organic_search", "visits": 1},
+            "keyword",
+        ),
+        (
+            "keyword-stats",
+            {"date": "2026-03-02", "keyword": "x", "channel": "organic_search", "visits": 1, "impressions": -5},
+            "impressions",
+        ),
         ("email-sends", {"key": "m", "sent_at": "2026-03-02T09:00:00Z", "sent": 10, "delivered": 11}, "delivered"),
-        ("email-sends", {"key": "m", "sent_at": "2026-03-02T09:00:00Z", "sent": 10, "delivered": 9,
-                         "unique_opens": 10}, "unique_opens"),
+        (
+            "email-sends",
+            {"key": "m", "sent_at": "2026-03-02T09:00:00Z", "sent": 10, "delivered": 9, "unique_opens": 10},
+            "unique_opens",
+        ),
         ("email-sends", {"key": "m", "sent_at": "2026-03-02T09:00:00Z", "bounces": -1}, "bounces"),
         ("email-sends", {"key": "m"}, "sent_at"),
         ("campaigns", {"key": "c", "name": "C", "starts_on": "2026-03-02", "ends_on": "2026-03-01"}, "ends_on"),
@@ -344,17 +413,21 @@ def test_catalogue_and_email_lists_filter_and_order(http_as, world, cat):
         ("ctas", {"key": "download", "name": "Again"}, "key"),
         ("ctas", {"key": "c", "name": "C", "landing_page": "nope"}, "landing_page"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_a_400_with_the_field_and_writes_nothing(http_as, world, cat, path, body, field):
     with tenant_context(world.alpha):
-        before = [m.objects.count() for m in (Campaign, Offer, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat,
-                                              EmailSend)]  # fmt: skip
+        before = [
+            m.objects.count()
+            for m in (Campaign, Offer, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat, EmailSend)
+        ]
     response = post(http_as(world.sales_alpha), f"{API}/{path}/", body)
     assert response.status_code == 400, response.content
     assert field in response.json(), response.json()
     with tenant_context(world.alpha):
-        after = [m.objects.count() for m in (Campaign, Offer, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat,
-                                             EmailSend)]  # fmt: skip
+        after = [
+            m.objects.count()
+            for m in (Campaign, Offer, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat, EmailSend)
+        ]
         assert after == before
 
 
@@ -381,8 +454,9 @@ def test_a_patch_is_validated_against_the_stored_values(http_as, world, cat):
     stat = post(api, f"{API}/cta-stats/", {"date": "2026-03-02", "cta": "download", "views": 10, "clicks": 5}).json()
     campaign = f"{API}/campaigns/spring-search/"
     assert patch(api, campaign, {"starts_on": "2026-03-01", "ends_on": "2026-03-31"}).status_code == 200
-    send = post(api, f"{API}/email-sends/", {"key": "m", "sent_at": "2026-03-02T09:00:00Z", "sent": 10,
-                                             "delivered": 8}).json()  # fmt: skip
+    send = post(
+        api, f"{API}/email-sends/", {"key": "m", "sent_at": "2026-03-02T09:00:00Z", "sent": 10, "delivered": 8}
+    ).json()
 
     attempts = [
         (patch(api, f"{API}/cta-stats/{stat['id']}/", {"clicks": 11}), "clicks"),
@@ -393,8 +467,13 @@ def test_a_patch_is_validated_against_the_stored_values(http_as, world, cat):
         (patch(api, f"{API}/spend/0/", {"amount": "1"}), None),
     ]
     assert [(r.status_code, field in r.json() if field else None) for r, field in attempts] == [
-        (400, True), (400, True), (400, True), (400, True), (400, True), (404, None),
-    ]  # fmt: skip
+        (400, True),
+        (400, True),
+        (400, True),
+        (400, True),
+        (400, True),
+        (404, None),
+    ]
     with tenant_context(world.alpha):
         assert CTAStat.objects.values_list("views", "clicks").get() == (10, 5)
         assert Campaign.objects.get(key="spring-search").starts_on == date(2026, 3, 1)
@@ -413,8 +492,10 @@ def test_a_constraint_tripped_despite_the_checks_is_a_400_not_a_500(http_as, wor
     inconsistent = post(api, f"{API}/cta-stats/", {**body, "date": "2026-03-03", "clicks": 2})
     same_key = post(api, f"{API}/ctas/", {"key": "download", "name": "Again"})
     assert [(r.status_code, list(r.json())) for r in (duplicate, inconsistent, same_key)] == [
-        (400, ["date"]), (400, ["clicks"]), (400, ["key"]),
-    ]  # fmt: skip
+        (400, ["date"]),
+        (400, ["clicks"]),
+        (400, ["key"]),
+    ]
     with tenant_context(world.alpha):
         assert (CTAStat.objects.count(), CTA.objects.count()) == (1, 1)
 
@@ -424,8 +505,9 @@ def test_a_constraint_tripped_despite_the_checks_is_a_400_not_a_500(http_as, wor
 
 def test_tracked_facts_are_listed_but_not_writable_through_the_api(http_as, world, cat):
     with tenant_context(world.alpha):
-        visits = Traffic.objects.create(date=DAY, channel=cat.paid, landing_page=cat.page, visits=7,
-                                        source=FactSource.TRACKING)  # fmt: skip
+        visits = Traffic.objects.create(
+            date=DAY, channel=cat.paid, landing_page=cat.page, visits=7, source=FactSource.TRACKING
+        )
         clicks = CTAStat.objects.create(date=DAY, cta=cat.cta, views=9, clicks=2, source=FactSource.TRACKING)
     api = http_as(world.manager_alpha)
     assert [r["source"] for r in results(api.get(f"{API}/traffic/"))] == ["tracking"]
@@ -467,17 +549,19 @@ def test_a_viewer_reads_but_every_write_is_403_and_changes_nothing(http_as, worl
         viewer.delete(f"{API}/spend/{spend.pk}/"),
         post(viewer, f"{API}/traffic/", {"date": "2026-03-03", "visits": 1}),
         post(viewer, f"{API}/cta-stats/", {"date": "2026-03-03", "cta": "download", "views": 1, "clicks": 0}),
-        post(viewer, f"{API}/keyword-stats/", {"date": "2026-03-03", "keyword": "k", "channel": "email",
-                                               "visits": 1}),
+        post(viewer, f"{API}/keyword-stats/", {"date": "2026-03-03", "keyword": "k", "channel": "email", "visits": 1}),
         patch(viewer, f"{API}/email-sends/m/", {"sent": 5}),
         viewer.delete(f"{API}/email-sends/m/"),
-    ]  # fmt: skip
+    ]
     assert [r.status_code for r in attempts] == [403] * len(attempts)
     with tenant_context(world.alpha):
         assert Campaign.objects.get(key="spring-search").name == "Spring search"
         assert (Offer.objects.count(), CTA.objects.count(), Traffic.objects.count(), CTAStat.objects.count()) == (
-            1, 1, 0, 0,
-        )  # fmt: skip
+            1,
+            1,
+            0,
+            0,
+        )
         assert list(Spend.objects.values_list("amount", flat=True)) == [Decimal("5.00")]
         assert EmailSend.objects.get().sent == 0 and not KeywordStat.objects.exists()
 
@@ -514,21 +598,33 @@ def _rows(path: str, cat, start: int, count: int) -> None:
         "channels": lambda: [Channel(key=f"ch-{i}", name=f"Ch {i}") for i in indexes],
         "campaigns": lambda: [Campaign(key=f"c-{i}", name=f"C {i}", channel=cat.paid) for i in indexes],
         "offers": lambda: [Offer(key=f"o-{i}", name=f"O {i}") for i in indexes],
-        "landing-pages": lambda: [LandingPage(key=f"p-{i}", name=f"P {i}", offer=cat.ebook, campaign=cat.spring)
-                                  for i in indexes],
+        "landing-pages": lambda: [
+            LandingPage(key=f"p-{i}", name=f"P {i}", offer=cat.ebook, campaign=cat.spring) for i in indexes
+        ],
         "ctas": lambda: [CTA(key=f"cta-{i}", name=f"CTA {i}", landing_page=cat.page) for i in indexes],
         "spend": lambda: [Spend(date=day[i], campaign=cat.spring, amount=1) for i in indexes],
         "traffic": lambda: [Traffic(date=day[i], channel=cat.paid, landing_page=cat.page, visits=1) for i in indexes],
         "cta-stats": lambda: [CTAStat(date=day[i], cta=cat.cta, views=1, clicks=1) for i in indexes],
         "keyword-stats": lambda: [KeywordStat(date=day[i], keyword="k", channel=cat.paid, visits=1) for i in indexes],
-        "email-sends": lambda: [EmailSend(key=f"e-{i}", name="E", sent_at=SENT_AT, campaign=cat.spring)
-                                for i in indexes],
-    }[path]()  # fmt: skip
+        "email-sends": lambda: [
+            EmailSend(key=f"e-{i}", name="E", sent_at=SENT_AT, campaign=cat.spring) for i in indexes
+        ],
+    }[path]()
     type(made[0]).objects.bulk_create(made)
 
 
-LISTS = ["channels", "campaigns", "offers", "landing-pages", "ctas", "spend", "traffic", "cta-stats", "keyword-stats",
-         "email-sends"]  # fmt: skip
+LISTS = [
+    "channels",
+    "campaigns",
+    "offers",
+    "landing-pages",
+    "ctas",
+    "spend",
+    "traffic",
+    "cta-stats",
+    "keyword-stats",
+    "email-sends",
+]
 
 
 @pytest.mark.parametrize("path", LISTS)
@@ -574,8 +670,10 @@ def test_the_client_admin_lists_filters_and_searches_the_facts(http_as, world, c
         assert listed.status_code == 200, (model, listed.content[:500])
         assert (listed.context["cl"].result_count, missed.context["cl"].result_count) == (1, 0), model
         assert admin.get(f"{ADMIN}/{model}/add/").status_code == 200
-    found = admin.get("/c/alpha/admin/autocomplete/", {"app_label": "campaigns", "model_name": "spend",
-                                                      "field_name": "campaign", "term": "spring"})  # fmt: skip
+    found = admin.get(
+        "/c/alpha/admin/autocomplete/",
+        {"app_label": "campaigns", "model_name": "spend", "field_name": "campaign", "term": "spring"},
+    )
     assert [r["text"] for r in found.json()["results"]] == ["Spring search"]
     assert http_as(world.sales_alpha).get(f"{ADMIN}/spend/").status_code == 403
 
@@ -586,8 +684,10 @@ def test_the_admin_validates_facts_like_the_api_and_keeps_tracked_rows_read_only
         organic = Channel.objects.get(key="organic_search")
     admin = http_as(world.manager_alpha)
 
-    keyword = admin.post(f"{ADMIN}/keywordstat/add/", {"date": "2026-03-02", "keyword": "  CRM   Software ",
-                                                       "channel": organic.pk, "visits": 3})  # fmt: skip
+    keyword = admin.post(
+        f"{ADMIN}/keywordstat/add/",
+        {"date": "2026-03-02", "keyword": "  CRM   Software ", "channel": organic.pk, "visits": 3},
+    )
     assert keyword.status_code == 302, keyword.content.decode()[:3000]
     too_many = admin.post(f"{ADMIN}/ctastat/add/", {"date": "2026-03-03", "cta": cat.cta.pk, "views": 1, "clicks": 2})
     assert too_many.status_code == 200 and too_many.context["adminform"].form.errors.get("clicks")
@@ -595,19 +695,34 @@ def test_the_admin_validates_facts_like_the_api_and_keeps_tracked_rows_read_only
     assert imported.status_code == 302  # next to the tracked row of that day
     twice = admin.post(f"{ADMIN}/ctastat/add/", {"date": "2026-03-02", "cta": cat.cta.pk, "views": 4, "clicks": 2})
     assert twice.status_code == 200 and twice.context["adminform"].form.errors.get("date")
-    email = admin.post(f"{ADMIN}/emailsend/add/", {"key": "m", "name": "M", "sent_at_0": "2026-03-02",
-                                                   "sent_at_1": "09:00", "sent": 1, "delivered": 2, "unique_opens": 0,
-                                                   "unique_clicks": 0, "unsubscribes": 0, "bounces": 0,
-                                                   "complaints": 0})  # fmt: skip
+    email = admin.post(
+        f"{ADMIN}/emailsend/add/",
+        {
+            "key": "m",
+            "name": "M",
+            "sent_at_0": "2026-03-02",
+            "sent_at_1": "09:00",
+            "sent": 1,
+            "delivered": 2,
+            "unique_opens": 0,
+            "unique_clicks": 0,
+            "unsubscribes": 0,
+            "bounces": 0,
+            "complaints": 0,
+        },
+    )
     assert email.status_code == 200 and email.context["adminform"].form.errors.get("delivered")
-    edit_tracked = admin.post(f"{ADMIN}/ctastat/{tracked.pk}/change/", {"date": "2026-03-02", "cta": cat.cta.pk,
-                                                                        "views": 1, "clicks": 0})  # fmt: skip
+    edit_tracked = admin.post(
+        f"{ADMIN}/ctastat/{tracked.pk}/change/", {"date": "2026-03-02", "cta": cat.cta.pk, "views": 1, "clicks": 0}
+    )
     assert edit_tracked.status_code == 403
 
     with tenant_context(world.alpha):
         assert KeywordStat.objects.get().keyword == "crm software"
-        assert sorted(CTAStat.objects.values_list("source", "views", "clicks")) == [("import", 4, 2),
-                                                                                    ("tracking", 9, 2)]  # fmt: skip
+        assert sorted(CTAStat.objects.values_list("source", "views", "clicks")) == [
+            ("import", 4, 2),
+            ("tracking", 9, 2),
+        ]
         assert not EmailSend.objects.exists()
 
 
@@ -631,12 +746,13 @@ NUL_KEY = "spring\x00search"
         ("email-sends", {"key": "m", "sent_at": "2026-03-02T09:00:00Z", "campaign": NUL_KEY}, "campaign"),
         ("email-sends", {"key": "m\x00", "sent_at": "2026-03-02T09:00:00Z"}, "key"),
     ],
-)  # fmt: skip
+)
 def test_a_nul_character_in_a_related_key_is_a_400_on_that_field(http_as, world, cat, path, body, field):
     # given the rows of every kind before
     with tenant_context(world.alpha):
-        before = [m.objects.count() for m in (Campaign, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat,
-                                              EmailSend)]  # fmt: skip
+        before = [
+            m.objects.count() for m in (Campaign, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat, EmailSend)
+        ]
     api = http_as(world.sales_alpha)
     # when the key names a related row with a NUL character in it, as JSON and as a form
     as_json = post(api, f"{API}/{path}/", body)
@@ -646,8 +762,9 @@ def test_a_nul_character_in_a_related_key_is_a_400_on_that_field(http_as, world,
         assert response.status_code == 400, response.content
         assert list(response.json()) == [field]
     with tenant_context(world.alpha):
-        assert [m.objects.count() for m in (Campaign, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat,
-                                            EmailSend)] == before  # fmt: skip
+        assert [
+            m.objects.count() for m in (Campaign, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat, EmailSend)
+        ] == before
 
 
 def test_a_nul_character_in_a_changed_key_is_a_400_too(http_as, world, cat):

@@ -86,5 +86,13 @@ def test_without_its_own_host_a_sites_referrer_is_a_referral():
 )
 def test_a_leads_channel_is_explicit_then_utms_then_campaign_then_direct(explicit, utms, campaign_channel, expected):
     source, medium, campaign = utms
-    assert lead_channel_key(explicit=explicit, utm_source=source, utm_medium=medium, utm_campaign=campaign,
-                            campaign_channel=campaign_channel) == expected  # fmt: skip
+    assert (
+        lead_channel_key(
+            explicit=explicit,
+            utm_source=source,
+            utm_medium=medium,
+            utm_campaign=campaign,
+            campaign_channel=campaign_channel,
+        )
+        == expected
+    )

@@ -39,25 +39,43 @@ def _sendgrid(key: str, secret: str, recipient: str = RECIPIENT) -> list[bytes]:
     """One batch, as SendGrid posts them: custom args (our send key) are merged into each event."""
 
     def event(name: str, event_id: str, at: int, **extra) -> dict:
-        return {"email": recipient, "timestamp": at, "event": name, "sg_event_id": event_id,
-                "sg_message_id": "wrfRRvF7Q0GgwUo2CvDmEA.filter0425p1mdw1.13037.57168B4A1D.0",
-                "smtp-id": "<wrfRRvF7Q0GgwUo2CvDmEA@ismtpd0006p1sjc2.sendgrid.net>",
-                "category": ["newsletter"], "pouls_send": key, **extra}  # fmt: skip
+        return {
+            "email": recipient,
+            "timestamp": at,
+            "event": name,
+            "sg_event_id": event_id,
+            "sg_message_id": "wrfRRvF7Q0GgwUo2CvDmEA.filter0425p1mdw1.13037.57168B4A1D.0",
+            "smtp-id": "<wrfRRvF7Q0GgwUo2CvDmEA@ismtpd0006p1sjc2.sendgrid.net>",
+            "category": ["newsletter"],
+            "pouls_send": key,
+            **extra,
+        }
 
-    return [json.dumps([
-        event("delivered", "nOSv8m0eTQ-vxvwNwt3fZQ", T0, response="250 2.0.0 OK", tls=1, ip="167.89.17.173"),
-        event("open", "MjIwNDg5NTgtZGE3OC00NDI1", T0 + 60, useragent="Mozilla/5.0", ip="66.102.6.229"),
-        event("open", "MjIwNDg5NTgtZGE3OC00NDI2", T0 + 3600, useragent="Mozilla/5.0", ip="66.102.6.229"),
-        event("click", "OTdlOGUzYjctYjc5Zi00OWE4", T0 + 3660, url="https://www.example.com/offer",
-              url_offset={"index": 0, "type": "html"}, useragent="Mozilla/5.0"),
-        event("unsubscribe", "ZyjAM5rnQmuI1KFInHQ3Nw", T0 + 7200),
-    ]).encode()]  # fmt: skip
+    return [
+        json.dumps(
+            [
+                event("delivered", "nOSv8m0eTQ-vxvwNwt3fZQ", T0, response="250 2.0.0 OK", tls=1, ip="167.89.17.173"),
+                event("open", "MjIwNDg5NTgtZGE3OC00NDI1", T0 + 60, useragent="Mozilla/5.0", ip="66.102.6.229"),
+                event("open", "MjIwNDg5NTgtZGE3OC00NDI2", T0 + 3600, useragent="Mozilla/5.0", ip="66.102.6.229"),
+                event(
+                    "click",
+                    "OTdlOGUzYjctYjc5Zi00OWE4",
+                    T0 + 3660,
+                    url="https://www.example.com/offer",
+                    url_offset={"index": 0, "type": "html"},
+                    useragent="Mozilla/5.0",
+                ),
+                event("unsubscribe", "ZyjAM5rnQmuI1KFInHQ3Nw", T0 + 7200),
+            ]
+        ).encode()
+    ]
 
 
 def _mailgun_sign(payload: dict, signing_key: str) -> bytes:
     signature = payload["signature"]
-    signature["signature"] = hmac.new(signing_key.encode(), f"{signature['timestamp']}{signature['token']}".encode(),
-                                      hashlib.sha256).hexdigest()  # fmt: skip
+    signature["signature"] = hmac.new(
+        signing_key.encode(), f"{signature['timestamp']}{signature['token']}".encode(), hashlib.sha256
+    ).hexdigest()
     return json.dumps(payload).encode()
 
 
@@ -65,23 +83,42 @@ def _mailgun(key: str, secret: str, recipient: str = RECIPIENT) -> list[bytes]:
     """One signed JSON post per event; the signature's token is the event id."""
 
     def event(name: str, token: str, at: int, **extra) -> bytes:
-        return _mailgun_sign({
-            "signature": {"timestamp": str(int(time.time())), "token": token},  # signed when sent
-            "event-data": {"event": name, "timestamp": at + 0.153125, "id": f"id-{token[:8]}", "recipient": recipient,
-                           "tags": ["newsletter"], "user-variables": {"pouls_send": key},
-                           "message": {"headers": {"message-id": "20260101100000.1.DF5966851B4BAA99@mg.example.org"}},
-                           **extra},
-        }, secret)  # fmt: skip
+        return _mailgun_sign(
+            {
+                "signature": {"timestamp": str(int(time.time())), "token": token},  # signed when sent
+                "event-data": {
+                    "event": name,
+                    "timestamp": at + 0.153125,
+                    "id": f"id-{token[:8]}",
+                    "recipient": recipient,
+                    "tags": ["newsletter"],
+                    "user-variables": {"pouls_send": key},
+                    "message": {"headers": {"message-id": "20260101100000.1.DF5966851B4BAA99@mg.example.org"}},
+                    **extra,
+                },
+            },
+            secret,
+        )
 
     return [
-        event("delivered", "651869375b9df3c98fc15c4889b102119add1235c38fc92824", T0,
-              **{"delivery-status": {"code": 250, "message": "OK", "description": ""}}),
-        event("opened", "7a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e3f5a", T0 + 60,
-              **{"client-info": {"user-agent": "Mozilla/5.0"}}),
+        event(
+            "delivered",
+            "651869375b9df3c98fc15c4889b102119add1235c38fc92824",
+            T0,
+            **{"delivery-status": {"code": 250, "message": "OK", "description": ""}},
+        ),
+        event(
+            "opened",
+            "7a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e3f5a",
+            T0 + 60,
+            **{"client-info": {"user-agent": "Mozilla/5.0"}},
+        ),
         event("opened", "8b2c4d6e8f0a1b3c5d7e9f1a2b4c6d8e0f2a4b6c8d0e2f4a6b", T0 + 3600),
-        event("clicked", "9c3d5e7f9a1b2c4d6e8f0a2b3c5d7e9f1a3b5c7d9e1f3a5b7c", T0 + 3660, url="https://example.com/offer"),
+        event(
+            "clicked", "9c3d5e7f9a1b2c4d6e8f0a2b3c5d7e9f1a3b5c7d9e1f3a5b7c", T0 + 3660, url="https://example.com/offer"
+        ),
         event("unsubscribed", "0d4e6f8a0b2c3d5e7f9a1b3c4d6e8f0a2b4c6d8e0f2a4b6c8d", T0 + 7200),
-    ]  # fmt: skip
+    ]
 
 
 def _brevo(key: str, secret: str, recipient: str = RECIPIENT) -> list[bytes]:
@@ -89,11 +126,21 @@ def _brevo(key: str, secret: str, recipient: str = RECIPIENT) -> list[bytes]:
     travels as a tag."""
 
     def event(name: str, at: int, **extra) -> bytes:
-        return json.dumps({"event": name, "email": recipient, "id": 9999999,
-                           "message-id": "<202601011000.27287306012@smtp-relay.mailin.fr>",
-                           "date": "2026-01-01 11:00:00", "ts": at, "ts_event": at, "ts_epoch": at * 1000,
-                           "subject": "Spring news", "tags": ["newsletter", f"pouls:{key}"],
-                           **extra}).encode()  # fmt: skip
+        return json.dumps(
+            {
+                "event": name,
+                "email": recipient,
+                "id": 9999999,
+                "message-id": "<202601011000.27287306012@smtp-relay.mailin.fr>",
+                "date": "2026-01-01 11:00:00",
+                "ts": at,
+                "ts_event": at,
+                "ts_epoch": at * 1000,
+                "subject": "Spring news",
+                "tags": ["newsletter", f"pouls:{key}"],
+                **extra,
+            }
+        ).encode()
 
     return [
         event("delivered", T0),
@@ -109,17 +156,30 @@ def _mailjet(key: str, secret: str, recipient: str = RECIPIENT) -> list[bytes]:
     event payload (``EventPayload`` on send)."""
 
     def event(name: str, at: int, **extra) -> dict:
-        return {"event": name, "time": at, "MessageID": 12345678901234567, "Message_GUID": "1ab23cd4-e567-8901",
-                "email": recipient, "mj_campaign_id": 1234567890, "mj_contact_id": 9876543210,
-                "customcampaign": "", "Payload": json.dumps({"pouls_send": key}), **extra}  # fmt: skip
+        return {
+            "event": name,
+            "time": at,
+            "MessageID": 12345678901234567,
+            "Message_GUID": "1ab23cd4-e567-8901",
+            "email": recipient,
+            "mj_campaign_id": 1234567890,
+            "mj_contact_id": 9876543210,
+            "customcampaign": "",
+            "Payload": json.dumps({"pouls_send": key}),
+            **extra,
+        }
 
     return [
         json.dumps([event("sent", T0, mj_message_id="12345678901234567", smtp_reply="sent (250 2.0.0 OK)")]).encode(),
-        json.dumps([event("open", T0 + 60, ip="192.168.100.100", geo="FR", agent="Mozilla/5.0"),
-                    event("open", T0 + 3600, ip="192.168.100.100", geo="FR", agent="Mozilla/5.0")]).encode(),
+        json.dumps(
+            [
+                event("open", T0 + 60, ip="192.168.100.100", geo="FR", agent="Mozilla/5.0"),
+                event("open", T0 + 3600, ip="192.168.100.100", geo="FR", agent="Mozilla/5.0"),
+            ]
+        ).encode(),
         json.dumps(event("click", T0 + 3660, url="https://example.com/offer", agent="Mozilla/5.0")).encode(),
         json.dumps(event("unsub", T0 + 7200, mj_list_id=0, agent="List-Unsubscribe")).encode(),
-    ]  # fmt: skip
+    ]
 
 
 @dataclass(frozen=True)
@@ -153,8 +213,9 @@ by_provider = pytest.mark.parametrize("provider", PROVIDERS, ids=[p.name for p i
 
 def _send(client: Client, key: str = KEY, **counters) -> EmailSend:
     with tenant_context(client):
-        return EmailSend.objects.create(key=key, name=key.title(), sent_at=timezone.now() - timedelta(days=1),
-                                        **counters)  # fmt: skip
+        return EmailSend.objects.create(
+            key=key, name=key.title(), sent_at=timezone.now() - timedelta(days=1), **counters
+        )
 
 
 def _hook(client: Client, provider: Provider, secret: str | None = None, **fields) -> EmailProviderHook:
@@ -164,10 +225,21 @@ def _hook(client: Client, provider: Provider, secret: str | None = None, **field
         return EmailProviderHook.objects.create(provider=provider.name, **credentials, **fields)
 
 
-def _post(http: HttpClient, provider: Provider, body: bytes, *, secret: str | None = None, slug: str = "alpha",
-          name: str | None = None):  # fmt: skip
-    return http.post(f"/c/{slug}/webhooks/email/{name or provider.name}/tracking/", body,
-                     content_type="application/json", headers=provider.headers(secret or provider.secret))  # fmt: skip
+def _post(
+    http: HttpClient,
+    provider: Provider,
+    body: bytes,
+    *,
+    secret: str | None = None,
+    slug: str = "alpha",
+    name: str | None = None,
+):
+    return http.post(
+        f"/c/{slug}/webhooks/email/{name or provider.name}/tracking/",
+        body,
+        content_type="application/json",
+        headers=provider.headers(secret or provider.secret),
+    )
 
 
 def _post_all(http: HttpClient, provider: Provider, bodies: list[bytes], **kwargs) -> list[int]:
@@ -187,10 +259,13 @@ def _snapshot(client: Client) -> tuple:
         return (
             list(EmailSend.objects.order_by("key").values("key", *COUNTERS)),
             sorted(EmailEvent.objects.values_list("provider", "event_id", "event_type", "recipient")),
-            sorted(EmailRecipientState.objects.values_list("send__key", "recipient", "delivered", "opened", "clicked",
-                                                           "unsubscribed", "bounced", "complained")),
+            sorted(
+                EmailRecipientState.objects.values_list(
+                    "send__key", "recipient", "delivered", "opened", "clicked", "unsubscribed", "bounced", "complained"
+                )
+            ),
             sorted(LeadActivity.objects.values_list("lead__email", "kind", "ref")),
-        )  # fmt: skip
+        )
 
 
 @pytest.fixture
@@ -257,9 +332,12 @@ def test_calls_without_the_clients_credentials_are_refused_and_write_nothing(db,
         blank = HttpClient(REMOTE_ADDR="192.0.2.2")
         refused += _post_all(blank, provider, provider.payloads(KEY, provider.secret), secret=" ")
         nobody = HttpClient(REMOTE_ADDR="192.0.2.3")
-        refused += [nobody.post(f"/c/alpha/webhooks/email/{provider.name}/tracking/", body,
-                                content_type="application/json").status_code
-                    for body in provider.payloads(KEY, provider.secret)]  # fmt: skip
+        refused += [
+            nobody.post(
+                f"/c/alpha/webhooks/email/{provider.name}/tracking/", body, content_type="application/json"
+            ).status_code
+            for body in provider.payloads(KEY, provider.secret)
+        ]
     # then every call is refused and nothing is written
     assert set(refused) == {400}
     assert _snapshot(world.alpha) == before
@@ -269,8 +347,11 @@ def test_calls_without_the_clients_credentials_are_refused_and_write_nothing(db,
 @by_provider
 def test_global_anymail_settings_open_no_door(world, anonymous, provider, settings):
     # given anymail's global webhook settings, which Pouls does not use, and the client's own hook
-    settings.ANYMAIL = {"WEBHOOK_SECRET": "global:secret", "MAILGUN_WEBHOOK_SIGNING_KEY": "global-signing-key",
-                        "SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY": "not-a-key"}  # fmt: skip
+    settings.ANYMAIL = {
+        "WEBHOOK_SECRET": "global:secret",
+        "MAILGUN_WEBHOOK_SIGNING_KEY": "global-signing-key",
+        "SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY": "not-a-key",
+    }
     _send(world.alpha)
     _hook(world.alpha, provider)
     global_secret = "global:secret" if provider.basic_auth else "global-signing-key"
@@ -300,8 +381,11 @@ def test_a_mailgun_signature_covers_its_token_and_timestamp(world, anonymous):
     assert _counters(world.alpha) == ZERO
 
 
-@pytest.mark.parametrize("age", [timedelta(minutes=16), timedelta(days=200), -timedelta(minutes=16)],
-                         ids=["16-minutes-old", "200-days-old", "16-minutes-ahead"])  # fmt: skip
+@pytest.mark.parametrize(
+    "age",
+    [timedelta(minutes=16), timedelta(days=200), -timedelta(minutes=16)],
+    ids=["16-minutes-old", "200-days-old", "16-minutes-ahead"],
+)
 def test_a_mailgun_call_signed_more_than_15_minutes_away_is_refused(world, anonymous, age):
     # given Mailgun's hook and a correctly signed call, signed `age` ago (a replay of a captured call)
     provider = PROVIDERS[1]
@@ -334,8 +418,15 @@ def test_one_clients_credentials_cannot_write_into_another_client(world, anonymo
     assert _snapshot(world.beta) == before
     assert _counters(world.alpha) == ZERO
     # and beta's own credentials do work on beta's URL
-    assert set(_post_all(anonymous, provider, provider.payloads(KEY, provider.other_secret), slug="beta",
-                         secret=provider.other_secret)) == {200}  # fmt: skip
+    assert set(
+        _post_all(
+            anonymous,
+            provider,
+            provider.payloads(KEY, provider.other_secret),
+            slug="beta",
+            secret=provider.other_secret,
+        )
+    ) == {200}
     assert _counters(world.beta) == COUNTED and _counters(world.alpha) == ZERO
 
 
@@ -397,8 +488,10 @@ def test_events_without_a_send_key_are_acknowledged_and_ignored(world, anonymous
     _send(world.alpha)
     _hook(world.alpha, provider)
     before = _snapshot(world.alpha)
-    bodies = [json.dumps({**json.loads(body)[0], "Payload": "", "customcampaign": "newsletter"}).encode()
-              for body in provider.payloads(KEY, provider.secret)[:1]]  # fmt: skip
+    bodies = [
+        json.dumps({**json.loads(body)[0], "Payload": "", "customcampaign": "newsletter"}).encode()
+        for body in provider.payloads(KEY, provider.secret)[:1]
+    ]
     assert _post_all(anonymous, provider, bodies) == [200]
     assert _snapshot(world.alpha) == before
 
@@ -467,18 +560,33 @@ def test_bounces_and_complaints_count_once_per_recipient(world, anonymous):
     _hook(world.alpha, provider)
 
     def event(name, recipient, at, **extra):
-        return json.dumps({"event": name, "time": at, "MessageID": 1, "email": recipient,
-                           "customcampaign": f"pouls:{KEY}", **extra}).encode()  # fmt: skip
+        return json.dumps(
+            {"event": name, "time": at, "MessageID": 1, "email": recipient, "customcampaign": f"pouls:{KEY}", **extra}
+        ).encode()
 
     bodies = [
-        event("bounce", "gone@example.com", T0, blocked=False, hard_bounce=True, error_related_to="recipient",
-              error="user unknown"),
-        event("bounce", "gone@example.com", T0 + 60, blocked=False, hard_bounce=True, error_related_to="recipient",
-              error="user unknown"),
+        event(
+            "bounce",
+            "gone@example.com",
+            T0,
+            blocked=False,
+            hard_bounce=True,
+            error_related_to="recipient",
+            error="user unknown",
+        ),
+        event(
+            "bounce",
+            "gone@example.com",
+            T0 + 60,
+            blocked=False,
+            hard_bounce=True,
+            error_related_to="recipient",
+            error="user unknown",
+        ),
         event("bounce", "late@example.com", T0, blocked=True, hard_bounce=False, error="greylisted"),  # deferred
         event("spam", "Grumpy@Example.com", T0 + 120, source="JMRPP"),
         event("spam", "grumpy@example.com", T0 + 180, source="JMRPP"),
-    ]  # fmt: skip
+    ]
     assert _post_all(anonymous, provider, bodies) == [200] * 5
     # a complaint means the mail was delivered; a deferral counts nothing
     assert _counters(world.alpha) == {**ZERO, "sent": 2, "delivered": 1, "bounces": 1, "complaints": 1}
@@ -565,8 +673,9 @@ ADMIN = "/c/alpha/admin/campaigns/emailproviderhook/"
 def test_the_admin_shows_each_hooks_url_and_masks_its_secret(world, http_as):
     admin = http_as(world.manager_alpha)
     # when a manager adds a Brevo hook
-    response = admin.post(f"{ADMIN}add/", {"provider": "brevo", "basic_auth": "brevo:c0rrect-h0rse",
-                                           "signing_key": "", "is_active": "on"})  # fmt: skip
+    response = admin.post(
+        f"{ADMIN}add/", {"provider": "brevo", "basic_auth": "brevo:c0rrect-h0rse", "signing_key": "", "is_active": "on"}
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     with tenant_context(world.alpha):
         hook = EmailProviderHook.objects.get()
@@ -591,8 +700,15 @@ def test_the_admin_requires_the_providers_credentials(world, http_as):
     missing_key = admin.post(f"{ADMIN}add/", {"provider": "mailgun", "basic_auth": "a:b", "is_active": "on"})
     bad_auth = admin.post(f"{ADMIN}add/", {"provider": "sendgrid", "basic_auth": "no-colon", "is_active": "on"})
     assert missing_key.status_code == bad_auth.status_code == 200  # the form again, with its errors
-    ok = admin.post(f"{ADMIN}add/", {"provider": "mailgun", "signing_key": "key-3ax6xnjp29jd6fds4gc373sgvjxteol0",
-                                     "basic_auth": "stray:value", "is_active": "on"})  # fmt: skip
+    ok = admin.post(
+        f"{ADMIN}add/",
+        {
+            "provider": "mailgun",
+            "signing_key": "key-3ax6xnjp29jd6fds4gc373sgvjxteol0",
+            "basic_auth": "stray:value",
+            "is_active": "on",
+        },
+    )
     assert ok.status_code == 302
     with tenant_context(world.alpha):
         hook = EmailProviderHook.objects.get()
@@ -614,8 +730,10 @@ def test_guessing_a_clients_webhook_credentials_is_bounded_per_address(db, world
     guesser = HttpClient(REMOTE_ADDR="198.51.100.7")
     bodies = [provider.payloads(KEY, f"{provider.secret[:-2]}{i:02d}")[0] for i in range(10)]
     # when ten guesses are refused
-    statuses = [_post(guesser, provider, body, secret=f"{provider.secret[:-2]}{i:02d}").status_code
-                for i, body in enumerate(bodies)]  # fmt: skip
+    statuses = [
+        _post(guesser, provider, body, secret=f"{provider.secret[:-2]}{i:02d}").status_code
+        for i, body in enumerate(bodies)
+    ]
     assert statuses == [400] * 10
     # then that address waits, even with the right credentials, and nothing was written
     [right, *_] = provider.payloads(KEY, provider.secret)

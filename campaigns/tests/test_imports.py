@@ -88,8 +88,11 @@ def test_a_file_with_bad_rows_is_refused_whole_listing_every_bad_line(db, world,
 
 def test_partial_writes_exactly_the_good_rows_and_returns_the_rejected_ones(db, world, tmp_path):
     path, rejected = tmp_path / "spend.csv", tmp_path / "rejected.csv"
-    path.write_text("date,campaign,amount\n2026-01-01,search,10.5\n2026-13-01,search,3\n2026-01-02,search,-4\n"
-                    "2026-01-03,social,\"7,25\"\n", encoding="utf-8")  # fmt: skip
+    path.write_text(
+        "date,campaign,amount\n2026-01-01,search,10.5\n2026-13-01,search,3\n2026-01-02,search,-4\n"
+        '2026-01-03,social,"7,25"\n',
+        encoding="utf-8",
+    )
     code, out, err = run_import(path, "spend", "--partial", "--rejected", str(rejected))
     assert code == 0 and "2 rows rejected" in out
     with tenant_context(world.alpha):
@@ -144,8 +147,13 @@ def test_lead_rows_with_bad_values_are_refused(db, world, tmp_path):
     )
     code, _, err = run_import(path, "leads")
     assert code == 1
-    for expected in ("line 2, column email", "line 3, column stage", "line 4, column mql_at",
-                     "line 5, column channel", "line 6, column owner"):  # fmt: skip
+    for expected in (
+        "line 2, column email",
+        "line 3, column stage",
+        "line 4, column mql_at",
+        "line 5, column channel",
+        "line 6, column owner",
+    ):
         assert expected in err
     with tenant_context(world.alpha):
         assert not Lead.objects.exists()
@@ -175,5 +183,6 @@ def test_an_xlsx_workbook_imports_like_its_csv(db, world, tmp_path):
     assert code == 0, err
     with tenant_context(world.alpha):
         assert sorted(Spend.objects.values_list("date", "amount")) == [
-            (dt(2026, 1, 1).date(), Decimal("10.50")), (dt(2026, 1, 2).date(), Decimal("12.00")),
-        ]  # fmt: skip
+            (dt(2026, 1, 1).date(), Decimal("10.50")),
+            (dt(2026, 1, 2).date(), Decimal("12.00")),
+        ]

@@ -34,8 +34,16 @@ def _event(kind: str = "visit", **fields) -> dict:
     return event
 
 
-def _post(http: HttpClient, events=None, *, body: str | bytes | None = None, slug: str = "alpha",
-          content_type: str = "text/plain;charset=UTF-8", ip: str = "192.0.2.1", **headers):  # fmt: skip
+def _post(
+    http: HttpClient,
+    events=None,
+    *,
+    body: str | bytes | None = None,
+    slug: str = "alpha",
+    content_type: str = "text/plain;charset=UTF-8",
+    ip: str = "192.0.2.1",
+    **headers,
+):
     if body is None:
         body = json.dumps({"events": events})
     return http.post(f"/c/{slug}/track/", body, content_type=content_type, headers=headers, REMOTE_ADDR=ip)
@@ -75,11 +83,15 @@ def _today() -> date:
 def test_a_valid_batch_is_stored_with_each_visits_channel(world, anonymous):
     # given a visit from a Google Ads click, then a view and a click of a CTA on the same page
     events = [
-        _event("visit", utm={"source": "google", "medium": "cpc", "campaign": "spring"},
-               referrer="https://www.google.com/", url=f"{SITE}/Offre/?utm_source=google"),
+        _event(
+            "visit",
+            utm={"source": "google", "medium": "cpc", "campaign": "spring"},
+            referrer="https://www.google.com/",
+            url=f"{SITE}/Offre/?utm_source=google",
+        ),
         _event("cta_view", at="2026-01-01T10:00:00Z"),
         _event("cta_click"),
-    ]  # fmt: skip
+    ]
     # when the snippet sends them the way sendBeacon does (text/plain, from the client's website)
     response = _post(anonymous, events, Origin=SITE)
     # then they are accepted, any origin may send them, and nothing is told back
@@ -104,9 +116,12 @@ def test_a_json_batch_is_accepted_too_and_the_preflight_allows_any_origin(world,
     # when a browser asks whether it may post JSON from another site, then does
     preflight = anonymous.options(
         "/c/alpha/track/",
-        headers={"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "content-type"},
-    )  # fmt: skip
+        headers={
+            "Origin": "https://elsewhere.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     response = _post(anonymous, [_event()], content_type="application/json")
     # then the preflight allows it, for a day, without credentials, and the batch is stored
     assert preflight.status_code == 204
@@ -122,11 +137,14 @@ def test_an_events_own_time_is_clamped_to_a_day_around_the_servers(world, anonym
     # given events stamped by a browser whose clock is years or months off (within the bounds of any
     # fact's date: tests/test_date_bounds.py), and one without a time
     before = timezone.now()
-    _post(anonymous, [
-        _event(session="past", at="2001-01-01T00:00:00+01:00"),
-        _event(session="future", at=(before + timedelta(days=200)).isoformat()),
-        _event(session="now"),
-    ])  # fmt: skip
+    _post(
+        anonymous,
+        [
+            _event(session="past", at="2001-01-01T00:00:00+01:00"),
+            _event(session="future", at=(before + timedelta(days=200)).isoformat()),
+            _event(session="now"),
+        ],
+    )
     after = timezone.now()
     # then each is stored within a day of the server's time
     times = {event.session: event.occurred_at for event in _events(world.alpha)}
@@ -154,8 +172,9 @@ def test_duplicate_event_ids_and_reloads_count_once(world, anonymous):
 
 def test_a_second_page_of_a_session_is_a_visit_of_that_page(world, anonymous):
     # given a session that lands on two pages (a second campaign touch on another page)
-    _post(anonymous, [_event(url=f"{SITE}/a"), _event(url=f"{SITE}/b", utm={"source": "newsletter",
-                                                                            "medium": "email"})])  # fmt: skip
+    _post(
+        anonymous, [_event(url=f"{SITE}/a"), _event(url=f"{SITE}/b", utm={"source": "newsletter", "medium": "email"})]
+    )
     # when the events are rolled up
     _rollup(world.alpha)
     # then each page has its visit with its own channel
@@ -187,10 +206,14 @@ MALFORMED = [
     ("an unknown UTM", json.dumps({"events": [_event(utm={"id": "1"})]}), "text/plain", "events.0.utm"),
     ("a UTM not text", json.dumps({"events": [_event(utm={"source": 1})]}), "text/plain", "events.0.utm"),
     ("a CTA event without key", json.dumps({"events": [_event("cta_view", cta="")]}), "text/plain", "events.0.cta"),
-    ("a CTA key in capitals", json.dumps({"events": [_event("cta_click", cta="Sign Up")]}), "text/plain",
-     "events.0.cta"),
+    (
+        "a CTA key in capitals",
+        json.dumps({"events": [_event("cta_click", cta="Sign Up")]}),
+        "text/plain",
+        "events.0.cta",
+    ),
     ("a visit naming a CTA", json.dumps({"events": [_event("visit", cta="signup")]}), "text/plain", "events.0.cta"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("case", "body", "content_type", "field"), MALFORMED, ids=[case[0] for case in MALFORMED])
@@ -330,10 +353,16 @@ def test_events_roll_up_into_each_clients_local_date_across_midnight(world, anon
     before = (midnight - timedelta(seconds=1)).astimezone(UTC).isoformat()
     after = (midnight + timedelta(seconds=1)).astimezone(UTC).isoformat()
     for slug in ("alpha", "beta"):
-        _post(anonymous, [
-            _event(session="late", at=before), _event("cta_view", session="late", at=before),
-            _event(session="early", at=after), _event("cta_view", session="early", at=after),
-        ], slug=slug)  # fmt: skip
+        _post(
+            anonymous,
+            [
+                _event(session="late", at=before),
+                _event("cta_view", session="late", at=before),
+                _event(session="early", at=after),
+                _event("cta_view", session="early", at=after),
+            ],
+            slug=slug,
+        )
     # when each rolls up
     _rollup(world.alpha)
     _rollup(world.beta)
@@ -351,14 +380,17 @@ def test_visits_count_per_channel_and_landing_page(world, anonymous):
         LandingPage.objects.create(key="offer", name="Offer", url=f"{SITE}/Offre/")
         LandingPage.objects.create(key="home", name="Home", url=SITE)
     # when visits arrive from Google Ads, Google, Facebook, a blog, the site itself and nowhere
-    _post(anonymous, [
-        _event(session="1", url=f"{SITE}/offre?x=1", utm={"source": "google", "medium": "cpc"}),
-        _event(session="2", url=f"{SITE}/offre", referrer="https://www.google.fr/"),
-        _event(session="3", url=f"{SITE}/", referrer="https://l.facebook.com/l.php"),
-        _event(session="4", url=f"{SITE}/", referrer="https://blog.example/article"),
-        _event(session="5", url=f"{SITE}/pricing", referrer=f"{SITE}/"),
-        _event(session="6", url=f"{SITE}/pricing"),
-    ])  # fmt: skip
+    _post(
+        anonymous,
+        [
+            _event(session="1", url=f"{SITE}/offre?x=1", utm={"source": "google", "medium": "cpc"}),
+            _event(session="2", url=f"{SITE}/offre", referrer="https://www.google.fr/"),
+            _event(session="3", url=f"{SITE}/", referrer="https://l.facebook.com/l.php"),
+            _event(session="4", url=f"{SITE}/", referrer="https://blog.example/article"),
+            _event(session="5", url=f"{SITE}/pricing", referrer=f"{SITE}/"),
+            _event(session="6", url=f"{SITE}/pricing"),
+        ],
+    )
     _rollup(world.alpha)
     # then each visit counts on its channel, on its landing page when it has one
     today = _today()
@@ -377,12 +409,15 @@ def test_cta_views_and_clicks_roll_up_and_unknown_ctas_are_created(world, anonym
         demo = CTA.objects.create(key="demo", name="Book a demo")
         CTAStat.objects.create(date=_today(), cta=demo, source=FactSource.IMPORT, views=100, clicks=10)
     # when three sessions see it and one clicks, and another CTA nobody set up is seen and clicked
-    _post(anonymous, [
-        *[_event("cta_view", session=f"s{n}", cta="demo") for n in range(3)],
-        _event("cta_click", session="s0", cta="demo"),
-        _event("cta_view", session="s1", cta="newsletter-box"),
-        _event("cta_click", session="s1", cta="newsletter-box"),
-    ])  # fmt: skip
+    _post(
+        anonymous,
+        [
+            *[_event("cta_view", session=f"s{n}", cta="demo") for n in range(3)],
+            _event("cta_click", session="s0", cta="demo"),
+            _event("cta_view", session="s1", cta="newsletter-box"),
+            _event("cta_click", session="s1", cta="newsletter-box"),
+        ],
+    )
     count = _rollup(world.alpha)
     # then the tracked statistics sit next to the imported ones, and the new CTA exists, named after its key
     assert count.cta_events == 6
@@ -406,11 +441,14 @@ def test_the_purge_forgets_old_processed_events_only(db, world):
     # given processed and pending events of last month and of today
     old = timezone.now() - timedelta(days=30)
     with tenant_context(world.alpha):
-        TrackingEvent.objects.bulk_create([
-            TrackingEvent(event_id=uuid.uuid4(), type="visit", occurred_at=at, session=f"s{n}", path="/",
-                          processed=processed)
-            for n, (at, processed) in enumerate([(old, True), (old, False), (timezone.now(), True)])
-        ])  # fmt: skip
+        TrackingEvent.objects.bulk_create(
+            [
+                TrackingEvent(
+                    event_id=uuid.uuid4(), type="visit", occurred_at=at, session=f"s{n}", path="/", processed=processed
+                )
+                for n, (at, processed) in enumerate([(old, True), (old, False), (timezone.now(), True)])
+            ]
+        )
         # when the purge runs
         deleted = tracking_events_purge()
         # then only last month's processed event is gone

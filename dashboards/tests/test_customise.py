@@ -33,11 +33,16 @@ def _pinned_order(html: str) -> list[str]:
 
 def test_a_manager_pins_cards_for_everyone_and_a_sales_person_overrides_them_for_himself(http_as, world):
     manager, sales, viewer = (http_as(u) for u in (world.manager_alpha, world.sales_alpha, world.viewer_alpha))
-    assert _pinned_order(viewer.get(PAGE).content.decode()) == ["leads", "cost_per_lead", "lead_to_customer_rate",
-                                                               "mqls"]  # fmt: skip
+    assert _pinned_order(viewer.get(PAGE).content.decode()) == [
+        "leads",
+        "cost_per_lead",
+        "lead_to_customer_rate",
+        "mqls",
+    ]
     # when the manager pins MQLs first, then visits, for everyone
-    response = manager.post(PINNED, {"scope": "client", "kpis": ["visits", "mqls"], "position_mqls": "1",
-                                     "position_visits": "2"})  # fmt: skip
+    response = manager.post(
+        PINNED, {"scope": "client", "kpis": ["visits", "mqls"], "position_mqls": "1", "position_visits": "2"}
+    )
     assert response.status_code == 302
     assert _pinned_order(viewer.get(PAGE).content.decode()) == ["mqls", "visits"]
     # and the sales person pins spend for himself only
@@ -51,8 +56,9 @@ def test_a_manager_pins_cards_for_everyone_and_a_sales_person_overrides_them_for
 
 def test_pinned_cards_are_validated_and_guarded(http_as, world):
     sales = http_as(world.sales_alpha)
-    odd = sales.post(PINNED, {"scope": "me", "kpis": ["spend", "visits"], "position_spend": "²",
-                              "position_visits": "9" * 5000})  # fmt: skip
+    odd = sales.post(
+        PINNED, {"scope": "me", "kpis": ["spend", "visits"], "position_spend": "²", "position_visits": "9" * 5000}
+    )
     assert odd.status_code == 302  # odd positions go last, never a 500
     assert _pinned_order(sales.get(PAGE).content.decode()) == ["spend", "visits"]
     sales.post(PINNED, {"scope": "me", "action": "reset"})

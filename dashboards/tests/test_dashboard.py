@@ -50,9 +50,13 @@ def test_cards_show_the_focus_month_in_french_with_change_status_and_formula(htt
     assert "Dépenses ÷ leads" in card  # the registry's formula, as the API gives it
     assert "mars 2026" in html and "février 2026" in html
     assert re.findall(r'<h2 id="section-[a-z]+">([^<]+)</h2>', html) == [
-        "Épinglés", "Acquisition", "Engagement et conversion", "Contenus et campagnes", "E-mail",
+        "Épinglés",
+        "Acquisition",
+        "Engagement et conversion",
+        "Contenus et campagnes",
+        "E-mail",
         "Qualification des leads",
-    ]  # fmt: skip
+    ]
     assert "<polyline points=" in card
 
 
@@ -79,8 +83,10 @@ def test_the_api_serves_every_chart_from_the_snapshots(http_as, golden):
     paid = _snapshot(golden.alpha, kpi="leads", dimension="channel", key="paid_social", start="2026-03-01")
     index = channels["labels"].index("Paid social")
     assert channels["datasets"][0]["data"][index] == paid.value
-    assert channels["drill"]["urls"][index] == f"{PAGE}?range=custom&from=2026-01-01&to=2026-03-01" \
-                                               "&dimension=channel&key=paid_social"  # fmt: skip
+    assert (
+        channels["drill"]["urls"][index] == f"{PAGE}?range=custom&from=2026-01-01&to=2026-03-01"
+        "&dimension=channel&key=paid_social"
+    )
     assert channels["table"]["rows"][index]["cells"][0] == "Paid social"
     assert body["locale"] == "fr-FR" and body["currency"] == "EUR"
 
@@ -99,8 +105,9 @@ def test_drilling_into_a_channel_filters_what_can_be_filtered_and_says_so_elsewh
     # a period without any of the channel's customers is 0 customers, not "no value"
     referral = GOLDEN_QUERY | {"dimension": "channel", "key": "referral"}
     with tenant_context(golden.alpha):
-        stored = Snapshot.objects.filter(period="month", kpi__in=["sqls", "customers"], dimension="channel",
-                                         key="referral", start=date(2026, 3, 1))  # fmt: skip
+        stored = Snapshot.objects.filter(
+            period="month", kpi__in=["sqls", "customers"], dimension="channel", key="referral", start=date(2026, 3, 1)
+        )
         assert not stored.exists()  # referral had no SQL and no customer in March
     funnel = next(c for c in http_as(golden.viewer_alpha).get(API, referral).json()["charts"] if c["id"] == "funnel")
     assert funnel["datasets"][0]["data"][2:] == [0.0, 0.0]

@@ -38,8 +38,11 @@ def test_changes_are_relative_for_counts_and_in_points_for_rates():
 def test_csv_numbers_are_plain():
     fr = Formatter("fr", "EUR")
     assert (fr.plain(1234.5, "money"), fr.plain(0.125, "rate"), fr.plain(7.0, "count"), fr.plain(None, "rate")) == (
-        "1234.50", "0.125", "7", "",
-    )  # fmt: skip
+        "1234.50",
+        "0.125",
+        "7",
+        "",
+    )
 
 
 def test_period_labels():

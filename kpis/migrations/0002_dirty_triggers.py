@@ -30,7 +30,7 @@ FACTS = {
         (("email", LOCAL.format(col="r.sent_at")),),
         ("key", "sent_at", "campaign_id", "sent", "delivered", "unique_opens", "unique_clicks", "unsubscribes"),
     ),
-}  # fmt: skip
+}
 CATALOGUE = {
     "campaigns_channel": ("key", "is_paid"),
     "campaigns_campaign": ("key", "channel_id"),

@@ -24,8 +24,9 @@ def test_snapshots_are_browsable_with_filters_and_read_only(http_as, golden):
 
 def test_an_objective_saved_in_the_admin_targets_its_snapshots(http_as, golden):
     admin = http_as(golden.manager_alpha)
-    response = admin.post(f"{ADMIN}objective/add/", {"kpi": "leads", "period": "month", "dimension": "", "key": "",
-                                                     "target": "45"})  # fmt: skip
+    response = admin.post(
+        f"{ADMIN}objective/add/", {"kpi": "leads", "period": "month", "dimension": "", "key": "", "target": "45"}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     with tenant_context(golden.alpha):
         assert Objective.objects.get().target == 45
@@ -34,8 +35,10 @@ def test_an_objective_saved_in_the_admin_targets_its_snapshots(http_as, golden):
         )
     assert targets == {45.0}
     connection.set_schema_to_public()
-    refused = admin.post(f"{ADMIN}objective/add/", {"kpi": "keyword_visits", "period": "month", "dimension": "",
-                                                    "key": "", "target": "5"})  # fmt: skip
+    refused = admin.post(
+        f"{ADMIN}objective/add/",
+        {"kpi": "keyword_visits", "period": "month", "dimension": "", "key": "", "target": "5"},
+    )
     assert refused.status_code == 200 and "dimension" in refused.context["adminform"].form.errors
 
 

@@ -28,8 +28,12 @@ def test_the_scan_agrees_with_the_pure_rule_on_random_series(seed):
     # given series of counts and of rates with gaps, steps and spikes
     rng = random.Random(seed)
     rows, width = 40, 60
-    values = np.array([[float(rng.choice([0, 1, 2, 3, 5, 8, 13, 40, 100])) if rng.random() > 0.1 else np.nan
-                        for _ in range(width)] for _ in range(rows)])  # fmt: skip
+    values = np.array(
+        [
+            [float(rng.choice([0, 1, 2, 3, 5, 8, 13, 40, 100])) if rng.random() > 0.1 else np.nan for _ in range(width)]
+            for _ in range(rows)
+        ]
+    )
     values[::3] = np.round(values[::3] / 100, 2)  # some rows look like rates
     evaluate = np.array([[rng.random() > 0.2 for _ in range(width)] for _ in range(rows)])
     # when both decide

@@ -22,8 +22,9 @@ BASE = "/c/alpha/api/v1/kpis/"
 
 
 def test_snapshots_of_a_range_equal_the_stored_rows(http_as, golden):
-    response = http_as(golden.viewer_alpha).get(BASE, {"period": "month", "from": "2026-01-01", "to": "2026-03-31",
-                                                       "kpi": ["leads", "lead_to_mql_rate"]})  # fmt: skip
+    response = http_as(golden.viewer_alpha).get(
+        BASE, {"period": "month", "from": "2026-01-01", "to": "2026-03-31", "kpi": ["leads", "lead_to_mql_rate"]}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["as_of"].startswith("2026-04-14T22:00:00")
@@ -33,21 +34,33 @@ def test_snapshots_of_a_range_equal_the_stored_rows(http_as, golden):
         stored = Snapshot.objects.get(period="month", kpi="lead_to_mql_rate", dimension="", start="2026-02-01")
     february = rows[("lead_to_mql_rate", "2026-02-01")]
     assert (february["value"], february["numerator"], february["denominator"]) == (
-        stored.value, stored.numerator, stored.denominator,
-    )  # fmt: skip
+        stored.value,
+        stored.numerator,
+        stored.denominator,
+    )
     assert february["dimension"] is None and february["key"] is None and february["is_partial"] is False
     assert rows[("leads", "2026-02-01")]["previous_value"] == rows[("leads", "2026-01-01")]["value"]
 
 
 def test_breakdown_rows_and_the_none_key(http_as, golden):
     client = http_as(golden.viewer_alpha)
-    rows = client.get(BASE, {"period": "month", "from": "2026-01-01", "to": "2026-01-31", "kpi": "leads",
-                             "dimension": "channel"}).json()["results"]  # fmt: skip
+    rows = client.get(
+        BASE, {"period": "month", "from": "2026-01-01", "to": "2026-01-31", "kpi": "leads", "dimension": "channel"}
+    ).json()["results"]
     assert {r["dimension"] for r in rows} == {"channel"}
     keys = {r["key"] for r in rows}
     assert "paid_search" in keys
-    one = client.get(BASE, {"period": "month", "from": "2026-01-01", "to": "2026-01-31", "kpi": "leads",
-                            "dimension": "channel", "key": "paid_search"}).json()["results"]  # fmt: skip
+    one = client.get(
+        BASE,
+        {
+            "period": "month",
+            "from": "2026-01-01",
+            "to": "2026-01-31",
+            "kpi": "leads",
+            "dimension": "channel",
+            "key": "paid_search",
+        },
+    ).json()["results"]
     assert [r["key"] for r in one] == ["paid_search"]
 
 
@@ -110,8 +123,11 @@ def test_definitions_speak_the_request_language(http_as, golden):
 
 
 def test_anomalies_lists_only_flagged_rows(http_as, golden):
-    rows = http_as(golden.viewer_alpha).get(f"{BASE}anomalies/", {"period": "day", "from": "2026-01-01",
-                                                                  "to": "2026-04-15"}).json()["results"]  # fmt: skip
+    rows = (
+        http_as(golden.viewer_alpha)
+        .get(f"{BASE}anomalies/", {"period": "day", "from": "2026-01-01", "to": "2026-04-15"})
+        .json()["results"]
+    )
     assert rows
     assert all(r["anomaly"]["direction"] in ("up", "down") for r in rows)
     assert all(r["anomaly"]["low"] <= r["anomaly"]["median"] <= r["anomaly"]["high"] for r in rows)
@@ -131,8 +147,9 @@ def june(db, world):
         n = 0
         for day, count in ((1, 2), (10, 12), (20, 10), (30, 6)):
             for _ in range(count):
-                Lead.objects.create(email=f"j{n}@x.test", created_at=datetime(2026, 6, day, 9, tzinfo=PARIS),
-                                    channel=channel)  # fmt: skip
+                Lead.objects.create(
+                    email=f"j{n}@x.test", created_at=datetime(2026, 6, day, 9, tzinfo=PARIS), channel=channel
+                )
                 n += 1
         kpi_snapshot_refresh(full=True, as_of=datetime(2026, 7, 2, tzinfo=PARIS))
     connection.set_schema_to_public()
@@ -192,8 +209,9 @@ def test_objectives_crud_applies_targets_to_snapshots(http_as, golden):
     # duplicates and nonsense are refused with the field
     duplicate = manager.post(f"{BASE}objectives/", body, content_type="application/json")
     assert duplicate.status_code == 400 and "kpi" in duplicate.json()
-    wrong = manager.post(f"{BASE}objectives/", {**body, "dimension": "keyword", "key": "x"},
-                         content_type="application/json")  # fmt: skip
+    wrong = manager.post(
+        f"{BASE}objectives/", {**body, "dimension": "keyword", "key": "x"}, content_type="application/json"
+    )
     assert wrong.status_code == 400 and "dimension" in wrong.json()
     negative = manager.post(f"{BASE}objectives/", {**body, "target": "-1"}, content_type="application/json")
     assert negative.status_code == 400 and "target" in negative.json()
@@ -242,8 +260,11 @@ def test_the_portfolio_shows_the_clients_a_user_may_see(http_as, golden):
     alpha = next(r for r in rows if r["slug"] == "alpha")
     assert alpha["url"] == "/c/alpha/" and alpha["currency"] == "EUR"
     with tenant_context(golden.alpha):
-        months = list(Snapshot.objects.filter(period="month", kpi="leads", dimension="").order_by("start")
-                      .values_list("value", flat=True))  # fmt: skip
+        months = list(
+            Snapshot.objects.filter(period="month", kpi="leads", dimension="")
+            .order_by("start")
+            .values_list("value", flat=True)
+        )
     connection.set_schema_to_public()
     assert alpha["kpis"]["leads"]["months"] == months and len(months) == 4  # January to April 2026
     assert alpha["kpis"]["leads"]["value"] == months[-1]

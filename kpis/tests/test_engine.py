@@ -37,8 +37,11 @@ def months(dimension=None, *, start=date(2026, 1, 1), end=date(2026, 3, 31), as_
 
 def test_period_starts_cover_the_periods_starting_in_the_range():
     assert period_starts("week", date(2026, 1, 1), date(2026, 1, 31)) == [
-        date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 19), date(2026, 1, 26),
-    ]  # fmt: skip
+        date(2026, 1, 5),
+        date(2026, 1, 12),
+        date(2026, 1, 19),
+        date(2026, 1, 26),
+    ]
     assert period_starts("quarter", date(2026, 1, 1), date(2026, 12, 31))[-1] == date(2026, 10, 1)
     assert period_starts("month", date(2026, 1, 2), date(2026, 1, 31)) == []
 
@@ -50,8 +53,18 @@ def test_no_data_gives_zero_counts_and_null_rates(db, world):
     assert rows[("leads", jan, None)]["value"] == 0
     assert rows[("spend", jan, None)]["value"] == 0.0
     assert rows[("revenue", jan, None)]["value"] == 0.0
-    for kpi in ("visit_to_lead_rate", "cost_per_lead", "lead_growth", "paid_lead_share", "organic_lead_share",
-                "roi", "cta_click_rate", "email_open_rate", "lead_to_mql_rate", "mql_to_sql_rate"):  # fmt: skip
+    for kpi in (
+        "visit_to_lead_rate",
+        "cost_per_lead",
+        "lead_growth",
+        "paid_lead_share",
+        "organic_lead_share",
+        "roi",
+        "cta_click_rate",
+        "email_open_rate",
+        "lead_to_mql_rate",
+        "mql_to_sql_rate",
+    ):
         assert rows[(kpi, jan, None)]["value"] is None, kpi
         assert rows[(kpi, jan, None)]["denominator"] == 0, kpi
     assert ("keyword_visits", jan, None) not in rows  # keyword is a required dimension
@@ -70,8 +83,11 @@ def test_a_minute_either_side_of_local_midnight_at_a_month_end(db, world):
         lead("before@x.test", local(2026, 1, 31, 23, 59))  # 22:59 UTC
         lead("after@x.test", local(2026, 2, 1, 0, 1))  # still 31 January in UTC
         rows = months()
-        days = by(kpi_compute(period="day", start=date(2026, 1, 31), end=date(2026, 2, 1), dimension=None,
-                              as_of=AS_OF, kpis=["leads"]))  # fmt: skip
+        days = by(
+            kpi_compute(
+                period="day", start=date(2026, 1, 31), end=date(2026, 2, 1), dimension=None, as_of=AS_OF, kpis=["leads"]
+            )
+        )
     assert rows[("leads", "2026-01-01", None)]["value"] == 1
     assert rows[("leads", "2026-02-01", None)]["value"] == 1
     assert days[("leads", "2026-01-31", None)]["value"] == 1
@@ -109,8 +125,7 @@ def test_a_fixed_number_of_queries_whatever_the_periods_and_leads(db, world):
         with CaptureQueriesContext(connection) as month_queries:
             kpi_compute(period="month", start=date(2026, 1, 1), end=date(2026, 3, 31), dimension=None, as_of=AS_OF)
         with CaptureQueriesContext(connection) as day_queries:
-            kpi_compute(period="day", start=date(2026, 1, 1), end=date(2026, 3, 31), dimension="channel",
-                        as_of=AS_OF)  # fmt: skip
+            kpi_compute(period="day", start=date(2026, 1, 1), end=date(2026, 3, 31), dimension="channel", as_of=AS_OF)
     # one statement for every source and KPI, one for the objectives (targets and statuses)
     assert len(month_queries) == 2
     assert len(day_queries) == 2
@@ -169,10 +184,27 @@ def test_dst_days_bucket_by_the_local_calendar(db, world):
     with tenant_context(world.alpha):
         for i, instant in enumerate(instants):
             lead(f"dst{i}@x.test", instant)
-        days = {(r["start"]): r["value"] for r in kpi_compute(period="day", start=date(2026, 3, 28),
-                end=date(2026, 10, 26), dimension=None, as_of=AS_OF.replace(month=12), kpis=["leads"])}  # fmt: skip
-        weeks = by(kpi_compute(period="week", start=date(2026, 3, 23), end=date(2026, 3, 30), dimension=None,
-                               as_of=AS_OF.replace(month=12), kpis=["leads"]))  # fmt: skip
+        days = {
+            (r["start"]): r["value"]
+            for r in kpi_compute(
+                period="day",
+                start=date(2026, 3, 28),
+                end=date(2026, 10, 26),
+                dimension=None,
+                as_of=AS_OF.replace(month=12),
+                kpis=["leads"],
+            )
+        }
+        weeks = by(
+            kpi_compute(
+                period="week",
+                start=date(2026, 3, 23),
+                end=date(2026, 3, 30),
+                dimension=None,
+                as_of=AS_OF.replace(month=12),
+                kpis=["leads"],
+            )
+        )
         kpi_snapshot_refresh(full=True, as_of=datetime(2026, 12, 1, tzinfo=utc))
         stored = dict(Snapshot.objects.filter(kpi="leads", period="day", dimension="").values_list("start", "value"))
     assert (days["2026-03-28"], days["2026-03-29"], days["2026-03-30"]) == (1, 3, 1)

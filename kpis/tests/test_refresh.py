@@ -22,8 +22,21 @@ from leads.services import LeadInput, lead_move_stage, lead_update, lead_upsert
 PARIS = ZoneInfo("Europe/Paris")
 AS_OF = datetime(2026, 4, 15, tzinfo=PARIS)
 LATER = AS_OF + timedelta(days=2, hours=5)
-COMPARED = ("value", "numerator", "denominator", "previous_value", "change", "target", "status", "anomaly",
-            "baseline_median", "baseline_low", "baseline_high", "is_partial", "definition_version")  # fmt: skip
+COMPARED = (
+    "value",
+    "numerator",
+    "denominator",
+    "previous_value",
+    "change",
+    "target",
+    "status",
+    "anomaly",
+    "baseline_median",
+    "baseline_low",
+    "baseline_high",
+    "is_partial",
+    "definition_version",
+)
 
 
 def report(period: str, dimension, *, as_of=AS_OF) -> dict:
@@ -103,8 +116,9 @@ def incremental_then_full(as_of=LATER) -> tuple:
 def assert_incremental_was_complete(incremental, full, after_incremental) -> None:
     after_full = table()
     assert incremental.mode == "incremental"
-    differences = [k for k in after_full.keys() | after_incremental.keys()
-                   if after_full.get(k) != after_incremental.get(k)]  # fmt: skip
+    differences = [
+        k for k in after_full.keys() | after_incremental.keys() if after_full.get(k) != after_incremental.get(k)
+    ]
     assert not differences, sorted(differences)[:10]
     assert (full.measures_changed, full.snapshots_changed) == (0, 0)
 
@@ -300,8 +314,14 @@ def refresh_running(committed):
             Lead.objects.create(email=f"jan{i}@x.test", created_at=datetime(2026, 1, 10 + i, tzinfo=PARIS))
         kpi_snapshot_refresh(full=True, as_of=AS_OF)
     settings = connection.settings_dict
-    other = psycopg.connect(dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"] or None,
-                            host=settings["HOST"] or None, port=settings["PORT"] or None, autocommit=True)  # fmt: skip
+    other = psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        autocommit=True,
+    )
     lock = "hashtext('pouls.kpi_refresh'), hashtext(%s)"
     assert other.execute(f"SELECT pg_try_advisory_lock({lock})", [committed.beta.schema_name]).fetchone()[0]
     try:

@@ -39,11 +39,25 @@ def test_admin_actions_move_through_the_service_and_record_the_source(http_as, w
 
 def test_editing_a_lead_in_the_admin_cannot_change_its_stage(http_as, world):
     (ada,) = _leads(world, "ada@x.io")
-    form = {"email": "ada@x.io", "company": "ACME", "stage": "customer", "keyword": "", "first_name": "",
-            "last_name": "", "job_title": "", "phone": "", "utm_source": "", "utm_medium": "", "utm_campaign": "",
-            "utm_term": "", "utm_content": "",
-            "transitions-TOTAL_FORMS": "0", "transitions-INITIAL_FORMS": "0",
-            "notes-TOTAL_FORMS": "0", "notes-INITIAL_FORMS": "0"}  # fmt: skip
+    form = {
+        "email": "ada@x.io",
+        "company": "ACME",
+        "stage": "customer",
+        "keyword": "",
+        "first_name": "",
+        "last_name": "",
+        "job_title": "",
+        "phone": "",
+        "utm_source": "",
+        "utm_medium": "",
+        "utm_campaign": "",
+        "utm_term": "",
+        "utm_content": "",
+        "transitions-TOTAL_FORMS": "0",
+        "transitions-INITIAL_FORMS": "0",
+        "notes-TOTAL_FORMS": "0",
+        "notes-INITIAL_FORMS": "0",
+    }
     response = http_as(world.manager_alpha).post(f"{ADMIN}{ada.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
     with tenant_context(world.alpha):
@@ -82,19 +96,40 @@ def test_the_lead_form_offers_as_owners_only_this_clients_people_who_may_own_lea
     # then the owners offered are alpha's managers and sales people and its agency's owner and staff
     assert offered == {"owner@agence.test", "staff@agence.test", "manager@alpha.test", "sales@alpha.test"}
     page = response.content.decode()
-    for elsewhere in ("owner@other.test", "viewer@alpha.test", "viewer@beta.test", "nobody@elsewhere.test",
-                      "platform@pouls.test"):  # fmt: skip
+    for elsewhere in (
+        "owner@other.test",
+        "viewer@alpha.test",
+        "viewer@beta.test",
+        "nobody@elsewhere.test",
+        "platform@pouls.test",
+    ):
         assert elsewhere not in page
 
 
 def test_a_refused_owner_is_a_form_error_not_added_successfully(http_as, world):
     admin = http_as(world.manager_alpha)
-    form = {"email": "new@x.io", "first_name": "", "last_name": "", "company": "", "job_title": "", "phone": "",
-            "keyword": "", "utm_source": "", "utm_medium": "", "utm_campaign": "", "utm_term": "", "utm_content": "",
-            "stage": "lead", "lost_reason": "", "created_at_0": str(timezone.localdate() - timedelta(days=1)),
-            "created_at_1": "10:00:00",
-            "transitions-TOTAL_FORMS": "0", "transitions-INITIAL_FORMS": "0",
-            "notes-TOTAL_FORMS": "0", "notes-INITIAL_FORMS": "0"}  # fmt: skip
+    form = {
+        "email": "new@x.io",
+        "first_name": "",
+        "last_name": "",
+        "company": "",
+        "job_title": "",
+        "phone": "",
+        "keyword": "",
+        "utm_source": "",
+        "utm_medium": "",
+        "utm_campaign": "",
+        "utm_term": "",
+        "utm_content": "",
+        "stage": "lead",
+        "lost_reason": "",
+        "created_at_0": str(timezone.localdate() - timedelta(days=1)),
+        "created_at_1": "10:00:00",
+        "transitions-TOTAL_FORMS": "0",
+        "transitions-INITIAL_FORMS": "0",
+        "notes-TOTAL_FORMS": "0",
+        "notes-INITIAL_FORMS": "0",
+    }
     # when the form names as owner a viewer of alpha, then another agency's owner
     for user in (world.viewer_alpha, world.other_owner):
         response = admin.post(f"{ADMIN}add/", {**form, "owner": user.pk})

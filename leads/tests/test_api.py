@@ -19,11 +19,18 @@ def leads(db, world):
     with tenant_context(world.alpha):
         webinar = Offer.objects.create(key="webinar", name="Webinar", kind="webinar")
         made = {
-            "ada": make_lead("ada@x.io", created_at=days_ago(40), first_name="Ada", company="Analytical",
-                             offer=webinar, utm_source="google", utm_medium="cpc"),
+            "ada": make_lead(
+                "ada@x.io",
+                created_at=days_ago(40),
+                first_name="Ada",
+                company="Analytical",
+                offer=webinar,
+                utm_source="google",
+                utm_medium="cpc",
+            ),
             "bob": make_lead("bob@x.io", created_at=days_ago(20), stage=Stage.MQL, owner=world.sales_alpha),
             "cy": make_lead("cy@x.io", created_at=days_ago(5), stage=Stage.SQL),
-        }  # fmt: skip
+        }
     return made
 
 
@@ -35,8 +42,9 @@ def test_list_filters_orders_and_paginates(http_as, world, leads):
     api = http_as(world.sales_alpha)
     assert api.get(f"{API}/leads/").json()["count"] == 3
     assert [r["email"] for r in api.get(f"{API}/leads/?stage=mql&stage=sql&ordering=created_at").json()["results"]] == [
-        "bob@x.io", "cy@x.io",
-    ]  # fmt: skip
+        "bob@x.io",
+        "cy@x.io",
+    ]
     assert [r["email"] for r in api.get(f"{API}/leads/?mine=true").json()["results"]] == ["bob@x.io"]
     assert [r["email"] for r in api.get(f"{API}/leads/?channel=paid_search").json()["results"]] == ["ada@x.io"]
     assert [r["email"] for r in api.get(f"{API}/leads/?offer=webinar").json()["results"]] == ["ada@x.io"]
@@ -69,13 +77,15 @@ def test_naive_timestamps_are_read_in_the_clients_time_zone(http_as, world, lead
         ({"email": "not-an-email"}, "email"),
         ({"email": "a@x.io", "channel": "tv"}, "channel"),
         ({"email": "a@x.io", "stage": "won"}, "stage"),
-        ({"email": "a@x.io", "created_at": "2026-01-10T00:00:00Z", "stage": "mql", "mql_at": "2026-01-01T00:00:00Z"},
-         "mql_at"),
+        (
+            {"email": "a@x.io", "created_at": "2026-01-10T00:00:00Z", "stage": "mql", "mql_at": "2026-01-01T00:00:00Z"},
+            "mql_at",
+        ),
         ({"email": "a@x.io", "deal_value": "-5"}, "deal_value"),
         ({"email": "a@x.io", "owner": "viewer@alpha.test"}, "owner"),
         ({"email": "a@x.io", "created_at": "yesterday"}, "created_at"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_a_400_with_field_errors(http_as, world, leads, body, field):
     response = post(http_as(world.sales_alpha), f"{API}/leads/", body)
     assert response.status_code == 400
@@ -89,15 +99,17 @@ def test_move_and_its_history(http_as, world, leads):
     assert moved.status_code == 200 and moved.json()["stage"] == "sql"
     history = api.get(f"{API}/leads/{bob}/history/").json()
     assert [(h["kind"], h["from_stage"], h["to_stage"], h["source"]) for h in history] == [
-        ("created", "", "mql", "api"), ("moved", "mql", "sql", "api"),
-    ]  # fmt: skip
+        ("created", "", "mql", "api"),
+        ("moved", "mql", "sql", "api"),
+    ]
     assert history[-1]["by"] == "sales@alpha.test" and history[-1]["reason"] == "demo booked"
 
 
 def test_a_move_before_the_lead_was_created_is_a_400(http_as, world, leads):
     cy = leads["cy"]
-    response = post(http_as(world.sales_alpha), f"{API}/leads/{cy.pk}/move/", {"to": "customer",
-                    "at": days_ago(30).isoformat()})  # fmt: skip
+    response = post(
+        http_as(world.sales_alpha), f"{API}/leads/{cy.pk}/move/", {"to": "customer", "at": days_ago(30).isoformat()}
+    )
     assert response.status_code == 400 and "at" in response.json()
     with tenant_context(world.alpha):
         assert Lead.objects.get(pk=cy.pk).stage == Stage.SQL
@@ -113,8 +125,9 @@ def test_bulk_move_lost_reopen_notes_and_owner(http_as, world, leads):
     assert post(api, f"{API}/leads/{ids[0]}/reopen/", {}).json()["is_lost"] is False
     assert post(api, f"{API}/leads/{ids[0]}/notes/", {"body": "Renewal in May"}).status_code == 201
     assert api.get(f"{API}/leads/{ids[0]}/notes/").json()[0]["body"] == "Renewal in May"
-    patched = api.patch(f"{API}/leads/{ids[0]}/", {"owner": "sales@alpha.test", "company": "ACME"},
-                        content_type="application/json")  # fmt: skip
+    patched = api.patch(
+        f"{API}/leads/{ids[0]}/", {"owner": "sales@alpha.test", "company": "ACME"}, content_type="application/json"
+    )
     assert (patched.json()["owner"], patched.json()["company"]) == ("sales@alpha.test", "ACME")
     assert (
         api.patch(f"{API}/leads/{ids[0]}/", {"stage": "lead"}, content_type="application/json").json()["stage"]
@@ -161,8 +174,9 @@ def test_scoring_rules_are_managed_by_managers_and_validated(http_as, world, lea
     assert manager.get(f"{API}/leads/{leads['ada'].pk}/").json()["score"] == 40
     bad = post(manager, f"{API}/scoring-rules/", {**rule, "field": "activity", "value": "dancing"})
     assert bad.status_code == 400 and "value" in bad.json()
-    settings = manager.put(f"{API}/crm-settings/", {"mql_threshold": 30, "block_erased_emails": True},
-                           content_type="application/json")  # fmt: skip
+    settings = manager.put(
+        f"{API}/crm-settings/", {"mql_threshold": 30, "block_erased_emails": True}, content_type="application/json"
+    )
     assert settings.status_code == 200
     assert manager.get(f"{API}/leads/{leads['ada'].pk}/").json()["stage"] == "mql"
     assert manager.delete(f"{API}/scoring-rules/{created.json()['id']}/").status_code == 204
@@ -196,8 +210,10 @@ def test_an_unknown_owner_and_one_who_may_not_own_leads_get_the_same_error(http_
     refused = ("nobody-at-all@example.test", "viewer@alpha.test", "owner@other.test", "platform@pouls.test")
     # when each is set as the owner of a new lead and of an existing one
     created = [post(api, f"{API}/leads/", {"email": "new@x.io", "owner": email}) for email in refused]
-    patched = [api.patch(f"{API}/leads/{leads['ada'].pk}/", {"owner": email}, content_type="application/json")
-               for email in refused]  # fmt: skip
+    patched = [
+        api.patch(f"{API}/leads/{leads['ada'].pk}/", {"owner": email}, content_type="application/json")
+        for email in refused
+    ]
     # then every answer is the same 400, word for word: nothing tells which emails have accounts
     answers = {(r.status_code, r.content) for r in created + patched}
     assert len(answers) == 1

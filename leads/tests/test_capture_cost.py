@@ -20,9 +20,12 @@ SITE = "https://www.alpha.example"
 def _post(http, email: str, *, ip: str = "192.0.2.1", **fields):
     payload = {"email": email, "first_name": "Léa", "page_url": f"{SITE}/guide/", "website": "", **fields}
     return http.post(
-        "/c/alpha/capture/contact/", payload, content_type="application/json",
-        headers={"Origin": SITE, "Accept": "application/json"}, REMOTE_ADDR=ip,
-    )  # fmt: skip
+        "/c/alpha/capture/contact/",
+        payload,
+        content_type="application/json",
+        headers={"Origin": SITE, "Accept": "application/json"},
+        REMOTE_ADDR=ip,
+    )
 
 
 def _form_with_defaults(client) -> Offer:
@@ -86,8 +89,10 @@ def test_the_form_read_once_per_process_follows_every_change(world, anonymous):
         leads = {lead.email: lead for lead in Lead.objects.select_related("offer", "campaign")}
     assert (leads["b@example.com"].offer.kind, leads["b@example.com"].score) == ("webinar", 55)
     assert (leads["c@example.com"].offer, leads["c@example.com"].campaign, leads["c@example.com"].score) == (
-        demo, spring, 5
-    )  # fmt: skip
+        demo,
+        spring,
+        5,
+    )
     assert set(leads) == {"a@example.com", "b@example.com", "c@example.com"}
 
 

@@ -78,10 +78,21 @@ def test_a_reached_date_before_creation_is_refused(alpha):
 def test_a_duplicate_merges_whatever_the_order(alpha):
     webinar = Offer.objects.create(key="webinar", name="Webinar", kind="webinar")
     ebook = Offer.objects.create(key="ebook", name="Ebook", kind="ebook")
-    first = {"created_at": days_ago(30), "offer": webinar, "utm_source": "google", "utm_medium": "cpc",
-             "first_name": "Old"}  # fmt: skip
-    second = {"created_at": days_ago(10), "offer": ebook, "stage": Stage.MQL, "mql_at": days_ago(9),
-              "first_name": "New", "company": "ACME"}  # fmt: skip
+    first = {
+        "created_at": days_ago(30),
+        "offer": webinar,
+        "utm_source": "google",
+        "utm_medium": "cpc",
+        "first_name": "Old",
+    }
+    second = {
+        "created_at": days_ago(10),
+        "offer": ebook,
+        "stage": Stage.MQL,
+        "mql_at": days_ago(9),
+        "first_name": "New",
+        "company": "ACME",
+    }
     results = []
     for order in ((first, second), (second, first)):
         Lead.objects.all().delete()

@@ -310,10 +310,18 @@ def test_the_lead_page_shows_fields_attribution_reached_times_history_and_notes(
     (lead,) = _leads(
         world,
         LeadInput(
-            email="ann@example.test", first_name="Ann", last_name="Lee", company="Acme", job_title="CMO",
-            created_at=created, utm_source="newsletter", utm_medium="email", utm_campaign="spring", keyword="Crm",
+            email="ann@example.test",
+            first_name="Ann",
+            last_name="Lee",
+            company="Acme",
+            job_title="CMO",
+            created_at=created,
+            utm_source="newsletter",
+            utm_medium="email",
+            utm_campaign="spring",
+            keyword="Crm",
         ),
-    )  # fmt: skip
+    )
     with tenant_context(world.alpha):
         lead_move_stage(lead=lead, to=Stage.MQL, at=created + timedelta(days=1), by=world.sales_alpha, reason="Demo")
         lead_move_stage(lead=lead, to=Stage.SQL, by=world.manager_alpha, source=Source.UI)
@@ -326,13 +334,18 @@ def test_the_lead_page_shows_fields_attribution_reached_times_history_and_notes(
     assert "Ann Lee" in html and "Acme" in html and "CMO" in html
     assert "newsletter" in html and "crm" in html
     assert [(stage, at is not None) for stage, at in response.context["reached"]] == [
-        (Stage.LEAD, True), (Stage.MQL, True), (Stage.SQL, True), (Stage.CUSTOMER, False),
-    ]  # fmt: skip
+        (Stage.LEAD, True),
+        (Stage.MQL, True),
+        (Stage.SQL, True),
+        (Stage.CUSTOMER, False),
+    ]
     # and the history, newest first, with who, where from and why
     history = response.context["lead"].history
     assert [(e.kind, e.from_stage, e.to_stage) for e in history] == [
-        ("moved", "mql", "sql"), ("moved", "lead", "mql"), ("created", "", "lead"),
-    ]  # fmt: skip
+        ("moved", "mql", "sql"),
+        ("moved", "lead", "mql"),
+        ("created", "", "lead"),
+    ]
     timeline = re.search(r'data-testid="history".*?</ol>', html, re.S).group(0)
     lead_label, mql_label, sql_label = (_fr(s.label) for s in (Stage.LEAD, Stage.MQL, Stage.SQL))
     assert timeline.index(f"{mql_label} → {sql_label}") < timeline.index(f"{lead_label} → {mql_label}")
@@ -482,5 +495,8 @@ def test_the_pages_run_the_same_number_of_queries_for_3_and_for_30_leads(http_as
     # choices, counts and sums, cards), the list 5 (owners, filter choices, count, page) and the
     # lead page 4 (lead, history, notes, owners)
     assert {path: real for path, (_total, real) in counts_few.items()} == {
-        BOARD: 8, BOARD + "?mine=true&q=first": 8, LIST: 8, page: 8,
-    }, counts_few  # fmt: skip
+        BOARD: 8,
+        BOARD + "?mine=true&q=first": 8,
+        LIST: 8,
+        page: 8,
+    }, counts_few

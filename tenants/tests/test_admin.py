@@ -13,8 +13,12 @@ IDS = ["abc", "1.5", "x%00y"]  # not a number; not a number either; text Postgre
 
 
 def _change_urls(site, prefix: str) -> list[str]:
-    return [f"{prefix}{model._meta.app_label}/{model._meta.model_name}/{object_id}/{view}"
-            for model in site._registry for object_id in IDS for view in ("change/", "history/")]  # fmt: skip
+    return [
+        f"{prefix}{model._meta.app_label}/{model._meta.model_name}/{object_id}/{view}"
+        for model in site._registry
+        for object_id in IDS
+        for view in ("change/", "history/")
+    ]
 
 
 @pytest.fixture

@@ -25,8 +25,12 @@ def tokens(db, world):
     AuthToken.objects.filter(token_key=expired[:15]).update(expiry=timezone.now() - timedelta(seconds=1))
     revoked = _token(world.manager_alpha)
     AuthToken.objects.filter(token_key=revoked[:15]).delete()
-    return {"valid": _token(world.manager_alpha), "expired": expired, "revoked": revoked,
-            "made up": "pouls_" + "0" * 64}  # fmt: skip
+    return {
+        "valid": _token(world.manager_alpha),
+        "expired": expired,
+        "revoked": revoked,
+        "made up": "pouls_" + "0" * 64,
+    }
 
 
 @pytest.mark.parametrize("kind", ["expired", "revoked", "made up"])
@@ -61,8 +65,7 @@ def test_a_browser_session_still_signs_in_and_its_writes_need_the_csrf_token(db,
     assert "CSRF" in refused.json()["detail"]
     secret = "pouls" * 6 + "ok"  # a CSRF cookie as a page sets it (32 characters), echoed by the script
     browser.cookies["csrftoken"] = secret
-    accepted = browser.post(f"{API}/channels/", body, content_type="application/json",
-                            headers={"X-CSRFToken": secret})  # fmt: skip
+    accepted = browser.post(f"{API}/channels/", body, content_type="application/json", headers={"X-CSRFToken": secret})
     assert accepted.status_code == 201, accepted.content
 
 

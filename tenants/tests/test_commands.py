@@ -35,8 +35,16 @@ def test_create_client_reports_bad_input_as_a_command_error(db):
 
 
 def test_create_user_with_an_agency_role(db, world):
-    run("create_user", "new.owner@agency.test", "--password", "a-good-long-password", "--agency", "Agence Test",
-        "--role", "owner")  # fmt: skip
+    run(
+        "create_user",
+        "new.owner@agency.test",
+        "--password",
+        "a-good-long-password",
+        "--agency",
+        "Agence Test",
+        "--role",
+        "owner",
+    )
     user = User.objects.get(email="new.owner@agency.test")
     assert user.check_password("a-good-long-password")
     assert client_access_for(user, world.alpha).role == Role.OWNER
@@ -44,10 +52,26 @@ def test_create_user_with_an_agency_role(db, world):
 
 
 def test_create_user_with_a_client_role_and_a_rerun(db, world):
-    run("create_user", "reader@alpha.test", "--password", "a-good-long-password", "--client", "alpha",
-        "--role", "viewer")  # fmt: skip
-    run("create_user", "reader@alpha.test", "--password", "another-long-password", "--client", "alpha",
-        "--role", "sales")  # fmt: skip
+    run(
+        "create_user",
+        "reader@alpha.test",
+        "--password",
+        "a-good-long-password",
+        "--client",
+        "alpha",
+        "--role",
+        "viewer",
+    )
+    run(
+        "create_user",
+        "reader@alpha.test",
+        "--password",
+        "another-long-password",
+        "--client",
+        "alpha",
+        "--role",
+        "sales",
+    )
     user = User.objects.get(email="reader@alpha.test")
     assert user.check_password("another-long-password")
     assert client_access_for(user, world.alpha).role == Role.SALES

@@ -138,8 +138,9 @@ def test_the_platform_admin_login_is_locked_too(db, world):
         for i in range(10)
     ]
     assert statuses == [200] * 9 + [429]
-    right = browser.post("/admin/login/?next=/admin/", {"username": "platform@pouls.test",
-                                                        "password": "a-long-staff-password"})  # fmt: skip
+    right = browser.post(
+        "/admin/login/?next=/admin/", {"username": "platform@pouls.test", "password": "a-long-staff-password"}
+    )
     assert right.status_code == 429
     _retry_after(right)
     page = right.content.decode()

@@ -19,9 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--full", action="store_true", help="Recompute everything (as the nightly run does).")
 
     def handle(self, *args, tenant, all, full, **options):
-        clients = Client.objects.accounts().filter(is_active=True) if all else (
-            Client.objects.accounts().filter(slug=tenant) | Client.objects.accounts().filter(schema_name=tenant)
-        )  # fmt: skip
+        clients = (
+            Client.objects.accounts().filter(is_active=True)
+            if all
+            else (Client.objects.accounts().filter(slug=tenant) | Client.objects.accounts().filter(schema_name=tenant))
+        )
         if not clients.exists():
             raise CommandError(f"No client account '{tenant}'.")
         for client in clients:

@@ -37,9 +37,11 @@ class Command(BaseCommand):
         parser.add_argument("--dimension", choices=DIMENSIONS)
         parser.add_argument("--kpi", nargs="+", choices=list(KPIS), metavar="KEY", help="Restrict the KPIs.")
         parser.add_argument(
-            "--as-of", dest="as_of", metavar="TIMESTAMP",
+            "--as-of",
+            dest="as_of",
+            metavar="TIMESTAMP",
             help="ISO timestamp (default now); without an offset, in the client's time zone.",
-        )  # fmt: skip
+        )
         parser.add_argument("--format", dest="fmt", choices=("table", "json", "csv"), default="table")
 
     def handle(self, *args, tenant, period, date_from, date_to, dimension, kpi, as_of, fmt, **options):
@@ -63,8 +65,7 @@ class Command(BaseCommand):
                 instant = instant.replace(tzinfo=zone)
         with tenant_context(client):
             try:
-                rows = kpi_compute(period=period, start=start, end=end, dimension=dimension, as_of=instant,
-                                   kpis=kpi)  # fmt: skip
+                rows = kpi_compute(period=period, start=start, end=end, dimension=dimension, as_of=instant, kpis=kpi)
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
         if fmt == "json":
