@@ -44,6 +44,8 @@ SHARED_APPS = [
     "portfolio",
     # Failed logins and lockouts, in the public schema: one count per (email, address) whatever the URL.
     "axes",
+    # People: sign-up, email confirmation, passwords, profile, invitations and memberships.
+    "accounts",
 ]
 TENANT_APPS = [
     # Each client schema has its own admin log (so "recent actions" never crosses clients) and its
