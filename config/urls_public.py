@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/language/", views.language_switch, name="language_switch"),
+    path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/tokens/", api.TokenListCreateApi.as_view(), name="token-list"),
     path("api/v1/tokens/<slug:token_key>/", api.TokenRevokeApi.as_view(), name="token-revoke"),
