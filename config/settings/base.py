@@ -46,6 +46,8 @@ SHARED_APPS = [
     "axes",
     # People: sign-up, email confirmation, passwords, profile, invitations and memberships.
     "accounts",
+    # The audit log: who did what to the agency's accounts, people, leads and tokens (append-only).
+    "audit",
 ]
 TENANT_APPS = [
     # Each client schema has its own admin log (so "recent actions" never crosses clients) and its
