@@ -158,6 +158,26 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 
+# --- Email ---------------------------------------------------------------------------------------
+# django-environ's email URL: smtp://user:password@host:587 (smtp+tls://, smtp+ssl://), consolemail://
+# (printed, the default and `make demo`), filemail:///absolute/dir (one file per mail: browser tests).
+_EMAIL = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _EMAIL["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _EMAIL["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _EMAIL["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _EMAIL.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
+# django-environ drops the URL path's leading slash (filemail:///tmp/mails gives tmp/mails): put it back.
+EMAIL_FILE_PATH = "/" + _EMAIL["EMAIL_FILE_PATH"].lstrip("/") if _EMAIL["EMAIL_FILE_PATH"] else ""
+# Seconds an SMTP connection may block a request (Django's default: for ever).
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Pouls <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in mails are absolute: where people reach Pouls (scheme, host and port, no trailing slash).
+POULS_PUBLIC_URL = env("POULS_PUBLIC_URL", default=f"http://{ALLOWED_HOSTS[0]}:8000").rstrip("/")
+
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", default="fr")
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
