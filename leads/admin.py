@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from config.errors import DomainError
 from leads import services
 from leads.gdpr import lead_export
-from leads.models import CaptureForm, Lead, LeadNote, LeadSettings, ScoringRule, Source, Stage, StageTransition
+from leads.models import CaptureForm, ChangeOrigin, Lead, LeadNote, LeadSettings, ScoringRule, Stage, StageTransition
 from leads.selectors import lead_owners
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
@@ -65,7 +65,7 @@ def _move_action(stage: Stage):
             modeladmin,
             request,
             queryset,
-            lambda lead: services.lead_move_stage(lead=lead, to=stage, by=request.user, source=Source.ADMIN),
+            lambda lead: services.lead_move_stage(lead=lead, to=stage, by=request.user, source=ChangeOrigin.ADMIN),
             _("%(count)d lead(s) moved."),
         )
 
@@ -81,7 +81,7 @@ def mark_lost(modeladmin, request, queryset):
         request,
         queryset,
         lambda lead: services.lead_mark_lost(
-            lead=lead, reason=str(_("Marked lost in the admin")), by=request.user, source=Source.ADMIN
+            lead=lead, reason=str(_("Marked lost in the admin")), by=request.user, source=ChangeOrigin.ADMIN
         ),
         _("%(count)d lead(s) marked lost."),
     )
@@ -93,7 +93,7 @@ def reopen(modeladmin, request, queryset):
         modeladmin,
         request,
         queryset,
-        lambda lead: services.lead_reopen(lead=lead, by=request.user, source=Source.ADMIN),
+        lambda lead: services.lead_reopen(lead=lead, by=request.user, source=ChangeOrigin.ADMIN),
         _("%(count)d lead(s) re-opened."),
     )
 
@@ -211,12 +211,12 @@ class LeadAdmin(TenantModelAdmin):
         try:
             if change:
                 changes = {name: form.cleaned_data[name] for name in form.changed_data}
-                services.lead_update(lead=obj, changes=changes, by=request.user, source=Source.ADMIN)
+                services.lead_update(lead=obj, changes=changes, by=request.user, source=ChangeOrigin.ADMIN)
             else:
                 record = services.LeadInput(
                     **{k: v for k, v in form.cleaned_data.items() if k in services.LeadInput.__dataclass_fields__}
                 )
-                created, _ = services.lead_upsert(record=record, by=request.user, source=Source.ADMIN)
+                created, _ = services.lead_upsert(record=record, by=request.user, source=ChangeOrigin.ADMIN)
                 obj.pk = created.pk
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from leads import services
 from leads.filters import LeadFilter
 from leads.gdpr import lead_export
-from leads.models import Lead, ScoringRule, Source
+from leads.models import ChangeOrigin, Lead, ScoringRule
 from leads.serializers import (
     BulkMoveInputSerializer,
     EraseInputSerializer,
@@ -60,7 +60,7 @@ class LeadListCreateApi(generics.ListAPIView):
         data = LeadCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         lead, created = services.lead_upsert(
-            record=services.LeadInput(**data.validated_data), by=request.user, source=Source.API
+            record=services.LeadInput(**data.validated_data), by=request.user, source=ChangeOrigin.API
         )
         return _output(lead, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -80,9 +80,9 @@ class LeadDetailApi(APIView):
         changes = dict(data.validated_data)
         with transaction.atomic():
             if "owner" in changes:
-                services.lead_assign(lead=lead, owner=changes.pop("owner"), by=request.user, source=Source.API)
+                services.lead_assign(lead=lead, owner=changes.pop("owner"), by=request.user, source=ChangeOrigin.API)
             if changes:
-                services.lead_update(lead=lead, changes=changes, by=request.user, source=Source.API)
+                services.lead_update(lead=lead, changes=changes, by=request.user, source=ChangeOrigin.API)
         return _output(lead)
 
 
@@ -93,7 +93,7 @@ class LeadMoveApi(APIView):
     def post(self, request, pk: int):
         data = MoveInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        lead = services.lead_move_stage(lead=_lead(pk), by=request.user, source=Source.API, **data.validated_data)
+        lead = services.lead_move_stage(lead=_lead(pk), by=request.user, source=ChangeOrigin.API, **data.validated_data)
         return _output(lead)
 
 
@@ -104,7 +104,7 @@ class LeadBulkMoveApi(APIView):
     def post(self, request):
         data = BulkMoveInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        leads = services.lead_bulk_move(by=request.user, source=Source.API, **data.validated_data)
+        leads = services.lead_bulk_move(by=request.user, source=ChangeOrigin.API, **data.validated_data)
         fresh = LEAD_QUERYSET.filter(pk__in=[lead.pk for lead in leads]).order_by("pk")
         return Response(LeadOutputSerializer(fresh, many=True).data)
 
@@ -116,7 +116,7 @@ class LeadLostApi(APIView):
     def post(self, request, pk: int):
         data = LostInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        lead = services.lead_mark_lost(lead=_lead(pk), by=request.user, source=Source.API, **data.validated_data)
+        lead = services.lead_mark_lost(lead=_lead(pk), by=request.user, source=ChangeOrigin.API, **data.validated_data)
         return _output(lead)
 
 
@@ -127,7 +127,7 @@ class LeadReopenApi(APIView):
     def post(self, request, pk: int):
         data = ReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        lead = services.lead_reopen(lead=_lead(pk), by=request.user, source=Source.API, **data.validated_data)
+        lead = services.lead_reopen(lead=_lead(pk), by=request.user, source=ChangeOrigin.API, **data.validated_data)
         return _output(lead)
 
 

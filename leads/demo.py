@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign, Channel, LandingPage, Offer
-from leads.models import Lead, ScoringRule, Source, Stage
+from leads.models import ChangeOrigin, Lead, ScoringRule, Stage
 from leads.services import LeadInput, lead_upsert
 
 
@@ -198,7 +198,7 @@ def demo_leads_seed(*, slug: str, owners: list, time_zone: str, months: int = 12
             record = _record(
                 rng, profile, created_at, now, channels[channel_key], by_channel.get(channel_key), offers, pages, owners
             )
-            lead_upsert(record=record, source=Source.IMPORT)
+            lead_upsert(record=record, source=ChangeOrigin.IMPORT)
             created += 1
     return created
 

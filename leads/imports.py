@@ -13,7 +13,7 @@ from campaigns.imports.upsert import UpsertCount
 from campaigns.models import Campaign, LandingPage, Offer
 from config.errors import DomainError
 from leads.lifecycle import MERGED_VALUES, reached_complete, record_merge
-from leads.models import Lead, Source, Stage, StageTransition
+from leads.models import ChangeOrigin, Lead, Stage, StageTransition
 from leads.selectors import lead_owners
 from leads.services import lead_instant_check
 
@@ -137,7 +137,7 @@ def _write_leads(rows: list[dict], ctx: Context, present: set[str]) -> UpsertCou
                     lead=lead,
                     kind=StageTransition.Kind.MERGED,
                     at=values["created_at"],
-                    source=Source.IMPORT,
+                    source=ChangeOrigin.IMPORT,
                     from_stage=current["stage"],
                     to_stage=lead.stage,
                 )
@@ -149,7 +149,7 @@ def _write_leads(rows: list[dict], ctx: Context, present: set[str]) -> UpsertCou
                 lead=lead,
                 kind=StageTransition.Kind.CREATED,
                 at=lead.created_at,
-                source=Source.IMPORT,
+                source=ChangeOrigin.IMPORT,
                 to_stage=lead.stage,
             )
         )
@@ -159,7 +159,7 @@ def _write_leads(rows: list[dict], ctx: Context, present: set[str]) -> UpsertCou
                     lead=lead,
                     kind=StageTransition.Kind.LOST,
                     at=lead.lost_at,
-                    source=Source.IMPORT,
+                    source=ChangeOrigin.IMPORT,
                     reason=lead.lost_reason,
                 )
             )

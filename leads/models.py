@@ -22,8 +22,9 @@ STAGE_ORDER = [Stage.LEAD, Stage.MQL, Stage.SQL, Stage.CUSTOMER]
 REACHED_FIELD = {Stage.MQL: "mql_at", Stage.SQL: "sql_at", Stage.CUSTOMER: "customer_at"}
 
 
-class Source(models.TextChoices):
-    """Where a change came from."""
+class ChangeOrigin(models.TextChoices):
+    """The way a change to a lead came in (a history entry's ``source``): not where the lead came from,
+    which is its attribution, nor a fact's source (``campaigns.models.FactSource``)."""
 
     UI = "ui", _("Sales screens")
     API = "api", _("API")
@@ -31,6 +32,10 @@ class Source(models.TextChoices):
     CAPTURE = "capture", _("Form capture")
     SCORING = "scoring", _("Scoring")
     ADMIN = "admin", _("Admin")
+
+
+# The former name, kept only until the existing tests import ChangeOrigin (/tmp/pouls/pending-h3.md): delete then.
+Source = ChangeOrigin
 
 
 # Users live in the public schema and are deactivated, never deleted (the platform admin refuses it):
@@ -185,7 +190,7 @@ class StageTransition(models.Model):
         db_constraint=False,
     )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
-    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    source = models.CharField(_("source"), max_length=16, choices=ChangeOrigin.choices)
 
     class Meta:
         verbose_name = _("history entry")

@@ -24,13 +24,13 @@ from config.events import facts_changed
 from leads.lifecycle import MERGED_VALUES, reached_after_move, reached_complete, record_merge, stage_rank
 from leads.models import (
     REACHED_FIELD,
+    ChangeOrigin,
     ErasedEmail,
     Lead,
     LeadActivity,
     LeadNote,
     LeadSettings,
     ScoringRule,
-    Source,
     Stage,
     StageTransition,
 )
@@ -216,7 +216,7 @@ def _merge(lead: Lead, record: LeadInput, *, by, source: str) -> Lead:
 
 
 @transaction.atomic
-def lead_upsert(*, record: LeadInput, by=None, source: str = Source.API) -> tuple[Lead, bool]:
+def lead_upsert(*, record: LeadInput, by=None, source: str = ChangeOrigin.API) -> tuple[Lead, bool]:
     """Create a lead, or merge the record into the lead with the same email. Concurrent upserts of
     one email serialize on the unique index: exactly one creates, the others merge."""
     lead, created = _upsert(record, by=by, source=source)
@@ -234,7 +234,7 @@ def lead_capture(*, record: LeadInput, form_key: str, settings: LeadSettings | N
     from leads.scoring import lead_score_compute
 
     settings = settings or lead_settings()
-    lead, created = _upsert(record, by=None, source=Source.CAPTURE)
+    lead, created = _upsert(record, by=None, source=ChangeOrigin.CAPTURE)
     rules = list(ScoringRule.objects.filter(is_active=True))
     counts = _activity_counts(lead) if rules and not created else {}
     threshold = settings.mql_threshold
@@ -311,7 +311,7 @@ def _check_instant(lead: Lead, at: datetime, field_name: str = "at") -> None:
 
 @transaction.atomic
 def lead_move_stage(
-    *, lead: Lead | int, to: str, at: datetime | None = None, by=None, reason: str = "", source: str = Source.API
+    *, lead: Lead | int, to: str, at: datetime | None = None, by=None, reason: str = "", source: str = ChangeOrigin.API
 ) -> Lead:
     """Move a lead forward, skipping stages, or back. Reached timestamps follow docs/kpis.md §3; the
     move is appended to the history. Moving to the current stage records nothing."""
@@ -338,7 +338,13 @@ def lead_move_stage(
 
 @transaction.atomic
 def lead_bulk_move(
-    *, lead_ids: list[int], to: str, at: datetime | None = None, by=None, reason: str = "", source: str = Source.API
+    *,
+    lead_ids: list[int],
+    to: str,
+    at: datetime | None = None,
+    by=None,
+    reason: str = "",
+    source: str = ChangeOrigin.API,
 ) -> list[Lead]:
     """Move several leads at once, all or nothing. Rows are locked in id order so that two bulk moves
     over overlapping leads cannot deadlock."""
@@ -355,7 +361,7 @@ def lead_bulk_move(
 
 @transaction.atomic
 def lead_mark_lost(
-    *, lead: Lead | int, reason: str, at: datetime | None = None, by=None, source: str = Source.API
+    *, lead: Lead | int, reason: str, at: datetime | None = None, by=None, source: str = ChangeOrigin.API
 ) -> Lead:
     lead = _locked(lead)
     at = at or timezone.now()
@@ -378,7 +384,7 @@ def lead_mark_lost(
 
 
 @transaction.atomic
-def lead_reopen(*, lead: Lead | int, reason: str = "", by=None, source: str = Source.API) -> Lead:
+def lead_reopen(*, lead: Lead | int, reason: str = "", by=None, source: str = ChangeOrigin.API) -> Lead:
     lead = _locked(lead)
     if not lead.is_lost:
         raise DomainError(_("This lead is not lost."), field="lost")
@@ -398,7 +404,7 @@ def lead_reopen(*, lead: Lead | int, reason: str = "", by=None, source: str = So
 
 
 @transaction.atomic
-def lead_assign(*, lead: Lead | int, owner, by=None, source: str = Source.API) -> Lead:
+def lead_assign(*, lead: Lead | int, owner, by=None, source: str = ChangeOrigin.API) -> Lead:
     lead = _locked(lead)
     if owner is not None:
         lead_owner_check(owner=owner)
@@ -425,7 +431,7 @@ EDITABLE_FIELDS = frozenset(
 
 
 @transaction.atomic
-def lead_update(*, lead: Lead | int, changes: dict, by=None, source: str = Source.API) -> Lead:
+def lead_update(*, lead: Lead | int, changes: dict, by=None, source: str = ChangeOrigin.API) -> Lead:
     """Change contact and attribution fields. Stage, lost and owner have their own services."""
     unknown = set(changes) - EDITABLE_FIELDS - {"email"}
     if unknown:
@@ -512,7 +518,7 @@ def lead_score_refresh(
             at=max(now, lead.created_at),
             by=None,
             reason=f"score {score} ≥ {threshold}",
-            source=Source.SCORING,
+            source=ChangeOrigin.SCORING,
         )
         lead.scoring_promoted_at = now
         Lead.objects.filter(pk=lead.pk).update(scoring_promoted_at=now)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from config.errors import DomainError
 from leads import services
 from leads.forms import AssignForm, LostForm, MoveForm, NoteForm, ReopenForm, lead_filterset
-from leads.models import STAGE_ORDER, Lead, Source, Stage
+from leads.models import STAGE_ORDER, ChangeOrigin, Lead, Stage
 from leads.selectors import (
     DEFAULT_LIST_ORDERING,
     LIST_ORDERINGS,
@@ -202,7 +202,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, _("%(lead)s is already at stage %(stage)s.") % {"lead": lead, "stage": to.label})
             return None
         lead = services.lead_move_stage(
-            lead=lead, to=to, at=data["at"], reason=data["reason"], by=request.user, source=Source.UI
+            lead=lead, to=to, at=data["at"], reason=data["reason"], by=request.user, source=ChangeOrigin.UI
         )
         return _("%(lead)s moved to %(stage)s.") % {"lead": lead, "stage": to.label}
 
@@ -212,7 +212,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def mark_lost(request: HttpRequest, pk: int) -> HttpResponse:
     def act(lead: Lead, data: dict):
-        lead = services.lead_mark_lost(lead=lead, reason=data["reason"], by=request.user, source=Source.UI)
+        lead = services.lead_mark_lost(lead=lead, reason=data["reason"], by=request.user, source=ChangeOrigin.UI)
         return _("%(lead)s is marked lost.") % {"lead": lead}
 
     return _write(request, pk, LostForm, act)
@@ -221,7 +221,7 @@ def mark_lost(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     def act(lead: Lead, data: dict):
-        lead = services.lead_reopen(lead=lead, reason=data["reason"], by=request.user, source=Source.UI)
+        lead = services.lead_reopen(lead=lead, reason=data["reason"], by=request.user, source=ChangeOrigin.UI)
         return _("%(lead)s is open again.") % {"lead": lead}
 
     return _write(request, pk, ReopenForm, act)
@@ -231,7 +231,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     def act(lead: Lead, data: dict):
         owner = data["owner"]
-        lead = services.lead_assign(lead=lead, owner=owner, by=request.user, source=Source.UI)
+        lead = services.lead_assign(lead=lead, owner=owner, by=request.user, source=ChangeOrigin.UI)
         if owner is None:
             return _("%(lead)s has no owner now.") % {"lead": lead}
         return _("%(lead)s is now owned by %(owner)s.") % {"lead": lead, "owner": owner}
