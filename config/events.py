@@ -16,3 +16,17 @@ snapshots_refreshed = Signal()
 # its transaction). Arguments: recipient (email), flag ("opened" or "clicked"), ref (the send's key),
 # at (datetime). Connected by leads (the recipient's lead gets the activity).
 email_engaged = Signal()
+
+# Recorded in the audit log (connected by audit: audit.receivers). Sent by the layers below audit, which
+# may not import it, inside the transaction of the change they announce. Every one carries ``actor``
+# (the user who did it, None for a system step) and the object.
+# A personal API token was created or revoked (tenants.api). Arguments: actor, token (knox AuthToken;
+# for a revocation, the deleted instance, whose token_key still names it).
+api_token_created = Signal()
+api_token_revoked = Signal()
+# A client account was created, changed, archived or restored. Arguments: actor, client; client_updated
+# also takes changes (dict: field name -> new value, JSON-serialisable).
+client_created = Signal()
+client_updated = Signal()
+client_archived = Signal()
+client_restored = Signal()
