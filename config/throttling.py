@@ -64,3 +64,17 @@ class FailureLimit:
         key, remaining = self._key(ident)
         cache = throttle_cache()
         cache.set(key, (cache.get(key) or 0) + 1, timeout=remaining + 1)
+
+
+@dataclass(frozen=True)
+class Quota(FailureLimit):
+    """At most ``limit`` actions per caller in each fixed ``window``, every action counted (a sign-up,
+    a mail sent), unlike :class:`FailureLimit` which counts only failures."""
+
+    def take(self, ident: str) -> int | None:
+        """Count one action of ``ident`` and return ``None``, or, past the limit, count nothing and
+        return the seconds until the window ends."""
+        retry_after = self.retry_after(ident)
+        if retry_after is None:
+            self.record(ident)
+        return retry_after
