@@ -9,7 +9,8 @@ everywhere, with the JSON body ``config.api_errors`` gives them (``Error``): fie
 - 401: always: a missing, wrong, expired or revoked token is refused on any operation, with
   ``WWW-Authenticate: Token``.
 - 403: writes (a role that does not allow them, a browser session without its CSRF token), and reads
-  of views that refuse some members (viewers on the client team's views).
+  of views that refuse some members (viewers on the client team's views) or some roles (a permission
+  with ``refuses_reads``, such as the audit log's, for agency owners only).
 - 404: paths naming an object, paginated lists (a page past the end), and every operation of a client
   account (a client the caller may not enter does not exist for them).
 - 415: operations that read a body, sent with a Content-Type they do not read (or none).
@@ -91,7 +92,9 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("400")
         if self.view.get_authenticators():
             codes.append("401")
-        if writes or any(isinstance(p, ClientTeamPermission) for p in permissions):
+        if writes or any(
+            isinstance(p, ClientTeamPermission) or getattr(p, "refuses_reads", False) for p in permissions
+        ):
             codes.append("403")
         if in_client or "page" in query or any(p["in"] == "path" for p in parameters):
             codes.append("404")
