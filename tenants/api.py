@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
@@ -16,6 +17,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.events import api_token_created, api_token_revoked
 from config.throttling import AddressRateThrottle
 from tenants.lockout import lockout_message, lockout_retry_after
 
@@ -92,9 +94,11 @@ class TokenListCreateApi(APIView):
                 retry_after = lockout_retry_after(request, credentials)
                 raise LoginLocked(wait=retry_after, detail=lockout_message(retry_after))
             raise AuthenticationFailed(_("Email and password do not match."))
-        instance, token = AuthToken.objects.create(
-            user=user, expiry=timedelta(days=data.validated_data["expires_in_days"])
-        )
+        with transaction.atomic():  # the token and its audit record (config.events) together
+            instance, token = AuthToken.objects.create(
+                user=user, expiry=timedelta(days=data.validated_data["expires_in_days"])
+            )
+            api_token_created.send(sender=AuthToken, actor=user, token=instance)
         body = {"token": token, "token_key": instance.token_key, "expiry": instance.expiry}
         return Response(TokenCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
 
@@ -104,7 +108,10 @@ class TokenRevokeApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, token_key: str):
-        deleted, _ = AuthToken.objects.filter(user=request.user, token_key=token_key).delete()
-        if not deleted:
-            raise NotFound()
+        with transaction.atomic():  # the revocation and its audit record (config.events) together
+            token = AuthToken.objects.filter(user=request.user, token_key=token_key).first()
+            if token is None:
+                raise NotFound()
+            token.delete()
+            api_token_revoked.send(sender=AuthToken, actor=request.user, token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
