@@ -485,3 +485,25 @@ class ImportJob(models.Model):
     def awaiting_queue(self) -> bool:
         """Queued while the queue was down: the periodic sweep sends it once the queue is back."""
         return self.status == self.Status.QUEUED and self.sent_at is None
+
+
+class RateWindow(models.Model):
+    """Requests counted in one calendar minute, per counter and sender, by one atomic upsert
+    (``campaigns.rate_windows``): a capture form's submissions (``form_key`` is the form's key,
+    ``leads.ratelimit``) and the tracking endpoint's events (``@tracking``, ``campaigns.tracking``).
+    The sender is a keyed hash of its IP address, never the address itself; ``*`` counts everyone."""
+
+    form_key = models.CharField(max_length=100)
+    visitor = models.CharField(max_length=64)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # The table the capture endpoint created (the model lived in leads): moved without moving a row.
+        db_table = "leads_captureratewindow"
+        constraints = [
+            models.UniqueConstraint(fields=["form_key", "visitor", "window_start"], name="capture_rate_window_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form_key} {self.visitor[:8]} {self.window_start:%H:%M} {self.count}"

@@ -17,13 +17,13 @@ raw events into daily facts later.
 CORS: any origin may post, without credentials. Tracking is fire-and-forget: the answer carries no
 data, a beacon never reads it, and a ``text/plain`` POST is a "simple" request that browsers send
 whatever the server says, so a per-client origin list would only add set-up work (and a query per
-request) while stopping nobody: any script can forge an Origin header. django-cors-headers writes
-the headers (the ``CORS_*`` settings); the view answers the preflight itself (``config.cors``).
+request) while stopping nobody: any script can forge an Origin header.
 
 Rate limit: the sender's address (``config.client_address.client_ip``, keyed hash) may send
 ``POULS_TRACKING_EVENTS_PER_MINUTE`` events a minute (default 6,000: a busy office behind one NAT),
-counted in the capture endpoint's rate windows (``leads.ratelimit``) under the key ``@tracking``,
-which no form key can take. There is no ceiling for all visitors together: a traffic spike is data.
+counted in the rate windows it shares with the capture endpoint (``campaigns.rate_windows``) under
+the key ``@tracking``, which no form key can take. There is no ceiling for all visitors together: a
+traffic spike is data.
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 import re
-import secrets
 import uuid
 from datetime import datetime, timedelta
 from urllib.parse import unquote, urlsplit
@@ -46,11 +44,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from campaigns.attribution import channel_from_referrer, channel_from_utm
-from campaigns.models import TrackingEvent
+from campaigns.models import RateWindow, TrackingEvent
+from campaigns.rate_windows import purge_now_and_then, seconds_to_next_window, visitor_key, window_start
 from config.client_address import client_ip
 from config.dates import date_refusal
-from leads.models import CaptureRateWindow
-from leads.ratelimit import PURGE_ONE_IN, WINDOW, capture_rate_windows_purge, visitor_key, window_start
 from tenants.middleware import client_public_endpoint
 
 MAX_EVENTS = 100
@@ -58,6 +55,7 @@ MAX_BODY_BYTES = 64 * 1024  # the browsers' budget for in-flight beacons / keepa
 MAX_ERRORS = 20  # listed in a 400; a broken batch does not need more
 CLOCK_TOLERANCE = timedelta(days=1)  # an event's own time is clamped to the server's, plus or minus this
 RATE_KEY = "@tracking"  # not a slug, so never a capture form's key
+PREFLIGHT_MAX_AGE = 86400
 MAX_URL = 2000
 MAX_UTM = 200
 MAX_SESSION = 128
@@ -286,7 +284,7 @@ def _rows(events: list, *, now: datetime, schema: str) -> list[tuple]:
 @functools.cache
 def _store_sql() -> str:
     quote = connection.ops.quote_name
-    rate = CaptureRateWindow._meta
+    rate = RateWindow._meta
     table = quote(rate.db_table)
     form_key, visitor, start, count = (
         quote(rate.get_field(name).column) for name in ("form_key", "visitor", "window_start", "count")
@@ -324,24 +322,26 @@ def events_store(rows: list[tuple], *, ip: str, now: datetime) -> tuple[bool, in
     with connection.cursor() as cursor:
         cursor.execute(_store_sql(), [RATE_KEY, visitor_key(ip), window_start(now), len(rows), *columns, limit])
         counted, stored = cursor.fetchone()
-    if secrets.randbelow(PURGE_ONE_IN) == 0:
-        capture_rate_windows_purge(now=now)
+    purge_now_and_then(now=now)
     return counted <= limit, stored
 
 
 # --- The view ------------------------------------------------------------------------------------
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
+def _cors(response: HttpResponse) -> HttpResponse:
+    response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "no-store"
     return response
 
 
 def _preflight() -> HttpResponse:
-    # The Access-Control-* headers come from django-cors-headers (CORS_* settings).
     response = HttpResponse(status=204)
     response["Allow"] = "POST, OPTIONS"
-    return _no_store(response)
+    response["Access-Control-Allow-Methods"] = "POST"
+    response["Access-Control-Allow-Headers"] = "Content-Type"
+    response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+    return _cors(response)
 
 
 def _track(request) -> HttpResponse:
@@ -349,8 +349,9 @@ def _track(request) -> HttpResponse:
     rows = _rows(_batch(_body(request)), now=now, schema=connection.schema_name)
     allowed, _stored = events_store(rows, ip=client_ip(request), now=now)
     if not allowed:
-        retry_after = max(1, math.ceil((window_start(now) + WINDOW - now).total_seconds()))
-        raise Refused(429, {"events": [_("Too many events. Please try again in a minute.")]}, retry_after)
+        raise Refused(
+            429, {"events": [_("Too many events. Please try again in a minute.")]}, seconds_to_next_window(now)
+        )
     return HttpResponse(status=204)
 
 
@@ -362,11 +363,11 @@ def track(request) -> HttpResponse:
     if request.method != "POST":
         response = JsonResponse({"errors": {"method": [_("Use POST.")]}}, status=405)
         response["Allow"] = "POST, OPTIONS"
-        return _no_store(response)
+        return _cors(response)
     try:
-        return _no_store(_track(request))
+        return _cors(_track(request))
     except Refused as refused:
         response = JsonResponse({"errors": refused.errors}, status=refused.status)
         if refused.retry_after:
             response["Retry-After"] = str(refused.retry_after)
-        return _no_store(response)
+        return _cors(response)

@@ -9,6 +9,10 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# The rate windows moved down to campaigns (RateWindow, the same table); this name is kept only until the
+# existing tests import that (/tmp/pouls/pending-h3.md): delete then.
+from campaigns.models import RateWindow as CaptureRateWindow  # noqa: F401
+
 
 class Stage(models.TextChoices):
     LEAD = "lead", _("Lead")
@@ -343,21 +347,3 @@ class CaptureForm(models.Model):
 
     def origins(self) -> set[str]:
         return {line.strip().rstrip("/") for line in self.allowed_origins.splitlines() if line.strip()}
-
-
-class CaptureRateWindow(models.Model):
-    """Submissions to a capture form in one minute, per visitor (a keyed hash of the IP address, never
-    the address itself) and in total (visitor ``*``). Counted by one atomic upsert (leads.ratelimit)."""
-
-    form_key = models.CharField(max_length=100)
-    visitor = models.CharField(max_length=64)
-    window_start = models.DateTimeField(db_index=True)
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["form_key", "visitor", "window_start"], name="capture_rate_window_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.form_key} {self.visitor[:8]} {self.window_start:%H:%M} {self.count}"

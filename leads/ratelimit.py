@@ -1,6 +1,7 @@
-"""Rate limits of the public capture endpoint, counted in PostgreSQL so that they hold across
-processes, servers and parallel bursts: each request increments its minute's counters with one
-atomic upsert, so no two requests ever read the same count.
+"""Rate limits of the public capture endpoint, counted in the PostgreSQL rate windows of
+``campaigns.rate_windows`` so that they hold across processes, servers and parallel bursts: each
+request increments its minute's counters with one atomic upsert, so no two requests ever read the
+same count.
 
 Two counters per form and minute: one per visitor (a keyed hash of the client's IP address) and one
 for everyone (visitor ``*``), which protects the client from a flood spread over many addresses.
@@ -10,24 +11,23 @@ cannot use up the form's ceiling and lock everyone else out.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import math
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from leads.models import CaptureRateWindow
+from campaigns.models import RateWindow
+from campaigns.rate_windows import (
+    PURGE_ONE_IN,
+    purge_now_and_then,
+    seconds_to_next_window,
+    visitor_key,
+    window_start,
+)
 
-WINDOW = timedelta(minutes=1)
 EVERYONE = "*"
-# Windows are kept this long, then purged (by 1 request in PURGE_ONE_IN, or by leads.tasks).
-KEEP_WINDOWS = timedelta(hours=1)
-PURGE_ONE_IN = 100
 
 
 @dataclass(frozen=True)
@@ -36,23 +36,13 @@ class RateDecision:
     retry_after: int  # seconds until the window ends (meaningful when refused)
 
 
-def visitor_key(ip: str) -> str:
-    """A SHA-256 of the address, keyed with the secret key: the IPv4 space is small enough to
-    reverse a plain hash, and an address is personal data."""
-    return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()
-
-
-def window_start(now: datetime | None = None) -> datetime:
-    return (now or timezone.now()).replace(second=0, microsecond=0)
-
-
 def ceiling_per_minute() -> int:
     # Submissions per minute to one form from all visitors together.
     return settings.POULS_CAPTURE_CEILING_PER_MINUTE
 
 
 def _upsert_sql() -> str:
-    meta = CaptureRateWindow._meta
+    meta = RateWindow._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     form_key = quote(meta.get_field("form_key").column)
@@ -88,14 +78,7 @@ def capture_rate_hit(*, form_key: str, ip: str, per_visitor: int, now: datetime 
     with connection.cursor() as cursor:
         cursor.execute(_upsert_sql(), [form_key, visitor_key(ip), start, form_key, EVERYONE, start, per_visitor])
         mine, everyone = cursor.fetchone()
-    if secrets.randbelow(PURGE_ONE_IN) == 0:
-        capture_rate_windows_purge(now=now)
+    purge_now_and_then(now=now, one_in=PURGE_ONE_IN)  # this module's name: a test may set it
     allowed = mine <= per_visitor and everyone is not None and everyone <= ceiling_per_minute()
-    retry_after = max(1, math.ceil((start + WINDOW - now).total_seconds()))
-    return RateDecision(allowed=allowed, retry_after=retry_after)
+    return RateDecision(allowed=allowed, retry_after=seconds_to_next_window(now))
 
-
-def capture_rate_windows_purge(*, now: datetime | None = None) -> int:
-    """Forget the windows older than an hour (in the current client's schema)."""
-    deleted, _ = CaptureRateWindow.objects.filter(window_start__lt=(now or timezone.now()) - KEEP_WINDOWS).delete()
-    return deleted
