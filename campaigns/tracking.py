@@ -17,7 +17,8 @@ raw events into daily facts later.
 CORS: any origin may post, without credentials. Tracking is fire-and-forget: the answer carries no
 data, a beacon never reads it, and a ``text/plain`` POST is a "simple" request that browsers send
 whatever the server says, so a per-client origin list would only add set-up work (and a query per
-request) while stopping nobody: any script can forge an Origin header.
+request) while stopping nobody: any script can forge an Origin header. django-cors-headers writes
+the headers (the ``CORS_*`` settings); the view answers the preflight itself (``config.cors``).
 
 Rate limit: the sender's address (``config.client_address.client_ip``, keyed hash) may send
 ``POULS_TRACKING_EVENTS_PER_MINUTE`` events a minute (default 6,000: a busy office behind one NAT),
@@ -55,7 +56,6 @@ MAX_BODY_BYTES = 64 * 1024  # the browsers' budget for in-flight beacons / keepa
 MAX_ERRORS = 20  # listed in a 400; a broken batch does not need more
 CLOCK_TOLERANCE = timedelta(days=1)  # an event's own time is clamped to the server's, plus or minus this
 RATE_KEY = "@tracking"  # not a slug, so never a capture form's key
-PREFLIGHT_MAX_AGE = 86400
 MAX_URL = 2000
 MAX_UTM = 200
 MAX_SESSION = 128
@@ -329,19 +329,16 @@ def events_store(rows: list[tuple], *, ip: str, now: datetime) -> tuple[bool, in
 # --- The view ------------------------------------------------------------------------------------
 
 
-def _cors(response: HttpResponse) -> HttpResponse:
-    response["Access-Control-Allow-Origin"] = "*"
+def _no_store(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     return response
 
 
 def _preflight() -> HttpResponse:
+    # The Access-Control-* headers come from django-cors-headers (CORS_* settings).
     response = HttpResponse(status=204)
     response["Allow"] = "POST, OPTIONS"
-    response["Access-Control-Allow-Methods"] = "POST"
-    response["Access-Control-Allow-Headers"] = "Content-Type"
-    response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
-    return _cors(response)
+    return _no_store(response)
 
 
 def _track(request) -> HttpResponse:
@@ -363,11 +360,11 @@ def track(request) -> HttpResponse:
     if request.method != "POST":
         response = JsonResponse({"errors": {"method": [_("Use POST.")]}}, status=405)
         response["Allow"] = "POST, OPTIONS"
-        return _cors(response)
+        return _no_store(response)
     try:
-        return _cors(_track(request))
+        return _no_store(_track(request))
     except Refused as refused:
         response = JsonResponse({"errors": refused.errors}, status=refused.status)
         if refused.retry_after:
             response["Retry-After"] = str(refused.retry_after)
-        return _cors(response)
+        return _no_store(response)

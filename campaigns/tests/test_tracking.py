@@ -218,8 +218,8 @@ MALFORMED = [
 
 @pytest.mark.parametrize(("case", "body", "content_type", "field"), MALFORMED, ids=[case[0] for case in MALFORMED])
 def test_a_malformed_batch_is_refused_with_its_errors(world, anonymous, case, body, content_type, field):
-    # when a batch is malformed
-    response = _post(anonymous, body=body, content_type=content_type)
+    # when a batch is malformed (sent from a client's website)
+    response = _post(anonymous, body=body, content_type=content_type, Origin=SITE)
     # then it is a 400 naming the problem (still readable cross-origin), and nothing is stored
     assert response.status_code == 400, response.content
     assert response["Access-Control-Allow-Origin"] == "*"
@@ -267,7 +267,7 @@ def test_a_sender_over_its_rate_is_refused_until_the_minute_ends(world, anonymou
         # given a sender who already sent 4 events this minute
         first = _post(anonymous, [_event(session=f"s{n}") for n in range(4)], ip="198.51.100.7")
         # when it sends 2 more, then 1 more, and another visitor sends 1
-        over = _post(anonymous, [_event(session="s4"), _event(session="s5")], ip="198.51.100.7")
+        over = _post(anonymous, [_event(session="s4"), _event(session="s5")], ip="198.51.100.7", Origin=SITE)
         still_over = _post(anonymous, [_event(session="s6")], ip="198.51.100.7")
         other = _post(anonymous, [_event(session="t0")], ip="203.0.113.9")
     # then the sender is refused (with a delay to wait) and the other visitor is not

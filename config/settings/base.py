@@ -44,6 +44,8 @@ SHARED_APPS = [
     "portfolio",
     # Failed logins and lockouts, in the public schema: one count per (email, address) whatever the URL.
     "axes",
+    # CORS headers of the public endpoints clients' websites call (its system checks read our settings).
+    "corsheaders",
     # People: sign-up, email confirmation, passwords, profile, invitations and memberships.
     "accounts",
     # The audit log: who did what to the agency's accounts, people, leads and tokens (append-only).
@@ -75,6 +77,8 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    # First, so that every answer of a cross-origin endpoint carries its CORS headers, errors included.
+    "config.cors.CorsMiddleware",
     "tenants.middleware.ClientSubfolderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.csp.ContentSecurityPolicyMiddleware",
@@ -360,6 +364,19 @@ POULS_CAPTURE_CEILING_PER_MINUTE = env.int("POULS_CAPTURE_CEILING_PER_MINUTE", d
 # --- Tracking ------------------------------------------------------------------------------------
 # Events one sender's address may post per minute (a busy office behind one NAT stays under it).
 POULS_TRACKING_EVENTS_PER_MINUTE = env.int("POULS_TRACKING_EVENTS_PER_MINUTE", default=6000)
+
+# --- Cross-origin requests (django-cors-headers, through config.cors) ---------------------------
+# The tracking snippet posts from any website, without credentials (campaigns/tracking.py says why an
+# origin list would stop nobody): "*", POST with a Content-Type, preflights cached for a day.
+# CORS_ALLOW_ALL_ORIGINS holds for every path CORS_URLS_REGEX matches: the capture endpoint is left
+# out on purpose, since each form accepts only the sites it lists, echoes that Origin and refuses
+# the others with a 403 (leads/capture.py), which one site-wide origin policy cannot express.
+CORS_URLS_REGEX = r"^/c/[^/]+/track/$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["POST"]
+CORS_ALLOW_HEADERS = ["Content-Type"]
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 # --- Logging -------------------------------------------------------------------------------------
 LOGGING = {
