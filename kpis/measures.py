@@ -1,49 +1,55 @@
 """The base aggregates ("measures") every KPI is derived from, and the SQL that computes them
 from the facts (docs/kpis.md §1, §4).
 
-A *source* is one way of counting facts: leads by the day they were created, leads by the day
-they reached MQL, traffic by its date, … Each source buckets its facts by local period in the
-client's zone (inside PostgreSQL) and breaks them down by the dimensions its KPIs allow, all in
-ONE ``GROUP BY GROUPING SETS`` query. The result is "long": one row per (start, source,
-dimension, key) with up to five measure columns ``m0``…``m4`` whose meaning ``SOURCES`` gives.
+A *source* (``MeasureSource``) is one way of counting facts into measures: leads by the day they
+were created, leads by the day they reached MQL, traffic by its date, … Each source buckets its
+facts by local period in the client's zone (inside PostgreSQL) and breaks them down by the
+dimensions its KPIs allow, all in ONE ``GROUP BY GROUPING SETS`` query (built by ``kpis.sql``).
+The result is "long": one row per (start, source, dimension, key) with up to five measure
+columns ``m0``…``m4`` whose meaning ``SOURCES`` gives.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
 
 from campaigns.models import CTA, Campaign, Channel, CTAStat, EmailSend, KeywordStat, LandingPage, Offer, Spend, Traffic
 from kpis.models import MEASURE_WIDTH
+from kpis.sql import grouping_sets, quoted_table
 from leads.models import Lead
+from tenants.zones import client_zone
 
 
 @dataclass(frozen=True)
-class Source:
+class MeasureSource:
+    """One way of counting facts into measures (a lead timestamp, a fact table), the name its rows
+    carry in ``Measure.source`` and ``DirtyDay.source``."""
+
     name: str
     measures: tuple[str, ...]  # m0, m1, … in this order
     dimensions: tuple[str, ...]  # the breakdowns its KPIs allow
 
 
-SOURCES: dict[str, Source] = {
+SOURCES: dict[str, MeasureSource] = {
     source.name: source
     for source in (
         # Leads by created_at; the cohort counts are "reached by as-of".
-        Source(
+        MeasureSource(
             "created",
             ("leads", "paid_leads", "leads_to_mql", "leads_to_customer"),
             ("channel", "campaign", "offer", "landing_page"),
         ),
-        Source("mql", ("mqls", "mqls_to_sql"), ("channel", "campaign", "offer")),
-        Source("sql", ("sqls", "sqls_to_customer"), ("channel", "campaign", "offer")),
-        Source("customer", ("customers", "revenue"), ("channel", "campaign", "offer")),
-        Source("traffic", ("visits",), ("channel", "landing_page")),
-        Source("spend", ("spend",), ("channel", "campaign")),
-        Source("cta", ("cta_clicks", "cta_views"), ("cta",)),
-        Source("keyword", ("keyword_visits",), ("keyword",)),
-        Source(
+        MeasureSource("mql", ("mqls", "mqls_to_sql"), ("channel", "campaign", "offer")),
+        MeasureSource("sql", ("sqls", "sqls_to_customer"), ("channel", "campaign", "offer")),
+        MeasureSource("customer", ("customers", "revenue"), ("channel", "campaign", "offer")),
+        MeasureSource("traffic", ("visits",), ("channel", "landing_page")),
+        MeasureSource("spend", ("spend",), ("channel", "campaign")),
+        MeasureSource("cta", ("cta_clicks", "cta_views"), ("cta",)),
+        MeasureSource("keyword", ("keyword_visits",), ("keyword",)),
+        MeasureSource(
             "email",
             ("emails_sent", "emails_delivered", "email_opens", "email_clicks", "email_unsubscribes"),
             ("email", "campaign"),
@@ -57,12 +63,19 @@ LEAD_TIMESTAMP = {"created": "created_at", "mql": "mql_at", "sql": "sql_at", "cu
 # Sources whose facts carry an instant (the rest carry a local date).
 TIMESTAMP_SOURCES = {**{s: f"l.{c}" for s, c in LEAD_TIMESTAMP.items()}, "email": "f.sent_at"}
 DATE_SOURCES = {"traffic": "f.date", "spend": "f.date", "cta": "f.date", "keyword": "f.date"}
+# The instants where a local-date window ``w(lo, hi)`` starts and ends, in the client's zone.
+WINDOW_INSTANTS = ("(w.lo::timestamp AT TIME ZONE %(tz)s)", "(w.hi::timestamp AT TIME ZONE %(tz)s)")
 
 assert all(len(s.measures) <= MEASURE_WIDTH for s in SOURCES.values())  # noqa: S101 (a definition check)
 
 
-def _t(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+def current_zone_name() -> str:
+    """The current client's IANA zone name, the ``tz`` parameter the measures are bucketed in;
+    fails closed outside a client."""
+    tenant = getattr(connection, "tenant", None)
+    if not getattr(tenant, "time_zone", None):
+        raise ValueError("KPIs are computed inside a client account.")
+    return client_zone(tenant).key
 
 
 # --- one query per source ------------------------------------------------------------------------
@@ -82,12 +95,12 @@ class _Shape:
     pre: dict[str, str]  # pre-aggregate → SQL aggregate over the fact rows
     joins: dict[str, tuple[str, str, str]]  # alias → (join over the pre-grouped rows ``i``, raw column, join first)
     keys: dict[str, tuple[str, str]]  # dimension → (key SQL, join alias it needs or "")
-    measures: tuple[str, ...]  # SQL aggregates over the pre-aggregates, in Source order
+    measures: tuple[str, ...]  # SQL aggregates over the pre-aggregates, in MeasureSource order
     always: tuple[str, ...] = ()  # joins every query needs (the paid flag of the channel)
 
 
 def _join(model, alias: str, on: str) -> str:
-    return f"LEFT JOIN {_t(model)} {alias} ON {alias}.id = {on}"
+    return f"LEFT JOIN {quoted_table(model)} {alias} ON {alias}.id = {on}"
 
 
 # Leads, as events: a lead counts once per timestamp it has (created, reached MQL, SQL, customer),
@@ -107,7 +120,7 @@ LEAD_KEYS = {
     "landing_page": ("lp", LandingPage),
 }
 # Measures of each lead source over the pre-grouped rows: n events, flag sums x1 and x2, deal values
-# v (Source order).
+# v (MeasureSource order).
 LEAD_MEASURES = (
     "sum(i.n)",
     "CASE i.source WHEN 'created' THEN sum(i.n) FILTER (WHERE ch.is_paid) WHEN 'customer' THEN sum(i.v)"
@@ -126,39 +139,28 @@ def _lead_sql(sources: tuple[str, ...], *, kind: str, dimensions: tuple[str | No
     dims = [
         d for d in dimensions if d is not None and d in LEAD_KEYS and any(d in SOURCES[s].dimensions for s in sources)
     ]
-    sets = (["(i.source, i.start)"] if None in dimensions else []) + [
-        f"(i.source, i.start, {LEAD_KEYS[d][0]}.key)" for d in dims
-    ]
-    if not sets:
+    grouping = grouping_sets(
+        by=("i.source", "i.start"), keys={d: f"{LEAD_KEYS[d][0]}.key" for d in dims}, total=None in dimensions
+    )
+    if grouping is None:
         return ""
     events = ", ".join(f"('{s}', l.{LEAD_TIMESTAMP[s]}, {', '.join(LEAD_EVENTS[s])})" for s in sources)
-    facts = f"{_t(Lead)} l"
+    facts = f"{quoted_table(Lead)} l"
     if windowed and len(sources) == 1:
         facts = _windowed(sources[0], facts)
     condition = "e.ts <= %(as_of)s"
     if windowed and len(sources) > 1:
-        lo, hi = "(w.lo::timestamp AT TIME ZONE %(tz)s)", "(w.hi::timestamp AT TIME ZONE %(tz)s)"
+        lo, hi = WINDOW_INSTANTS
         condition += (
             " AND EXISTS (SELECT 1 FROM unnest(%(win_lo)s::date[], %(win_hi)s::date[]) w(lo, hi) "
             f"WHERE e.ts >= {lo} AND e.ts < {hi})"
         )
-    local = "(e.ts AT TIME ZONE %(tz)s)"
-    bucket = f"{local}::date" if kind == "day" else f"date_trunc('{kind}', {local})::date"
+    bucket = _local_period_start(kind, "(e.ts AT TIME ZONE %(tz)s)")
     ids = ["channel_id", *(f"{d}_id" for d in dims if d != "channel")]
     joins = " ".join(
-        f"LEFT JOIN {_t(LEAD_KEYS[d][1])} {LEAD_KEYS[d][0]} ON {LEAD_KEYS[d][0]}.id = i.{d}_id"
+        f"LEFT JOIN {quoted_table(LEAD_KEYS[d][1])} {LEAD_KEYS[d][0]} ON {LEAD_KEYS[d][0]}.id = i.{d}_id"
         for d in ("channel", *(d for d in dims if d != "channel"))
     )
-    keys = [f"{LEAD_KEYS[d][0]}.key" for d in dims]
-    if dims:
-        dimension = (
-            "CASE "
-            + " ".join(f"WHEN GROUPING({k}) = 0 THEN '{d}'" for d, k in zip(dims, keys, strict=True))
-            + " ELSE '' END"
-        )
-        key = "CASE " + " ".join(f"WHEN GROUPING({k}) = 0 THEN COALESCE({k}, '')" for k in keys) + " ELSE '' END"
-    else:
-        dimension = key = "''"
     # Only the created leads break down by landing page.
     having = "HAVING NOT (GROUPING(lp.key) = 0 AND i.source <> 'created')" if "landing_page" in dims else ""
     columns = ", ".join(
@@ -166,19 +168,20 @@ def _lead_sql(sources: tuple[str, ...], *, kind: str, dimensions: tuple[str | No
         for n, m in enumerate(LEAD_MEASURES)
     )
     return f"""
-        SELECT i.start, i.source, {dimension}::text AS dimension, {key}::text AS key, {columns}, NULL::numeric AS m4
+        SELECT i.start, i.source, {grouping.dimension}::text AS dimension, {grouping.key}::text AS key, {columns},
+               NULL::numeric AS m4
         FROM (SELECT e.source, {bucket} AS start, {", ".join(f"l.{c}" for c in ids)},
                      count(*)::int AS n, sum(e.x1)::int AS x1, sum(e.x2)::int AS x2, sum(e.v) AS v
               FROM {facts} CROSS JOIN LATERAL (VALUES {events}) e(source, ts, x1, x2, v)
               WHERE {condition} GROUP BY {", ".join(str(n) for n in range(1, len(ids) + 3))}) i
         {joins}
-        GROUP BY GROUPING SETS ({", ".join(sets)}) {having}"""
+        {grouping.group_by} {having}"""
 
 
 def _fact_shape(source: str) -> _Shape:
     if source == "traffic":
         return _Shape(
-            table=f"{_t(Traffic)} f",
+            table=f"{quoted_table(Traffic)} f",
             condition="TRUE",
             raw={"channel": ("channel_id",), "landing_page": ("landing_page_id",)},
             columns={"channel_id": "f.channel_id", "landing_page_id": "f.landing_page_id"},
@@ -193,7 +196,7 @@ def _fact_shape(source: str) -> _Shape:
     if source == "spend":
         # A spend row's channel is its campaign's.
         return _Shape(
-            table=f"{_t(Spend)} f",
+            table=f"{quoted_table(Spend)} f",
             condition="TRUE",
             raw={"channel": ("campaign_id",), "campaign": ("campaign_id",)},
             columns={"campaign_id": "f.campaign_id"},
@@ -207,7 +210,7 @@ def _fact_shape(source: str) -> _Shape:
         )
     if source == "cta":
         return _Shape(
-            table=f"{_t(CTAStat)} f",
+            table=f"{quoted_table(CTAStat)} f",
             condition="TRUE",
             raw={"cta": ("cta_id",)},
             columns={"cta_id": "f.cta_id"},
@@ -218,7 +221,7 @@ def _fact_shape(source: str) -> _Shape:
         )
     if source == "keyword":
         return _Shape(
-            table=f"{_t(KeywordStat)} f",
+            table=f"{quoted_table(KeywordStat)} f",
             condition="TRUE",
             raw={"keyword": ("keyword",)},
             columns={"keyword": "f.keyword"},
@@ -230,7 +233,7 @@ def _fact_shape(source: str) -> _Shape:
     if source == "email":
         counters = ("sent", "delivered", "unique_opens", "unique_clicks", "unsubscribes")
         return _Shape(
-            table=f"{_t(EmailSend)} f",
+            table=f"{quoted_table(EmailSend)} f",
             condition="f.sent_at <= %(as_of)s",
             raw={"email": ("send_key",), "campaign": ("campaign_id",)},
             columns={"send_key": "f.key", "campaign_id": "f.campaign_id"},
@@ -242,11 +245,15 @@ def _fact_shape(source: str) -> _Shape:
     raise ValueError(f"Unknown source {source!r}")
 
 
+def _local_period_start(kind: str, local: str) -> str:
+    """The start of the ``kind`` period of the local timestamp ``local``, in SQL."""
+    return f"{local}::date" if kind == "day" else f"date_trunc('{kind}', {local})::date"
+
+
 def _bucket(kind: str, source: str) -> str:
-    """The local period start of a fact, in SQL. ``kind`` is one of kpis.engine.PERIODS (checked by callers)."""
+    """The local period start of a fact, in SQL. ``kind`` is one of kpis.periods.PERIODS (checked by callers)."""
     if source in TIMESTAMP_SOURCES:
-        local = f"({TIMESTAMP_SOURCES[source]} AT TIME ZONE %(tz)s)"
-        return f"{local}::date" if kind == "day" else f"date_trunc('{kind}', {local})::date"
+        return _local_period_start(kind, f"({TIMESTAMP_SOURCES[source]} AT TIME ZONE %(tz)s)")
     column = DATE_SOURCES[source]
     return column if kind == "day" else f"date_trunc('{kind}', {column}::timestamp)::date"
 
@@ -256,7 +263,7 @@ def _windowed(source: str, table: str) -> str:
     by a join whose range condition on the raw column its index serves (one range scan per window)."""
     if source in TIMESTAMP_SOURCES:
         column = TIMESTAMP_SOURCES[source]
-        lo, hi = "(w.lo::timestamp AT TIME ZONE %(tz)s)", "(w.hi::timestamp AT TIME ZONE %(tz)s)"
+        lo, hi = WINDOW_INSTANTS
     else:
         column, lo, hi = DATE_SOURCES[source], "w.lo", "w.hi"
     return (
@@ -274,8 +281,8 @@ def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], wi
         return _lead_sql((source,), kind=kind, dimensions=dimensions, windowed=windowed)
     shape = _fact_shape(source)
     dims = [d for d in dimensions if d is not None and d in shape.keys]
-    sets = (["(start)"] if None in dimensions else []) + [f"(start, {shape.keys[d][0]})" for d in dims]
-    if not sets:
+    grouping = grouping_sets(by=("i.start",), keys={d: shape.keys[d][0] for d in dims}, total=None in dimensions)
+    if grouping is None:
         return ""
     aliases: list[str] = []
     for alias in [*shape.always, *(shape.keys[d][1] for d in dims if shape.keys[d][1])]:
@@ -290,25 +297,16 @@ def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], wi
         + [f"{expr} AS {name}" for name, expr in shape.pre.items()]
     )
     grouped = ", ".join(str(i) for i in range(1, len(raw) + 2))
-    if dims:
-        keys = [shape.keys[d][0] for d in dims]
-        dimension = (
-            "CASE "
-            + " ".join(f"WHEN GROUPING({k}) = 0 THEN '{d}'" for d, k in zip(dims, keys, strict=True))
-            + " ELSE '' END"
-        )
-        key = "CASE " + " ".join(f"WHEN GROUPING({k}) = 0 THEN COALESCE({k}, '')" for k in keys) + " ELSE '' END"
-    else:
-        dimension = key = "''"
     padded = list(shape.measures) + ["NULL"] * (MEASURE_WIDTH - len(shape.measures))
     columns = ", ".join(
         f"COALESCE({m}, 0)::numeric AS m{i}" if m != "NULL" else f"NULL::numeric AS m{i}" for i, m in enumerate(padded)
     )
     return f"""
-        SELECT i.start, '{source}'::text AS source, {dimension}::text AS dimension, {key}::text AS key, {columns}
+        SELECT i.start, '{source}'::text AS source, {grouping.dimension}::text AS dimension,
+               {grouping.key}::text AS key, {columns}
         FROM (SELECT {inner} FROM {facts} WHERE {shape.condition} GROUP BY {grouped}) i
         {" ".join(shape.joins[a][0] for a in aliases)}
-        GROUP BY GROUPING SETS ({", ".join(sets).replace("(start", "(i.start")})"""
+        {grouping.group_by}"""
 
 
 def measures_sql(*, kind: str, dimensions: tuple[str | None, ...], sources: tuple[str, ...], windowed: bool) -> str:
@@ -326,8 +324,6 @@ def windows_params(windows: list[tuple[date, date]]) -> dict:
 
 def days_to_windows(days: set[date]) -> list[tuple[date, date]]:
     """Contiguous ``[lo, hi)`` windows covering exactly ``days``."""
-    from datetime import timedelta
-
     windows: list[tuple[date, date]] = []
     for day in sorted(days):
         if windows and windows[-1][1] == day:

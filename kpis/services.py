@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from config.enqueue import Sending, task_send_on_commit
 from config.errors import DomainError
 from kpis.models import DirtyDay, KPISettings, Objective, PeriodKind, Snapshot
+from kpis.refresh.lock import TARGETS_MARK, refresh_lock
+from kpis.refresh.statuses import snapshot_statuses_write
 from kpis.registry import KPIS
 from kpis.selectors import amber_ratio
 
@@ -53,10 +55,8 @@ def objective_validate(*, kpi: str, period: str, dimension: str, key: str, targe
 def _after_the_refresh() -> None:
     """A refresh holds the client's lock: a write never waits for it (a refresh may take a minute,
     longer than a web request may). Its objectives or settings are saved; the next refresh re-applies
-    every target and status (``kpis.refresh.TARGETS_MARK``): one is queued now (it retries until the
+    every target and status (``kpis.refresh.lock.TARGETS_MARK``): one is queued now (it retries until the
     running one is done), else beat's within 15 minutes."""
-    from kpis.refresh import TARGETS_MARK
-
     DirtyDay.objects.create(source=TARGETS_MARK, day=None)
     kpi_refresh_request()
 
@@ -64,8 +64,6 @@ def _after_the_refresh() -> None:
 def _targets_apply(*, kpi: str, period: str, dimension: str, key: str, target: Decimal | None) -> None:
     """Put an objective's target (or none) on its snapshots and bring their statuses up to date, now
     or, while a refresh runs, right after it."""
-    from kpis.refresh import refresh_lock, snapshot_statuses_write
-
     rows = Snapshot.objects.filter(kpi=kpi, period=period, dimension=dimension, key=key)
     with connection.cursor() as cursor:
         if not refresh_lock(cursor, wait=False):
@@ -114,8 +112,6 @@ def kpi_settings() -> KPISettings:
 @transaction.atomic
 def kpi_settings_update(*, amber_ratio) -> KPISettings:
     """Change the amber threshold; every status is recomputed with it (after a running refresh)."""
-    from kpis.refresh import refresh_lock, snapshot_statuses_write
-
     try:
         ratio = Decimal(str(amber_ratio).strip().replace(",", "."))
     except (InvalidOperation, ValueError):

@@ -4,16 +4,17 @@ modules (no models imported) and the API schemas must name the same words."""
 from django.utils import translation
 
 from dashboards.state import PERIOD_KINDS
-from kpis import anomalies, periods, refresh, status
+from kpis import anomalies, periods, status
 from kpis.models import Direction, PeriodKind, Status
+from kpis.refresh import snapshots, statuses
 from kpis.serializers import AnomalyOutputSerializer
 
 
 def test_pure_modules_name_the_models_words():
     assert list(periods.PERIODS) == PeriodKind.values
     assert Status.values == [status.GREEN, status.AMBER, status.RED]
-    assert refresh.STATUSES == ["green", "amber", "red"]  # the stored codes 1, 2, 3 keep their order
-    assert refresh.DIRECTIONS == ["up", "down"]
+    assert statuses.STATUSES == ["green", "amber", "red"]  # the stored codes 1, 2, 3 keep their order
+    assert snapshots.DIRECTIONS == ["up", "down"]
 
 
 def test_anomaly_words_are_the_directions():

@@ -12,10 +12,10 @@ from django_tenants.utils import tenant_context
 
 from campaigns.models import Campaign, Channel, EmailSend, Spend, Traffic
 from campaigns.services import campaign_save, fact_save, record_delete
-from kpis.engine import kpi_compute
 from kpis.models import DirtyDay, Measure, Objective, RefreshRun, Snapshot
 from kpis.refresh import kpi_snapshot_refresh
 from kpis.registry import DIMENSIONS
+from kpis.report import kpi_compute
 from leads.models import Lead
 from leads.services import LeadInput, lead_move_stage, lead_update, lead_upsert
 
@@ -277,7 +277,7 @@ def test_a_refresh_works_on_the_periods_that_hold_data_not_on_the_span(db, world
 
 
 def test_a_full_refresh_lays_out_grids_of_the_windows_only(db, world):
-    from kpis.refresh import GRID_CELLS, HISTORY, _grids, _segments, _Span
+    from kpis.refresh.windows import GRID_CELLS, HISTORY, Span, grids_group, segments_find
 
     # given day measures of one keyword on 2000-01-01 and on the current day, 9,565 days later
     with tenant_context(world.beta), connection.cursor() as cursor:
@@ -286,10 +286,10 @@ def test_a_full_refresh_lays_out_grids_of_the_windows_only(db, world):
             "('day', 'keywords', '2000-01-01', 'keyword', 'velo', 1), ('day', 'keywords', '2026-03-10', 'keyword', "
             "'velo', 1), ('day', 'keywords', '2000-01-01', '', '', 1), ('day', 'keywords', '2026-03-10', '', '', 1)"
         )
-        span = _Span(kind="day", first=date(2000, 1, 1), current=9565, since=None)
+        span = Span(kind="day", first=date(2000, 1, 1), current=9565, since=None)
         # when the full refresh lays out its series windows
-        segments = _segments(cursor, span, full=True)
-        groups = _grids(segments)
+        segments = segments_find(cursor, span, full=True)
+        groups = grids_group(segments)
     # then each series is two short windows, and no grid is wider than a window and its history
     assert [(s.dimension, s.base, s.write_from, s.write_to) for s in segments] == [
         ("", 0, 0, 8),

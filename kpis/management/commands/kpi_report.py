@@ -10,9 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from kpis.engine import kpi_compute
 from kpis.periods import PERIODS
 from kpis.registry import DIMENSIONS, KPIS
+from kpis.report import kpi_compute
 from tenants.models import Client
 from tenants.zones import client_zone
 

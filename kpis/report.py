@@ -1,5 +1,6 @@
-"""The KPI engine (docs/kpis.md): every KPI of the registry computed from the source data of the
-current tenant, for every period whose local start date lies in ``[start, end]``.
+"""The on-demand KPI report (docs/kpis.md), what the ``kpi_report`` command prints: every KPI of
+the registry computed from the facts of the current client, for every period whose local start
+date lies in ``[start, end]``, without reading or storing any snapshot.
 
 One SQL statement per call: the facts of the sources the asked KPIs need are bucketed by local
 period in the client's zone and grouped by the asked dimension (``kpis.measures``), then every KPI
@@ -16,23 +17,11 @@ from django.db import connection
 
 from kpis.formulas import formula_sources
 from kpis.grid import Grid, Segment, kpi_rows
-from kpis.measures import measures_sql
+from kpis.measures import current_zone_name, measures_sql
 from kpis.periods import PERIODS, period_index, period_shift, period_starts
 from kpis.registry import DIMENSIONS, KPIS, REGISTRY, Unit
 from kpis.selectors import objective_targets
 from kpis.status import row_status
-from tenants.zones import client_zone as client_zone_of
-
-# --- computation ---------------------------------------------------------------------------------
-
-
-def client_zone() -> str:
-    """The current client's IANA zone; fails closed outside a client."""
-    tenant = getattr(connection, "tenant", None)
-    zone = getattr(tenant, "time_zone", None)
-    if not zone:
-        raise ValueError("KPIs are computed inside a client account.")
-    return client_zone_of(tenant).key
 
 
 def number(value: float | None, *, whole: bool):
@@ -71,7 +60,7 @@ def kpi_compute(
         raise ValueError(f"Unknown KPI {', '.join(unknown)}.")
     if as_of.tzinfo is None:
         raise ValueError("as_of must be an aware datetime.")
-    zone = client_zone()
+    zone = current_zone_name()
 
     selected = [
         kpi

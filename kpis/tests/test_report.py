@@ -1,4 +1,4 @@
-"""The KPI engine on small hand-made data (docs/kpis.md §1, §4)."""
+"""The on-demand KPI report (``kpi_report``, kpis/report.py) on small hand-made data (docs/kpis.md §1, §4)."""
 
 from datetime import UTC, date, datetime
 from io import StringIO
@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from campaigns.models import Channel
-from kpis.engine import kpi_compute
 from kpis.periods import period_starts
+from kpis.report import kpi_compute
 from leads.models import Lead
 
 PARIS = ZoneInfo("Europe/Paris")
