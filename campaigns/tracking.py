@@ -12,7 +12,8 @@ with a 400 listing the errors, since the only sender is our own snippet), derive
 (GA4 rules: UTMs, else the referrer), and stores the batch with ONE statement, which also counts the
 sender's rate window. Duplicate event ids, and a second visit of one session to one page, are skipped
 by the table's unique indexes (``ON CONFLICT DO NOTHING``). ``campaigns.tracking_rollup`` turns the
-raw events into daily facts later.
+raw events into daily facts later, each visit on the landing page its URL belongs to
+(``campaigns.landing_pages``: the capture endpoint's rule too).
 
 CORS: any origin may post, without credentials. Tracking is fire-and-forget: the answer carries no
 data, a beacon never reads it, and a ``text/plain`` POST is a "simple" request that browsers send
@@ -35,7 +36,7 @@ import json
 import re
 import uuid
 from datetime import datetime, timedelta
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection
@@ -45,6 +46,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from campaigns.attribution import channel_from_referrer, channel_from_utm
+from campaigns.landing_pages import page_path
 from campaigns.models import RateWindow, TrackingEvent
 from campaigns.rate_windows import purge_now_and_then, seconds_to_next_window, visitor_key, window_start
 from config.client_address import client_ip
@@ -59,7 +61,6 @@ RATE_KEY = "@tracking"  # not a slug, so never a capture form's key
 MAX_URL = 2000
 MAX_UTM = 200
 MAX_SESSION = 128
-MAX_PATH = TrackingEvent._meta.get_field("path").max_length
 EVENT_TYPES = frozenset(TrackingEvent.Type.values)
 CTA_TYPES = frozenset({TrackingEvent.Type.CTA_VIEW, TrackingEvent.Type.CTA_CLICK})
 EVENT_FIELDS = frozenset({"id", "type", "at", "session", "url", "referrer", "utm", "cta"})
@@ -74,18 +75,6 @@ class Refused(Exception):
     def __init__(self, status: int, errors: dict[str, list[str]], retry_after: int | None = None):
         super().__init__(status)
         self.status, self.errors, self.retry_after = status, errors, retry_after
-
-
-def page_path(url: str) -> str:
-    """How pages are matched: the URL's path, decoded, lower-cased, without a trailing slash (``/`` for
-    the home page). The rollup applies the same function to ``LandingPage.url``."""
-    try:
-        path = urlsplit(url.strip()).path
-    except ValueError:
-        return ""
-    # What PostgreSQL cannot store (NUL, lone surrogates) becomes "?".
-    path = unquote(path).replace("\0", "?").encode("utf-8", "replace").decode("utf-8")
-    return (path.lower().rstrip("/") or "/")[:MAX_PATH]
 
 
 @functools.cache
@@ -176,7 +165,7 @@ def _page(event: dict) -> tuple[str, str]:
         host, parts = "", None
     if parts is None or parts.scheme not in {"http", "https"} or not host:
         raise ValueError(_("Enter an absolute http(s) URL."))
-    return page_path(url), host
+    return page_path(url) or "/", host  # an absolute http(s) URL has a path
 
 
 def _utm(event: dict) -> dict[str, str]:

@@ -9,8 +9,8 @@ it again adds nothing.
 * The local date is the client's (``Client.time_zone``).
 * A visit counts once per browser session, page and day (``DISTINCT ON``); ingest already refuses a
   session's second visit to a page, so this only guards the facts.
-* A page is a landing page when its path is the path of a ``LandingPage.url`` (``tracking.page_path``
-  on both sides); otherwise the visit counts with no landing page.
+* A visit counts on the landing page its URL belongs to (``campaigns.landing_pages``, the capture
+  endpoint's rule too); otherwise with no landing page.
 * An unknown CTA key creates the CTA (named after its key).
 * A click implies the CTA was seen: a day's views are never fewer than its clicks.
 """
@@ -24,8 +24,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns.models import CTA, Channel, CTAStat, FactSource, LandingPage, TrackingEvent, Traffic
-from campaigns.tracking import page_path
+from campaigns.landing_pages import landing_page_ids_by_path
+from campaigns.models import CTA, Channel, CTAStat, FactSource, TrackingEvent, Traffic
 from tenants.zones import zone_named
 
 CHUNK = 50_000  # events per transaction
@@ -69,12 +69,8 @@ def client_time_zone() -> str:
 
 
 def _landing_pages() -> tuple[list[str], list[int]]:
-    """Paths of the landing pages that have a URL, each to the oldest page with that path."""
-    pages: dict[str, int] = {}
-    for pk, url in LandingPage.objects.exclude(url="").order_by("pk").values_list("pk", "url"):
-        path = page_path(url)
-        if path:
-            pages.setdefault(path, pk)
+    """The paths that belong to a landing page, and each one's page id (two parallel arrays for SQL)."""
+    pages = landing_page_ids_by_path()
     return list(pages), list(pages.values())
 
 

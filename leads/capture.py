@@ -17,7 +17,7 @@ row's lock for a whole lead transaction would queue all of the form's submission
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import BadRequest, SuspiciousOperation
@@ -29,6 +29,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from campaigns.landing_pages import landing_page_for_url
 from campaigns.models import Campaign, LandingPage, Offer
 from config.client_address import client_ip
 from config.errors import DomainError
@@ -197,32 +198,13 @@ def _by_key(model, key: str):
     return model.objects.filter(key=key).first() if key else None
 
 
-def _page_base(url: str) -> str | None:
-    """A page's URL as landing pages are matched: no query, fragment or trailing slash."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        return None
-    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, "", "")).rstrip("/")
-
-
-def _landing_page_for(*urls: str) -> LandingPage | None:
-    """The landing page of the first of ``urls`` that has one (the oldest if several), in one query."""
-    bases = [base for base in map(_page_base, urls) if base]
-    if not bases:
-        return None
-    found: dict[str, LandingPage] = {}
-    for page in LandingPage.objects.filter(url__in=[u for base in bases for u in (base, f"{base}/")]).order_by("pk"):
-        found.setdefault(page.url.removesuffix("/"), page)
-    return next((found[base] for base in bases if base in found), None)
-
-
 def _record(clean: dict, form: CaptureForm) -> LeadInput:
-    """Explicit keys first, then what the visit says (the page, its UTM campaign), then the form's
-    own defaults."""
+    """Explicit keys first, then what the visit says (the landing page its page or first page belongs
+    to, by the tracking's rule; its UTM campaign), then the form's own defaults."""
     offer = _by_key(Offer, clean["offer"]) or form.offer
     landing_page = (
         _by_key(LandingPage, clean["landing_page"])
-        or _landing_page_for(clean["page_url"], clean["landing_url"])
+        or landing_page_for_url(clean["page_url"], clean["landing_url"])
         or form.landing_page
     )
     return LeadInput(
