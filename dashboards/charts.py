@@ -19,7 +19,6 @@ from kpis.registry import KPIS, Unit
 
 TOP_KEYWORDS = 10
 TEXT = "text"  # an extra table column already in words
-KPI_DATASET = "kpi"
 
 
 @dataclass
