@@ -232,7 +232,7 @@ class LeadAdmin(TenantModelAdmin):
 class ScoringRuleForm(forms.ModelForm):
     class Meta:
         model = ScoringRule
-        fields = ["name", "field", "operator", "value", "points", "max_points", "is_active"]
+        fields = list(services.SCORING_RULE_FIELDS)
 
     def clean(self):
         data = super().clean()
@@ -247,13 +247,25 @@ class ScoringRuleForm(forms.ModelForm):
 
 @admin.register(ScoringRule, site=tenant_admin_site)
 class ScoringRuleAdmin(TenantModelAdmin):
+    """Every change goes through the scoring-rule services, which rescore the leads (a delete too)."""
+
     form = ScoringRuleForm
     list_display = ["name", "field", "operator", "value", "points", "max_points", "is_active"]
     list_filter = ["field", "is_active"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.leads_rescore_all()
+        if change:
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            services.scoring_rule_update(rule=obj, changes=changes)
+        else:
+            values = {name: form.cleaned_data[name] for name in services.SCORING_RULE_FIELDS}
+            obj.pk = services.scoring_rule_create(**values).pk
+
+    def delete_model(self, request, obj):
+        services.scoring_rules_delete(rules=[obj])
+
+    def delete_queryset(self, request, queryset):
+        services.scoring_rules_delete(rules=queryset)
 
 
 @admin.register(LeadSettings, site=tenant_admin_site)

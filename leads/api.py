@@ -185,16 +185,6 @@ class LeadEraseApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _rule_validated(serializer: ScoringRuleSerializer, instance: ScoringRule | None = None) -> dict:
-    serializer.is_valid(raise_exception=True)
-    merged = {
-        name: serializer.validated_data.get(name, getattr(instance, name, ""))
-        for name in ("field", "operator", "value")
-    }
-    services.scoring_rule_validate(**merged)
-    return serializer.validated_data
-
-
 class ScoringRuleListCreateApi(generics.ListCreateAPIView):
     """Scoring rules of this client; changing them rescores every lead."""
 
@@ -205,10 +195,7 @@ class ScoringRuleListCreateApi(generics.ListCreateAPIView):
     filter_backends: list = []
 
     def perform_create(self, serializer):
-        _rule_validated(serializer)
-        with transaction.atomic():
-            serializer.save()
-            services.leads_rescore_all()
+        serializer.instance = services.scoring_rule_create(**serializer.validated_data)
 
 
 class ScoringRuleDetailApi(generics.RetrieveUpdateDestroyAPIView):
@@ -217,15 +204,10 @@ class ScoringRuleDetailApi(generics.RetrieveUpdateDestroyAPIView):
     permission_classes = [ClientManagerPermission]
 
     def perform_update(self, serializer):
-        _rule_validated(serializer, serializer.instance)
-        with transaction.atomic():
-            serializer.save()
-            services.leads_rescore_all()
+        serializer.instance = services.scoring_rule_update(rule=serializer.instance, changes=serializer.validated_data)
 
     def perform_destroy(self, instance):
-        with transaction.atomic():
-            instance.delete()
-            services.leads_rescore_all()
+        services.scoring_rules_delete(rules=[instance])
 
 
 class LeadSettingsApi(APIView):

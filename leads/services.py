@@ -526,9 +526,8 @@ def lead_score_refresh(
 
 
 def scoring_rule_validate(*, field: str, operator: str, value: str) -> None:
-    """Rules must be evaluable: activity rules name an activity kind, numeric fields take numbers."""
-    from leads.models import LeadActivity, ScoringRule
-
+    """Rules must be evaluable: activity rules name an activity kind, numeric fields take numbers. The
+    rule of the API, the admin's form (``clean``) and the services that write rules."""
     if field == ScoringRule.Field.ACTIVITY:
         if value.strip() not in LeadActivity.Kind.values:
             raise DomainError(
@@ -542,6 +541,45 @@ def scoring_rule_validate(*, field: str, operator: str, value: str) -> None:
             raise DomainError(_("Company size rules compare whole numbers."), field="value")
     elif operator in (ScoringRule.Operator.AT_LEAST, ScoringRule.Operator.AT_MOST):
         raise DomainError(_("'at least' and 'at most' only apply to company size."), field="operator")
+
+
+SCORING_RULE_FIELDS = ("name", "field", "operator", "value", "points", "max_points", "is_active")
+
+
+@transaction.atomic
+def scoring_rule_create(**values) -> ScoringRule:
+    """Add a rule (the fields of SCORING_RULE_FIELDS) and rescore every lead, as the API and the admin do."""
+    rule = ScoringRule(**values)
+    scoring_rule_validate(field=rule.field, operator=rule.operator, value=rule.value)
+    rule.save()
+    leads_rescore_all()
+    return rule
+
+
+@transaction.atomic
+def scoring_rule_update(*, rule: ScoringRule, changes: dict) -> ScoringRule:
+    """Change some of a rule's fields, judged with the others as they are, and rescore every lead."""
+    unknown = set(changes) - set(SCORING_RULE_FIELDS)
+    if unknown:
+        raise DomainError(
+            _("Not editable here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}, field=sorted(unknown)[0]
+        )
+    rule = ScoringRule.objects.select_for_update().get(pk=rule.pk)
+    for name, value in changes.items():
+        setattr(rule, name, value)
+    scoring_rule_validate(field=rule.field, operator=rule.operator, value=rule.value)
+    rule.save()
+    leads_rescore_all()
+    return rule
+
+
+@transaction.atomic
+def scoring_rules_delete(*, rules) -> int:
+    """Delete rules (instances or a queryset) and rescore every lead once; returns how many went."""
+    deleted, _by_model = ScoringRule.objects.filter(pk__in=[rule.pk for rule in rules]).delete()
+    if deleted:
+        leads_rescore_all()
+    return deleted
 
 
 @transaction.atomic
