@@ -1,4 +1,4 @@
-"""Trends and anomalies of a KPI series (docs/kpis.md §6). Pure rules: no database, no models.
+"""Anomalies of a KPI series (docs/kpis.md §6). Pure rules: no database, no models.
 
 A value is flagged anomalous when at least 6 earlier periods exist and it lies outside
 median ± 3 × 1.4826 × MAD of the previous 8 periods (robust z-score > 3); when the MAD is 0
@@ -8,7 +8,6 @@ there is no flag.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 
 from kpis.status import exact
@@ -70,21 +69,3 @@ def anomaly_check(*, value, history: list) -> Anomaly | None:
         baseline_low=float(low),
         baseline_high=float(high),
     )
-
-
-def trend(*, value, previous):
-    """``(previous, change)`` for a period: the previous period's value and the change.
-
-    docs/kpis.md §6 records "the value of the previous period and the change"; the change is the
-    **absolute difference** ``value − previous`` in the KPI's own unit (leads, money, or
-    fraction points for a rate), never a relative growth. ``change`` is ``None`` when either
-    value is ``None``. Two ints give an int, a Decimal with an int or a Decimal gives a
-    Decimal, anything else a float computed exactly (``0.3 − 0.1`` is ``0.2``).
-    """
-    if value is None or previous is None:
-        return previous, None
-    if isinstance(value, int) and isinstance(previous, int):
-        return previous, value - previous
-    if isinstance(value, Decimal | int) and isinstance(previous, Decimal | int):
-        return previous, Decimal(value) - Decimal(previous)
-    return previous, float(exact(value) - exact(previous))

@@ -8,42 +8,20 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
 from kpis.models import KPISettings, Objective, PeriodKind, RefreshRun, Snapshot
 from kpis.pacing import Pacing, pacing_compute
 from kpis.registry import KPIS, Unit
+from kpis.sql import quoted_table
 from kpis.status import DEFAULT_AMBER_RATIO
 from tenants.zones import client_zone
-
-SNAPSHOT_FIELDS = (
-    "kpi",
-    "period",
-    "start",
-    "dimension",
-    "key",
-    "value",
-    "numerator",
-    "denominator",
-    "previous_value",
-    "change",
-    "target",
-    "status",
-    "anomaly",
-    "baseline_median",
-    "baseline_low",
-    "baseline_high",
-    "is_partial",
-    "as_of",
-    "definition_version",
-)
 
 
 def local_today() -> date:
     """Today in the current client's time zone (the day its KPIs call today)."""
-    from django.db import connection
-    from django.utils import timezone
-
     return timezone.now().astimezone(client_zone(connection.tenant)).date()
 
 
@@ -60,48 +38,9 @@ def objective_targets(*, period: str, kpis: list[str]) -> tuple[dict[tuple[str, 
     return targets, (amber_ratio() if targets else Decimal(str(DEFAULT_AMBER_RATIO)))
 
 
-def last_refresh() -> RefreshRun | None:
-    return RefreshRun.objects.order_by("-as_of").first()
-
-
 def last_refresh_as_of():
     """The as-of instant of the last refresh: every snapshot is valid then (None before the first)."""
     return RefreshRun.objects.order_by("-as_of").values_list("as_of", flat=True).first()
-
-
-def _scope(*, dimension: str | None, keys: list[str] | None) -> Q:
-    """Totals (``dimension`` None) or one dimension's rows, optionally some keys (``''``: none)."""
-    if dimension is None:
-        return Q(dimension="")
-    condition = Q(dimension=dimension)
-    if keys is not None:
-        condition &= Q(key__in=keys)
-    return condition
-
-
-def snapshot_rows(
-    *,
-    period: str,
-    start: date,
-    end: date,
-    kpis: list[str] | None = None,
-    dimension: str | None = None,
-    keys: list[str] | None = None,
-    anomalies_only: bool = False,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[dict]:
-    """Snapshot rows of one period kind whose start lies in ``[start, end]``, as dicts, in ONE query
-    (rows are never counted: a caller that pages asks for one more row than it shows)."""
-    rows = Snapshot.objects.filter(_scope(dimension=dimension, keys=keys), period=period, start__range=(start, end))
-    if kpis:
-        rows = rows.filter(kpi__in=kpis)
-    if anomalies_only:
-        rows = rows.filter(anomaly__isnull=False)
-    rows = rows.order_by("kpi", "dimension", "key", "start").values(*SNAPSHOT_FIELDS)
-    if limit is not None:
-        rows = rows[offset : offset + limit]
-    return list(rows)
 
 
 @dataclass(frozen=True)
@@ -176,11 +115,7 @@ def snapshot_page_json(
     """One page of snapshots as the API shows them, as JSON, in ONE query: plain tuples (dates and
     instants already text) straight into the C JSON encoder, no model instances (a 12-month range
     answers in a few milliseconds). Returns the JSON array and whether more rows follow."""
-    from django.db import connection
-
-    from kpis.models import Snapshot
-
-    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    table = quoted_table(Snapshot)
     conditions = ["period = %(period)s", "start BETWEEN %(start)s AND %(end)s", "dimension = %(dimension)s"]
     if kpis:
         conditions.append("kpi = ANY(%(kpis)s)")

@@ -119,6 +119,7 @@ def _derived_write(cursor, span: Span, grid: Grid, *, offset: int, targets: dict
                 "numerator": rows.numerator,
                 "denominator": rows.denominator,
                 "previous_value": rows.previous,
+                # docs/kpis.md §6: the absolute difference in the KPI's own unit, never a relative growth
                 "change": rows.value - rows.previous,
                 "target": target,
                 "status": status,

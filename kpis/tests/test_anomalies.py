@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from kpis.anomalies import Anomaly, anomaly_check, trend
+from kpis.anomalies import Anomaly, anomaly_check
 
 # Sorted: 9 10 10 11 11 12 12 13 → median (11 + 11) ÷ 2 = 11.
 # |x − 11|: 1 1 0 2 2 1 1 0 → sorted 0 0 1 1 1 1 2 2 → MAD (1 + 1) ÷ 2 = 1.
@@ -183,39 +183,3 @@ def test_rates_as_floats_are_checked_exactly():
     assert anomaly.median == pytest.approx(0.11)
     assert anomaly.mad == pytest.approx(0.01)
     assert anomaly.baseline_low == pytest.approx(0.065522)
-
-
-@pytest.mark.parametrize(
-    ("value", "previous", "expected"),
-    [
-        (10, 7, (7, 3)),
-        (5, 8, (8, -3)),
-        (0, 0, (0, 0)),
-        (Decimal("12.50"), Decimal("10.25"), (Decimal("10.25"), Decimal("2.25"))),
-        (Decimal("12.50"), 10, (10, Decimal("2.50"))),
-        (0.3, 0.1, (0.1, 0.2)),  # exact: a float subtraction would give 0.19999999999999998
-        (0.5, 1, (1, -0.5)),
-    ],
-)
-def test_trend_records_the_previous_value_and_the_absolute_change(value, previous, expected):
-    # given a value and the value of the previous period
-    # when the trend is computed
-    result = trend(value=value, previous=previous)
-    # then it is the previous value and value − previous
-    assert result == expected
-    assert type(result[1]) is type(expected[1])
-
-
-@pytest.mark.parametrize(
-    ("value", "previous", "expected"),
-    [
-        (10, None, (None, None)),  # no previous period value
-        (None, 7, (7, None)),  # null value (rate with zero denominator)
-        (None, None, (None, None)),
-    ],
-)
-def test_trend_has_no_change_when_either_value_is_null(value, previous, expected):
-    # given a null on either side
-    # when the trend is computed
-    # then the change is null and the previous value is still recorded
-    assert trend(value=value, previous=previous) == expected
