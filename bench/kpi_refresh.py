@@ -1,5 +1,5 @@
-"""Benchmark of the KPI engine (issue targets on a 2-core machine: full refresh ≤ 20 s, incremental
-≤ 1 s, KPI API p95 ≤ 50 ms, peak worker memory ≤ 1 GiB).
+"""Benchmark of the KPI refresh and the reads of its snapshots (issue targets on a 2-core machine:
+full refresh ≤ 20 s, incremental ≤ 1 s, KPI API p95 ≤ 50 ms, peak worker memory ≤ 1 GiB).
 
     .venv/bin/python bench/kpi_refresh.py [--leads 1000000] [--keep]
 

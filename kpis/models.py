@@ -1,8 +1,8 @@
 """KPI tables of one client account (tenant schema).
 
-- ``Measure``: the base aggregates the engine derives every KPI from, one row per (period kind,
-  period start, data source, dimension, key). Day rows come from the facts; week, month and
-  quarter rows are sums of day rows. Refreshes keep them in step with the facts.
+- ``Measure``: the base aggregates every KPI is derived from (``kpis.measures``), one row per
+  (period kind, period start, data source, dimension, key). Day rows come from the facts; week,
+  month and quarter rows are sums of day rows. Refreshes keep them in step with the facts.
 - ``Snapshot``: one KPI value per (KPI, period kind, period start, dimension, key), with its
   trend, target, status and anomaly flag. The API, admin and dashboards read only these.
 - ``Objective``: a target for one KPI (optionally one dimension key) per period kind.

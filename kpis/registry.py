@@ -1,5 +1,5 @@
-"""Every KPI of the product, defined once (docs/kpis.md §4). The engine, the API, the admin and
-the dashboards read their names, formulas, dimensions and directions from here."""
+"""Every KPI of the product, defined once (docs/kpis.md §4). The report, the refresh, the API, the
+admin and the dashboards read their names, formulas, dimensions and directions from here."""
 
 from __future__ import annotations
 
