@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from config.errors import DomainError
 from dashboards.cards import cardable_kpis
-from dashboards.models import PinnedCards
-from tenants.models import Branding, Client, brand_color_validator
+from dashboards.models import Branding, PinnedCards, brand_color_validator
+from tenants.models import Client
 
 DEFAULT_PINNED = ("leads", "cost_per_lead", "lead_to_customer_rate", "mqls")
 MAX_PINNED = 12

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -195,32 +194,3 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.agency or self.client}"
-
-
-brand_color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb."))
-
-
-class Branding(models.Model):
-    """An agency's logo and colour on one client's dashboard. Its own table, so the logo's bytes
-    are read only by the pages that show it, never with every request's client."""
-
-    client = models.OneToOneField(
-        Client, verbose_name=_("client account"), related_name="branding", on_delete=models.CASCADE, primary_key=True
-    )
-    color = models.CharField(
-        _("colour"),
-        max_length=7,
-        blank=True,
-        validators=[brand_color_validator],
-        help_text=_("A hex colour such as #0a7d5a; empty: Pouls' own."),
-    )
-    logo = models.BinaryField(_("logo"), null=True, blank=True)
-    logo_type = models.CharField(_("logo type"), max_length=20, blank=True)
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("branding")
-        verbose_name_plural = _("brandings")
-
-    def __str__(self) -> str:
-        return f"{self.client_id} {self.color}"
