@@ -6,8 +6,7 @@ import zlib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
-from dashboards.models import PinnedCards
-from tenants.models import Branding
+from dashboards.models import Branding, PinnedCards
 
 PAGE = "/c/alpha/"
 PINNED = "/c/alpha/dashboard/pinned/"
