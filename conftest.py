@@ -4,12 +4,14 @@ end, so tests never re-create schemas."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.test import Client as HttpClient
 from django.utils import timezone
@@ -101,6 +103,45 @@ def _public_schema_after_each_test():
     """Requests and tenant_context switch the shared connection's schema; start each test clean."""
     yield
     connection.set_schema_to_public()
+
+
+@pytest.fixture
+def in_client(world):
+    """``in_client(client)``: from here to the end of the test, the test's own queries (models,
+    services, factories) run in ``client``'s schema — instead of a ``with tenant_context(client):``
+    around every step. Returns ``client``.
+
+    A request through the test client sets the schema of the client its URL names; once it is
+    answered, the test's schema is put back, so a test may call any URL between its queries. Tests
+    whose point is to compare two clients keep explicit ``tenant_context`` blocks. No ``db`` here:
+    it also serves tests on ``committed`` data."""
+    owner = threading.get_ident()
+    paused = []  # the test's schema while a request runs (a stack: redirects follow one another)
+
+    def pause(**_):
+        if threading.get_ident() == owner:  # requests made by the test's threads only
+            paused.append(connection.tenant)
+
+    def resume(**_):
+        if threading.get_ident() == owner and paused:
+            connection.set_tenant(paused.pop())
+
+    def enter(client: Client) -> Client:
+        connection.set_tenant(client)
+        return client
+
+    request_started.connect(pause, weak=False)
+    request_finished.connect(resume, weak=False)
+    yield enter
+    request_started.disconnect(pause)
+    request_finished.disconnect(resume)
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def in_alpha(db, world, in_client) -> Client:
+    """The test runs in alpha's schema (``in_client``); the fixture is alpha."""
+    return in_client(world.alpha)
 
 
 @pytest.fixture

@@ -25,8 +25,21 @@ from campaigns.models import (
     Spend,
     Traffic,
 )
+from campaigns.tests.factories import (
+    CampaignFactory,
+    ChannelFactory,
+    CTAFactory,
+    CTAStatFactory,
+    EmailSendFactory,
+    KeywordStatFactory,
+    LandingPageFactory,
+    OfferFactory,
+    SpendFactory,
+    TrafficFactory,
+    builtin_channel,
+)
 from leads.models import Lead
-from leads.tests.factories import make_lead
+from leads.tests.factories import LeadFactory
 
 API = "/c/alpha/api/v1"
 ADMIN = "/c/alpha/admin/campaigns"
@@ -48,16 +61,14 @@ def results(response) -> list[dict]:
 
 
 @pytest.fixture
-def cat(db, world):
+def cat(in_alpha):
     """A small catalogue in alpha: a paid-search campaign, an e-book offer, its page and its CTA."""
-    with tenant_context(world.alpha):
-        paid = Channel.objects.get(key="paid_search")
-        email = Channel.objects.get(key="email")
-        spring = Campaign.objects.create(key="spring-search", name="Spring search", channel=paid)
-        newsletter = Campaign.objects.create(key="newsletter", name="Newsletter", channel=email)
-        ebook = Offer.objects.create(key="ebook", name="E-book", kind=Offer.Kind.EBOOK)
-        page = LandingPage.objects.create(key="lp-ebook", name="E-book page", offer=ebook, campaign=spring)
-        cta = CTA.objects.create(key="download", name="Download", landing_page=page)
+    paid, email = builtin_channel("paid_search"), builtin_channel("email")
+    spring = CampaignFactory(key="spring-search", name="Spring search", channel=paid)
+    newsletter = CampaignFactory(key="newsletter", name="Newsletter", channel=email)
+    ebook = OfferFactory(key="ebook", name="E-book", kind=Offer.Kind.EBOOK)
+    page = LandingPageFactory(key="lp-ebook", name="E-book page", offer=ebook, campaign=spring)
+    cta = CTAFactory(key="download", name="Download", landing_page=page)
     return SimpleNamespace(
         paid=paid, email=email, spring=spring, newsletter=newsletter, ebook=ebook, page=page, cta=cta
     )
@@ -165,7 +176,7 @@ def test_a_daily_fact_round_trips_by_id(http_as, world, cat, path, body, change)
     assert api.get(f"{API}/{path}/{row['id']}/").status_code == 404
 
 
-def test_an_email_send_round_trips_by_key(http_as, world, cat):
+def test_an_email_send_round_trips_by_key(http_as, world, in_alpha, cat):
     api = http_as(world.sales_alpha)
     body = {
         "key": "march-news",
@@ -189,8 +200,7 @@ def test_an_email_send_round_trips_by_key(http_as, world, cat):
         1000,
     )
     assert api.delete(f"{API}/email-sends/march-news/").status_code == 204
-    with tenant_context(world.alpha):
-        assert not EmailSend.objects.exists()
+    assert not EmailSend.objects.exists()
 
 
 def test_keywords_are_stored_lower_cased_and_trimmed(http_as, world, cat):
@@ -212,35 +222,31 @@ def test_keywords_are_stored_lower_cased_and_trimmed(http_as, world, cat):
 # --- deletes and what refers to the deleted row ----------------------------------------------------
 
 
-def test_deleting_a_campaign_keeps_its_leads_and_pages_without_it_and_deletes_its_spend(http_as, world, cat):
-    with tenant_context(world.alpha):
-        lead = make_lead("ada@x.io", campaign=cat.spring, offer=cat.ebook, landing_page=cat.page)
-        services.fact_save(Spend, date=DAY, campaign=cat.spring, amount=Decimal("10"))
-        services.email_send_save(key="spring-mail", sent_at=SENT_AT, campaign=cat.spring)
+def test_deleting_a_campaign_keeps_its_leads_and_pages_without_it_and_deletes_its_spend(http_as, world, in_alpha, cat):
+    lead = LeadFactory(campaign=cat.spring, offer=cat.ebook, landing_page=cat.page)
+    SpendFactory(campaign=cat.spring)
+    EmailSendFactory(key="spring-mail", campaign=cat.spring)
 
     assert http_as(world.manager_alpha).delete(f"{API}/campaigns/spring-search/").status_code == 204
 
-    with tenant_context(world.alpha):
-        lead = Lead.objects.get(pk=lead.pk)
-        assert (lead.campaign_id, lead.offer_id, lead.landing_page_id) == (None, cat.ebook.pk, cat.page.pk)
-        assert LandingPage.objects.get(key="lp-ebook").campaign_id is None
-        assert EmailSend.objects.get(key="spring-mail").campaign_id is None
-        assert not Spend.objects.exists()
+    lead = Lead.objects.get(pk=lead.pk)
+    assert (lead.campaign_id, lead.offer_id, lead.landing_page_id) == (None, cat.ebook.pk, cat.page.pk)
+    assert LandingPage.objects.get(key="lp-ebook").campaign_id is None
+    assert EmailSend.objects.get(key="spring-mail").campaign_id is None
+    assert not Spend.objects.exists()
 
 
-def test_deleting_an_offer_or_a_page_empties_the_leads_reference(http_as, world, cat):
-    with tenant_context(world.alpha):
-        lead = make_lead("ada@x.io", offer=cat.ebook, landing_page=cat.page)
+def test_deleting_an_offer_or_a_page_empties_the_leads_reference(http_as, world, in_alpha, cat):
+    lead = LeadFactory(offer=cat.ebook, landing_page=cat.page)
     api = http_as(world.sales_alpha)
     assert api.delete(f"{API}/offers/ebook/").status_code == 204
     assert api.delete(f"{API}/landing-pages/lp-ebook/").status_code == 204
-    with tenant_context(world.alpha):
-        lead = Lead.objects.get(pk=lead.pk)
-        assert (lead.offer_id, lead.landing_page_id) == (None, None)
-        assert CTA.objects.get(key="download").landing_page_id is None
+    lead = Lead.objects.get(pk=lead.pk)
+    assert (lead.offer_id, lead.landing_page_id) == (None, None)
+    assert CTA.objects.get(key="download").landing_page_id is None
 
 
-def test_channels_update_and_delete_only_the_clients_own_unused_ones(http_as, world, cat):
+def test_channels_update_and_delete_only_the_clients_own_unused_ones(http_as, world, in_alpha, cat):
     sales, manager = http_as(world.sales_alpha), http_as(world.manager_alpha)
     assert post(sales, f"{API}/channels/", {"key": "podcasts", "name": "Podcasts"}).status_code == 201
     assert post(sales, f"{API}/channels/", {"key": "radio", "name": "Radio"}).status_code == 201
@@ -262,46 +268,39 @@ def test_channels_update_and_delete_only_the_clients_own_unused_ones(http_as, wo
     assert "key" in in_use.json() and "key" in builtin.json()
     assert manager.delete(f"{API}/channels/radio/").status_code == 204
 
-    with tenant_context(world.alpha):
-        kept = Channel.objects.filter(key__in=["podcasts", "paid_search", "radio"]).values_list("key", flat=True)
-        assert set(kept) == {"podcasts", "paid_search"}
-        assert Channel.objects.get(key="paid_search").name != "SEA"
+    kept = Channel.objects.filter(key__in=["podcasts", "paid_search", "radio"]).values_list("key", flat=True)
+    assert set(kept) == {"podcasts", "paid_search"}
+    assert Channel.objects.get(key="paid_search").name != "SEA"
 
 
-def test_a_channel_used_by_a_lead_or_a_fact_is_not_deleted(http_as, world, cat):
-    with tenant_context(world.alpha):
-        tv = services.channel_create(key="tv", name="TV", is_paid=True)
-        radio = services.channel_create(key="radio", name="Radio", is_paid=True)
-        make_lead("ada@x.io", channel=tv)
-        services.fact_save(KeywordStat, date=DAY, keyword="spots", channel=radio, visits=1)
+def test_a_channel_used_by_a_lead_or_a_fact_is_not_deleted(http_as, world, in_alpha, cat):
+    tv, radio = ChannelFactory(key="tv", is_paid=True), ChannelFactory(key="radio", is_paid=True)
+    LeadFactory(channel=tv)
+    KeywordStatFactory(keyword="spots", channel=radio)
     manager = http_as(world.manager_alpha)
     for key in ("tv", "radio"):
         response = manager.delete(f"{API}/channels/{key}/")
         assert response.status_code == 400 and "key" in response.json()
-    with tenant_context(world.alpha):
-        assert Channel.objects.filter(key__in=["tv", "radio"]).count() == 2
+    assert Channel.objects.filter(key__in=["tv", "radio"]).count() == 2
 
 
 # --- filters and ordering --------------------------------------------------------------------------
 
 
-def test_fact_lists_filter_by_date_range_and_keys(http_as, world, cat):
-    with tenant_context(world.alpha):
-        other_page = LandingPage.objects.create(key="lp-other", name="Other")
-        other_cta = CTA.objects.create(key="call-us", name="Call us", landing_page=other_page)
-        for offset in range(3):
-            day = DAY + timedelta(days=offset)
-            services.fact_save(Spend, date=day, campaign=cat.spring, amount=Decimal(10 + offset))
-            services.fact_save(Spend, date=day, campaign=cat.newsletter, amount=Decimal(1))
-            services.fact_save(Traffic, date=day, channel=cat.paid, landing_page=cat.page, visits=10)
-            services.fact_save(Traffic, date=day, channel=cat.email, landing_page=other_page, visits=2)
-            services.fact_save(CTAStat, date=day, cta=cat.cta, views=10, clicks=1)
-            services.fact_save(CTAStat, date=day, cta=other_cta, views=5, clicks=0)
-            services.fact_save(KeywordStat, date=day, keyword="ebook marketing", channel=cat.paid, visits=4)
-            services.fact_save(
-                KeywordStat, date=day, keyword="crm", channel=Channel.objects.get(key="organic_search"), visits=4
-            )
-        Traffic.objects.create(date=DAY, channel=cat.paid, landing_page=cat.page, visits=7, source=FactSource.TRACKING)
+def test_fact_lists_filter_by_date_range_and_keys(http_as, world, in_alpha, cat):
+    other_page = LandingPageFactory(key="lp-other")
+    other_cta = CTAFactory(key="call-us", landing_page=other_page)
+    for offset in range(3):
+        day = DAY + timedelta(days=offset)
+        SpendFactory(date=day, campaign=cat.spring, amount=Decimal(10 + offset))
+        SpendFactory(date=day, campaign=cat.newsletter, amount=Decimal(1))
+        TrafficFactory(date=day, channel=cat.paid, landing_page=cat.page, visits=10)
+        TrafficFactory(date=day, channel=cat.email, landing_page=other_page, visits=2)
+        CTAStatFactory(date=day, cta=cat.cta, views=10, clicks=1)
+        CTAStatFactory(date=day, cta=other_cta, views=5, clicks=0)
+        KeywordStatFactory(date=day, keyword="ebook marketing", channel=cat.paid, visits=4)
+        KeywordStatFactory(date=day, keyword="crm", channel=builtin_channel("organic_search"), visits=4)
+    TrafficFactory(date=DAY, channel=cat.paid, landing_page=cat.page, visits=7, source=FactSource.TRACKING)
     api = http_as(world.viewer_alpha)
 
     def dates(path, **params):
@@ -332,17 +331,13 @@ def test_fact_lists_filter_by_date_range_and_keys(http_as, world, cat):
     assert dates("spend", campaign="nope") == []
 
 
-def test_catalogue_and_email_lists_filter_and_order(http_as, world, cat):
-    with tenant_context(world.alpha):
-        services.campaign_save(
-            key="old-display",
-            name="Old display",
-            channel=Channel.objects.get(key="display"),
-            status=Campaign.Status.ENDED,
-        )
-        services.email_send_save(key="feb-news", sent_at=SENT_AT - timedelta(days=28), campaign=cat.newsletter)
-        services.email_send_save(key="mar-news", sent_at=SENT_AT, campaign=cat.newsletter)
-        services.email_send_save(key="promo", sent_at=SENT_AT + timedelta(days=1))
+def test_catalogue_and_email_lists_filter_and_order(http_as, world, in_alpha, cat):
+    CampaignFactory(
+        key="old-display", name="Old display", channel=builtin_channel("display"), status=Campaign.Status.ENDED
+    )
+    EmailSendFactory(key="feb-news", sent_at=SENT_AT - timedelta(days=28), campaign=cat.newsletter)
+    EmailSendFactory(key="mar-news", sent_at=SENT_AT, campaign=cat.newsletter)
+    EmailSendFactory(key="promo", sent_at=SENT_AT + timedelta(days=1))
     api = http_as(world.viewer_alpha)
 
     def keys(path, **params):
@@ -414,21 +409,17 @@ def test_catalogue_and_email_lists_filter_and_order(http_as, world, cat):
         ("ctas", {"key": "c", "name": "C", "landing_page": "nope"}, "landing_page"),
     ],
 )
-def test_bad_input_is_a_400_with_the_field_and_writes_nothing(http_as, world, cat, path, body, field):
-    with tenant_context(world.alpha):
-        before = [
-            m.objects.count()
-            for m in (Campaign, Offer, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat, EmailSend)
-        ]
+def test_bad_input_is_a_400_with_the_field_and_writes_nothing(http_as, world, in_alpha, cat, path, body, field):
+    before = [
+        m.objects.count() for m in (Campaign, Offer, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat, EmailSend)
+    ]
     response = post(http_as(world.sales_alpha), f"{API}/{path}/", body)
     assert response.status_code == 400, response.content
     assert field in response.json(), response.json()
-    with tenant_context(world.alpha):
-        after = [
-            m.objects.count()
-            for m in (Campaign, Offer, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat, EmailSend)
-        ]
-        assert after == before
+    after = [
+        m.objects.count() for m in (Campaign, Offer, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat, EmailSend)
+    ]
+    assert after == before
 
 
 def test_a_second_row_for_the_same_day_and_key_is_a_400_on_date(http_as, world, cat):
@@ -449,7 +440,7 @@ def test_a_second_row_for_the_same_day_and_key_is_a_400_on_date(http_as, world, 
         assert onto.status_code == 400 and "date" in onto.json(), (path, onto.content)
 
 
-def test_a_patch_is_validated_against_the_stored_values(http_as, world, cat):
+def test_a_patch_is_validated_against_the_stored_values(http_as, world, in_alpha, cat):
     api = http_as(world.sales_alpha)
     stat = post(api, f"{API}/cta-stats/", {"date": "2026-03-02", "cta": "download", "views": 10, "clicks": 5}).json()
     campaign = f"{API}/campaigns/spring-search/"
@@ -474,13 +465,12 @@ def test_a_patch_is_validated_against_the_stored_values(http_as, world, cat):
         (400, True),
         (404, None),
     ]
-    with tenant_context(world.alpha):
-        assert CTAStat.objects.values_list("views", "clicks").get() == (10, 5)
-        assert Campaign.objects.get(key="spring-search").starts_on == date(2026, 3, 1)
-        assert EmailSend.objects.values_list("sent", "delivered", "unique_opens").get() == (10, 8, 0)
+    assert CTAStat.objects.values_list("views", "clicks").get() == (10, 5)
+    assert Campaign.objects.get(key="spring-search").starts_on == date(2026, 3, 1)
+    assert EmailSend.objects.values_list("sent", "delivered", "unique_opens").get() == (10, 8, 0)
 
 
-def test_a_constraint_tripped_despite_the_checks_is_a_400_not_a_500(http_as, world, cat, monkeypatch):
+def test_a_constraint_tripped_despite_the_checks_is_a_400_not_a_500(http_as, world, in_alpha, cat, monkeypatch):
     """Two writers racing past the checks: the database refuses, the API answers 400 on the field."""
     api = http_as(world.sales_alpha)
     body = {"date": "2026-03-02", "cta": "download", "views": 1, "clicks": 0}
@@ -496,19 +486,15 @@ def test_a_constraint_tripped_despite_the_checks_is_a_400_not_a_500(http_as, wor
         (400, ["clicks"]),
         (400, ["key"]),
     ]
-    with tenant_context(world.alpha):
-        assert (CTAStat.objects.count(), CTA.objects.count()) == (1, 1)
+    assert (CTAStat.objects.count(), CTA.objects.count()) == (1, 1)
 
 
 # --- tracked facts, roles, tenants -------------------------------------------------------------------
 
 
-def test_tracked_facts_are_listed_but_not_writable_through_the_api(http_as, world, cat):
-    with tenant_context(world.alpha):
-        visits = Traffic.objects.create(
-            date=DAY, channel=cat.paid, landing_page=cat.page, visits=7, source=FactSource.TRACKING
-        )
-        clicks = CTAStat.objects.create(date=DAY, cta=cat.cta, views=9, clicks=2, source=FactSource.TRACKING)
+def test_tracked_facts_are_listed_but_not_writable_through_the_api(http_as, world, in_alpha, cat):
+    visits = TrafficFactory(date=DAY, channel=cat.paid, landing_page=cat.page, visits=7, source=FactSource.TRACKING)
+    clicks = CTAStatFactory(date=DAY, cta=cat.cta, views=9, clicks=2, source=FactSource.TRACKING)
     api = http_as(world.manager_alpha)
     assert [r["source"] for r in results(api.get(f"{API}/traffic/"))] == ["tracking"]
 
@@ -522,15 +508,13 @@ def test_tracked_facts_are_listed_but_not_writable_through_the_api(http_as, worl
     # An imported row for the same day and key lives next to the tracked one.
     imported = post(api, f"{API}/cta-stats/", {"date": "2026-03-02", "cta": "download", "views": 20, "clicks": 3})
     assert imported.status_code == 201 and imported.json()["source"] == "import"
-    with tenant_context(world.alpha):
-        assert Traffic.objects.values_list("visits", "source").get() == (7, "tracking")
-        assert CTAStat.objects.get(pk=clicks.pk).clicks == 2
+    assert Traffic.objects.values_list("visits", "source").get() == (7, "tracking")
+    assert CTAStat.objects.get(pk=clicks.pk).clicks == 2
 
 
-def test_a_viewer_reads_but_every_write_is_403_and_changes_nothing(http_as, world, cat):
-    with tenant_context(world.alpha):
-        spend = services.fact_save(Spend, date=DAY, campaign=cat.spring, amount=Decimal("5"))
-        services.email_send_save(key="m", sent_at=SENT_AT)
+def test_a_viewer_reads_but_every_write_is_403_and_changes_nothing(http_as, world, in_alpha, cat):
+    spend = SpendFactory(date=DAY, campaign=cat.spring, amount=Decimal("5"))
+    EmailSendFactory(key="m")
     viewer = http_as(world.viewer_alpha)
     assert viewer.get(f"{API}/campaigns/spring-search/").status_code == 200
     assert viewer.get(f"{API}/spend/{spend.pk}/").status_code == 200
@@ -554,23 +538,17 @@ def test_a_viewer_reads_but_every_write_is_403_and_changes_nothing(http_as, worl
         viewer.delete(f"{API}/email-sends/m/"),
     ]
     assert [r.status_code for r in attempts] == [403] * len(attempts)
-    with tenant_context(world.alpha):
-        assert Campaign.objects.get(key="spring-search").name == "Spring search"
-        assert (Offer.objects.count(), CTA.objects.count(), Traffic.objects.count(), CTAStat.objects.count()) == (
-            1,
-            1,
-            0,
-            0,
-        )
-        assert list(Spend.objects.values_list("amount", flat=True)) == [Decimal("5.00")]
-        assert EmailSend.objects.get().sent == 0 and not KeywordStat.objects.exists()
+    assert Campaign.objects.get(key="spring-search").name == "Spring search"
+    counts = (Offer.objects.count(), CTA.objects.count(), Traffic.objects.count(), CTAStat.objects.count())
+    assert counts == (1, 1, 0, 0)
+    assert list(Spend.objects.values_list("amount", flat=True)) == [Decimal("5.00")]
+    assert EmailSend.objects.get().sent == 0 and not KeywordStat.objects.exists()
 
 
 def test_another_clients_rows_are_invisible(http_as, world, cat):
     with tenant_context(world.beta):
-        beta_campaign = services.campaign_save(key="beta-only", name="Beta only")
-        beta_spend = services.fact_save(Spend, date=DAY, campaign=beta_campaign, amount=Decimal("3"))
-        services.email_send_save(key="beta-mail", sent_at=SENT_AT)
+        beta_spend = SpendFactory(date=DAY, campaign=CampaignFactory(key="beta-only"), amount=Decimal("3"))
+        EmailSendFactory(key="beta-mail")
     owner = http_as(world.owner)  # reaches alpha and beta
 
     assert "beta-only" not in [r["key"] for r in results(owner.get(f"{API}/campaigns/"))]
@@ -628,16 +606,14 @@ LISTS = [
 
 
 @pytest.mark.parametrize("path", LISTS)
-def test_list_queries_do_not_grow_with_the_rows(http_as, world, cat, path):
+def test_list_queries_do_not_grow_with_the_rows(http_as, world, in_alpha, cat, path):
     api = http_as(world.viewer_alpha)
-    with tenant_context(world.alpha):
-        _rows(path, cat, 0, 3)
+    _rows(path, cat, 0, 3)
     assert api.get(f"{API}/{path}/").status_code == 200  # warm up the session and caches
 
     with CaptureQueriesContext(connection) as few:
         small = api.get(f"{API}/{path}/?ordering=-id")
-    with tenant_context(world.alpha):
-        _rows(path, cat, 3, 27)
+    _rows(path, cat, 3, 27)
     with CaptureQueriesContext(connection) as many:
         large = api.get(f"{API}/{path}/?ordering=-id")
 
@@ -649,13 +625,12 @@ def test_list_queries_do_not_grow_with_the_rows(http_as, world, cat, path):
 # --- client admin ------------------------------------------------------------------------------------
 
 
-def test_the_client_admin_lists_filters_and_searches_the_facts(http_as, world, cat):
-    with tenant_context(world.alpha):
-        services.fact_save(Spend, date=DAY, campaign=cat.spring, amount=Decimal("5"))
-        services.fact_save(Traffic, date=DAY, channel=cat.paid, landing_page=cat.page, visits=3)
-        services.fact_save(CTAStat, date=DAY, cta=cat.cta, views=3, clicks=1)
-        services.fact_save(KeywordStat, date=DAY, keyword="crm software", channel=cat.paid, visits=3)
-        services.email_send_save(key="march-news", sent_at=SENT_AT, campaign=cat.newsletter)
+def test_the_client_admin_lists_filters_and_searches_the_facts(http_as, world, in_alpha, cat):
+    SpendFactory(date=DAY, campaign=cat.spring)
+    TrafficFactory(date=DAY, channel=cat.paid, landing_page=cat.page)
+    CTAStatFactory(date=DAY, cta=cat.cta)
+    KeywordStatFactory(date=DAY, keyword="crm software", channel=cat.paid)
+    EmailSendFactory(key="march-news", sent_at=SENT_AT, campaign=cat.newsletter)
     admin = http_as(world.manager_alpha)
     pages = {
         "cta": f"?q=download&landing_page__id__exact={cat.page.pk}",
@@ -678,10 +653,9 @@ def test_the_client_admin_lists_filters_and_searches_the_facts(http_as, world, c
     assert http_as(world.sales_alpha).get(f"{ADMIN}/spend/").status_code == 403
 
 
-def test_the_admin_validates_facts_like_the_api_and_keeps_tracked_rows_read_only(http_as, world, cat):
-    with tenant_context(world.alpha):
-        tracked = CTAStat.objects.create(date=DAY, cta=cat.cta, views=9, clicks=2, source=FactSource.TRACKING)
-        organic = Channel.objects.get(key="organic_search")
+def test_the_admin_validates_facts_like_the_api_and_keeps_tracked_rows_read_only(http_as, world, in_alpha, cat):
+    tracked = CTAStatFactory(date=DAY, cta=cat.cta, views=9, clicks=2, source=FactSource.TRACKING)
+    organic = builtin_channel("organic_search")
     admin = http_as(world.manager_alpha)
 
     keyword = admin.post(
@@ -717,13 +691,12 @@ def test_the_admin_validates_facts_like_the_api_and_keeps_tracked_rows_read_only
     )
     assert edit_tracked.status_code == 403
 
-    with tenant_context(world.alpha):
-        assert KeywordStat.objects.get().keyword == "crm software"
-        assert sorted(CTAStat.objects.values_list("source", "views", "clicks")) == [
-            ("import", 4, 2),
-            ("tracking", 9, 2),
-        ]
-        assert not EmailSend.objects.exists()
+    assert KeywordStat.objects.get().keyword == "crm software"
+    assert sorted(CTAStat.objects.values_list("source", "views", "clicks")) == [
+        ("import", 4, 2),
+        ("tracking", 9, 2),
+    ]
+    assert not EmailSend.objects.exists()
 
 
 # --- input PostgreSQL cannot take: a 400 on the field, never a 500 ---------------------------------
@@ -747,12 +720,9 @@ NUL_KEY = "spring\x00search"
         ("email-sends", {"key": "m\x00", "sent_at": "2026-03-02T09:00:00Z"}, "key"),
     ],
 )
-def test_a_nul_character_in_a_related_key_is_a_400_on_that_field(http_as, world, cat, path, body, field):
+def test_a_nul_character_in_a_related_key_is_a_400_on_that_field(http_as, world, in_alpha, cat, path, body, field):
     # given the rows of every kind before
-    with tenant_context(world.alpha):
-        before = [
-            m.objects.count() for m in (Campaign, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat, EmailSend)
-        ]
+    before = [m.objects.count() for m in (Campaign, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat, EmailSend)]
     api = http_as(world.sales_alpha)
     # when the key names a related row with a NUL character in it, as JSON and as a form
     as_json = post(api, f"{API}/{path}/", body)
@@ -761,19 +731,17 @@ def test_a_nul_character_in_a_related_key_is_a_400_on_that_field(http_as, world,
     for response in (as_json, as_form):
         assert response.status_code == 400, response.content
         assert list(response.json()) == [field]
-    with tenant_context(world.alpha):
-        assert [
-            m.objects.count() for m in (Campaign, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat, EmailSend)
-        ] == before
+    assert [
+        m.objects.count() for m in (Campaign, LandingPage, CTA, Spend, Traffic, CTAStat, KeywordStat, EmailSend)
+    ] == before
 
 
-def test_a_nul_character_in_a_changed_key_is_a_400_too(http_as, world, cat):
+def test_a_nul_character_in_a_changed_key_is_a_400_too(http_as, world, in_alpha, cat):
     api = http_as(world.sales_alpha)
     response = patch(api, f"{API}/landing-pages/lp-ebook/", {"campaign": NUL_KEY})
     assert response.status_code == 400
     assert list(response.json()) == ["campaign"]
-    with tenant_context(world.alpha):
-        assert LandingPage.objects.get(key="lp-ebook").campaign == cat.spring
+    assert LandingPage.objects.get(key="lp-ebook").campaign == cat.spring
 
 
 @pytest.mark.parametrize("offset", ["-17:06", "+16:00", "+23:59"])
