@@ -26,6 +26,9 @@ class Agency(models.Model):
         _("default language"), max_length=8, choices=Language.choices, default=Language.FRENCH
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # Set by platform staff (admin action): its people cannot log in and its clients are out of reach
+    # (tenants.access), its data stays as it is. Empty: the agency is in good standing.
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("agency")
@@ -34,6 +37,10 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
 
 class ClientQuerySet(models.QuerySet):
