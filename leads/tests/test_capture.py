@@ -12,20 +12,13 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from campaigns.models import Campaign, LandingPage, Offer
-from leads.models import CaptureForm, CaptureRateWindow, Lead, LeadActivity, LeadSettings, Source, StageTransition
+from campaigns.tests.factories import CampaignFactory, LandingPageFactory, OfferFactory
+from leads.models import CaptureRateWindow, ChangeOrigin, Lead, LeadActivity, LeadSettings, StageTransition
 from leads.ratelimit import EVERYONE, visitor_key
-from leads.services import LeadInput, lead_erase, lead_upsert
+from leads.services import lead_erase
 from leads.tasks import capture_rate_windows_purge
+from leads.tests.factories import SITE, CaptureFormFactory, LeadFactory
 from tenants.models import Client
-
-SITE = "https://www.alpha.example"
-
-
-def _form(client: Client, key: str = "contact", **fields) -> CaptureForm:
-    with tenant_context(client):
-        fields.setdefault("allowed_origins", f"{SITE}\nhttps://landing.alpha.example/")
-        return CaptureForm.objects.create(key=key, name=key.title(), **fields)
 
 
 def _post_json(http: HttpClient, payload, *, slug="alpha", key="contact", ip="192.0.2.1", **headers):
@@ -38,21 +31,18 @@ def _post_form(http: HttpClient, data: dict, *, slug="alpha", key="contact", ip=
     return http.post(f"/c/{slug}/capture/{key}/", data, headers=headers, REMOTE_ADDR=ip)
 
 
-def _leads(client: Client, **filters) -> list[Lead]:
-    with tenant_context(client):
-        return list(Lead.objects.filter(**filters).select_related("channel", "offer", "landing_page", "campaign"))
+def _leads(**filters) -> list[Lead]:
+    """The leads of the client the test is in."""
+    return list(Lead.objects.filter(**filters).select_related("channel", "offer", "landing_page", "campaign"))
 
 
 # --- Capturing -----------------------------------------------------------------------------------
 
 
-def test_a_form_encoded_submission_creates_a_lead_with_the_forms_defaults(world, anonymous):
+def test_a_form_encoded_submission_creates_a_lead_with_the_forms_defaults(in_alpha, anonymous):
     # given a form with a default offer, landing page and campaign
-    with tenant_context(world.alpha):
-        offer = Offer.objects.create(key="guide", name="Guide")
-        page = LandingPage.objects.create(key="home", name="Home")
-        campaign = Campaign.objects.create(key="spring", name="Spring")
-    _form(world.alpha, offer=offer, landing_page=page, campaign=campaign)
+    offer, page, campaign = OfferFactory(key="guide"), LandingPageFactory(key="home"), CampaignFactory(key="spring")
+    CaptureFormFactory(offer=offer, landing_page=page, campaign=campaign)
     # when a visitor posts the plain HTML form
     response = _post_form(
         anonymous,
@@ -61,42 +51,40 @@ def test_a_form_encoded_submission_creates_a_lead_with_the_forms_defaults(world,
     # then they are sent to the thank-you page and the lead exists with the form's attribution
     assert response.status_code == 303
     assert response["Location"] == "/c/alpha/capture/contact/thanks/"
-    [lead] = _leads(world.alpha)
+    [lead] = _leads()
     assert (lead.email, lead.first_name, lead.company, lead.company_size) == ("jane@example.com", "Jane", "Acme", 40)
     assert (lead.offer, lead.landing_page, lead.campaign) == (offer, page, campaign)
-    with tenant_context(world.alpha):
-        assert [(t.kind, t.source) for t in lead.transitions.all()] == [(StageTransition.Kind.CREATED, Source.CAPTURE)]
-        assert [(a.kind, a.ref) for a in lead.activities.all()] == [(LeadActivity.Kind.FORM_SUBMIT, "contact")]
+    assert [(t.kind, t.source) for t in lead.transitions.all()] == [
+        (StageTransition.Kind.CREATED, ChangeOrigin.CAPTURE)
+    ]
+    assert [(a.kind, a.ref) for a in lead.activities.all()] == [(LeadActivity.Kind.FORM_SUBMIT, "contact")]
     thanks = anonymous.get(response["Location"])
     assert thanks.status_code == 200
     assert b'data-testid="capture-thanks"' in thanks.content
 
 
-def test_a_resubmission_merges_and_answers_exactly_like_a_first_one(world, anonymous):
+def test_a_resubmission_merges_and_answers_exactly_like_a_first_one(in_alpha, anonymous):
     # given a form
-    _form(world.alpha)
+    CaptureFormFactory()
     # when the same person submits twice, the second time with more details
     first = _post_json(anonymous, {"email": "sam@example.com", "utm_source": "newsletter", "utm_medium": "email"})
     second = _post_json(anonymous, {"email": "SAM@example.com", "job_title": "CTO", "company_size": 12})
     # then one lead holds both, with the first touch's attribution, and two form submissions
     assert (first.status_code, first.json()) == (201, {"ok": True})
     assert (second.status_code, second.json()) == (201, {"ok": True})  # nothing tells the email was known
-    [lead] = _leads(world.alpha)
+    [lead] = _leads()
     assert (lead.job_title, lead.company_size, lead.utm_source, lead.channel.key) == ("CTO", 12, "newsletter", "email")
-    with tenant_context(world.alpha):
-        assert [t.kind for t in lead.transitions.all()] == [StageTransition.Kind.CREATED, StageTransition.Kind.MERGED]
-        assert lead.activities.filter(kind=LeadActivity.Kind.FORM_SUBMIT, ref="contact").count() == 2
+    assert [t.kind for t in lead.transitions.all()] == [StageTransition.Kind.CREATED, StageTransition.Kind.MERGED]
+    assert lead.activities.filter(kind=LeadActivity.Kind.FORM_SUBMIT, ref="contact").count() == 2
 
 
-def test_submitted_keys_win_over_the_forms_defaults_and_unknown_keys_are_ignored(world, anonymous):
+def test_submitted_keys_win_over_the_forms_defaults_and_unknown_keys_are_ignored(in_alpha, anonymous):
     # given a form with defaults, and another offer and campaign
-    with tenant_context(world.alpha):
-        default_offer = Offer.objects.create(key="guide", name="Guide")
-        webinar = Offer.objects.create(key="webinar", name="Webinar")
-        default_campaign = Campaign.objects.create(key="spring", name="Spring")
-        summer = Campaign.objects.create(key="summer", name="Summer", utm_campaign="summer-2026")
-        page = LandingPage.objects.create(key="pricing", name="Pricing", url="https://www.alpha.example/pricing")
-    _form(world.alpha, offer=default_offer, campaign=default_campaign)
+    default_offer, webinar = OfferFactory(key="guide"), OfferFactory(key="webinar")
+    default_campaign = CampaignFactory(key="spring")
+    summer = CampaignFactory(key="summer", utm_campaign="summer-2026")
+    page = LandingPageFactory(key="pricing", url="https://www.alpha.example/pricing")
+    CaptureFormFactory(offer=default_offer, campaign=default_campaign)
     # when one submission names a known offer, another a stale offer and a campaign by its UTM code,
     # and a third comes from a known landing page's URL
     named = _post_json(anonymous, {"email": "a@example.com", "offer": "webinar", "landing_page": "gone"})
@@ -104,42 +92,44 @@ def test_submitted_keys_win_over_the_forms_defaults_and_unknown_keys_are_ignored
     paged = _post_json(anonymous, {"email": "c@example.com", "page_url": "https://www.alpha.example/pricing/"})
     # then nothing was refused, and each lead has the most specific attribution it gave
     assert [r.status_code for r in (named, stale, paged)] == [201, 201, 201]
-    leads = {lead.email: lead for lead in _leads(world.alpha)}
+    leads = {lead.email: lead for lead in _leads()}
     assert (leads["a@example.com"].offer, leads["a@example.com"].landing_page) == (webinar, None)
     assert (leads["b@example.com"].offer, leads["b@example.com"].campaign) == (default_offer, summer)
     assert leads["a@example.com"].campaign == default_campaign
     assert leads["c@example.com"].landing_page == page
 
 
-def test_a_public_form_cannot_set_the_stage_the_owner_or_a_deal_value(world, anonymous):
-    _form(world.alpha)
+def test_a_public_form_cannot_set_the_stage_the_owner_or_a_deal_value(world, in_alpha, anonymous):
+    CaptureFormFactory()
     response = _post_json(
         anonymous,
         {"email": "x@example.com", "stage": "customer", "owner": world.sales_alpha.pk, "deal_value": "99999"},
     )
     assert response.status_code == 201
-    [lead] = _leads(world.alpha)
+    [lead] = _leads()
     assert (lead.stage, lead.owner_id, lead.deal_value, lead.customer_at) == ("lead", None, None, None)
 
 
-def test_the_same_email_in_two_clients_makes_two_leads(world, anonymous):
+def test_the_same_email_in_two_clients_makes_two_leads(world, in_alpha, anonymous):
     # given the same form key in alpha and beta
-    _form(world.alpha)
-    _form(world.beta)
+    CaptureFormFactory()
+    with tenant_context(world.beta):
+        CaptureFormFactory()
     # when one person submits both
     in_alpha = _post_json(anonymous, {"email": "twice@example.com", "first_name": "Alpha"}, slug="alpha")
     in_beta = _post_json(anonymous, {"email": "twice@example.com", "first_name": "Beta"}, slug="beta")
     # then each client has its own lead, created (not merged)
     assert (in_alpha.status_code, in_beta.status_code) == (201, 201)
-    assert [lead.first_name for lead in _leads(world.alpha)] == ["Alpha"]
-    assert [lead.first_name for lead in _leads(world.beta)] == ["Beta"]
+    assert [lead.first_name for lead in _leads()] == ["Alpha"]
+    with tenant_context(world.beta):
+        assert [lead.first_name for lead in _leads()] == ["Beta"]
 
 
 # --- Answers -------------------------------------------------------------------------------------
 
 
-def test_json_is_answered_to_whoever_asks_for_it_and_browsers_are_redirected(world, anonymous):
-    _form(world.alpha)
+def test_json_is_answered_to_whoever_asks_for_it_and_browsers_are_redirected(in_alpha, anonymous):
+    CaptureFormFactory()
     by_accept = _post_form(anonymous, {"email": "a@example.com"}, Accept="application/json")
     by_xhr = _post_form(anonymous, {"email": "b@example.com"}, X_Requested_With="XMLHttpRequest")
     plain = _post_form(anonymous, {"email": "c@example.com"}, Accept="text/html")
@@ -148,10 +138,10 @@ def test_json_is_answered_to_whoever_asks_for_it_and_browsers_are_redirected(wor
     assert plain.status_code == 303
 
 
-def test_a_browser_goes_to_the_redirect_url_else_back_to_an_allowed_page(world, anonymous):
+def test_a_browser_goes_to_the_redirect_url_else_back_to_an_allowed_page(in_alpha, anonymous):
     # given a form with a redirect URL, and one without
-    _form(world.alpha, key="with-redirect", redirect_url="https://www.alpha.example/merci")
-    _form(world.alpha, key="without")
+    CaptureFormFactory(key="with-redirect", redirect_url="https://www.alpha.example/merci")
+    CaptureFormFactory(key="without")
     # when browsers post them from the client's site, or from a page the forms do not list
     to_url = _post_form(anonymous, {"email": "a@example.com"}, key="with-redirect", Referer=f"{SITE}/contact")
     back = _post_form(anonymous, {"email": "b@example.com"}, key="without", Referer=f"{SITE}/contact?x=1")
@@ -162,36 +152,32 @@ def test_a_browser_goes_to_the_redirect_url_else_back_to_an_allowed_page(world, 
     assert (elsewhere.status_code, elsewhere["Location"]) == (303, "/c/alpha/capture/without/thanks/")
 
 
-def test_a_filled_honeypot_looks_like_success_and_writes_nothing(world, anonymous):
+def test_a_filled_honeypot_looks_like_success_and_writes_nothing(in_alpha, anonymous):
     # given a form whose honeypot field is "website"
-    _form(world.alpha)
+    CaptureFormFactory()
     # when a bot fills every field, as JSON and as a plain form (even with an invalid email)
     as_json = _post_json(anonymous, {"email": "bot@example.com", "website": "http://spam.example"})
     as_form = _post_form(anonymous, {"email": "not-an-email", "website": "x"})
     # then it is answered like a person, and nothing was written
     assert (as_json.status_code, as_json.json()) == (201, {"ok": True})
     assert (as_form.status_code, as_form["Location"]) == (303, "/c/alpha/capture/contact/thanks/")
-    assert _leads(world.alpha) == []
-    with tenant_context(world.alpha):
-        assert not LeadActivity.objects.exists()
+    assert _leads() == []
+    assert not LeadActivity.objects.exists()
 
 
-def test_an_erased_email_is_not_captured_again_but_looks_accepted(world, anonymous):
+def test_an_erased_email_is_not_captured_again_but_looks_accepted(in_alpha, anonymous):
     # given a lead erased on request (the client blocks erased emails, the default)
-    _form(world.alpha)
-    with tenant_context(world.alpha):
-        lead, _ = lead_upsert(record=LeadInput(email="gone@example.com"))
-        lead_erase(lead=lead)
+    CaptureFormFactory()
+    lead_erase(lead=LeadFactory(email="gone@example.com"))
     # when the same email is submitted again, in another case
     response = _post_json(anonymous, {"email": "Gone@Example.com", "first_name": "Back"})
     # then the answer is a success and no lead exists
     assert (response.status_code, response.json()) == (201, {"ok": True})
-    assert _leads(world.alpha) == []
+    assert _leads() == []
     # unless the client chose to allow it
-    with tenant_context(world.alpha):
-        LeadSettings.objects.update_or_create(pk=1, defaults={"block_erased_emails": False})
+    LeadSettings.objects.update_or_create(pk=1, defaults={"block_erased_emails": False})
     assert _post_json(anonymous, {"email": "gone@example.com"}).status_code == 201
-    assert [lead.email for lead in _leads(world.alpha)] == ["gone@example.com"]
+    assert [lead.email for lead in _leads()] == ["gone@example.com"]
 
 
 @pytest.mark.parametrize(
@@ -208,17 +194,17 @@ def test_an_erased_email_is_not_captured_again_but_looks_accepted(world, anonymo
         ({"email": ["a@example.com"]}, "email"),
     ],
 )
-def test_bad_input_is_a_400_with_field_errors(world, anonymous, payload, field):
-    _form(world.alpha)
+def test_bad_input_is_a_400_with_field_errors(in_alpha, anonymous, payload, field):
+    CaptureFormFactory()
     response = _post_json(anonymous, payload)
     assert response.status_code == 400
     assert list(response.json()) == [field]
     assert isinstance(response.json()[field][0], str)
-    assert _leads(world.alpha) == []
+    assert _leads() == []
 
 
-def test_a_body_that_is_not_a_json_object_is_a_400(world, anonymous):
-    _form(world.alpha)
+def test_a_body_that_is_not_a_json_object_is_a_400(in_alpha, anonymous):
+    CaptureFormFactory()
     broken = anonymous.post("/c/alpha/capture/contact/", "{not json", content_type="application/json")
     a_list = _post_json(anonymous, ["a@example.com"])
     form_encoded_bad = _post_form(anonymous, {"email": "nope"}, Accept="application/json")
@@ -227,39 +213,41 @@ def test_a_body_that_is_not_a_json_object_is_a_400(world, anonymous):
     assert list(form_encoded_bad.json()) == ["email"]
 
 
-def test_a_body_too_large_to_read_is_a_400_not_a_crash(world, anonymous, settings):
+def test_a_body_too_large_to_read_is_a_400_not_a_crash(in_alpha, anonymous, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    _form(world.alpha)
+    CaptureFormFactory()
     as_json = _post_json(anonymous, {"email": "a@example.com", "company": "x" * 2000})
     as_form = _post_form(anonymous, {"email": "b@example.com", "company": "x" * 2000}, Accept="application/json")
     assert (as_json.status_code, list(as_json.json())) == (400, ["non_field_errors"])
     assert (as_form.status_code, list(as_form.json())) == (400, ["non_field_errors"])
-    assert _leads(world.alpha) == []
+    assert _leads() == []
 
 
 # --- Who may post --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("method", ["get", "post", "options", "put", "delete"])
-def test_an_unknown_or_inactive_form_is_a_404_whatever_the_method(world, anonymous, method):
-    _form(world.alpha, key="retired", is_active=False)
-    _form(world.beta, key="beta-only")
+def test_an_unknown_or_inactive_form_is_a_404_whatever_the_method(world, in_alpha, anonymous, method):
+    CaptureFormFactory(key="retired", is_active=False)
+    with tenant_context(world.beta):
+        CaptureFormFactory(key="beta-only")
     for key in ("no-such-form", "retired", "beta-only"):
         response = getattr(anonymous, method)(f"/c/alpha/capture/{key}/", headers={"Origin": SITE})
         thanks = getattr(anonymous, method)(f"/c/alpha/capture/{key}/thanks/")
         assert (response.status_code, thanks.status_code) == (404, 404), key
 
 
-def test_other_methods_on_a_known_form_are_refused(world, anonymous):
-    _form(world.alpha)
+def test_other_methods_on_a_known_form_are_refused(in_alpha, anonymous):
+    CaptureFormFactory()
     response = anonymous.get("/c/alpha/capture/contact/")
     assert response.status_code == 405
     assert response["Allow"] == "POST, OPTIONS"
 
 
-def test_an_unknown_or_inactive_client_is_a_404(world, anonymous):
+def test_an_unknown_or_inactive_client_is_a_404(world, in_client, anonymous):
     # given the same form in beta, then beta closed
-    _form(world.beta)
+    in_client(world.beta)
+    CaptureFormFactory()
     assert _post_json(anonymous, {"email": "a@example.com"}, slug="beta").status_code == 201
     Client.objects.filter(pk=world.beta.pk).update(is_active=False)
     # then beta, like a client that never existed, has no form at all
@@ -269,8 +257,8 @@ def test_an_unknown_or_inactive_client_is_a_404(world, anonymous):
     assert anonymous.get("/c/no-such-client/capture/contact/").status_code == 404
 
 
-def test_a_preflight_from_an_allowed_origin_is_answered(world, anonymous):
-    _form(world.alpha)
+def test_a_preflight_from_an_allowed_origin_is_answered(in_alpha, anonymous):
+    CaptureFormFactory()
     response = anonymous.options(
         "/c/alpha/capture/contact/",
         headers={"Origin": "https://landing.alpha.example", "Access-Control-Request-Method": "POST"},
@@ -283,8 +271,8 @@ def test_a_preflight_from_an_allowed_origin_is_answered(world, anonymous):
     assert "Origin" in response["Vary"]
 
 
-def test_a_preflight_from_another_origin_is_refused(world, anonymous):
-    _form(world.alpha)
+def test_a_preflight_from_another_origin_is_refused(in_alpha, anonymous):
+    CaptureFormFactory()
     response = anonymous.options(
         "/c/alpha/capture/contact/", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
     )
@@ -292,8 +280,8 @@ def test_a_preflight_from_another_origin_is_refused(world, anonymous):
     assert "Access-Control-Allow-Origin" not in response
 
 
-def test_posts_from_allowed_origins_get_cors_headers_and_others_are_refused(world, anonymous):
-    _form(world.alpha)
+def test_posts_from_allowed_origins_get_cors_headers_and_others_are_refused(in_alpha, anonymous):
+    CaptureFormFactory()
     # when the client's site, another site and a server (no Origin) post
     allowed = _post_json(anonymous, {"email": "a@example.com"}, Origin=SITE)
     refused = _post_json(anonymous, {"email": "b@example.com"}, Origin="https://evil.example")
@@ -307,11 +295,11 @@ def test_posts_from_allowed_origins_get_cors_headers_and_others_are_refused(worl
     assert "Access-Control-Allow-Origin" not in refused
     assert server.status_code == 201
     assert "Access-Control-Allow-Origin" not in server
-    assert sorted(lead.email for lead in _leads(world.alpha)) == ["a@example.com", "c@example.com"]
+    assert sorted(lead.email for lead in _leads()) == ["a@example.com", "c@example.com"]
 
 
-def test_a_form_without_allowed_origins_takes_only_posts_without_an_origin_or_from_pouls(world, anonymous):
-    _form(world.alpha, allowed_origins="")
+def test_a_form_without_allowed_origins_takes_only_posts_without_an_origin_or_from_pouls(in_alpha, anonymous):
+    CaptureFormFactory(allowed_origins="")
     assert _post_json(anonymous, {"email": "a@example.com"}, Origin=SITE).status_code == 403
     assert _post_json(anonymous, {"email": "b@example.com"}, Origin="http://testserver").status_code == 201
     assert _post_json(anonymous, {"email": "c@example.com"}).status_code == 201
@@ -320,9 +308,11 @@ def test_a_form_without_allowed_origins_takes_only_posts_without_an_origin_or_fr
 # --- Rate limits ---------------------------------------------------------------------------------
 
 
-def test_a_visitor_over_the_forms_limit_gets_429_and_others_are_unaffected(world, anonymous, early_in_a_minute):
+def test_a_visitor_over_the_forms_limit_gets_429_and_others_are_unaffected(
+    world, in_alpha, anonymous, early_in_a_minute
+):
     # given a form taking 3 submissions per minute per visitor
-    _form(world.alpha, rate_limit_per_minute=3)
+    CaptureFormFactory(rate_limit_per_minute=3)
     # when one address submits 5 times, then another address once
     answers = [_post_json(anonymous, {"email": f"v{i}@example.com"}, ip="198.51.100.7", Origin=SITE) for i in range(5)]
     other = _post_json(anonymous, {"email": "other@example.com"}, ip="198.51.100.8")
@@ -334,21 +324,20 @@ def test_a_visitor_over_the_forms_limit_gets_429_and_others_are_unaffected(world
     assert "Retry-After" in refused["Access-Control-Expose-Headers"]
     assert "detail" in refused.json()
     assert other.status_code == 201
-    assert len(_leads(world.alpha)) == 4
+    assert len(_leads()) == 4
     # and the counters live in alpha's schema only, without the addresses
-    with tenant_context(world.alpha):
-        windows = list(CaptureRateWindow.objects.values_list("visitor", "count"))
+    windows = list(CaptureRateWindow.objects.values_list("visitor", "count"))
     assert sorted(count for _, count in windows) == [1, 4, 5]
     assert all("198.51.100" not in visitor for visitor, _ in windows)
     with tenant_context(world.beta):
         assert not CaptureRateWindow.objects.exists()
 
 
-def test_the_forms_ceiling_holds_against_many_addresses(world, anonymous, settings, early_in_a_minute):
+def test_the_forms_ceiling_holds_against_many_addresses(in_alpha, anonymous, settings, early_in_a_minute):
     # given a ceiling of 3 submissions per minute to one form, from everyone together
     settings.POULS_CAPTURE_CEILING_PER_MINUTE = 3
-    _form(world.alpha)
-    _form(world.alpha, key="other-form")
+    CaptureFormFactory()
+    CaptureFormFactory(key="other-form")
     # when 5 different addresses submit once each, and one more to another form
     answers = [_post_json(anonymous, {"email": f"v{i}@example.com"}, ip=f"203.0.113.{i}") for i in range(5)]
     elsewhere = _post_json(anonymous, {"email": "w@example.com"}, key="other-form", ip="203.0.113.1")
@@ -357,8 +346,8 @@ def test_the_forms_ceiling_holds_against_many_addresses(world, anonymous, settin
     assert elsewhere.status_code == 201
 
 
-def test_forwarded_addresses_count_only_behind_trusted_proxies(world, anonymous, settings, early_in_a_minute):
-    _form(world.alpha, rate_limit_per_minute=2)
+def test_forwarded_addresses_count_only_behind_trusted_proxies(in_alpha, anonymous, settings, early_in_a_minute):
+    CaptureFormFactory(rate_limit_per_minute=2)
 
     def burst(prefix: str) -> list[int]:
         return [
@@ -449,9 +438,9 @@ def _casings(email: str, count: int) -> list[str]:
     return spellings
 
 
-def test_twenty_parallel_captures_of_one_email_make_exactly_one_lead(committed):
-    world = committed
-    _form(world.alpha)
+def test_twenty_parallel_captures_of_one_email_make_exactly_one_lead(committed, in_client):
+    in_client(committed.alpha)
+    CaptureFormFactory()
     emails = _casings("jane.doe@example.com", 20)
     assert len(set(emails)) == 20
 
@@ -462,20 +451,21 @@ def test_twenty_parallel_captures_of_one_email_make_exactly_one_lead(committed):
     answers = _in_parallel([submit(i) for i in range(20)], workers=20)
     # then one created it, 19 merged into it, and nothing failed
     assert [r.status_code for r in answers] == [201] * 20
-    [lead] = _leads(world.alpha)
+    [lead] = _leads()
     assert lead.email == "jane.doe@example.com"
-    with tenant_context(world.alpha):
-        kinds = list(lead.transitions.values_list("kind", flat=True))
-        assert kinds.count(StageTransition.Kind.CREATED) == 1
-        assert kinds.count(StageTransition.Kind.MERGED) == 19
-        assert len(kinds) == 20
-        assert lead.activities.filter(kind=LeadActivity.Kind.FORM_SUBMIT).count() == 20
+    kinds = list(lead.transitions.values_list("kind", flat=True))
+    assert kinds.count(StageTransition.Kind.CREATED) == 1
+    assert kinds.count(StageTransition.Kind.MERGED) == 19
+    assert len(kinds) == 20
+    assert lead.activities.filter(kind=LeadActivity.Kind.FORM_SUBMIT).count() == 20
 
 
-def test_a_flood_from_one_address_is_throttled_without_losing_a_legitimate_lead(committed, early_in_a_minute):
-    world = committed
+def test_a_flood_from_one_address_is_throttled_without_losing_a_legitimate_lead(
+    committed, in_client, early_in_a_minute
+):
+    in_client(committed.alpha)
     # given a form taking 10 submissions per minute per visitor
-    _form(world.alpha, rate_limit_per_minute=10)
+    CaptureFormFactory(rate_limit_per_minute=10)
 
     def flood(i: int):
         return lambda: ("flood", _post_json(HttpClient(), {"email": f"bot{i}@flood.example"}, ip="198.51.100.66"))
@@ -490,8 +480,7 @@ def test_a_flood_from_one_address_is_throttled_without_losing_a_legitimate_lead(
     answers = _in_parallel(calls, workers=24)
     # then exactly 10 of the flood were taken (per minute window: the burst should fit in one) and
     # the other 90 refused
-    with tenant_context(world.alpha):
-        windows = CaptureRateWindow.objects.filter(form_key="contact", visitor=visitor_key("198.51.100.66")).count()
+    windows = CaptureRateWindow.objects.filter(form_key="contact", visitor=visitor_key("198.51.100.66")).count()
     flood_codes = [r.status_code for who, r in answers if who == "flood"]
     assert sorted(set(flood_codes)) == [201, 429]
     assert flood_codes.count(201) == 10 * windows
@@ -499,6 +488,6 @@ def test_a_flood_from_one_address_is_throttled_without_losing_a_legitimate_lead(
     assert all(r.has_header("Retry-After") for who, r in answers if r.status_code == 429)
     # and every person got through and is a lead
     assert [r.status_code for who, r in answers if who == "visitor"] == [201] * 20
-    leads = _leads(world.alpha)
+    leads = _leads()
     assert len([lead for lead in leads if lead.email.startswith("person")]) == 20
     assert len([lead for lead in leads if lead.email.endswith("@flood.example")]) == 10
