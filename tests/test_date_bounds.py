@@ -12,14 +12,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from anymail.signals import AnymailTrackingEvent, EventType
 from django.utils import timezone, translation
-from django_tenants.utils import tenant_context
 
 from campaigns.email_tracking import email_event_record
 from campaigns.imports.runner import import_check
-from campaigns.models import CTA, Campaign, CTAStat, EmailEvent, EmailSend, KeywordStat, Spend, TrackingEvent, Traffic
+from campaigns.models import Campaign, CTAStat, EmailEvent, EmailSend, KeywordStat, Spend, TrackingEvent, Traffic
+from campaigns.tests.factories import CampaignFactory, CTAFactory, EmailSendFactory
 from config.dates import EARLIEST, latest_date
-from leads.models import CaptureForm, Lead, StageTransition
-from leads.services import LeadInput, lead_upsert
+from leads.models import Lead, StageTransition
+from leads.tests.factories import CaptureFormFactory, LeadFactory
 
 API = "/c/alpha/api/v1"
 ADMIN = "/c/alpha/admin"
@@ -44,11 +44,11 @@ def _message() -> str:
 
 
 @pytest.fixture
-def alpha(db, world):
-    with tenant_context(world.alpha):
-        Campaign.objects.create(key="spring", name="Spring")
-        CTA.objects.create(key="download", name="Download")
-    return world.alpha
+def alpha(in_alpha):
+    """The test runs in alpha, which has a campaign and a CTA to date facts of."""
+    CampaignFactory(key="spring")
+    CTAFactory(key="download")
+    return in_alpha
 
 
 @pytest.fixture
@@ -82,21 +82,19 @@ def test_every_fact_endpoint_refuses_a_date_out_of_bounds_and_takes_the_bounds(a
     for i, day in enumerate(_accepted(), start=10):
         response = api.post(f"{API}/{path}/", body(day, i), content_type="application/json")
         assert response.status_code == 201, (day, response.content)
-    with tenant_context(alpha):
-        model = {
-            "spend": Spend,
-            "traffic": Traffic,
-            "cta-stats": CTAStat,
-            "keyword-stats": KeywordStat,
-            "email-sends": EmailSend,
-            "leads": Lead,
-        }[path]
-        assert model.objects.count() == 2
+    model = {
+        "spend": Spend,
+        "traffic": Traffic,
+        "cta-stats": CTAStat,
+        "keyword-stats": KeywordStat,
+        "email-sends": EmailSend,
+        "leads": Lead,
+    }[path]
+    assert model.objects.count() == 2
 
 
 def test_a_stage_move_refuses_an_instant_out_of_bounds(api, alpha):
-    with tenant_context(alpha):
-        lead, _ = lead_upsert(record=LeadInput(email="old@x.test", created_at=datetime(2000, 1, 1, 9, tzinfo=UTC)))
+    lead = LeadFactory(email="old@x.test", created_at=datetime(2000, 1, 1, 9, tzinfo=UTC))
     for day in _refused():
         for path, body in (
             (f"leads/{lead.pk}/move/", {"to": "mql"}),
@@ -116,9 +114,8 @@ def test_a_stage_move_refuses_an_instant_out_of_bounds(api, alpha):
         == 200
     )
     assert api.post(f"{API}/leads/{lead.pk}/move/", {"to": "sql"}, content_type="application/json").status_code == 200
-    with tenant_context(alpha):
-        moves = StageTransition.objects.filter(lead=lead, kind="moved").order_by("at")
-        assert list(moves.values_list("to_stage", flat=True)) == ["mql", "sql"]
+    moves = StageTransition.objects.filter(lead=lead, kind="moved").order_by("at")
+    assert list(moves.values_list("to_stage", flat=True)) == ["mql", "sql"]
 
 
 # Each import kind with a date: its header, a row for a date, and the column that carries it.
@@ -144,7 +141,7 @@ def test_every_import_kind_refuses_a_date_out_of_bounds_with_its_line_and_column
     if kind == "leads":  # a lead is not created in the future: today's row is early enough
         days[-1] = f"{_today().isoformat()}"
     body = "\n".join([header, *(row.format(day=day, i=i) for i, day in enumerate(days))]) + "\n"
-    with tenant_context(alpha), translation.override("fr"):
+    with translation.override("fr"):
         checked = import_check(kind=kind.strip(), data=body.encode())
         message = _message()
     assert checked.errors == [f"line {line}, column {column}: {message}" for line in (2, 3, 4)]
@@ -153,8 +150,7 @@ def test_every_import_kind_refuses_a_date_out_of_bounds_with_its_line_and_column
 
 def test_the_admin_refuses_a_fact_and_a_lead_out_of_bounds_with_a_form_error(http_as, world, alpha):
     admin = http_as(world.manager_alpha)
-    with tenant_context(alpha):
-        campaign = Campaign.objects.get(key="spring")
+    campaign = Campaign.objects.get(key="spring")
     spend = admin.post(f"{ADMIN}/campaigns/spend/add/", {"date": "1999-12-31", "campaign": campaign.pk, "amount": "10"})
     assert spend.status_code == 200
     spend_errors = spend.context["adminform"].form.errors
@@ -191,19 +187,17 @@ def test_the_admin_refuses_a_fact_and_a_lead_out_of_bounds_with_a_form_error(htt
     api_lead = api.post(
         f"{API}/leads/", {"email": "old@x.test", "created_at": "1999-12-31T09:00:00"}, content_type="application/json"
     ).json()["created_at"]
-    with tenant_context(alpha), translation.override("fr"):
+    with translation.override("fr"):
         spend_line = import_check(kind="spend", data=b"date,campaign,amount\n1999-12-31,spring,1\n").errors
         lead_line = import_check(kind="leads", data=b"email,created_at\nold@x.test,1999-12-31T09:00:00\n").errors
     assert spend_errors["date"] == api_spend == [spend_line[0].removeprefix("line 2, column date: ")] == [_message()]
     assert lead_errors["created_at"] == api_lead == [lead_line[0].removeprefix("line 2, column created_at: ")]
-    with tenant_context(alpha):
-        assert list(Spend.objects.values_list("date", flat=True)) == [date(2000, 1, 1)]
-        assert not Lead.objects.exists() and not EmailSend.objects.exists()
+    assert list(Spend.objects.values_list("date", flat=True)) == [date(2000, 1, 1)]
+    assert not Lead.objects.exists() and not EmailSend.objects.exists()
 
 
-def test_the_capture_endpoint_dates_its_leads_now_whatever_the_form_sends(world, alpha, anonymous):
-    with tenant_context(alpha):
-        CaptureForm.objects.create(key="contact", name="Contact", allowed_origins="https://www.alpha.example")
+def test_the_capture_endpoint_dates_its_leads_now_whatever_the_form_sends(alpha, anonymous):
+    CaptureFormFactory(allowed_origins="https://www.alpha.example")
     before = timezone.now()
     response = anonymous.post(
         "/c/alpha/capture/contact/",
@@ -212,16 +206,15 @@ def test_the_capture_endpoint_dates_its_leads_now_whatever_the_form_sends(world,
         REMOTE_ADDR="192.0.2.1",
     )
     assert response.status_code == 201, response.content
-    with tenant_context(alpha):
-        [lead] = Lead.objects.all()
-        assert before <= lead.created_at <= timezone.now()
+    [lead] = Lead.objects.all()
+    assert before <= lead.created_at <= timezone.now()
 
 
 def _event(at: str) -> dict:
     return {"id": str(uuid.uuid4()), "type": "visit", "session": "s1", "url": "https://www.alpha.example/", "at": at}
 
 
-def test_a_tracking_event_dated_out_of_bounds_is_refused(world, alpha, anonymous):
+def test_a_tracking_event_dated_out_of_bounds_is_refused(alpha, anonymous):
     now = timezone.now()
     for at in ("0001-01-01T00:00:00Z", "1999-12-31T12:00:00Z", (now + timedelta(days=730)).isoformat()):
         response = anonymous.post(
@@ -240,33 +233,31 @@ def test_a_tracking_event_dated_out_of_bounds_is_refused(world, alpha, anonymous
         REMOTE_ADDR="192.0.2.7",
     )
     assert ok.status_code == 204, ok.content
-    with tenant_context(alpha):
-        [stored] = TrackingEvent.objects.all()
-        assert stored.occurred_at >= now - timedelta(days=1, minutes=1)
+    [stored] = TrackingEvent.objects.all()
+    assert stored.occurred_at >= now - timedelta(days=1, minutes=1)
 
 
-def test_an_email_provider_event_dated_out_of_bounds_is_dropped_never_stored(world, alpha):
-    with tenant_context(alpha):
-        EmailSend.objects.create(key="spring-news", name="Spring", sent_at=timezone.now() - timedelta(days=1), sent=5)
+def test_an_email_provider_event_dated_out_of_bounds_is_dropped_never_stored(alpha):
+    EmailSendFactory(key="spring-news", sent_at=timezone.now() - timedelta(days=1), sent=5)
 
-        def event(at: datetime, event_id: str) -> AnymailTrackingEvent:
-            return AnymailTrackingEvent(
-                event_type=EventType.DELIVERED,
-                timestamp=at,
-                event_id=event_id,
-                recipient="ada@example.com",
-                metadata={"pouls_send": "spring-news"},
-                esp_event={},
-            )
+    def event(at: datetime, event_id: str) -> AnymailTrackingEvent:
+        return AnymailTrackingEvent(
+            event_type=EventType.DELIVERED,
+            timestamp=at,
+            event_id=event_id,
+            recipient="ada@example.com",
+            metadata={"pouls_send": "spring-news"},
+            esp_event={},
+        )
 
-        old = datetime(1999, 12, 31, 12, tzinfo=UTC)
-        ahead = timezone.now() + timedelta(days=730)
-        assert not email_event_record(provider="sendgrid", event=event(old, "e1"))
-        assert not email_event_record(provider="sendgrid", event=event(ahead, "e2"))
-        assert not EmailEvent.objects.exists()
-        assert EmailSend.objects.get().delivered == 0
-        assert email_event_record(provider="sendgrid", event=event(datetime(2000, 1, 1, 12, tzinfo=UTC), "e3"))
-        assert EmailSend.objects.get().delivered == 1
+    old = datetime(1999, 12, 31, 12, tzinfo=UTC)
+    ahead = timezone.now() + timedelta(days=730)
+    assert not email_event_record(provider="sendgrid", event=event(old, "e1"))
+    assert not email_event_record(provider="sendgrid", event=event(ahead, "e2"))
+    assert not EmailEvent.objects.exists()
+    assert EmailSend.objects.get().delivered == 0
+    assert email_event_record(provider="sendgrid", event=event(datetime(2000, 1, 1, 12, tzinfo=UTC), "e3"))
+    assert EmailSend.objects.get().delivered == 1
 
 
 def test_an_uploaded_file_with_a_year_one_row_is_rejected_with_its_line(api, alpha):
@@ -277,14 +268,13 @@ def test_an_uploaded_file_with_a_year_one_row_is_rejected_with_its_line(api, alp
     body = b"date,keyword,visits\n2026-01-05,velo,3\n0001-01-01,velo,4\n"
     upload = api.post(f"{API}/imports/", {"kind": "keywords", "file": SimpleUploadedFile("k.csv", body, "text/csv")})
     assert upload.status_code == 202, upload.content
-    with tenant_context(alpha):
-        import_job_run(job_id=upload.json()["id"])
-        assert not KeywordStat.objects.exists()
+    import_job_run(job_id=upload.json()["id"])
+    assert not KeywordStat.objects.exists()
     job = api.get(f"{API}/imports/{upload.json()['id']}/").json()
     assert (job["status"], job["errors"]) == ("rejected", [f"line 3, column date: {_message()}"])
 
 
-def test_a_sendgrid_event_dated_1999_is_acknowledged_and_dropped(world, alpha, anonymous):
+def test_a_sendgrid_event_dated_1999_is_acknowledged_and_dropped(alpha, anonymous):
     from campaigns.tests.test_email_webhooks import PROVIDERS, _hook, _post, _send
 
     sendgrid = next(p for p in PROVIDERS if p.name == "sendgrid")
@@ -306,12 +296,10 @@ def test_a_sendgrid_event_dated_1999_is_acknowledged_and_dropped(world, alpha, a
 
     # when SendGrid posts a delivery dated 1999, then one dated 2000-01-01
     old = _post(anonymous, sendgrid, delivered("old", datetime(1999, 12, 31, 12, tzinfo=UTC)))
-    with tenant_context(alpha):
-        after_old = (EmailEvent.objects.count(), EmailSend.objects.get().delivered)
+    after_old = (EmailEvent.objects.count(), EmailSend.objects.get().delivered)
     ok = _post(anonymous, sendgrid, delivered("ok", datetime(2000, 1, 1, 12, tzinfo=UTC)))
     # then both are acknowledged (no retries), the first is never stored and the second counts
     assert (old.status_code, ok.status_code) == (200, 200)
     assert after_old == (0, 0)
-    with tenant_context(alpha):
-        assert list(EmailEvent.objects.values_list("event_id", flat=True)) == ["ok"]
-        assert EmailSend.objects.get().delivered == 1
+    assert list(EmailEvent.objects.values_list("event_id", flat=True)) == ["ok"]
+    assert EmailSend.objects.get().delivered == 1
