@@ -282,6 +282,7 @@ SPECTACULAR_SETTINGS = {
         "ImportJobStatusEnum": "campaigns.models.ImportJob.Status",
         "KpiStatusEnum": "kpis.models.Status",
         "PeriodKindEnum": "kpis.models.PeriodKind",
+        "AuditActionEnum": "audit.models.AuditAction",
     },
 }
 
