@@ -278,8 +278,8 @@ def test_a_sendgrid_event_dated_1999_is_acknowledged_and_dropped(alpha, anonymou
     from campaigns.tests.test_email_webhooks import PROVIDERS, _hook, _post, _send
 
     sendgrid = next(p for p in PROVIDERS if p.name == "sendgrid")
-    _send(alpha, key="spring-news")
-    _hook(alpha, sendgrid)
+    _send(key="spring-news")
+    _hook(sendgrid)
 
     def delivered(event_id: str, at: datetime) -> bytes:
         return json.dumps(

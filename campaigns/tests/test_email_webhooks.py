@@ -23,8 +23,9 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from campaigns.models import EmailEvent, EmailProviderHook, EmailRecipientState, EmailSend
-from leads.models import LeadActivity
-from leads.tests.factories import make_lead
+from campaigns.tests.factories import EmailSendFactory
+from leads.models import Lead, LeadActivity
+from leads.tests.factories import LeadFactory
 from tenants.models import Client
 
 KEY = "spring-news"
@@ -208,21 +209,19 @@ PROVIDERS = [
 by_provider = pytest.mark.parametrize("provider", PROVIDERS, ids=[p.name for p in PROVIDERS])
 
 
-# --- Helpers -------------------------------------------------------------------------------------
+# --- Helpers (in the client the test is in: in_alpha) ---------------------------------------------
 
 
-def _send(client: Client, key: str = KEY, **counters) -> EmailSend:
-    with tenant_context(client):
-        return EmailSend.objects.create(
-            key=key, name=key.title(), sent_at=timezone.now() - timedelta(days=1), **counters
-        )
+def _send(key: str = KEY, **counters) -> EmailSend:
+    """The email send the provider's events name, sent yesterday."""
+    return EmailSendFactory(key=key, sent_at=timezone.now() - timedelta(days=1), **counters)
 
 
-def _hook(client: Client, provider: Provider, secret: str | None = None, **fields) -> EmailProviderHook:
+def _hook(provider: Provider, secret: str | None = None, **fields) -> EmailProviderHook:
+    """The client's hook for ``provider``: its basic-auth credentials or its signing key."""
     secret = secret or provider.secret
     credentials = {"basic_auth": secret} if provider.basic_auth else {"signing_key": secret}
-    with tenant_context(client):
-        return EmailProviderHook.objects.create(provider=provider.name, **credentials, **fields)
+    return EmailProviderHook.objects.create(provider=provider.name, **credentials, **fields)
 
 
 def _post(
@@ -249,23 +248,21 @@ def _post_all(http: HttpClient, provider: Provider, bodies: list[bytes], **kwarg
 COUNTERS = ("sent", "delivered", "unique_opens", "unique_clicks", "unsubscribes", "bounces", "complaints")
 
 
-def _counters(client: Client, key: str = KEY) -> dict:
-    with tenant_context(client):
-        return EmailSend.objects.values(*COUNTERS).get(key=key)
+def _counters(key: str = KEY) -> dict:
+    return EmailSend.objects.values(*COUNTERS).get(key=key)
 
 
-def _snapshot(client: Client) -> tuple:
-    with tenant_context(client):
-        return (
-            list(EmailSend.objects.order_by("key").values("key", *COUNTERS)),
-            sorted(EmailEvent.objects.values_list("provider", "event_id", "event_type", "recipient")),
-            sorted(
-                EmailRecipientState.objects.values_list(
-                    "send__key", "recipient", "delivered", "opened", "clicked", "unsubscribed", "bounced", "complained"
-                )
-            ),
-            sorted(LeadActivity.objects.values_list("lead__email", "kind", "ref")),
-        )
+def _snapshot() -> tuple:
+    return (
+        list(EmailSend.objects.order_by("key").values("key", *COUNTERS)),
+        sorted(EmailEvent.objects.values_list("provider", "event_id", "event_type", "recipient")),
+        sorted(
+            EmailRecipientState.objects.values_list(
+                "send__key", "recipient", "delivered", "opened", "clicked", "unsubscribed", "bounced", "complained"
+            )
+        ),
+        sorted(LeadActivity.objects.values_list("lead__email", "kind", "ref")),
+    )
 
 
 @pytest.fixture
@@ -281,49 +278,48 @@ COUNTED = {**ZERO, "sent": 1, "delivered": 1, "unique_opens": 1, "unique_clicks"
 
 
 @by_provider
-def test_a_delivery_two_opens_a_click_and_an_unsubscribe_count_once_each(world, anonymous, provider):
+def test_a_delivery_two_opens_a_click_and_an_unsubscribe_count_once_each(in_alpha, anonymous, provider):
     # given a send (imported without a sent count) and the client's hook for the provider
-    _send(world.alpha)
-    _hook(world.alpha, provider)
+    _send()
+    _hook(provider)
     # when the provider posts its events for one recipient: delivered, opened twice, clicked, unsubscribed
     statuses = _post_all(anonymous, provider, provider.payloads(KEY, provider.secret))
     # then each call is acknowledged and every counter counts the recipient once (sent follows delivered)
     assert set(statuses) == {200}
-    assert _counters(world.alpha) == COUNTED
-    with tenant_context(world.alpha):
-        state = EmailRecipientState.objects.get()
-        assert state.recipient == "ada@example.com"
-        assert (state.delivered, state.opened, state.clicked, state.unsubscribed) == (True, True, True, True)
-        assert (state.bounced, state.complained) == (False, False)
-        events = list(EmailEvent.objects.order_by("occurred_at").values_list("provider", "event_type", "recipient"))
-        assert [kind for _, kind, _ in events] == ["delivered", "opened", "opened", "clicked", "unsubscribed"]
-        assert {(p, r) for p, _, r in events} == {(provider.name, "ada@example.com")}
-        first = EmailEvent.objects.order_by("occurred_at").first()
-        assert abs(first.occurred_at - datetime.fromtimestamp(T0, tz=UTC)) < timedelta(seconds=1)
+    assert _counters() == COUNTED
+    state = EmailRecipientState.objects.get()
+    assert state.recipient == "ada@example.com"
+    assert (state.delivered, state.opened, state.clicked, state.unsubscribed) == (True, True, True, True)
+    assert (state.bounced, state.complained) == (False, False)
+    events = list(EmailEvent.objects.order_by("occurred_at").values_list("provider", "event_type", "recipient"))
+    assert [kind for _, kind, _ in events] == ["delivered", "opened", "opened", "clicked", "unsubscribed"]
+    assert {(p, r) for p, _, r in events} == {(provider.name, "ada@example.com")}
+    first = EmailEvent.objects.order_by("occurred_at").first()
+    assert abs(first.occurred_at - datetime.fromtimestamp(T0, tz=UTC)) < timedelta(seconds=1)
 
 
 @by_provider
-def test_replayed_events_change_nothing(world, anonymous, provider):
+def test_replayed_events_change_nothing(in_alpha, anonymous, provider):
     # given a send whose events were all received
-    _send(world.alpha)
-    _hook(world.alpha, provider)
+    _send()
+    _hook(provider)
     bodies = provider.payloads(KEY, provider.secret)
     _post_all(anonymous, provider, bodies)
-    before = _snapshot(world.alpha)
+    before = _snapshot()
     # when the provider retries every call (twice)
     statuses = _post_all(anonymous, provider, bodies + bodies)
     # then they are acknowledged and nothing changes
     assert set(statuses) == {200}
-    assert _snapshot(world.alpha) == before
-    assert _counters(world.alpha) == COUNTED
+    assert _snapshot() == before
+    assert _counters() == COUNTED
 
 
 @by_provider
-def test_calls_without_the_clients_credentials_are_refused_and_write_nothing(db, world, provider):
+def test_calls_without_the_clients_credentials_are_refused_and_write_nothing(in_alpha, provider):
     # given a send and the client's hook
-    _send(world.alpha)
-    _hook(world.alpha, provider)
-    before = _snapshot(world.alpha)
+    _send()
+    _hook(provider)
+    before = _snapshot()
     wrong = provider.secret[:-1] + "X"
     # when the events come signed with a wrong key, or with wrong or missing basic auth (each kind from
     # its own address: refused calls from one address are bounded, see the guessing test)
@@ -340,35 +336,35 @@ def test_calls_without_the_clients_credentials_are_refused_and_write_nothing(db,
         ]
     # then every call is refused and nothing is written
     assert set(refused) == {400}
-    assert _snapshot(world.alpha) == before
-    assert _counters(world.alpha) == ZERO
+    assert _snapshot() == before
+    assert _counters() == ZERO
 
 
 @by_provider
-def test_global_anymail_settings_open_no_door(world, anonymous, provider, settings):
+def test_global_anymail_settings_open_no_door(in_alpha, anonymous, provider, settings):
     # given anymail's global webhook settings, which Pouls does not use, and the client's own hook
     settings.ANYMAIL = {
         "WEBHOOK_SECRET": "global:secret",
         "MAILGUN_WEBHOOK_SIGNING_KEY": "global-signing-key",
         "SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY": "not-a-key",
     }
-    _send(world.alpha)
-    _hook(world.alpha, provider)
+    _send()
+    _hook(provider)
     global_secret = "global:secret" if provider.basic_auth else "global-signing-key"
     # when a call carries the global credentials: then it is refused
     refused = _post_all(anonymous, provider, provider.payloads(KEY, global_secret), secret=global_secret)
     assert set(refused) == {400}
-    assert _counters(world.alpha) == ZERO
+    assert _counters() == ZERO
     # and the client's own credentials still work
     assert set(_post_all(anonymous, provider, provider.payloads(KEY, provider.secret))) == {200}
-    assert _counters(world.alpha) == COUNTED
+    assert _counters() == COUNTED
 
 
-def test_a_mailgun_signature_covers_its_token_and_timestamp(world, anonymous):
+def test_a_mailgun_signature_covers_its_token_and_timestamp(in_alpha, anonymous):
     # given Mailgun's hook
     provider = PROVIDERS[1]
-    _send(world.alpha)
-    _hook(world.alpha, provider)
+    _send()
+    _hook(provider)
     [body, *_] = provider.payloads(KEY, provider.secret)
     # when a correctly signed call comes with another token, or no signature block at all
     tampered = json.loads(body)
@@ -378,7 +374,7 @@ def test_a_mailgun_signature_covers_its_token_and_timestamp(world, anonymous):
     statuses = [_post(anonymous, provider, json.dumps(p).encode()).status_code for p in (tampered, unsigned)]
     # then both are refused
     assert statuses == [400, 400]
-    assert _counters(world.alpha) == ZERO
+    assert _counters() == ZERO
 
 
 @pytest.mark.parametrize(
@@ -386,11 +382,11 @@ def test_a_mailgun_signature_covers_its_token_and_timestamp(world, anonymous):
     [timedelta(minutes=16), timedelta(days=200), -timedelta(minutes=16)],
     ids=["16-minutes-old", "200-days-old", "16-minutes-ahead"],
 )
-def test_a_mailgun_call_signed_more_than_15_minutes_away_is_refused(world, anonymous, age):
+def test_a_mailgun_call_signed_more_than_15_minutes_away_is_refused(in_alpha, anonymous, age):
     # given Mailgun's hook and a correctly signed call, signed `age` ago (a replay of a captured call)
     provider = PROVIDERS[1]
-    _send(world.alpha)
-    _hook(world.alpha, provider)
+    _send()
+    _hook(provider)
     [body, *_] = provider.payloads(KEY, provider.secret)
     replayed = json.loads(body)
     replayed["signature"]["timestamp"] = str(int(time.time() - age.total_seconds()))
@@ -398,25 +394,27 @@ def test_a_mailgun_call_signed_more_than_15_minutes_away_is_refused(world, anony
     response = _post(anonymous, provider, _mailgun_sign(replayed, provider.secret))
     # then it is refused and nothing is counted, while the same call signed now is counted
     assert response.status_code == 400
-    assert _counters(world.alpha) == ZERO
+    assert _counters() == ZERO
     assert _post(anonymous, provider, body).status_code == 200
-    assert _counters(world.alpha)["delivered"] == 1
+    assert _counters()["delivered"] == 1
 
 
 @by_provider
-def test_one_clients_credentials_cannot_write_into_another_client(world, anonymous, provider):
+def test_one_clients_credentials_cannot_write_into_another_client(world, in_alpha, anonymous, provider):
     # given the same send key in two clients, each with its own hook for the provider
-    _send(world.alpha)
-    _send(world.beta)
-    _hook(world.alpha, provider)
-    _hook(world.beta, provider, provider.other_secret)
-    before = _snapshot(world.beta)
+    _send()
+    _hook(provider)
+    with tenant_context(world.beta):
+        _send()
+        _hook(provider, provider.other_secret)
+        before = _snapshot()
     # when alpha's credentials are used on beta's URL
     statuses = _post_all(anonymous, provider, provider.payloads(KEY, provider.secret), slug="beta")
     # then they are refused: nothing changes in beta, nor in alpha
     assert set(statuses) == {400}
-    assert _snapshot(world.beta) == before
-    assert _counters(world.alpha) == ZERO
+    with tenant_context(world.beta):
+        assert _snapshot() == before
+    assert _counters() == ZERO
     # and beta's own credentials do work on beta's URL
     assert set(
         _post_all(
@@ -427,26 +425,29 @@ def test_one_clients_credentials_cannot_write_into_another_client(world, anonymo
             secret=provider.other_secret,
         )
     ) == {200}
-    assert _counters(world.beta) == COUNTED and _counters(world.alpha) == ZERO
+    with tenant_context(world.beta):
+        assert _counters() == COUNTED
+    assert _counters() == ZERO
 
 
 @by_provider
-def test_a_provider_the_client_has_no_active_hook_for_is_not_found(world, anonymous, provider):
+def test_a_provider_the_client_has_no_active_hook_for_is_not_found(world, in_alpha, anonymous, provider):
     # given a send, another client's hook, and an inactive hook of this client
-    _send(world.alpha)
-    _hook(world.beta, provider)
+    _send()
+    with tenant_context(world.beta):
+        _hook(provider)
     [body, *_] = provider.payloads(KEY, provider.secret)
     # when the provider calls: then there is no such URL, whatever the credentials
     assert _post(anonymous, provider, body).status_code == 404
-    _hook(world.alpha, provider, is_active=False)
+    _hook(provider, is_active=False)
     assert _post(anonymous, provider, body).status_code == 404
-    assert _counters(world.alpha) == ZERO
+    assert _counters() == ZERO
 
 
-def test_unknown_providers_clients_and_methods(world, anonymous):
+def test_unknown_providers_clients_and_methods(in_alpha, anonymous):
     provider = PROVIDERS[0]
-    _send(world.alpha)
-    _hook(world.alpha, provider)
+    _send()
+    _hook(provider)
     [body] = provider.payloads(KEY, provider.secret)
     # an unknown provider, an unknown client: 404
     assert _post(anonymous, provider, body, name="postmark").status_code == 404
@@ -454,79 +455,79 @@ def test_unknown_providers_clients_and_methods(world, anonymous):
     # a browser's GET is not a webhook call; HEAD (a provider checking the URL) answers
     assert anonymous.get("/c/alpha/webhooks/email/sendgrid/tracking/").status_code == 405
     assert anonymous.head("/c/alpha/webhooks/email/sendgrid/tracking/").status_code == 200
-    assert _counters(world.alpha) == ZERO
+    assert _counters() == ZERO
 
 
-def test_an_inactive_client_has_no_webhooks(world, anonymous):
+def test_an_inactive_client_has_no_webhooks(world, in_alpha, anonymous):
     provider = PROVIDERS[2]
-    _send(world.alpha)
-    _hook(world.alpha, provider)
+    _send()
+    _hook(provider)
     Client.objects.filter(pk=world.alpha.pk).update(is_active=False)
     try:
         [body, *_] = provider.payloads(KEY, provider.secret)
         assert _post(anonymous, provider, body).status_code == 404
     finally:
         Client.objects.filter(pk=world.alpha.pk).update(is_active=True)
-    assert _counters(world.alpha) == ZERO
+    assert _counters() == ZERO
 
 
 @by_provider
-def test_events_of_an_unknown_send_are_acknowledged_and_ignored(world, anonymous, provider):
+def test_events_of_an_unknown_send_are_acknowledged_and_ignored(in_alpha, anonymous, provider):
     # given a hook but no send with that key
-    _send(world.alpha)
-    _hook(world.alpha, provider)
-    before = _snapshot(world.alpha)
+    _send()
+    _hook(provider)
+    before = _snapshot()
     # when the provider posts events of another send
     statuses = _post_all(anonymous, provider, provider.payloads("not-ours", provider.secret))
     # then they are acknowledged (no endless retries) and nothing changes
     assert set(statuses) == {200}
-    assert _snapshot(world.alpha) == before
+    assert _snapshot() == before
 
 
-def test_events_without_a_send_key_are_acknowledged_and_ignored(world, anonymous):
+def test_events_without_a_send_key_are_acknowledged_and_ignored(in_alpha, anonymous):
     provider = PROVIDERS[3]
-    _send(world.alpha)
-    _hook(world.alpha, provider)
-    before = _snapshot(world.alpha)
+    _send()
+    _hook(provider)
+    before = _snapshot()
     bodies = [
         json.dumps({**json.loads(body)[0], "Payload": "", "customcampaign": "newsletter"}).encode()
         for body in provider.payloads(KEY, provider.secret)[:1]
     ]
     assert _post_all(anonymous, provider, bodies) == [200]
-    assert _snapshot(world.alpha) == before
+    assert _snapshot() == before
 
 
-def test_webhooks_need_no_csrf_token(db, world):
+def test_webhooks_need_no_csrf_token(in_alpha):
     provider = PROVIDERS[2]
-    _send(world.alpha)
-    _hook(world.alpha, provider)
+    _send()
+    _hook(provider)
     strict = HttpClient(enforce_csrf_checks=True)
     assert set(_post_all(strict, provider, provider.payloads(KEY, provider.secret))) == {200}
-    assert _counters(world.alpha) == COUNTED
+    assert _counters() == COUNTED
 
 
 # --- The counters' invariants --------------------------------------------------------------------
 
 
-def test_an_open_of_a_recipient_not_yet_delivered_also_counts_the_delivery(world, anonymous):
+def test_an_open_of_a_recipient_not_yet_delivered_also_counts_the_delivery(in_alpha, anonymous):
     # given a send whose provider reports opens before (or without) deliveries
     provider = PROVIDERS[1]
-    _send(world.alpha)
-    _hook(world.alpha, provider)
+    _send()
+    _hook(provider)
     _, open_1, open_2, click, _ = provider.payloads(KEY, provider.secret)
     # when the open arrives first, then a click, then the delivery
     delivered = provider.payloads(KEY, provider.secret)[0]
     assert _post_all(anonymous, provider, [open_1, click, open_2, delivered]) == [200] * 4
     # then the recipient is delivered once, opened once, clicked once; sent follows
-    assert _counters(world.alpha) == {**ZERO, "sent": 1, "delivered": 1, "unique_opens": 1, "unique_clicks": 1}
+    assert _counters() == {**ZERO, "sent": 1, "delivered": 1, "unique_opens": 1, "unique_clicks": 1}
 
 
-def test_counts_add_to_imported_counters_within_their_constraints(world, anonymous):
+def test_counts_add_to_imported_counters_within_their_constraints(in_alpha, anonymous):
     # given imported counters (100 sent, 40 delivered, 40 opened) and a send imported with nothing
     provider = PROVIDERS[0]
-    _send(world.alpha, sent=100, delivered=40, unique_opens=40)
-    _send(world.alpha, key="imported-empty")
-    _hook(world.alpha, provider)
+    _send(sent=100, delivered=40, unique_opens=40)
+    _send(key="imported-empty")
+    _hook(provider)
     # when two new recipients are delivered and open, in both sends
     for recipient in ("bob@example.com", "cleo@example.com"):
         for key in (KEY, "imported-empty"):
@@ -536,28 +537,27 @@ def test_counts_add_to_imported_counters_within_their_constraints(world, anonymo
                 e["sg_event_id"] += f"-{key}-{recipient}"
             assert _post(anonymous, provider, json.dumps(events).encode()).status_code == 200
     # then they add up; sent never falls behind delivered
-    assert _counters(world.alpha) == {**ZERO, "sent": 100, "delivered": 42, "unique_opens": 42}
-    assert _counters(world.alpha, "imported-empty") == {**ZERO, "sent": 2, "delivered": 2, "unique_opens": 2}
+    assert _counters() == {**ZERO, "sent": 100, "delivered": 42, "unique_opens": 42}
+    assert _counters("imported-empty") == {**ZERO, "sent": 2, "delivered": 2, "unique_opens": 2}
 
 
-def test_an_open_keeps_the_constraints_even_when_an_import_lowered_delivered(world, anonymous):
+def test_an_open_keeps_the_constraints_even_when_an_import_lowered_delivered(in_alpha, anonymous):
     # given a recipient counted delivered and opened, then an import that reset the counters to zero
     provider = PROVIDERS[2]
-    _send(world.alpha)
-    _hook(world.alpha, provider)
+    _send()
+    _hook(provider)
     delivered, open_1, *_ = provider.payloads(KEY, provider.secret)
     _post_all(anonymous, provider, [delivered])
-    with tenant_context(world.alpha):
-        EmailSend.objects.filter(key=KEY).update(sent=0, delivered=0, unique_opens=0)
+    EmailSend.objects.filter(key=KEY).update(sent=0, delivered=0, unique_opens=0)
     # when the recipient opens: the open counts, and delivered and sent are raised to keep the CHECKs
     assert _post(anonymous, provider, open_1).status_code == 200
-    assert _counters(world.alpha) == {**ZERO, "sent": 1, "delivered": 1, "unique_opens": 1}
+    assert _counters() == {**ZERO, "sent": 1, "delivered": 1, "unique_opens": 1}
 
 
-def test_bounces_and_complaints_count_once_per_recipient(world, anonymous):
+def test_bounces_and_complaints_count_once_per_recipient(in_alpha, anonymous):
     provider = PROVIDERS[3]
-    _send(world.alpha, sent=2)
-    _hook(world.alpha, provider)
+    _send(sent=2)
+    _hook(provider)
 
     def event(name, recipient, at, **extra):
         return json.dumps(
@@ -589,48 +589,44 @@ def test_bounces_and_complaints_count_once_per_recipient(world, anonymous):
     ]
     assert _post_all(anonymous, provider, bodies) == [200] * 5
     # a complaint means the mail was delivered; a deferral counts nothing
-    assert _counters(world.alpha) == {**ZERO, "sent": 2, "delivered": 1, "bounces": 1, "complaints": 1}
+    assert _counters() == {**ZERO, "sent": 2, "delivered": 1, "bounces": 1, "complaints": 1}
 
 
 # --- Leads ---------------------------------------------------------------------------------------
 
 
 @by_provider
-def test_a_leads_first_open_and_first_click_are_recorded_once(world, anonymous, provider):
+def test_a_leads_first_open_and_first_click_are_recorded_once(in_alpha, anonymous, provider):
     # given a lead whose address the provider reports in another case
-    with tenant_context(world.alpha):
-        lead = make_lead("ada@example.com")
-    _send(world.alpha)
-    _hook(world.alpha, provider)
+    lead = LeadFactory(email="ada@example.com")
+    _send()
+    _hook(provider)
     bodies = provider.payloads(KEY, provider.secret)
     # when the events arrive, and are replayed
     _post_all(anonymous, provider, bodies + bodies)
     # then the lead has one email_open and one email_click activity for the send
-    with tenant_context(world.alpha):
-        activities = list(LeadActivity.objects.filter(lead=lead).order_by("at").values_list("kind", "ref", "at"))
+    activities = list(LeadActivity.objects.filter(lead=lead).order_by("at").values_list("kind", "ref", "at"))
     assert [(kind, ref) for kind, ref, _ in activities] == [("email_open", KEY), ("email_click", KEY)]
     assert abs(activities[0][2] - datetime.fromtimestamp(T0 + 60, tz=UTC)) < timedelta(seconds=1)
 
 
-def test_recipients_who_are_not_leads_get_no_lead(world, anonymous):
+def test_recipients_who_are_not_leads_get_no_lead(in_alpha, anonymous):
     provider = PROVIDERS[0]
-    _send(world.alpha)
-    _hook(world.alpha, provider)
+    _send()
+    _hook(provider)
     _post_all(anonymous, provider, provider.payloads(KEY, provider.secret))
-    with tenant_context(world.alpha):
-        from leads.models import Lead
-
-        assert not Lead.objects.exists() and not LeadActivity.objects.exists()
+    assert not Lead.objects.exists() and not LeadActivity.objects.exists()
 
 
 # --- Concurrency ---------------------------------------------------------------------------------
 
 
-def test_concurrent_deliveries_of_the_same_events_count_once(committed):
-    # given a send and Brevo's hook, committed so that parallel requests see them
+def test_concurrent_deliveries_of_the_same_events_count_once(committed, in_client):
+    # given a send and Brevo's hook in alpha, committed so that parallel requests see them
+    in_client(committed.alpha)
     provider = PROVIDERS[2]
-    _send(committed.alpha)
-    _hook(committed.alpha, provider)
+    _send()
+    _hook(provider)
     delivered, open_1, open_2, *_ = provider.payloads(KEY, provider.secret)
     bodies = [delivered, open_1, open_2] * 4
     results: list = [None] * len(bodies)
@@ -654,15 +650,12 @@ def test_concurrent_deliveries_of_the_same_events_count_once(committed):
             thread.join(timeout=60)
         # then all are acknowledged, each event is stored once and the recipient counted once
         assert results == [200] * len(bodies), results
-        assert _counters(committed.alpha) == {**ZERO, "sent": 1, "delivered": 1, "unique_opens": 1}
-        with tenant_context(committed.alpha):
-            assert EmailEvent.objects.count() == 3
-            assert EmailRecipientState.objects.count() == 1
+        assert _counters() == {**ZERO, "sent": 1, "delivered": 1, "unique_opens": 1}
+        assert EmailEvent.objects.count() == 3
+        assert EmailRecipientState.objects.count() == 1
     finally:
-        with tenant_context(committed.alpha):
-            EmailSend.objects.all().delete()
-            EmailProviderHook.objects.all().delete()
-        connection.set_schema_to_public()
+        EmailSend.objects.all().delete()
+        EmailProviderHook.objects.all().delete()
 
 
 # --- Admin ---------------------------------------------------------------------------------------
@@ -670,15 +663,14 @@ def test_concurrent_deliveries_of_the_same_events_count_once(committed):
 ADMIN = "/c/alpha/admin/campaigns/emailproviderhook/"
 
 
-def test_the_admin_shows_each_hooks_url_and_masks_its_secret(world, http_as):
+def test_the_admin_shows_each_hooks_url_and_masks_its_secret(world, in_alpha, http_as):
     admin = http_as(world.manager_alpha)
     # when a manager adds a Brevo hook
     response = admin.post(
         f"{ADMIN}add/", {"provider": "brevo", "basic_auth": "brevo:c0rrect-h0rse", "signing_key": "", "is_active": "on"}
     )
     assert response.status_code == 302, response.content.decode()[:3000]
-    with tenant_context(world.alpha):
-        hook = EmailProviderHook.objects.get()
+    hook = EmailProviderHook.objects.get()
     assert hook.basic_auth == "brevo:c0rrect-h0rse"
     # then the list and the form show the full URL to paste, and never the password
     for page in (admin.get(ADMIN), admin.get(f"{ADMIN}{hook.pk}/change/")):
@@ -690,12 +682,11 @@ def test_the_admin_shows_each_hooks_url_and_masks_its_secret(world, http_as):
     # and saving the form without retyping the secret keeps it
     response = admin.post(f"{ADMIN}{hook.pk}/change/", {"provider": "brevo", "basic_auth": "", "signing_key": ""})
     assert response.status_code == 302, response.content.decode()[:3000]
-    with tenant_context(world.alpha):
-        hook.refresh_from_db()
+    hook.refresh_from_db()
     assert (hook.basic_auth, hook.is_active) == ("brevo:c0rrect-h0rse", False)
 
 
-def test_the_admin_requires_the_providers_credentials(world, http_as):
+def test_the_admin_requires_the_providers_credentials(world, in_alpha, http_as):
     admin = http_as(world.manager_alpha)
     missing_key = admin.post(f"{ADMIN}add/", {"provider": "mailgun", "basic_auth": "a:b", "is_active": "on"})
     bad_auth = admin.post(f"{ADMIN}add/", {"provider": "sendgrid", "basic_auth": "no-colon", "is_active": "on"})
@@ -710,8 +701,7 @@ def test_the_admin_requires_the_providers_credentials(world, http_as):
         },
     )
     assert ok.status_code == 302
-    with tenant_context(world.alpha):
-        hook = EmailProviderHook.objects.get()
+    hook = EmailProviderHook.objects.get()
     assert (hook.provider, hook.basic_auth) == ("mailgun", "")  # only the secret Mailgun uses is kept
     html = admin.get(f"{ADMIN}{hook.pk}/change/").content.decode()
     assert "••••••••eol0" in html and "3ax6xnjp29" not in html
@@ -723,10 +713,10 @@ def test_only_managers_reach_the_hooks_admin(world, http_as):
 
 
 @pytest.mark.parametrize("provider", [p for p in PROVIDERS if p.name in ("brevo", "mailgun")], ids=["brevo", "mailgun"])
-def test_guessing_a_clients_webhook_credentials_is_bounded_per_address(db, world, provider):
+def test_guessing_a_clients_webhook_credentials_is_bounded_per_address(in_alpha, provider):
     # given the client's hook, and someone guessing its credentials from one address
-    _send(world.alpha)
-    _hook(world.alpha, provider)
+    _send()
+    _hook(provider)
     guesser = HttpClient(REMOTE_ADDR="198.51.100.7")
     bodies = [provider.payloads(KEY, f"{provider.secret[:-2]}{i:02d}")[0] for i in range(10)]
     # when ten guesses are refused
@@ -740,7 +730,7 @@ def test_guessing_a_clients_webhook_credentials_is_bounded_per_address(db, world
     blocked = _post(guesser, provider, right)
     assert blocked.status_code == 429
     assert 0 < int(blocked["Retry-After"]) <= 15 * 60
-    assert _counters(world.alpha) == ZERO
+    assert _counters() == ZERO
     # while the provider, calling from its own address, is served
     assert _post(HttpClient(REMOTE_ADDR="203.0.113.9"), provider, right).status_code == 200
-    assert _counters(world.alpha)["delivered"] == 1
+    assert _counters()["delivered"] == 1
