@@ -4,19 +4,19 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.admin_forms import CampaignForm, ChannelForm, KeyedForm, LandingPageForm
 from campaigns.models import Campaign, Channel, EmailProviderHook, LandingPage, Offer
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
 
 @admin.register(Channel, site=tenant_admin_site)
 class ChannelAdmin(TenantModelAdmin):
+    # The form refuses what the API refuses (campaigns.rules.channel_change_check): any change to a
+    # built-in GA4 channel, and a new key for the client's own.
+    form = ChannelForm
     list_display = ["key", "name", "is_paid", "is_builtin"]
     list_filter = ["is_paid", "is_builtin"]
     search_fields = ["key", "name"]
-
-    def get_readonly_fields(self, request, obj=None):
-        # The GA4 grouping is a shared convention: its keys and paid flags are not to be edited.
-        return ["key", "is_paid"] if obj is not None and obj.is_builtin else []
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_builtin)
@@ -24,6 +24,7 @@ class ChannelAdmin(TenantModelAdmin):
 
 @admin.register(Campaign, site=tenant_admin_site)
 class CampaignAdmin(TenantModelAdmin):
+    form = CampaignForm
     list_display = ["key", "name", "channel", "status", "starts_on", "ends_on", "budget"]
     list_filter = ["status", "channel"]
     search_fields = ["key", "name", "utm_campaign"]
@@ -31,6 +32,7 @@ class CampaignAdmin(TenantModelAdmin):
 
 @admin.register(Offer, site=tenant_admin_site)
 class OfferAdmin(TenantModelAdmin):
+    form = KeyedForm
     list_display = ["key", "name", "kind"]
     list_filter = ["kind"]
     search_fields = ["key", "name"]
@@ -38,6 +40,7 @@ class OfferAdmin(TenantModelAdmin):
 
 @admin.register(LandingPage, site=tenant_admin_site)
 class LandingPageAdmin(TenantModelAdmin):
+    form = LandingPageForm
     list_display = ["key", "name", "url", "offer", "campaign"]
     search_fields = ["key", "name", "url"]
 

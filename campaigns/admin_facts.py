@@ -1,57 +1,17 @@
 """Client admin of the calls-to-action, the daily facts and the email sends.
 
-The forms validate with the same rules as the API (``campaigns.services``). Rows the tracking snippet
-counted (source “tracking”) can be viewed, not edited; new rows are imported ones.
+The forms (``campaigns.admin_forms``) validate with the same rules as the API and the imports. Rows the
+tracking snippet counted (source “tracking”) can be viewed, not edited; new rows are imported ones.
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from campaigns import services
+from campaigns.admin_forms import EmailSendForm, FactForm, KeyedForm, KeywordStatForm
 from campaigns.models import CTA, CTAStat, EmailSend, FactSource, KeywordStat, Spend, Traffic
-from config.errors import DomainError
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
-
-
-def _add_domain_error(form: forms.ModelForm, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
-def _values(form: forms.ModelForm, names: tuple[str, ...]) -> dict:
-    """The row as it will be saved: the form's values over the stored ones."""
-    cleaned, stored = form.cleaned_data, form.instance
-    return {name: cleaned[name] if name in cleaned else getattr(stored, name, None) for name in names}
-
-
-class FactForm(forms.ModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        model = self._meta.model
-        try:
-            checked = services.fact_check(model, _values(self, services.FACT_FIELDS[model]), fact=self.instance)
-        except DomainError as exc:
-            _add_domain_error(self, exc)
-            return cleaned
-        for name in self.fields:
-            if name in checked:
-                cleaned[name] = checked[name]  # normalised (keywords, amounts)
-        return cleaned
-
-
-class EmailSendForm(forms.ModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        if not self.errors:
-            try:
-                services.email_send_check(_values(self, ("sent_at", *services.EMAIL_COUNTERS)))
-            except DomainError as exc:
-                _add_domain_error(self, exc)
-        return cleaned
 
 
 class _FactAdmin(TenantModelAdmin):
@@ -72,6 +32,7 @@ class _TrackedFactAdmin(_FactAdmin):
 
 @admin.register(CTA, site=tenant_admin_site)
 class CTAAdmin(TenantModelAdmin):
+    form = KeyedForm
     list_display = ["key", "name", "landing_page"]
     list_filter = [("landing_page", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["key", "name", "landing_page__key"]
@@ -123,6 +84,7 @@ class CTAStatAdmin(_TrackedFactAdmin):
 
 @admin.register(KeywordStat, site=tenant_admin_site)
 class KeywordStatAdmin(_FactAdmin):
+    form = KeywordStatForm
     fields = ["date", "keyword", "channel", "visits", "impressions", "updated_at"]
     list_display = ["date", "keyword", "channel", "visits", "impressions"]
     list_filter = [("channel", admin.RelatedOnlyFieldListFilter)]
@@ -156,5 +118,5 @@ class EmailSendAdmin(TenantModelAdmin):
     readonly_fields = ["updated_at"]
     fieldsets = [
         (None, {"fields": ["key", "name", "sent_at", "campaign"]}),
-        (_("Counters"), {"fields": [*services.EMAIL_COUNTERS, "updated_at"]}),
+        (_("Counters"), {"fields": [*EmailSend.COUNTERS, "updated_at"]}),
     ]

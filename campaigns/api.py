@@ -131,7 +131,8 @@ class ChannelListCreateApi(generics.ListAPIView):
     on_delete="Managers only. A built-in channel, or one campaigns, leads or facts use, is a 400.",
 )
 class ChannelDetailApi(_DetailApi):
-    """A channel. Only the client's own channels change (name, paid flag; the key stays)."""
+    """A channel. Only the client's own channels change (name, paid flag): another key, or any change
+    to a built-in channel, is a 400 (``campaigns.rules.channel_change_check``, as in the admin)."""
 
     queryset = Channel.objects.all()
     serializer_class = ChannelOutputSerializer

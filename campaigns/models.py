@@ -6,7 +6,11 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-slug_key_validator = RegexValidator(r"^[a-z0-9_-]+$", _("Use lower-case letters, digits, '_' and '-'."))
+from campaigns.rules import KEY_MESSAGE, KEY_PATTERN
+
+# The key format of campaigns.rules, for model validation (the admin's forms and the API apply the rule
+# itself, which also trims and lower-cases).
+slug_key_validator = RegexValidator(KEY_PATTERN, KEY_MESSAGE)
 
 
 class Channel(models.Model):
@@ -234,6 +238,9 @@ class KeywordStat(models.Model):
 
 class EmailSend(models.Model):
     """One email campaign send. Imports set its counters; provider webhooks count events into them."""
+
+    # Every counter of a send (the emails import requires the first five: campaigns.imports.kinds).
+    COUNTERS = ("sent", "delivered", "unique_opens", "unique_clicks", "unsubscribes", "bounces", "complaints")
 
     key = models.CharField(_("key"), max_length=100, unique=True, validators=[slug_key_validator])
     name = models.CharField(_("name"), max_length=200)

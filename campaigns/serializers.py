@@ -4,11 +4,13 @@ rules), outputs describe rows. Related objects are named by their key both ways 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
+from campaigns import rules
 from campaigns.models import (
     CTA,
     Campaign,
@@ -73,6 +75,16 @@ def key_out(model: type[models.Model]) -> serializers.SlugRelatedField:
     )
 
 
+def key_in(*, max_length: int = rules.KEY_MAX_LENGTH, help_text=None, **kwargs) -> serializers.CharField:
+    """A row's own key. Its format and length are ``campaigns.rules.key_normalised``'s, checked by the
+    service, so the API refuses a bad key in the words of the admin and the imports."""
+    help_text = help_text or format_lazy(
+        _("Lower-case letters, digits, '_' and '-'; at most {max} characters (trimmed and lower-cased)."),
+        max=max_length,
+    )
+    return serializers.CharField(help_text=help_text, **kwargs)
+
+
 def count(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(max_value=MAX_COUNT, **kwargs)
 
@@ -94,12 +106,15 @@ class ChannelOutputSerializer(serializers.ModelSerializer):
 
 
 class ChannelInputSerializer(serializers.Serializer):
-    key = serializers.SlugField(max_length=64)
+    key = key_in(max_length=rules.CHANNEL_KEY_MAX_LENGTH)
     name = serializers.CharField(max_length=200)
     is_paid = serializers.BooleanField(default=False)
 
 
 class ChannelUpdateInputSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        required=False, help_text=_("The key cannot change: another key than the channel's is a 400.")
+    )
     name = serializers.CharField(max_length=200, required=False)
     is_paid = serializers.BooleanField(required=False)
 
@@ -118,7 +133,7 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
 
 
 class CampaignInputSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=100, help_text=_("Lower-case letters, digits, '_' and '-'."))
+    key = key_in()
     name = serializers.CharField(max_length=200)
     channel = key_of(Channel)
     starts_on = serializers.DateField(required=False, allow_null=True)
@@ -138,7 +153,7 @@ class OfferOutputSerializer(serializers.ModelSerializer):
 
 
 class OfferInputSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=100, help_text=_("Lower-case letters, digits, '_' and '-'."))
+    key = key_in()
     name = serializers.CharField(max_length=200)
     kind = EnumField(Offer.Kind, component="OfferKindEnum", required=False)
 
@@ -155,9 +170,15 @@ class LandingPageOutputSerializer(serializers.ModelSerializer):
 
 
 class LandingPageInputSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=100, help_text=_("Lower-case letters, digits, '_' and '-'."))
+    key = key_in()
     name = serializers.CharField(max_length=200)
-    url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    url = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=format_lazy(
+            _("An absolute URL with its scheme (https://…), at most {max} characters."), max=rules.URL_MAX_LENGTH
+        ),
+    )
     offer = key_of(Offer)
     campaign = key_of(Campaign)
 
@@ -172,9 +193,7 @@ class CTAOutputSerializer(serializers.ModelSerializer):
 
 
 class CTAInputSerializer(serializers.Serializer):
-    key = serializers.CharField(
-        max_length=100, help_text=_("Lower-case letters, digits, '_' and '-'; the page marks it data-pouls-cta=“key”.")
-    )
+    key = key_in(help_text=_("Lower-case letters, digits, '_' and '-'; the page marks it data-pouls-cta=“key”."))
     name = serializers.CharField(max_length=200)
     landing_page = key_of(LandingPage)
 
@@ -245,7 +264,12 @@ class KeywordStatOutputSerializer(serializers.ModelSerializer):
 
 class KeywordStatInputSerializer(serializers.Serializer):
     date = serializers.DateField()
-    keyword = serializers.CharField(max_length=300, help_text=_("Stored lower-cased, spaces trimmed and collapsed."))
+    keyword = serializers.CharField(
+        help_text=format_lazy(
+            _("Stored lower-cased, spaces trimmed and collapsed; at most {max} characters."),
+            max=rules.KEYWORD_MAX_LENGTH,
+        )
+    )
     channel = key_of(Channel, required=True)
     visits = count()
     impressions = count(required=False, allow_null=True)
@@ -278,7 +302,7 @@ class EmailSendOutputSerializer(serializers.ModelSerializer):
 
 
 class EmailSendInputSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=100, help_text=_("Lower-case letters, digits, '_' and '-'."))
+    key = key_in()
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text=_("Default: the key."))
     sent_at = DateTimeField(help_text=_("Naive values are in the client's time zone."))
     campaign = key_of(Campaign)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.core.validators import URLValidator
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
+from campaigns import rules
 from campaigns.models import (
     CTA,
     Campaign,
@@ -31,9 +30,7 @@ from config.errors import DomainError
 @transaction.atomic
 def channel_create(*, key: str, name: str, is_paid: bool) -> Channel:
     """Add a client-specific channel next to the built-in GA4 ones."""
-    key = key.strip().lower()
-    if not key or not all(c.isalnum() or c in "_-" for c in key) or not key.isascii():
-        raise DomainError(_("A channel key uses lower-case letters, digits, '_' and '-'."), field="key")
+    key = rules.key_normalised(key, max_length=rules.CHANNEL_KEY_MAX_LENGTH)
     if not name.strip():
         raise DomainError(_("A channel needs a name."), field="name")
     try:
@@ -47,17 +44,16 @@ def channel_create(*, key: str, name: str, is_paid: bool) -> Channel:
 #
 # Every writer takes the instance to change (None: create) and the fields to set; it merges them with
 # the stored values, validates the result as a whole (a PATCH of ``clicks`` is checked against the
-# stored ``views``) and raises ``DomainError(field=…)`` for anything the database would refuse.
+# stored ``views``) and raises ``DomainError(field=…)`` for anything the database would refuse. The
+# rules the admin and the imports share (keys, dates, URLs, counters, keywords) live in ``campaigns.rules``.
 
-KEY_RE = re.compile(r"^[a-z0-9_-]+$")
 MAX_AMOUNT = Decimal("999999999999.99")  # DecimalField(max_digits=14, decimal_places=2)
 
 CAMPAIGN_FIELDS = ("key", "name", "channel", "starts_on", "ends_on", "budget", "utm_campaign", "status")
 OFFER_FIELDS = ("key", "name", "kind")
 LANDING_PAGE_FIELDS = ("key", "name", "url", "offer", "campaign")
 CTA_FIELDS = ("key", "name", "landing_page")
-EMAIL_COUNTERS = ("sent", "delivered", "unique_opens", "unique_clicks", "unsubscribes", "bounces", "complaints")
-EMAIL_SEND_FIELDS = ("key", "name", "sent_at", "campaign", *EMAIL_COUNTERS)
+EMAIL_SEND_FIELDS = ("key", "name", "sent_at", "campaign", *EmailSend.COUNTERS)
 
 # Daily facts: their fields, the ones without a default, and the identity of a row (one per day and key).
 FACT_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
@@ -78,7 +74,7 @@ FACT_IDENTITY: dict[type[models.Model], tuple[str, ...]] = {
     CTAStat: ("date", "cta"),
     KeywordStat: ("date", "keyword", "channel"),
 }
-COUNT_FIELDS = frozenset({"visits", "views", "clicks", "impressions", *EMAIL_COUNTERS})
+COUNT_FIELDS = frozenset({"visits", "views", "clicks", "impressions", *EmailSend.COUNTERS})
 
 # Check constraints a concurrent write could still trip: the field each one is about.
 CONSTRAINT_FIELDS = {
@@ -103,17 +99,6 @@ def _merged(model: type[models.Model], instance: models.Model | None, allowed: t
         raise TypeError(f"{model.__name__} has no writable field(s) {sorted(unknown)}")
     base = instance if instance is not None else model()
     return {**{name: _current(base, name) for name in allowed}, **changes}
-
-
-def _key(value) -> str:
-    key = (value or "").strip().lower()
-    if not key:
-        raise DomainError(_("A key is required."), field="key")
-    if not (key.isascii() and KEY_RE.match(key)):
-        raise DomainError(_("A key uses lower-case letters, digits, '_' and '-'."), field="key")
-    if len(key) > 100:
-        raise DomainError(_("A key has at most 100 characters."), field="key")
-    return key
 
 
 def _text(value, field: str, *, max_length: int, required: bool = False) -> str:
@@ -203,10 +188,11 @@ def _catalogue_written(model, instance, values: dict, *, changes: dict):
 
 @transaction.atomic
 def channel_update(channel: Channel, /, **changes) -> Channel:
-    """Rename a client-specific channel or change its paid flag. The key stays (tracking and imports
-    refer to it); the built-in GA4 channels are a shared convention and cannot be changed."""
-    if channel.is_builtin:
-        raise DomainError(_("Built-in channels cannot be changed."), field="key")
+    """Rename a client-specific channel or change its paid flag (``rules.channel_change_check``: the key
+    stays, the built-in GA4 channels do not change). A ``key`` equal to the stored one is no change."""
+    _merged(Channel, channel, ("key", "name", "is_paid"), changes)  # refuses unknown fields
+    rules.channel_change_check(channel, changes)
+    changes = {name: value for name, value in changes.items() if name != "key"}
     values = _merged(Channel, channel, ("name", "is_paid"), changes)
     values["name"] = _text(values["name"], "name", max_length=200, required=True)
     return _written(
@@ -240,13 +226,12 @@ def channel_delete(channel: Channel, /) -> None:
 @transaction.atomic
 def campaign_save(campaign: Campaign | None = None, /, **changes) -> Campaign:
     values = _merged(Campaign, campaign, CAMPAIGN_FIELDS, changes)
-    values["key"] = _key(values["key"])
+    values["key"] = rules.key_normalised(values["key"])
     values["name"] = _text(values["name"], "name", max_length=200, required=True)
     values["utm_campaign"] = _text(values["utm_campaign"], "utm_campaign", max_length=200)
     values["budget"] = _amount(values["budget"], "budget")
     values["status"] = _choice(values["status"], "status", Campaign.Status)
-    if values["starts_on"] and values["ends_on"] and values["ends_on"] < values["starts_on"]:
-        raise DomainError(_("A campaign cannot end before it starts."), field="ends_on")
+    rules.campaign_dates_check(values["starts_on"], values["ends_on"])
     _key_is_free(Campaign, campaign, values["key"])
     return _catalogue_written(Campaign, campaign, values, changes=changes)
 
@@ -254,7 +239,7 @@ def campaign_save(campaign: Campaign | None = None, /, **changes) -> Campaign:
 @transaction.atomic
 def offer_save(offer: Offer | None = None, /, **changes) -> Offer:
     values = _merged(Offer, offer, OFFER_FIELDS, changes)
-    values["key"] = _key(values["key"])
+    values["key"] = rules.key_normalised(values["key"])
     values["name"] = _text(values["name"], "name", max_length=200, required=True)
     values["kind"] = _choice(values["kind"], "kind", Offer.Kind)
     _key_is_free(Offer, offer, values["key"])
@@ -264,14 +249,9 @@ def offer_save(offer: Offer | None = None, /, **changes) -> Offer:
 @transaction.atomic
 def landing_page_save(landing_page: LandingPage | None = None, /, **changes) -> LandingPage:
     values = _merged(LandingPage, landing_page, LANDING_PAGE_FIELDS, changes)
-    values["key"] = _key(values["key"])
+    values["key"] = rules.key_normalised(values["key"])
     values["name"] = _text(values["name"], "name", max_length=200, required=True)
-    values["url"] = _text(values["url"], "url", max_length=500)
-    if values["url"]:
-        try:
-            URLValidator()(values["url"])
-        except ValidationError as exc:
-            raise DomainError(_("Enter a valid URL."), field="url") from exc
+    values["url"] = rules.landing_page_url(values["url"])
     _key_is_free(LandingPage, landing_page, values["key"])
     return _catalogue_written(LandingPage, landing_page, values, changes=changes)
 
@@ -279,7 +259,7 @@ def landing_page_save(landing_page: LandingPage | None = None, /, **changes) -> 
 @transaction.atomic
 def cta_save(cta: CTA | None = None, /, **changes) -> CTA:
     values = _merged(CTA, cta, CTA_FIELDS, changes)
-    values["key"] = _key(values["key"])
+    values["key"] = rules.key_normalised(values["key"])
     values["name"] = _text(values["name"], "name", max_length=200, required=True)
     _key_is_free(CTA, cta, values["key"])
     return _catalogue_written(CTA, cta, values, changes=changes)
@@ -289,12 +269,9 @@ def email_send_check(values: dict) -> dict:
     """Validate (and normalise) the counters of one email send, and its date when ``values`` has one."""
     if values.get("sent_at") is not None:
         date_check(values["sent_at"], field="sent_at")
-    for name in EMAIL_COUNTERS:
+    for name in EmailSend.COUNTERS:
         values[name] = _count(values[name], name)
-    if values["delivered"] > values["sent"]:
-        raise DomainError(_("More emails delivered than sent."), field="delivered")
-    if values["unique_opens"] > values["delivered"]:
-        raise DomainError(_("More unique opens than emails delivered."), field="unique_opens")
+    rules.email_counters_check(sent=values["sent"], delivered=values["delivered"], unique_opens=values["unique_opens"])
     return values
 
 
@@ -303,7 +280,7 @@ def email_send_save(email_send: EmailSend | None = None, /, **changes) -> EmailS
     """Create or correct an email send. Its counters are the imported ones; provider webhooks keep
     counting into them afterwards (``campaigns.email_tracking``)."""
     values = _merged(EmailSend, email_send, EMAIL_SEND_FIELDS, changes)
-    values["key"] = _key(values["key"])
+    values["key"] = rules.key_normalised(values["key"])
     values["name"] = _text(values["name"], "name", max_length=200) or values["key"]
     if values["sent_at"] is None:
         raise DomainError(_("This field is required."), field="sent_at")
@@ -325,15 +302,10 @@ def fact_check(model: type[models.Model], values: dict, *, fact: models.Model | 
             values[name] = _count(values.get(name), name)
     if model is Spend:
         values["amount"] = _amount(values["amount"], "amount")
-    if model is CTAStat and values["clicks"] > values["views"]:
-        raise DomainError(
-            _("%(clicks)d clicks is more than %(views)d views.")
-            % {"clicks": values["clicks"], "views": values["views"]},
-            field="clicks",
-        )
+    if model is CTAStat:
+        rules.clicks_within_views(views=values["views"], clicks=values["clicks"])
     if model is KeywordStat:
-        keyword = " ".join(str(values["keyword"]).lower().split())
-        values["keyword"] = _text(keyword, "keyword", max_length=300, required=True)
+        values["keyword"] = rules.keyword_normalised(values["keyword"])
     identity = {name: values[name] for name in FACT_IDENTITY[model]}
     duplicates = model.objects.filter(**identity)
     if any(f.name == "source" for f in model._meta.fields):

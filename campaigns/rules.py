@@ -1,0 +1,140 @@
+"""The rules of the marketing data, one home each.
+
+The API (through ``campaigns.services``), the client admin (its forms' ``clean()``, ``campaigns/admin_forms.py``)
+and the imports (``campaigns/imports/kinds.py``) all call these functions, so a bad value gets the same
+words, in the reader's language, whichever way it came in (docs/imports.md). Each rule returns the value
+normalised, or raises ``DomainError(message, field=…)``: the API answers 400 on that field, the admin shows
+it on that field, an import reports ``line N, column C: message``.
+
+This module knows no model (the models import it for their key validator).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from config.errors import DomainError
+
+# --- keys: channels, campaigns, offers, landing pages, CTAs, email sends ---------------------------
+
+# The models' key validator is built from these two, and the migrations recorded them as they read:
+# change either and a migration follows.
+KEY_PATTERN = r"^[a-z0-9_-]+$"
+KEY_MESSAGE = gettext_lazy("Use lower-case letters, digits, '_' and '-'.")
+KEY_MAX_LENGTH = 100
+CHANNEL_KEY_MAX_LENGTH = 64
+_KEY = re.compile(r"[a-z0-9_-]+")
+
+
+def key_normalised(value, *, field: str = "key", max_length: int = KEY_MAX_LENGTH) -> str:
+    """A key as stored: trimmed and lower-cased, then only ASCII lower-case letters, digits, '_' and '-'."""
+    key = str(value if value is not None else "").strip().lower()
+    if not key:
+        raise DomainError(_("A key is required."), field=field)
+    if not (key.isascii() and _KEY.fullmatch(key)):
+        raise DomainError(str(KEY_MESSAGE), field=field)
+    if len(key) > max_length:
+        raise DomainError(_("A key has at most %(max)d characters.") % {"max": max_length}, field=field)
+    return key
+
+
+# --- channels ------------------------------------------------------------------------------------
+
+
+def channel_change_check(channel, changes: dict) -> None:
+    """What an edit may change on a saved channel. GA4's built-in grouping is a shared convention: nothing.
+    A client's own channel: its name and paid flag, never its key (tracking, imports and leads name the
+    channel by it). Values equal to the stored ones are no change."""
+    changed = [
+        name for name, value in changes.items() if _comparable(name, value) != _comparable(name, getattr(channel, name))
+    ]
+    if not changed:
+        return
+    if channel.is_builtin:
+        raise DomainError(_("Built-in channels cannot be changed."), field="key")
+    if "key" in changed:
+        raise DomainError(_("A channel's key cannot be changed: tracking, imports and leads refer to it."), field="key")
+
+
+def _comparable(name: str, value):
+    if name == "key":
+        return str(value or "").strip().lower()
+    return value.strip() if isinstance(value, str) else value
+
+
+# --- campaigns and landing pages -----------------------------------------------------------------
+
+
+def campaign_dates_check(starts_on: date | None, ends_on: date | None) -> None:
+    """A campaign ends on or after the day it starts (either may be unknown)."""
+    if starts_on and ends_on and ends_on < starts_on:
+        raise DomainError(_("A campaign cannot end before it starts."), field="ends_on")
+
+
+URL_MAX_LENGTH = 500
+_URL = URLValidator()
+
+
+def landing_page_url(value, *, field: str = "url") -> str:
+    """A landing page's URL, trimmed: empty (not known), or an absolute URL with its scheme."""
+    url = str(value if value is not None else "").strip()
+    if not url:
+        return ""
+    if len(url) > URL_MAX_LENGTH:
+        raise DomainError(_("Use at most %(max)d characters.") % {"max": URL_MAX_LENGTH}, field=field)
+    try:
+        _URL(url)
+    except ValidationError:
+        raise DomainError(_("Enter a valid URL."), field=field) from None
+    return url
+
+
+# --- counters ------------------------------------------------------------------------------------
+
+
+def clicks_within_views(*, views: int, clicks: int) -> None:
+    """A call-to-action is clicked only where it was seen: clicks ≤ views."""
+    if clicks > views:
+        raise DomainError(
+            _("%(clicks)d clicks is more than %(views)d views.") % {"clicks": clicks, "views": views}, field="clicks"
+        )
+
+
+def email_counters_check(*, sent: int, delivered: int, unique_opens: int) -> None:
+    """An email is delivered only once sent, and opened only once delivered: opens ≤ delivered ≤ sent."""
+    if delivered > sent:
+        raise DomainError(
+            _("%(delivered)d delivered is more than %(sent)d sent.") % {"delivered": delivered, "sent": sent},
+            field="delivered",
+        )
+    if unique_opens > delivered:
+        raise DomainError(
+            _("%(opens)d unique opens is more than %(delivered)d delivered.")
+            % {"opens": unique_opens, "delivered": delivered},
+            field="unique_opens",
+        )
+
+
+# --- keywords ------------------------------------------------------------------------------------
+
+KEYWORD_MAX_LENGTH = 300
+
+
+def keyword_normalised(
+    value, *, field: str = "keyword", max_length: int = KEYWORD_MAX_LENGTH, required: bool = True
+) -> str:
+    """A search keyword as stored and grouped: lower-cased, spaces trimmed and runs of them collapsed to
+    one (“Running  SHOES ” and “running shoes” are one keyword). ``max_length`` counts the normalised
+    keyword; a lead's keyword may be empty (``required=False``), a keyword statistic's may not."""
+    keyword = " ".join(str(value if value is not None else "").lower().split())
+    if required and not keyword:
+        raise DomainError(_("This field is required."), field=field)
+    if len(keyword) > max_length:
+        raise DomainError(_("Use at most %(max)d characters.") % {"max": max_length}, field=field)
+    return keyword
