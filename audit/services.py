@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
+
 from audit.models import AuditAction, AuditEvent
 from tenants.models import Agency, Client
 
@@ -35,3 +37,14 @@ def audit_record(
         target=str(target)[: AuditEvent._meta.get_field("target").max_length],
         details=details or {},
     )
+
+
+def audit_record_in_current_client(
+    *, actor, action: AuditAction | str, target: str = "", details: dict[str, Any] | None = None
+) -> AuditEvent:
+    """:func:`audit_record` for the client account whose schema the connection is in: what a tenant
+    app (leads: a lead exported or erased) records without knowing its client."""
+    tenant = getattr(connection, "tenant", None)
+    if not isinstance(tenant, Client) or tenant.pk is None:  # schema_context gives a stand-in, not the row
+        tenant = Client.objects.select_related("agency").get(schema_name=connection.schema_name)
+    return audit_record(actor=actor, action=action, client=tenant, target=target, details=details)

@@ -7,12 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import translation
+from django_tenants.utils import schema_context, tenant_context
 from knox.models import AuthToken
 
 from audit.models import AuditAction, AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_in_current_client
 from config import events
 from conftest import PASSWORD
 
@@ -62,6 +63,17 @@ def test_an_event_is_kept_only_with_the_change_it_records(db, world):
         raise RuntimeError("the removal failed")
     # then the event is gone with it
     assert AuditEvent.objects.count() == before
+
+
+@pytest.mark.parametrize("enter", [tenant_context, lambda client: schema_context(client.schema_name)])
+def test_a_tenant_app_records_for_the_client_it_runs_in(db, world, enter):
+    # when a lead of beta is erased, in beta's schema (a request's tenant, or a bare schema_context)
+    with enter(world.beta):
+        event = audit_record_in_current_client(actor=world.manager_alpha, action=AuditAction.LEAD_ERASED, target=7)
+    connection.set_schema_to_public()
+    # then beta's agency's log has it, in the public schema
+    event = AuditEvent.objects.get(pk=event.pk)
+    assert (event.client, event.agency, event.target) == (world.beta, world.agency, "7")
 
 
 @pytest.mark.parametrize(
