@@ -1,8 +1,11 @@
-"""Parsers for one cell each. They raise ``CellError(reason)``; the caller adds line and column."""
+"""Parsers for one cell each. They raise ``CellError(reason)``; the caller adds line and column.
+
+Cells a rule of ``campaigns.rules`` governs (keys, keywords, URLs) are read by that rule, so a file is
+refused in the words of the API and the admin."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -10,18 +13,36 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-KEY_RE = re.compile(r"^[a-z0-9_-]+$")
+from campaigns import rules
+from config.errors import DomainError
 
 
 class CellError(ValueError):
     pass
 
 
+def _ruled(rule: Callable[[str], str], value: str) -> str:
+    if "\x00" in value:
+        raise CellError("contains a NUL character")
+    try:
+        return rule(value)
+    except DomainError as exc:
+        raise CellError(exc.message) from None
+
+
 def key(value: str) -> str:
-    value = value.strip()
-    if not KEY_RE.match(value):
-        raise CellError(f"'{value}' is not a key (lower-case letters, digits, '_' and '-')")
-    return value
+    """A key, trimmed and lower-cased (``rules.key_normalised``)."""
+    return _ruled(rules.key_normalised, value)
+
+
+def keyword(value: str) -> str:
+    """A search keyword, lower-cased with its spaces trimmed and collapsed (``rules.keyword_normalised``)."""
+    return _ruled(rules.keyword_normalised, value)
+
+
+def url(value: str) -> str:
+    """A landing page's URL (``rules.landing_page_url``)."""
+    return _ruled(rules.landing_page_url, value)
 
 
 def text(value: str, max_length: int = 200) -> str:

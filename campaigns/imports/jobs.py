@@ -9,12 +9,14 @@ from datetime import datetime, timedelta
 from celery import shared_task
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import get_public_schema_name
 
 from campaigns.imports.runner import ImportRejected, import_check, import_write
 from config.enqueue import Sending, task_send, task_send_on_commit
 from config.errors import DomainError
+from tenants.models import User
+from tenants.selectors import user_preferred_language
 
 # A job still queued this long after it was sent lost its message (or waits behind a long queue:
 # sending it again is harmless, the run claims it).
@@ -94,7 +96,19 @@ def import_job_run(*, job_id: int) -> None:
         _import_job_execute(job)
 
 
+def _uploader_language(job) -> str | None:
+    """The language the uploader reads: a worker has no request, and the rules' refusals
+    (``campaigns.rules``) are worded in it, as in the admin's preview. None: the current language."""
+    user = User.objects.filter(pk=job.created_by_id).first() if job.created_by_id else None
+    return (user_preferred_language(user) or None) if user is not None else None
+
+
 def _import_job_execute(job) -> None:
+    with translation.override(_uploader_language(job) or translation.get_language()):
+        _import_job_write(job)
+
+
+def _import_job_write(job) -> None:
     from campaigns.models import ImportJob
 
     def progress(phase: str, done: int, total: int) -> None:

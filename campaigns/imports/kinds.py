@@ -1,7 +1,8 @@
 """What each kind of file holds (docs/imports.md) and how its rows are written.
 
 Validation (``parse``) reads one row into plain values and never writes; writing (``write``)
-happens only once the whole file is valid, with one set-based upsert per table.
+happens only once the whole file is valid, with one set-based upsert per table. The rules the API
+and the admin share (keys, dates, URLs, counters, keywords) are ``campaigns.rules``' (``row_rule``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from campaigns import rules
 from campaigns.imports import cells
 from campaigns.imports.cells import CellError
 from campaigns.imports.upsert import UpsertCount, upsert
@@ -27,6 +29,7 @@ from campaigns.models import (
     Traffic,
 )
 from config.dates import date_refusal
+from config.errors import DomainError
 
 
 class RowError(ValueError):
@@ -104,6 +107,15 @@ def row_dated(row: dict[str, str], column: str, parse: Callable, *args, required
     return value
 
 
+def row_rule(rule: Callable, *args, **kwargs):
+    """A rule of ``campaigns.rules`` (or any check raising ``DomainError``) applied to a row's values:
+    its refusal is a ``RowError`` on the column the rule names, in the words of the API and the admin."""
+    try:
+        return rule(*args, **kwargs)
+    except DomainError as exc:
+        raise RowError(exc.field or "", exc.message) from None
+
+
 def row_channel(row, column, ctx: Context, default: str | None = None) -> str | None:
     """A channel key cell, refused unless it names one of the client's channels."""
     value = row_cell(row, column, cells.key) or default
@@ -133,8 +145,7 @@ class Kind:
 
 def _parse_campaign(row, ctx):
     starts, ends = row_cell(row, "starts_on", cells.day), row_cell(row, "ends_on", cells.day)
-    if starts and ends and ends < starts:
-        raise RowError("ends_on", "is before starts_on")
+    row_rule(rules.campaign_dates_check, starts, ends)
     return {
         "key": row_cell(row, "key", cells.key, required=True),
         "name": row_cell(row, "name", cells.text, required=True),
@@ -177,7 +188,7 @@ def _parse_landing_page(row, ctx):
     return {
         "key": row_cell(row, "key", cells.key, required=True),
         "name": row_cell(row, "name", cells.text, required=True),
-        "url": row_cell(row, "url", cells.text, 500) or "",
+        "url": row_cell(row, "url", cells.url) or "",
         "offer": ctx.reference(Offer, offer) if offer else None,
         "campaign": ctx.reference(Campaign, campaign) if campaign else None,
     }
@@ -248,8 +259,7 @@ def _write_traffic(rows, ctx, present):
 def _parse_cta(row, ctx):
     views = row_cell(row, "views", cells.count, required=True)
     clicks = row_cell(row, "clicks", cells.count, required=True)
-    if clicks > views:
-        raise RowError("clicks", f"{clicks} clicks is more than {views} views")
+    row_rule(rules.clicks_within_views, views=views, clicks=clicks)
     page = row_cell(row, "landing_page", cells.key)
     return {
         "date": row_dated(row, "date", cells.day, required=True),
@@ -283,10 +293,9 @@ def _write_cta(rows, ctx, present):
 
 
 def _parse_keyword(row, ctx):
-    keyword = row_cell(row, "keyword", cells.text, 300, required=True).lower()
     return {
         "date": row_dated(row, "date", cells.day, required=True),
-        "keyword": " ".join(keyword.split()),
+        "keyword": row_cell(row, "keyword", cells.keyword, required=True),
         "channel": row_channel(row, "channel", ctx, default="organic_search"),
         "visits": row_cell(row, "visits", cells.count, required=True),
         "impressions": row_cell(row, "impressions", cells.count),
@@ -298,17 +307,19 @@ def _write_keywords(rows, ctx, present):
     return upsert(KeywordStat, values, conflict=["date", "keyword", "channel_id"], update=["visits", "impressions"])
 
 
-EMAIL_COUNTERS = ("sent", "delivered", "unique_opens", "unique_clicks", "unsubscribes")
+# The counters of an email send (EmailSend.COUNTERS) an emails file must hold; the others are optional.
+EMAIL_REQUIRED_COUNTERS = ("sent", "delivered", "unique_opens", "unique_clicks", "unsubscribes")
+EMAIL_OPTIONAL_COUNTERS = tuple(c for c in EmailSend.COUNTERS if c not in EMAIL_REQUIRED_COUNTERS)
 
 
 def _parse_email(row, ctx):
-    counters = {c: row_cell(row, c, cells.count, required=True) for c in EMAIL_COUNTERS}
-    if counters["delivered"] > counters["sent"]:
-        raise RowError("delivered", f"{counters['delivered']} delivered is more than {counters['sent']} sent")
-    if counters["unique_opens"] > counters["delivered"]:
-        raise RowError(
-            "unique_opens", f"{counters['unique_opens']} opens is more than {counters['delivered']} delivered"
-        )
+    counters = {c: row_cell(row, c, cells.count, required=True) for c in EMAIL_REQUIRED_COUNTERS}
+    row_rule(
+        rules.email_counters_check,
+        sent=counters["sent"],
+        delivered=counters["delivered"],
+        unique_opens=counters["unique_opens"],
+    )
     campaign = row_cell(row, "campaign", cells.key)
     key = row_cell(row, "key", cells.key, required=True)
     return {
@@ -317,14 +328,13 @@ def _parse_email(row, ctx):
         "sent_at": row_dated(row, "sent_at", cells.instant, ctx.zone, required=True, zone=ctx.zone),
         "campaign": ctx.reference(Campaign, campaign) if campaign else None,
         **counters,
-        "bounces": row_cell(row, "bounces", cells.count) or 0,
-        "complaints": row_cell(row, "complaints", cells.count) or 0,
+        **{c: row_cell(row, c, cells.count) or 0 for c in EMAIL_OPTIONAL_COUNTERS},
     }
 
 
 def _write_emails(rows, ctx, present):
     values = [_swap(r, "campaign", "campaign_id", ctx.id_of(Campaign, r["campaign"])) for r in rows]
-    update = ["sent_at", *EMAIL_COUNTERS, *(c for c in ("name", "bounces", "complaints") if c in present)]
+    update = ["sent_at", *EMAIL_REQUIRED_COUNTERS, *(c for c in ("name", *EMAIL_OPTIONAL_COUNTERS) if c in present)]
     if "campaign" in present:
         update.append("campaign_id")
     return upsert(EmailSend, values, conflict=["key"], update=update)
@@ -370,8 +380,8 @@ KINDS: dict[str, Kind] = {
         ),
         Kind(
             "emails",
-            ("key", "sent_at", *EMAIL_COUNTERS),
-            ("name", "campaign", "bounces", "complaints"),
+            ("key", "sent_at", *EMAIL_REQUIRED_COUNTERS),
+            ("name", "campaign", *EMAIL_OPTIONAL_COUNTERS),
             ("key",),
             _parse_email,
             _write_emails,
