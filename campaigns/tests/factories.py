@@ -143,4 +143,4 @@ class ImportJobFactory(DjangoModelFactory):
 
     kind = "offers"
     filename = factory.LazyAttribute(lambda o: f"{o.kind}.csv")
-    data = b""
+    data = b"key,name\nebook,E-book\n"

@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 
 from campaigns.imports.jobs import import_job_run, import_job_task, import_jobs_resend
 from campaigns.models import ImportJob, Offer, Spend
+from campaigns.tests.factories import ImportJobFactory
 from config.celery import app
 from config.database import url_for_settings
 from tests.processes import start_worker, stop
@@ -27,7 +28,7 @@ def upload(client, name: str, content: bytes, kind: str, **extra):
 
 
 def test_an_api_upload_is_queued_after_commit_and_its_progress_is_visible(
-    http_as, world, django_capture_on_commit_callbacks
+    http_as, world, in_alpha, django_capture_on_commit_callbacks
 ):
     manager = http_as(world.manager_alpha)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -35,32 +36,28 @@ def test_an_api_upload_is_queued_after_commit_and_its_progress_is_visible(
     assert response.status_code == 202 and response.json()["status"] == "queued"
     assert len(callbacks) == 1  # the task is sent only once the upload is committed
     job_id = response.json()["id"]
-    with tenant_context(world.alpha):
-        import_job_run(job_id=job_id)
+    import_job_run(job_id=job_id)
     job = manager.get(f"{API}{job_id}/").json()
     assert (job["status"], job["percent"], job["result"]["created"]) == ("done", 100, 4)
-    with tenant_context(world.alpha):
-        assert Offer.objects.count() == 4
-        import_job_run(job_id=job_id)  # running a finished job again does nothing
-        assert Offer.objects.count() == 4
+    assert Offer.objects.count() == 4
+    import_job_run(job_id=job_id)  # running a finished job again does nothing
+    assert Offer.objects.count() == 4
 
 
-def test_a_rejected_upload_lists_its_errors_and_writes_nothing(http_as, world):
+def test_a_rejected_upload_lists_its_errors_and_writes_nothing(http_as, world, in_alpha):
     manager = http_as(world.manager_alpha)
     job_id = upload(manager, "spend.csv", b"date,campaign,amount\n2026-01-01,x,-1\n", "spend").json()["id"]
-    with tenant_context(world.alpha):
-        import_job_run(job_id=job_id)
-        assert not Spend.objects.exists()
+    import_job_run(job_id=job_id)
+    assert not Spend.objects.exists()
     job = manager.get(f"{API}{job_id}/").json()
     assert job["status"] == "rejected" and job["errors"] == ["line 2, column amount: cannot be negative"]
 
 
-def test_a_partial_upload_returns_its_rejected_rows_as_csv(http_as, world):
+def test_a_partial_upload_returns_its_rejected_rows_as_csv(http_as, world, in_alpha):
     manager = http_as(world.manager_alpha)
     body = b"date,campaign,amount\n2026-01-01,x,1\n2026-01-02,x,oops\n"
     job_id = upload(manager, "spend.csv", body, "spend", partial="true").json()["id"]
-    with tenant_context(world.alpha):
-        import_job_run(job_id=job_id)
+    import_job_run(job_id=job_id)
     rejected = manager.get(f"{API}{job_id}/rejected/")
     assert rejected["Content-Type"].startswith("text/csv")
     assert (
@@ -80,7 +77,7 @@ def test_uploads_are_for_managers_and_validated(http_as, world):
     assert http_as(world.manager_alpha).get("/c/beta/api/v1/imports/").status_code == 404
 
 
-def test_the_admin_previews_then_imports_on_confirmation(http_as, world):
+def test_the_admin_previews_then_imports_on_confirmation(http_as, world, in_alpha):
     admin = http_as(world.manager_alpha)
     response = admin.post(
         "/c/alpha/admin/campaigns/importjob/upload/",
@@ -89,75 +86,68 @@ def test_the_admin_previews_then_imports_on_confirmation(http_as, world):
     assert response.status_code == 302
     preview = admin.get(response["Location"]).content.decode()
     assert "ebook-kpi" in preview and "/confirm/" in preview
-    with tenant_context(world.alpha):
-        job = ImportJob.objects.get()
-        assert job.status == ImportJob.Status.DRAFT and not Offer.objects.exists()
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.DRAFT and not Offer.objects.exists()
     admin.post(f"/c/alpha/admin/campaigns/importjob/{job.pk}/confirm/")
-    with tenant_context(world.alpha):
-        assert ImportJob.objects.get().status == ImportJob.Status.QUEUED
-        import_job_run(job_id=job.pk)
-        assert Offer.objects.count() == 4
+    assert ImportJob.objects.get().status == ImportJob.Status.QUEUED
+    import_job_run(job_id=job.pk)
+    assert Offer.objects.count() == 4
 
 
 @pytest.mark.worker
-def test_a_real_worker_runs_the_job_in_its_clients_schema(committed, tmp_path):
-    with tenant_context(committed.beta):
-        job = ImportJob.objects.create(kind="offers", data=(GOLDEN / "offers.csv").read_bytes(), filename="o.csv")
+def test_a_real_worker_runs_the_job_in_its_clients_schema(committed, in_client, tmp_path):
+    in_client(committed.beta)
+    job = ImportJobFactory(data=(GOLDEN / "offers.csv").read_bytes())
     queue = f"pouls-test-{uuid.uuid4().hex[:10]}"
     worker = start_worker(queue, tmp_path / "worker.log")
     try:
-        with tenant_context(committed.beta):
-            import_job_task.apply_async(args=[job.pk], queue=queue).get(timeout=90)
-            assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE
-            assert Offer.objects.count() == 4
+        import_job_task.apply_async(args=[job.pk], queue=queue).get(timeout=90)  # sent from beta
+        assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE
+        assert Offer.objects.count() == 4
         with tenant_context(committed.alpha):
             assert not Offer.objects.exists()
     finally:
         stop(worker)
-        with tenant_context(committed.beta):
-            Offer.objects.all().delete()
-            ImportJob.objects.all().delete()
+        Offer.objects.all().delete()
+        ImportJob.objects.all().delete()
 
 
-def test_a_job_being_run_elsewhere_is_left_alone(db, world):
+def test_a_job_being_run_elsewhere_is_left_alone(in_alpha):
     # given a queued job whose claim another process holds (a worker running it)
-    with tenant_context(world.alpha):
-        job = ImportJob.objects.create(kind="offers", data=(GOLDEN / "offers.csv").read_bytes(), filename="o.csv")
-        key = f"pouls.import_job:{connection.schema_name}:{job.pk}"
-        with psycopg.connect(url_for_settings(connection.settings_dict), autocommit=True) as other:
-            other.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
-            # when a second message for it arrives
-            import_job_run(job_id=job.pk)
-            # then it does nothing
-            assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.QUEUED
-            assert not Offer.objects.exists()
-            other.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
-        # and once the claim is released, the job runs
+    job = ImportJobFactory(data=(GOLDEN / "offers.csv").read_bytes())
+    key = f"pouls.import_job:{connection.schema_name}:{job.pk}"
+    with psycopg.connect(url_for_settings(connection.settings_dict), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
+        # when a second message for it arrives
         import_job_run(job_id=job.pk)
-        assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE and Offer.objects.count() == 4
+        # then it does nothing
+        assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.QUEUED
+        assert not Offer.objects.exists()
+        other.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+    # and once the claim is released, the job runs
+    import_job_run(job_id=job.pk)
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.DONE and Offer.objects.count() == 4
 
 
-def test_the_sweep_sends_again_the_jobs_left_queued_and_only_those(db, world):
+def test_the_sweep_sends_again_the_jobs_left_queued_and_only_those(in_alpha):
     # given jobs never taken by the queue, sent a moment ago, sent long ago, finished, and a draft
     now = timezone.now()
     data = (GOLDEN / "offers.csv").read_bytes()
-    with tenant_context(world.alpha):
-        make = functools.partial(ImportJob.objects.create, kind="offers", data=data)
-        unsent = make(sent_at=None)
-        recent = make(sent_at=now - timedelta(minutes=1))
-        lost = make(sent_at=now - timedelta(minutes=10))
-        make(status=ImportJob.Status.DONE, sent_at=None)
-        make(status=ImportJob.Status.DRAFT, sent_at=None)
+    make = functools.partial(ImportJobFactory, data=data)
+    unsent = make(sent_at=None)
+    recent = make(sent_at=now - timedelta(minutes=1))
+    lost = make(sent_at=now - timedelta(minutes=10))
+    make(status=ImportJob.Status.DONE, sent_at=None)
+    make(status=ImportJob.Status.DRAFT, sent_at=None)
     queue = f"pouls-test-{uuid.uuid4().hex[:10]}"
     previous, app.conf.task_default_queue = app.conf.task_default_queue, queue
     try:
         # when the sweep runs (twice: the second finds nothing left to send)
-        with tenant_context(world.alpha):
-            first, second = import_jobs_resend(now=now), import_jobs_resend(now=now)
-            # then the unsent and the lost ones were sent, and are marked so
-            assert (first, second) == ({"sent": 2, "failed": 0}, {"sent": 0, "failed": 0})
-            sent = dict(ImportJob.objects.values_list("pk", "sent_at"))
-            assert (sent[unsent.pk], sent[lost.pk], sent[recent.pk]) == (now, now, recent.sent_at)
+        first, second = import_jobs_resend(now=now), import_jobs_resend(now=now)
+        # then the unsent and the lost ones were sent, and are marked so
+        assert (first, second) == ({"sent": 2, "failed": 0}, {"sent": 0, "failed": 0})
+        sent = dict(ImportJob.objects.values_list("pk", "sent_at"))
+        assert (sent[unsent.pk], sent[lost.pk], sent[recent.pk]) == (now, now, recent.sent_at)
     finally:
         app.conf.task_default_queue = previous
         with app.connection_for_write() as broker:

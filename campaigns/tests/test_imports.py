@@ -6,7 +6,6 @@ from io import StringIO
 from pathlib import Path
 
 from django.core.management import call_command
-from django.db import connection
 from django_tenants.utils import tenant_context
 
 from campaigns.models import CTA, Campaign, CTAStat, EmailSend, KeywordStat, LandingPage, Offer, Spend, Traffic
@@ -24,13 +23,11 @@ def run_import(path, kind: str, *extra: str, tenant: str = "alpha") -> tuple[int
         code = 0
     except SystemExit as exit_:
         code = exit_.code
-    connection.set_schema_to_public()
     return code, out.getvalue(), err.getvalue()
 
 
-def snapshot(world) -> dict:
-    with tenant_context(world.alpha):
-        return {model.__name__: sorted(map(repr, model.objects.values_list())) for model in TABLES}
+def snapshot() -> dict:
+    return {model.__name__: sorted(map(repr, model.objects.values_list())) for model in TABLES}
 
 
 def data_rows(kind: str) -> int:
@@ -38,34 +35,33 @@ def data_rows(kind: str) -> int:
     return len([line for line in lines[1:] if line.strip()])
 
 
-def test_every_golden_file_imports_with_the_expected_row_counts(db, world):
+def test_every_golden_file_imports_with_the_expected_row_counts(in_alpha):
     for kind in ORDER:
         code, out, err = run_import(GOLDEN / f"{kind}.csv", kind)
         assert code == 0, err
         assert out.startswith(f"{kind}: {data_rows(kind)} rows")
-    with tenant_context(world.alpha):
-        assert Spend.objects.count() == data_rows("spend")
-        assert Traffic.objects.count() == data_rows("traffic")
-        assert CTAStat.objects.count() == data_rows("cta")
-        assert KeywordStat.objects.count() == data_rows("keywords")
-        assert EmailSend.objects.count() == data_rows("emails")
-        # three emails appear twice in different cases: they merge
-        assert Lead.objects.count() == data_rows("leads") - 3
-        assert Spend.objects.get(date="2026-01-01", campaign__key="linkedin-ads").amount == Decimal("248.16")
-        assert KeywordStat.objects.filter(keyword="taux de conversion").exists()
+    assert Spend.objects.count() == data_rows("spend")
+    assert Traffic.objects.count() == data_rows("traffic")
+    assert CTAStat.objects.count() == data_rows("cta")
+    assert KeywordStat.objects.count() == data_rows("keywords")
+    assert EmailSend.objects.count() == data_rows("emails")
+    # three emails appear twice in different cases: they merge
+    assert Lead.objects.count() == data_rows("leads") - 3
+    assert Spend.objects.get(date="2026-01-01", campaign__key="linkedin-ads").amount == Decimal("248.16")
+    assert KeywordStat.objects.filter(keyword="taux de conversion").exists()
 
 
-def test_importing_everything_twice_leaves_identical_tables(db, world):
+def test_importing_everything_twice_leaves_identical_tables(in_alpha):
     for kind in ORDER:
         run_import(GOLDEN / f"{kind}.csv", kind)
-    before = snapshot(world)
+    before = snapshot()
     for kind in ORDER:
         code, out, _ = run_import(GOLDEN / f"{kind}.csv", kind)
         assert code == 0 and "0 created, 0 updated" in out
-    assert snapshot(world) == before
+    assert snapshot() == before
 
 
-def test_a_file_with_bad_rows_is_refused_whole_listing_every_bad_line(db, world, tmp_path):
+def test_a_file_with_bad_rows_is_refused_whole_listing_every_bad_line(in_alpha, tmp_path):
     path = tmp_path / "emails.csv"
     path.write_text(
         "key;sent_at;sent;delivered;unique_opens;unique_clicks;unsubscribes\n"
@@ -82,11 +78,10 @@ def test_a_file_with_bad_rows_is_refused_whole_listing_every_bad_line(db, world,
     assert "line 4, column sent_at: 'yesterday' is not an ISO 8601 timestamp" in err
     assert "line 6, column unique_opens" in err or "line 6, column unsubscribes" in err
     assert "line 2" not in err and "line 5" not in err
-    with tenant_context(world.alpha):
-        assert not EmailSend.objects.exists()
+    assert not EmailSend.objects.exists()
 
 
-def test_partial_writes_exactly_the_good_rows_and_returns_the_rejected_ones(db, world, tmp_path):
+def test_partial_writes_exactly_the_good_rows_and_returns_the_rejected_ones(in_alpha, tmp_path):
     path, rejected = tmp_path / "spend.csv", tmp_path / "rejected.csv"
     path.write_text(
         "date,campaign,amount\n2026-01-01,search,10.5\n2026-13-01,search,3\n2026-01-02,search,-4\n"
@@ -95,17 +90,16 @@ def test_partial_writes_exactly_the_good_rows_and_returns_the_rejected_ones(db, 
     )
     code, out, err = run_import(path, "spend", "--partial", "--rejected", str(rejected))
     assert code == 0 and "2 rows rejected" in out
-    with tenant_context(world.alpha):
-        assert sorted(Spend.objects.values_list("campaign__key", "amount")) == [
-            ("search", Decimal("10.50")),
-            ("social", Decimal("7.25")),
-        ]
+    assert sorted(Spend.objects.values_list("campaign__key", "amount")) == [
+        ("search", Decimal("10.50")),
+        ("social", Decimal("7.25")),
+    ]
     lines = rejected.read_text().splitlines()
     assert lines[0] == "date,campaign,amount,error"
     assert len(lines) == 3 and "line 3, column date" in lines[1] and "line 4, column amount" in lines[2]
 
 
-def test_a_missing_required_column_and_unknown_columns(db, world, tmp_path):
+def test_a_missing_required_column_and_unknown_columns(in_alpha, tmp_path):
     path = tmp_path / "offers.csv"
     path.write_text("key,colour\nebook,red\n", encoding="utf-8")
     code, _, err = run_import(path, "offers")
@@ -115,7 +109,7 @@ def test_a_missing_required_column_and_unknown_columns(db, world, tmp_path):
     assert code == 0 and "column colour is not used" in err
 
 
-def test_lead_rows_follow_the_completion_and_merge_rules(db, world, tmp_path):
+def test_lead_rows_follow_the_completion_and_merge_rules(world, in_alpha, tmp_path):
     path = tmp_path / "leads.csv"
     path.write_text(
         "email,created_at,stage,mql_at,sql_at,utm_source,utm_medium,owner\n"
@@ -126,15 +120,14 @@ def test_lead_rows_follow_the_completion_and_merge_rules(db, world, tmp_path):
     )
     code, out, err = run_import(path, "leads")
     assert code == 0, err
-    with tenant_context(world.alpha):
-        ann, bo = Lead.objects.get(email="ann@x.io"), Lead.objects.get(email="bo@x.io")
-        assert ann.created_at.isoformat() == "2026-01-15T07:00:00+00:00"
-        assert ann.mql_at == ann.sql_at and ann.sql_at.isoformat() == "2026-02-03T09:00:00+00:00"
-        assert (ann.stage, ann.channel.key, ann.owner_id) == ("sql", "direct", world.sales_alpha.pk)
-        assert bo.mql_at == bo.sql_at == bo.customer_at == bo.created_at
+    ann, bo = Lead.objects.get(email="ann@x.io"), Lead.objects.get(email="bo@x.io")
+    assert ann.created_at.isoformat() == "2026-01-15T07:00:00+00:00"
+    assert ann.mql_at == ann.sql_at and ann.sql_at.isoformat() == "2026-02-03T09:00:00+00:00"
+    assert (ann.stage, ann.channel.key, ann.owner_id) == ("sql", "direct", world.sales_alpha.pk)
+    assert bo.mql_at == bo.sql_at == bo.customer_at == bo.created_at
 
 
-def test_lead_rows_with_bad_values_are_refused(db, world, tmp_path):
+def test_lead_rows_with_bad_values_are_refused(in_alpha, tmp_path):
     path = tmp_path / "leads.csv"
     path.write_text(
         "email,created_at,stage,mql_at,channel,owner\n"
@@ -155,19 +148,17 @@ def test_lead_rows_with_bad_values_are_refused(db, world, tmp_path):
         "line 6, column owner",
     ):
         assert expected in err
-    with tenant_context(world.alpha):
-        assert not Lead.objects.exists()
+    assert not Lead.objects.exists()
 
 
-def test_an_import_lands_in_its_client_only(db, world):
+def test_an_import_lands_in_its_client_only(world, in_alpha):
     run_import(GOLDEN / "offers.csv", "offers", tenant="beta")
-    with tenant_context(world.alpha):
-        assert not Offer.objects.exists()
+    assert not Offer.objects.exists()
     with tenant_context(world.beta):
         assert Offer.objects.count() == data_rows("offers")
 
 
-def test_an_xlsx_workbook_imports_like_its_csv(db, world, tmp_path):
+def test_an_xlsx_workbook_imports_like_its_csv(in_alpha, tmp_path):
     from datetime import datetime as dt
 
     from openpyxl import Workbook
@@ -181,8 +172,7 @@ def test_an_xlsx_workbook_imports_like_its_csv(db, world, tmp_path):
     workbook.save(path)
     code, out, err = run_import(path, "spend")
     assert code == 0, err
-    with tenant_context(world.alpha):
-        assert sorted(Spend.objects.values_list("date", "amount")) == [
-            (dt(2026, 1, 1).date(), Decimal("10.50")),
-            (dt(2026, 1, 2).date(), Decimal("12.00")),
-        ]
+    assert sorted(Spend.objects.values_list("date", "amount")) == [
+        (dt(2026, 1, 1).date(), Decimal("10.50")),
+        (dt(2026, 1, 2).date(), Decimal("12.00")),
+    ]
