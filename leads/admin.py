@@ -7,6 +7,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError
@@ -118,21 +119,31 @@ def erase(modeladmin, request, queryset):
 
 
 class LeadAdminForm(forms.ModelForm):
+    """The services' own checks, in ``clean``: a refused value is an error on the form, with the words
+    the API and the imports use, never a message after "added successfully"."""
+
     def clean(self):
         data = super().clean()
-        if self.instance.pk is None:  # the dates are read-only once the lead exists
-            try:
-                services.lead_dates_check(data)
-            except DomainError as exc:
-                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
-        # The service's own rule, so that a refused owner is an error on the form, not a message after
-        # "added successfully" (the select already offers only the people lead_owners lists).
-        if data.get("owner") is not None:
-            try:
-                services.lead_owner_check(owner=data["owner"])
-            except DomainError as exc:
-                raise forms.ValidationError({exc.field: exc.message}) from exc
+        try:
+            if self.instance.pk is None:
+                self._check_new(data)
+            else:
+                changes = {name: data[name] for name in self.changed_data if name in data}
+                services.lead_changes_check(lead=self.instance, changes=changes)
+        except DomainError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
         return data
+
+    def _check_new(self, data: dict) -> None:
+        if self.has_error("stage") or self.has_error("created_at"):
+            return  # the field's own error says it; the record's rules need both
+        services.lead_record_check(
+            created_at=data.get("created_at") or timezone.now(),
+            stage=data.get("stage") or Stage.LEAD,
+            **{name: data.get(name) for name in ("mql_at", "sql_at", "customer_at", "lost_at", "deal_value")},
+        )
+        if data.get("owner") is not None:
+            services.lead_owner_check(owner=data["owner"])
 
 
 @admin.register(Lead, site=tenant_admin_site)
@@ -202,24 +213,22 @@ class LeadAdmin(TenantModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":
-            # This client's people who may own leads; never the platform's whole user list.
+            # This client's people who may own leads; never the platform's whole user list. Anyone else
+            # gets the service's words, as in the API and the imports.
             kwargs["queryset"] = lead_owners(request.tenant).order_by("email")
+            kwargs["error_messages"] = {"invalid_choice": services.OWNER_REFUSED}
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        # The services own every write; DomainError becomes a form-level message.
-        try:
-            if change:
-                changes = {name: form.cleaned_data[name] for name in form.changed_data}
-                services.lead_update(lead=obj, changes=changes, by=request.user, source=ChangeOrigin.ADMIN)
-            else:
-                record = services.LeadInput(
-                    **{k: v for k, v in form.cleaned_data.items() if k in services.LeadInput.__dataclass_fields__}
-                )
-                created, _ = services.lead_upsert(record=record, by=request.user, source=ChangeOrigin.ADMIN)
-                obj.pk = created.pk
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
+        # The services own every write; the form's clean() has applied their checks already.
+        if change:
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            services.lead_update(lead=obj, changes=changes, by=request.user, source=ChangeOrigin.ADMIN)
+        else:
+            record = services.LeadInput(
+                **{k: v for k, v in form.cleaned_data.items() if k in services.LeadInput.__dataclass_fields__}
+            )
+            obj.pk = services.lead_upsert(record=record, by=request.user, source=ChangeOrigin.ADMIN)[0].pk
 
     def delete_model(self, request, obj):
         services.lead_erase(lead=obj, block_recapture=False)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leads.filters import LeadFilter
 from leads.models import Stage
+from leads.services import OWNER_REFUSED
 from tenants.models import User
 
 REASON_MAX_LENGTH = 500
@@ -42,7 +43,13 @@ class UserChoiceField(forms.ModelChoiceField):
 
 
 class AssignForm(forms.Form):
-    owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("Nobody"))
+    owner = UserChoiceField(
+        label=_("Owner"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+        error_messages={"invalid_choice": OWNER_REFUSED},  # the service's words for anyone not offered
+    )
 
     def __init__(self, *args, users: list[User], **kwargs):
         super().__init__(*args, **kwargs)

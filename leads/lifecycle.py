@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy
+
 from config.errors import DomainError
 from leads.models import REACHED_FIELD, STAGE_ORDER, Stage
+
+# A stage reached, a loss or a move dated before the lead was created: the same words on every path.
+BEFORE_CREATION = gettext_lazy("This date is before the lead was created.")
 
 
 def stage_rank(stage: str) -> int:
@@ -31,10 +36,7 @@ def reached_complete(*, stage: str, created_at: datetime, reached: dict[str, dat
             nearest_later = values[s]
     for s, value in values.items():
         if value is not None and value < created_at:
-            raise DomainError(
-                f"{REACHED_FIELD[s]} ({value.isoformat()}) is before created_at ({created_at.isoformat()}).",
-                field=REACHED_FIELD[s],
-            )
+            raise DomainError(str(BEFORE_CREATION), field=REACHED_FIELD[s])
     return {REACHED_FIELD[s]: v for s, v in values.items()}
 
 

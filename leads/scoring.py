@@ -73,6 +73,7 @@ def leads_rescore(*, lead_ids: list[int] | None = None) -> int:
     """Recompute scores (all leads, or ``lead_ids``) in batches of 1,000 with one activity query per
     batch; leads reaching the MQL threshold are promoted by ``lead_score_refresh``. Returns how many
     scores changed."""
+    # Inside the function: leads.services imports this module (a real cycle).
     from leads.services import lead_score_refresh, lead_settings
 
     rules = list(ScoringRule.objects.filter(is_active=True))

@@ -1,5 +1,7 @@
-"""Writes of the CRM. These are the only functions that change a lead's stage; the admin, the API,
-the sales screens, imports and the capture endpoint all call them."""
+"""Writes of the CRM. These are the only functions that write leads and their history (one at a time,
+or an import's rows in bulk: ``leads_upsert_bulk``); the admin, the API, the sales screens, imports and
+the capture endpoint all call them, and validate with the same checks (``lead_record_check``,
+``lead_changes_check``, ``lead_owner_check``, ``scoring_rule_validate``) before they write."""
 
 from __future__ import annotations
 
@@ -21,7 +23,14 @@ from campaigns.models import Campaign, Channel, LandingPage, Offer
 from config.dates import date_check
 from config.errors import DomainError
 from config.events import facts_changed
-from leads.lifecycle import MERGED_VALUES, reached_after_move, reached_complete, record_merge, stage_rank
+from leads.lifecycle import (
+    BEFORE_CREATION,
+    MERGED_VALUES,
+    reached_after_move,
+    reached_complete,
+    record_merge,
+    stage_rank,
+)
 from leads.models import (
     REACHED_FIELD,
     ChangeOrigin,
@@ -34,6 +43,7 @@ from leads.models import (
     Stage,
     StageTransition,
 )
+from leads.scoring import lead_score_compute, leads_rescore
 from leads.selectors import lead_owners
 
 # Whether the email is unknown or its person may not own leads here: the same words.
@@ -125,12 +135,18 @@ def _complete(record: LeadInput, now: datetime) -> LeadInput:
             _("'%(email)s' is not a valid email address.") % {"email": record.email}, field="email"
         ) from None
     created_at = record.created_at or now
-    lead_dates_check({"created_at": created_at, **{name: getattr(record, name) for name in LEAD_DATES}}, now=now)
-    if record.stage not in Stage.values:
-        raise DomainError(
-            _("'%(stage)s' is not a stage (%(stages)s).") % {"stage": record.stage, "stages": ", ".join(Stage.values)},
-            field="stage",
-        )
+    reached = lead_record_check(
+        created_at=created_at,
+        stage=record.stage,
+        mql_at=record.mql_at,
+        sql_at=record.sql_at,
+        customer_at=record.customer_at,
+        lost_at=record.lost_at,
+        deal_value=record.deal_value,
+        now=now,
+    )
+    if record.owner is not None:
+        lead_owner_check(owner=record.owner)
     campaign = record.campaign
     if campaign is None and record.utm_campaign:
         campaign = Campaign.objects.filter(utm_campaign__iexact=record.utm_campaign.strip()).first()
@@ -142,18 +158,51 @@ def _complete(record: LeadInput, now: datetime) -> LeadInput:
         keyword=record.keyword.strip().lower(),
     )
     completed.channel = _channel_for(completed)
-    reached = reached_complete(
-        stage=record.stage,
-        created_at=created_at,
-        reached={"mql_at": record.mql_at, "sql_at": record.sql_at, "customer_at": record.customer_at},
-    )
-    if record.lost_at is not None and record.lost_at < created_at:
-        raise DomainError(_("lost_at is before created_at."), field="lost_at")
-    if record.deal_value is not None and record.deal_value < 0:
-        raise DomainError(_("deal_value cannot be negative."), field="deal_value")
-    if record.owner is not None:
-        lead_owner_check(owner=record.owner)
     return replace(completed, **reached)
+
+
+def stage_check(stage, *, field: str = "stage") -> None:
+    if stage not in Stage.values:
+        raise DomainError(
+            _("'%(stage)s' is not a stage (%(stages)s).") % {"stage": stage, "stages": ", ".join(Stage.values)},
+            field=field,
+        )
+
+
+def deal_value_check(deal_value: Decimal | None) -> None:
+    if deal_value is not None and deal_value < 0:
+        raise DomainError(_("deal_value cannot be negative."), field="deal_value")
+
+
+def lead_record_check(
+    *,
+    created_at: datetime,
+    stage: str = Stage.LEAD,
+    mql_at: datetime | None = None,
+    sql_at: datetime | None = None,
+    customer_at: datetime | None = None,
+    lost_at: datetime | None = None,
+    deal_value: Decimal | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """The rules of one incoming lead record, on its own (before any merge), on every path that
+    creates or merges one: the API, the admin's form (``clean``), the capture endpoint and each import
+    row. Created not in the future and every date within the bounds; a known stage; the reached
+    timestamps completed (``leads.lifecycle.reached_complete``, docs/kpis.md §3), none of them and no
+    loss before the creation; no negative deal value. Returns the completed reached timestamps
+    (``{"mql_at": …, "sql_at": …, "customer_at": …}``); raises the first ``DomainError``."""
+    lead_dates_check(
+        {"created_at": created_at, "mql_at": mql_at, "sql_at": sql_at, "customer_at": customer_at, "lost_at": lost_at},
+        now=now,
+    )
+    stage_check(stage)
+    reached = reached_complete(
+        stage=stage, created_at=created_at, reached={"mql_at": mql_at, "sql_at": sql_at, "customer_at": customer_at}
+    )
+    if lost_at is not None and lost_at < created_at:
+        raise DomainError(str(BEFORE_CREATION), field="lost_at")
+    deal_value_check(deal_value)
+    return reached
 
 
 def lead_owner_check(*, owner) -> None:
@@ -231,8 +280,6 @@ def lead_capture(*, record: LeadInput, form_key: str, settings: LeadSettings | N
     once per request), the active scoring rules, and the lead's activity counts (none for a new lead).
     The score is still judged twice, in memory, as the two calls did: a lead promoted to MQL by its
     attributes alone is promoted before its activity is recorded."""
-    from leads.scoring import lead_score_compute
-
     settings = settings or lead_settings()
     lead, created = _upsert(record, by=None, source=ChangeOrigin.CAPTURE)
     rules = list(ScoringRule.objects.filter(is_active=True))
@@ -244,6 +291,100 @@ def lead_capture(*, record: LeadInput, form_key: str, settings: LeadSettings | N
     LeadActivity.objects.create(lead=lead, kind=LeadActivity.Kind.FORM_SUBMIT, ref=form_key, at=timezone.now())
     counts[LeadActivity.Kind.FORM_SUBMIT] = counts.get(LeadActivity.Kind.FORM_SUBMIT, 0) + 1
     return lead_score_refresh(lead=lead, rules=rules, activity_counts=counts, settings=settings)
+
+
+@dataclass
+class BulkUpsertCount:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+BULK_CHUNK = 5000  # emails looked up per query
+BULK_BATCH = 2000  # leads per INSERT or UPDATE
+
+
+@transaction.atomic
+def leads_upsert_bulk(records: list[dict], *, source: str = ChangeOrigin.IMPORT, by=None) -> BulkUpsertCount:
+    """``lead_upsert`` for many records at once (an import's rows), set-based, with the same rules.
+
+    Each record is already checked and completed on its own (``lead_record_check``: its reached
+    timestamps filled in) and holds plain values, relations as ids (``channel_id``, ``owner_id``…),
+    every name of ``leads.lifecycle.MERGED_VALUES``. Records of one email merge with each other, then
+    with the lead of that email, by ``record_merge``; new and changed leads are written in bulk with
+    their history (created, lost, merged, as ``lead_upsert`` writes it), then rescored when the client
+    has scoring rules. A record that changes nothing writes nothing, so a second run is a no-op."""
+    count = BulkUpsertCount()
+    incoming: dict[str, dict] = {}
+    for values in records:
+        email = values["email"]
+        incoming[email] = record_merge(incoming[email], values) if email in incoming else values
+    emails = list(incoming)
+    new_leads, changed, history = [], [], []
+    for start in range(0, len(emails), BULK_CHUNK):
+        chunk = emails[start : start + BULK_CHUNK]
+        existing = {lead.email: lead for lead in Lead.objects.filter(email__in=chunk)}
+        for email in chunk:
+            values, lead = incoming[email], existing.get(email)
+            if lead is None:
+                new_leads.append(_new_lead(values))
+                continue
+            current = {name: getattr(lead, name) for name in MERGED_VALUES}
+            merged = record_merge(current, values)
+            if merged == current:
+                count.unchanged += 1
+                continue
+            for name, value in merged.items():
+                setattr(lead, name, value)
+            if merged["lost_at"] is not None and not lead.is_lost:
+                lead.is_lost = True
+                history.append(_entry(lead, StageTransition.Kind.LOST, at=lead.lost_at, by=by, source=source))
+            changed.append(lead)
+            history.append(
+                _entry(
+                    lead,
+                    StageTransition.Kind.MERGED,
+                    at=values["created_at"],
+                    by=by,
+                    source=source,
+                    from_stage=current["stage"],
+                    to_stage=lead.stage,
+                )
+            )
+    created = Lead.objects.bulk_create(new_leads, batch_size=BULK_BATCH)
+    for lead in created:
+        history.append(
+            _entry(lead, StageTransition.Kind.CREATED, at=lead.created_at, by=by, source=source, to_stage=lead.stage)
+        )
+        if lead.is_lost:
+            history.append(_entry(lead, StageTransition.Kind.LOST, at=lead.lost_at, by=by, source=source))
+    if changed:
+        Lead.objects.bulk_update(
+            changed, [*(n for n in MERGED_VALUES if n != "email"), "is_lost", "updated_at"], batch_size=BULK_BATCH
+        )
+    StageTransition.objects.bulk_create(history, batch_size=BULK_CHUNK)
+    count.created, count.updated = len(created), len(changed)
+    written = [lead.pk for lead in created] + [lead.pk for lead in changed]
+    if written and ScoringRule.objects.filter(is_active=True).exists():
+        leads_rescore(lead_ids=written)
+    return count
+
+
+def _new_lead(values: dict) -> Lead:
+    lead = Lead(**values)
+    lead.is_lost = values["lost_at"] is not None
+    lead.updated_at = timezone.now()
+    return lead
+
+
+def _entry(lead: Lead, kind: str, *, at, by, source, reason=None, from_stage="", to_stage="") -> StageTransition:
+    """A history entry not saved yet (``_record`` without the write), for a bulk insert. A loss
+    carries the lead's reason, as ``_create`` and ``_merge`` record it."""
+    if reason is None:
+        reason = lead.lost_reason if kind == StageTransition.Kind.LOST else ""
+    return StageTransition(
+        lead=lead, kind=kind, from_stage=from_stage, to_stage=to_stage, at=at, by=by, reason=reason, source=source
+    )
 
 
 def _activity_counts(lead: Lead) -> dict[str, int]:
@@ -302,11 +443,7 @@ def lead_dates_check(values: dict, *, now: datetime | None = None) -> None:
 def _check_instant(lead: Lead, at: datetime, field_name: str = "at") -> None:
     lead_instant_check(at=at, field=field_name)
     if at < lead.created_at:
-        raise DomainError(
-            _("%(at)s is before the lead was created (%(created_at)s).")
-            % {"at": at.isoformat(), "created_at": lead.created_at.isoformat()},
-            field=field_name,
-        )
+        raise DomainError(str(BEFORE_CREATION), field=field_name)
 
 
 @transaction.atomic
@@ -315,10 +452,7 @@ def lead_move_stage(
 ) -> Lead:
     """Move a lead forward, skipping stages, or back. Reached timestamps follow docs/kpis.md §3; the
     move is appended to the history. Moving to the current stage records nothing."""
-    if to not in Stage.values:
-        raise DomainError(
-            _("'%(stage)s' is not a stage (%(stages)s).") % {"stage": to, "stages": ", ".join(Stage.values)}, field="to"
-        )
+    stage_check(to, field="to")
     lead = _locked(lead)
     at = at or timezone.now()
     _check_instant(lead, at)
@@ -430,25 +564,28 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
-@transaction.atomic
-def lead_update(*, lead: Lead | int, changes: dict, by=None, source: str = ChangeOrigin.API) -> Lead:
-    """Change contact and attribution fields. Stage, lost and owner have their own services."""
+def lead_changes_check(*, lead: Lead, changes: dict) -> None:
+    """The rules of ``lead_update``, for the API and the admin's form (``clean``) alike: only contact
+    and attribution fields, an email no other lead has, no negative deal value."""
     unknown = set(changes) - EDITABLE_FIELDS - {"email"}
     if unknown:
         raise DomainError(
             _("Not editable here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}, field=sorted(unknown)[0]
         )
-    lead = _locked(lead)
     if "email" in changes:
         email = email_normalise(changes["email"])
         if Lead.objects.filter(email=email).exclude(pk=lead.pk).exists():
             raise DomainError(_("Another lead already has this email."), field="email")
-        lead.email = email
+    deal_value_check(changes.get("deal_value", lead.deal_value))
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead | int, changes: dict, by=None, source: str = ChangeOrigin.API) -> Lead:
+    """Change contact and attribution fields. Stage, lost and owner have their own services."""
+    lead = _locked(lead)
+    lead_changes_check(lead=lead, changes=changes)
     for name, value in changes.items():
-        if name != "email":
-            setattr(lead, name, value)
-    if lead.deal_value is not None and lead.deal_value < 0:
-        raise DomainError(_("deal_value cannot be negative."), field="deal_value")
+        setattr(lead, name, email_normalise(value) if name == "email" else value)
     lead.save()
     lead_score_refresh(lead=lead, by=by)
     return lead
@@ -497,8 +634,6 @@ def lead_score_refresh(
 ) -> Lead:
     """Recompute the lead's score and, when it first reaches the MQL threshold, move it to MQL. The
     rules, the lead's activity counts and the settings are read unless the caller already has them."""
-    from leads.scoring import lead_score_compute
-
     score = lead_score_compute(lead=lead, rules=rules, activity_counts=activity_counts)
     if score != lead.score:
         lead.score = score
@@ -586,8 +721,6 @@ def scoring_rules_delete(*, rules) -> int:
 def leads_rescore_all() -> int:
     """Recompute every lead's score (after the rules or the threshold changed); returns how many
     scores changed."""
-    from leads.scoring import leads_rescore
-
     return leads_rescore()
 
 
