@@ -14,10 +14,11 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test import override_settings
 from django.utils import timezone
-from django_tenants.utils import tenant_context
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
-from campaigns.models import CTA, CTAStat, FactSource, LandingPage, TrackingEvent, Traffic
+from campaigns.models import CTA, CTAStat, FactSource, TrackingEvent, Traffic
 from campaigns.tasks import tracking_rollup as tracking_rollup_task
+from campaigns.tests.factories import CTAFactory, CTAStatFactory, LandingPageFactory
 from campaigns.tracking import MAX_BODY_BYTES, MAX_EVENTS
 from campaigns.tracking_rollup import tracking_events_purge, tracking_rollup
 from tenants.models import Client
@@ -49,28 +50,27 @@ def _post(
     return http.post(f"/c/{slug}/track/", body, content_type=content_type, headers=headers, REMOTE_ADDR=ip)
 
 
-def _rollup(client: Client):
-    with tenant_context(client):
-        return tracking_rollup()
+# The helpers below work in the client the test is in (in_alpha).
 
 
-def _events(client: Client) -> list[TrackingEvent]:
-    with tenant_context(client):
-        return list(TrackingEvent.objects.order_by("occurred_at", "type"))
+def _rollup():
+    return tracking_rollup()
 
 
-def _traffic(client: Client) -> list[tuple]:
+def _events() -> list[TrackingEvent]:
+    return list(TrackingEvent.objects.order_by("occurred_at", "type"))
+
+
+def _traffic() -> list[tuple]:
     """(date, channel key, landing page key, visits) of the tracked traffic."""
-    with tenant_context(client):
-        rows = Traffic.objects.filter(source=FactSource.TRACKING).order_by("date", "channel__key", "landing_page__key")
-        return list(rows.values_list("date", "channel__key", "landing_page__key", "visits"))
+    rows = Traffic.objects.filter(source=FactSource.TRACKING).order_by("date", "channel__key", "landing_page__key")
+    return list(rows.values_list("date", "channel__key", "landing_page__key", "visits"))
 
 
-def _cta_stats(client: Client) -> list[tuple]:
+def _cta_stats() -> list[tuple]:
     """(date, CTA key, views, clicks) of the tracked CTA statistics."""
-    with tenant_context(client):
-        rows = CTAStat.objects.filter(source=FactSource.TRACKING).order_by("date", "cta__key")
-        return list(rows.values_list("date", "cta__key", "views", "clicks"))
+    rows = CTAStat.objects.filter(source=FactSource.TRACKING).order_by("date", "cta__key")
+    return list(rows.values_list("date", "cta__key", "views", "clicks"))
 
 
 def _today() -> date:
@@ -80,7 +80,7 @@ def _today() -> date:
 # --- Ingest --------------------------------------------------------------------------------------
 
 
-def test_a_valid_batch_is_stored_with_each_visits_channel(world, anonymous):
+def test_a_valid_batch_is_stored_with_each_visits_channel(in_alpha, anonymous):
     # given a visit from a Google Ads click, then a view and a click of a CTA on the same page
     events = [
         _event(
@@ -100,7 +100,7 @@ def test_a_valid_batch_is_stored_with_each_visits_channel(world, anonymous):
     assert "Access-Control-Allow-Credentials" not in response
     assert response.content == b""
     # and they are stored raw, unprocessed, the visit with its GA4 channel
-    stored = {str(event.event_id): event for event in _events(world.alpha)}
+    stored = {str(event.event_id): event for event in _events()}
     assert set(stored) == {event["id"] for event in events}
     visit, view, click = (stored[event["id"]] for event in events)
     assert (visit.type, visit.channel_key, visit.path, visit.cta_key) == ("visit", "paid_search", "/offre", "")
@@ -112,7 +112,7 @@ def test_a_valid_batch_is_stored_with_each_visits_channel(world, anonymous):
     assert len(visit.session) == 32
 
 
-def test_a_json_batch_is_accepted_too_and_the_preflight_allows_any_origin(world, anonymous):
+def test_a_json_batch_is_accepted_too_and_the_preflight_allows_any_origin(in_alpha, anonymous):
     # when a browser asks whether it may post JSON from another site, then does
     preflight = anonymous.options(
         "/c/alpha/track/",
@@ -130,10 +130,10 @@ def test_a_json_batch_is_accepted_too_and_the_preflight_allows_any_origin(world,
     assert preflight["Access-Control-Allow-Headers"] == "Content-Type"
     assert int(preflight["Access-Control-Max-Age"]) >= 3600
     assert response.status_code == 204
-    assert len(_events(world.alpha)) == 1
+    assert len(_events()) == 1
 
 
-def test_an_events_own_time_is_clamped_to_a_day_around_the_servers(world, anonymous):
+def test_an_events_own_time_is_clamped_to_a_day_around_the_servers(in_alpha, anonymous):
     # given events stamped by a browser whose clock is years or months off (within the bounds of any
     # fact's date: tests/test_date_bounds.py), and one without a time
     before = timezone.now()
@@ -147,7 +147,7 @@ def test_an_events_own_time_is_clamped_to_a_day_around_the_servers(world, anonym
     )
     after = timezone.now()
     # then each is stored within a day of the server's time
-    times = {event.session: event.occurred_at for event in _events(world.alpha)}
+    times = {event.session: event.occurred_at for event in _events()}
     assert len(times) == 3
     earliest, now, latest = sorted(times.values())
     assert before - timedelta(days=1) <= earliest <= after - timedelta(days=1)
@@ -155,7 +155,7 @@ def test_an_events_own_time_is_clamped_to_a_day_around_the_servers(world, anonym
     assert before + timedelta(days=1) <= latest <= after + timedelta(days=1)
 
 
-def test_duplicate_event_ids_and_reloads_count_once(world, anonymous):
+def test_duplicate_event_ids_and_reloads_count_once(in_alpha, anonymous):
     # given a batch of visits of five sessions
     batch = [_event(session=f"session-{n}") for n in range(5)]
     # when the snippet sends it twice (a retry), and the first session reloads its page
@@ -164,21 +164,21 @@ def test_duplicate_event_ids_and_reloads_count_once(world, anonymous):
     reload = _post(anonymous, [_event(session="session-0")])
     # then every answer is a success, but the table holds each visit once
     assert [r.status_code for r in (first, again, reload)] == [204, 204, 204]
-    assert len(_events(world.alpha)) == 5
+    assert len(_events()) == 5
     # and after the rollup there are five visits
-    _rollup(world.alpha)
-    assert _traffic(world.alpha) == [(_today(), "direct", None, 5)]
+    _rollup()
+    assert _traffic() == [(_today(), "direct", None, 5)]
 
 
-def test_a_second_page_of_a_session_is_a_visit_of_that_page(world, anonymous):
+def test_a_second_page_of_a_session_is_a_visit_of_that_page(in_alpha, anonymous):
     # given a session that lands on two pages (a second campaign touch on another page)
     _post(
         anonymous, [_event(url=f"{SITE}/a"), _event(url=f"{SITE}/b", utm={"source": "newsletter", "medium": "email"})]
     )
     # when the events are rolled up
-    _rollup(world.alpha)
+    _rollup()
     # then each page has its visit with its own channel
-    assert _traffic(world.alpha) == [(_today(), "direct", None, 1), (_today(), "email", None, 1)]
+    assert _traffic() == [(_today(), "direct", None, 1), (_today(), "email", None, 1)]
 
 
 MALFORMED = [
@@ -217,7 +217,7 @@ MALFORMED = [
 
 
 @pytest.mark.parametrize(("case", "body", "content_type", "field"), MALFORMED, ids=[case[0] for case in MALFORMED])
-def test_a_malformed_batch_is_refused_with_its_errors(world, anonymous, case, body, content_type, field):
+def test_a_malformed_batch_is_refused_with_its_errors(in_alpha, anonymous, case, body, content_type, field):
     # when a batch is malformed (sent from a client's website)
     response = _post(anonymous, body=body, content_type=content_type, Origin=SITE)
     # then it is a 400 naming the problem (still readable cross-origin), and nothing is stored
@@ -226,29 +226,29 @@ def test_a_malformed_batch_is_refused_with_its_errors(world, anonymous, case, bo
     errors = response.json()["errors"]
     assert field in errors, errors
     assert all(isinstance(message, str) and message for message in errors[field])
-    assert _events(world.alpha) == []
+    assert _events() == []
 
 
-def test_what_postgresql_cannot_store_never_makes_a_500(world, anonymous):
+def test_what_postgresql_cannot_store_never_makes_a_500(in_alpha, anonymous):
     # when a page's URL holds a NUL character and a lone surrogate (JSON allows both), raw or escaped
     body = json.dumps({"events": [_event(url=f"{SITE}/a\u0000b%00c\ud800", referrer="https://x\ud800.example/")]})
     response = _post(anonymous, body=body)
     # then the event is stored, with those characters replaced
     assert response.status_code == 204, response.content
-    [event] = _events(world.alpha)
+    [event] = _events()
     assert event.path == "/a?b?c?"
 
 
-def test_one_bad_event_refuses_the_whole_batch_and_each_error_is_listed(world, anonymous):
+def test_one_bad_event_refuses_the_whole_batch_and_each_error_is_listed(in_alpha, anonymous):
     # when a batch holds good events and two bad ones
     response = _post(anonymous, [_event(), _event("cta_view", cta=None), _event(), _event(url="mailto:a@b.c")])
     # then both errors are listed and none of the events is stored
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"events.1.cta", "events.3.url"}
-    assert _events(world.alpha) == []
+    assert _events() == []
 
 
-def test_a_body_too_large_or_of_another_type_is_refused(world, anonymous):
+def test_a_body_too_large_or_of_another_type_is_refused(in_alpha, anonymous):
     # when a batch is larger than the beacon budget, or sent as a form
     padded = json.dumps({"events": [_event(referrer="x" * 1900) for _ in range(40)]})
     too_large = _post(anonymous, body=padded)
@@ -259,10 +259,10 @@ def test_a_body_too_large_or_of_another_type_is_refused(world, anonymous):
     assert (too_large.status_code, list(too_large.json()["errors"])) == (413, ["body"])
     assert (form.status_code, list(form.json()["errors"])) == (415, ["body"])
     assert (wrong_method.status_code, wrong_method["Allow"]) == (405, "POST, OPTIONS")
-    assert _events(world.alpha) == []
+    assert _events() == []
 
 
-def test_a_sender_over_its_rate_is_refused_until_the_minute_ends(world, anonymous, early_in_a_minute):
+def test_a_sender_over_its_rate_is_refused_until_the_minute_ends(in_alpha, anonymous, early_in_a_minute):
     with override_settings(POULS_TRACKING_EVENTS_PER_MINUTE=5):
         # given a sender who already sent 4 events this minute
         first = _post(anonymous, [_event(session=f"s{n}") for n in range(4)], ip="198.51.100.7")
@@ -275,68 +275,72 @@ def test_a_sender_over_its_rate_is_refused_until_the_minute_ends(world, anonymou
     assert (over.status_code, still_over.status_code, other.status_code) == (429, 429, 204)
     assert 1 <= int(over["Retry-After"]) <= 60
     assert over["Access-Control-Allow-Origin"] == "*"
-    assert len(_events(world.alpha)) == 5
+    assert len(_events()) == 5
 
 
-def test_an_unknown_or_inactive_client_is_a_404(world, anonymous):
+def test_an_unknown_or_inactive_client_is_a_404(world, in_client, anonymous):
     # given gamma is deactivated
+    in_client(world.gamma)
     Client.objects.filter(pk=world.gamma.pk).update(is_active=False)
     # when events are sent to a client that does not exist, and to gamma
     unknown = _post(anonymous, [_event()], slug="no-such-client")
     inactive = _post(anonymous, [_event()], slug="gamma")
     # then both are a 404, and nothing is stored
     assert (unknown.status_code, inactive.status_code) == (404, 404)
-    assert _events(world.gamma) == []
+    assert _events() == []
 
 
-def test_events_of_one_client_never_appear_in_another(world, anonymous):
+def test_events_of_one_client_never_appear_in_another(world, in_alpha, anonymous):
     # given the same visitor session sending events to alpha and beta
     _post(anonymous, [_event(session="shared"), _event("cta_view", session="shared")], slug="alpha")
     _post(anonymous, [_event(session="shared", url="https://beta.example/")], slug="beta")
     # when both roll up
-    _rollup(world.alpha)
-    _rollup(world.beta)
-    # then each holds only its own events and facts, and the session hashes do not link them
-    alpha_events, beta_events = _events(world.alpha), _events(world.beta)
-    assert [e.path for e in alpha_events] == ["/offre", "/offre"]
-    assert [e.path for e in beta_events] == ["/"]
-    assert alpha_events[0].session != beta_events[0].session
-    assert [row[3] for row in _traffic(world.alpha)] == [1]
-    assert [row[3] for row in _traffic(world.beta)] == [1]
-    assert [row[1:] for row in _cta_stats(world.alpha)] == [("signup", 1, 0)]
-    assert _cta_stats(world.beta) == []
+    _rollup()
     with tenant_context(world.beta):
+        _rollup()
+    # then each holds only its own events and facts, and the session hashes do not link them
+    alpha_events = _events()
+    assert [e.path for e in alpha_events] == ["/offre", "/offre"]
+    assert [row[3] for row in _traffic()] == [1]
+    assert [row[1:] for row in _cta_stats()] == [("signup", 1, 0)]
+    with tenant_context(world.beta):
+        beta_events = _events()
+        assert [e.path for e in beta_events] == ["/"]
+        assert [row[3] for row in _traffic()] == [1]
+        assert _cta_stats() == []
         assert not CTA.objects.filter(key="signup").exists()
-    assert _events(world.gamma) == []
+    assert alpha_events[0].session != beta_events[0].session
+    with tenant_context(world.gamma):
+        assert _events() == []
 
 
 # --- Rollup --------------------------------------------------------------------------------------
 
 
-def test_the_rollup_is_idempotent(world, anonymous):
+def test_the_rollup_is_idempotent(in_alpha, anonymous):
     # given visits and CTA events, rolled up once
     _post(anonymous, [_event(session="a"), _event(session="b"), _event("cta_view"), _event("cta_click")])
-    first = _rollup(world.alpha)
-    facts = (_traffic(world.alpha), _cta_stats(world.alpha))
+    first = _rollup()
+    facts = (_traffic(), _cta_stats())
     # when the rollup runs again
-    second = _rollup(world.alpha)
+    second = _rollup()
     # then it found nothing more to add
     assert (first.events, first.visits, first.cta_events) == (4, 2, 2)
     assert (second.events, second.visits, second.cta_events) == (0, 0, 0)
-    assert (_traffic(world.alpha), _cta_stats(world.alpha)) == facts
-    assert all(event.processed for event in _events(world.alpha))
+    assert (_traffic(), _cta_stats()) == facts
+    assert all(event.processed for event in _events())
 
 
-def test_a_later_rollup_adds_to_the_days_facts(world, anonymous):
+def test_a_later_rollup_adds_to_the_days_facts(in_alpha, anonymous):
     # given a day's visits and CTA events already rolled up
     _post(anonymous, [_event(session="a"), _event("cta_view", session="a"), _event("cta_click", session="a")])
-    _rollup(world.alpha)
+    _rollup()
     # when more arrive on the same day and roll up
     _post(anonymous, [_event(session="b"), _event(session="c"), _event("cta_view", session="b")])
-    _rollup(world.alpha)
+    _rollup()
     # then they are added to the same rows
-    assert _traffic(world.alpha) == [(_today(), "direct", None, 3)]
-    assert _cta_stats(world.alpha) == [(_today(), "signup", 2, 1)]
+    assert _traffic() == [(_today(), "direct", None, 3)]
+    assert _cta_stats() == [(_today(), "signup", 2, 1)]
 
 
 def _paris_midnight_near_now() -> datetime:
@@ -346,7 +350,7 @@ def _paris_midnight_near_now() -> datetime:
     return datetime.combine(local.date(), datetime.min.time(), tzinfo=PARIS)
 
 
-def test_events_roll_up_into_each_clients_local_date_across_midnight(world, anonymous):
+def test_events_roll_up_into_each_clients_local_date_across_midnight(world, in_alpha, anonymous):
     # given visits a second before and a second after midnight in Paris, sent to alpha (Paris) and
     # beta (Montreal, where both instants are the same evening)
     midnight = _paris_midnight_near_now()
@@ -364,21 +368,22 @@ def test_events_roll_up_into_each_clients_local_date_across_midnight(world, anon
             slug=slug,
         )
     # when each rolls up
-    _rollup(world.alpha)
-    _rollup(world.beta)
+    _rollup()
+    with tenant_context(world.beta):
+        _rollup()
     # then alpha counts them on two days, beta on one
     day, previous = midnight.date(), midnight.date() - timedelta(days=1)
-    assert _traffic(world.alpha) == [(previous, "direct", None, 1), (day, "direct", None, 1)]
-    assert _cta_stats(world.alpha) == [(previous, "signup", 1, 0), (day, "signup", 1, 0)]
-    assert _traffic(world.beta) == [(previous, "direct", None, 2)]
-    assert _cta_stats(world.beta) == [(previous, "signup", 2, 0)]
+    assert _traffic() == [(previous, "direct", None, 1), (day, "direct", None, 1)]
+    assert _cta_stats() == [(previous, "signup", 1, 0), (day, "signup", 1, 0)]
+    with tenant_context(world.beta):
+        assert _traffic() == [(previous, "direct", None, 2)]
+        assert _cta_stats() == [(previous, "signup", 2, 0)]
 
 
-def test_visits_count_per_channel_and_landing_page(world, anonymous):
+def test_visits_count_per_channel_and_landing_page(in_alpha, anonymous):
     # given two landing pages, one known by a URL with capitals and a trailing slash
-    with tenant_context(world.alpha):
-        LandingPage.objects.create(key="offer", name="Offer", url=f"{SITE}/Offre/")
-        LandingPage.objects.create(key="home", name="Home", url=SITE)
+    LandingPageFactory(key="offer", url=f"{SITE}/Offre/")
+    LandingPageFactory(key="home", url=SITE)
     # when visits arrive from Google Ads, Google, Facebook, a blog, the site itself and nowhere
     _post(
         anonymous,
@@ -391,10 +396,10 @@ def test_visits_count_per_channel_and_landing_page(world, anonymous):
             _event(session="6", url=f"{SITE}/pricing"),
         ],
     )
-    _rollup(world.alpha)
+    _rollup()
     # then each visit counts on its channel, on its landing page when it has one
     today = _today()
-    assert _traffic(world.alpha) == [
+    assert _traffic() == [
         (today, "direct", None, 2),
         (today, "organic_search", "offer", 1),
         (today, "organic_social", "home", 1),
@@ -403,11 +408,10 @@ def test_visits_count_per_channel_and_landing_page(world, anonymous):
     ]
 
 
-def test_cta_views_and_clicks_roll_up_and_unknown_ctas_are_created(world, anonymous):
+def test_cta_views_and_clicks_roll_up_and_unknown_ctas_are_created(in_alpha, anonymous):
     # given a CTA the client set up, with imported statistics of today
-    with tenant_context(world.alpha):
-        demo = CTA.objects.create(key="demo", name="Book a demo")
-        CTAStat.objects.create(date=_today(), cta=demo, source=FactSource.IMPORT, views=100, clicks=10)
+    demo = CTAFactory(key="demo", name="Book a demo")
+    CTAStatFactory(date=_today(), cta=demo, source=FactSource.IMPORT, views=100, clicks=10)
     # when three sessions see it and one clicks, and another CTA nobody set up is seen and clicked
     _post(
         anonymous,
@@ -418,59 +422,56 @@ def test_cta_views_and_clicks_roll_up_and_unknown_ctas_are_created(world, anonym
             _event("cta_click", session="s1", cta="newsletter-box"),
         ],
     )
-    count = _rollup(world.alpha)
+    count = _rollup()
     # then the tracked statistics sit next to the imported ones, and the new CTA exists, named after its key
     assert count.cta_events == 6
-    assert _cta_stats(world.alpha) == [(_today(), "demo", 3, 1), (_today(), "newsletter-box", 1, 1)]
-    with tenant_context(world.alpha):
-        assert CTAStat.objects.get(cta=demo, source=FactSource.IMPORT).views == 100
-        assert CTA.objects.get(key="newsletter-box").name == "newsletter-box"
-    assert _traffic(world.alpha) == []
+    assert _cta_stats() == [(_today(), "demo", 3, 1), (_today(), "newsletter-box", 1, 1)]
+    assert CTAStat.objects.get(cta=demo, source=FactSource.IMPORT).views == 100
+    assert CTA.objects.get(key="newsletter-box").name == "newsletter-box"
+    assert _traffic() == []
 
 
-def test_a_click_without_a_view_still_counts_as_seen(world, anonymous):
+def test_a_click_without_a_view_still_counts_as_seen(in_alpha, anonymous):
     # given a click whose view was never sent (too small to be "in view", or lost)
     _post(anonymous, [_event("cta_click", cta="tiny")])
     # when it rolls up
-    _rollup(world.alpha)
+    _rollup()
     # then clicks never exceed views
-    assert _cta_stats(world.alpha) == [(_today(), "tiny", 1, 1)]
+    assert _cta_stats() == [(_today(), "tiny", 1, 1)]
 
 
-def test_the_purge_forgets_old_processed_events_only(db, world):
+def test_the_purge_forgets_old_processed_events_only(in_alpha):
     # given processed and pending events of last month and of today
     old = timezone.now() - timedelta(days=30)
-    with tenant_context(world.alpha):
-        TrackingEvent.objects.bulk_create(
-            [
-                TrackingEvent(
-                    event_id=uuid.uuid4(), type="visit", occurred_at=at, session=f"s{n}", path="/", processed=processed
-                )
-                for n, (at, processed) in enumerate([(old, True), (old, False), (timezone.now(), True)])
-            ]
-        )
-        # when the purge runs
-        deleted = tracking_events_purge()
-        # then only last month's processed event is gone
-        assert deleted == 1
-        assert sorted(TrackingEvent.objects.values_list("session", flat=True)) == ["s1", "s2"]
+    TrackingEvent.objects.bulk_create(
+        [
+            TrackingEvent(
+                event_id=uuid.uuid4(), type="visit", occurred_at=at, session=f"s{n}", path="/", processed=processed
+            )
+            for n, (at, processed) in enumerate([(old, True), (old, False), (timezone.now(), True)])
+        ]
+    )
+    # when the purge runs
+    deleted = tracking_events_purge()
+    # then only last month's processed event is gone
+    assert deleted == 1
+    assert sorted(TrackingEvent.objects.values_list("session", flat=True)) == ["s1", "s2"]
 
 
-def test_the_task_rolls_up_a_client_and_fans_out_from_the_public_schema(world, anonymous, monkeypatch):
+def test_the_task_rolls_up_a_client_and_fans_out_from_the_public_schema(world, in_alpha, anonymous, monkeypatch):
     # given a pending visit in alpha
     _post(anonymous, [_event()])
     # when the task runs in alpha
-    with tenant_context(world.alpha):
-        result = tracking_rollup_task.apply().get()
+    result = tracking_rollup_task.apply().get()
     # then it rolled up alpha
     assert (result["events"], result["visits"]) == (1, 1)
-    assert _traffic(world.alpha) == [(_today(), "direct", None, 1)]
+    assert _traffic() == [(_today(), "direct", None, 1)]
     # and when it runs in the public schema, it sends one task per active client, in its schema
     sent_from: list[str] = []
     monkeypatch.setattr(tracking_rollup_task, "apply_async", lambda **_: sent_from.append(connection.schema_name))
     Client.objects.filter(pk=world.gamma.pk).update(is_active=False)
-    connection.set_schema_to_public()
-    result = tracking_rollup_task.apply().get()
+    with schema_context(get_public_schema_name()):
+        result = tracking_rollup_task.apply().get()
     expected = set(Client.objects.accounts().filter(is_active=True).values_list("schema_name", flat=True))
     assert set(sent_from) == expected
     assert {world.alpha.schema_name, world.beta.schema_name} <= expected
@@ -482,14 +483,14 @@ def test_the_task_rolls_up_a_client_and_fans_out_from_the_public_schema(world, a
 
 
 @pytest.fixture
-def alpha_tracking_cleanup(committed):
+def alpha_tracking_cleanup(committed, in_client):
+    """The test runs in alpha on committed data; alpha's tracking data is deleted afterwards."""
+    in_client(committed.alpha)
     yield committed
-    with tenant_context(committed.alpha):
-        TrackingEvent.objects.all().delete()
-        Traffic.objects.all().delete()
-        CTAStat.objects.all().delete()
-        CTA.objects.all().delete()
-    connection.set_schema_to_public()
+    TrackingEvent.objects.all().delete()
+    Traffic.objects.all().delete()
+    CTAStat.objects.all().delete()
+    CTA.objects.all().delete()
 
 
 def test_two_rollups_at_once_never_count_an_event_twice(alpha_tracking_cleanup):
@@ -508,7 +509,7 @@ def test_two_rollups_at_once_never_count_an_event_twice(alpha_tracking_cleanup):
     def rollup():
         try:
             barrier.wait(timeout=10)
-            with tenant_context(world.alpha):
+            with tenant_context(world.alpha):  # this thread's own connection
                 counts.append(tracking_rollup(chunk=50))
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
@@ -524,5 +525,5 @@ def test_two_rollups_at_once_never_count_an_event_twice(alpha_tracking_cleanup):
     assert errors == []
     assert sum(count.events for count in counts) == 900
     assert sum(count.visits for count in counts) == 600
-    assert _traffic(world.alpha) == [(_today(), "direct", None, 600)]
-    assert _cta_stats(world.alpha) == [(_today(), "signup", 300, 0)]
+    assert _traffic() == [(_today(), "direct", None, 600)]
+    assert _cta_stats() == [(_today(), "signup", 300, 0)]
