@@ -11,8 +11,9 @@ everywhere, with the JSON body ``config.api_errors`` gives them (``Error``): fie
 - 403: writes (a role that does not allow them, a browser session without its CSRF token), and reads
   of views that refuse some members (viewers on the client team's views) or some roles (a permission
   with ``refuses_reads``, such as the audit log's, for agency owners only).
-- 404: paths naming an object, paginated lists (a page past the end), and every operation of a client
-  account (a client the caller may not enter does not exist for them).
+- 404: paths naming an object, paginated lists (a page past the end), every operation of a client
+  account (a client the caller may not enter does not exist for them), and operations whose body names
+  a place the caller may not see (a view with ``body_names_objects``, such as an invitation's client).
 - 415: operations that read a body, sent with a Content-Type they do not read (or none).
 - 429: throttled views, with ``Retry-After``.
 """
@@ -96,7 +97,8 @@ class AutoSchema(openapi.AutoSchema):
             isinstance(p, ClientTeamPermission) or getattr(p, "refuses_reads", False) for p in permissions
         ):
             codes.append("403")
-        if in_client or "page" in query or any(p["in"] == "path" for p in parameters):
+        names_objects = writes and getattr(self.view, "body_names_objects", False)
+        if in_client or names_objects or "page" in query or any(p["in"] == "path" for p in parameters):
             codes.append("404")
         if "requestBody" in operation:
             codes.append("415")
