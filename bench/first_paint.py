@@ -77,7 +77,7 @@ def main() -> None:
     from django.db import connections
     from load import static_manifest_is_stale
 
-    from tenants.demo import DEMO_PASSWORD
+    from demo.seed import DEMO_PASSWORD
 
     gunicorn = None
     work = tempfile.TemporaryDirectory(prefix="pouls-bench-first-paint-")

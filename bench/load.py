@@ -81,8 +81,8 @@ def seed(*, users: int, think: tuple[float, float]) -> dict:
     from django_tenants.utils import tenant_context
     from knox.models import AuthToken
 
+    from demo.seed import DEMO_AGENCY, DEMO_LOGINS, DEMO_PASSWORD
     from leads.models import CaptureForm, Lead
-    from tenants.demo import DEMO_AGENCY, DEMO_LOGINS, DEMO_PASSWORD
     from tenants.models import Client, User
 
     call_command("demo_seed", stdout=io.StringIO())

@@ -33,7 +33,7 @@ def main() -> int:
     from django.core.management import call_command
 
     from config.database import url_for_settings
-    from tenants.demo import DEMO_LOGINS, DEMO_PASSWORD
+    from demo.seed import DEMO_LOGINS, DEMO_PASSWORD
 
     port = int(os.environ.get("DEMO_PORT", "8000"))
     print("Pouls demo: migrating…", flush=True)

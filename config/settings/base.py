@@ -50,6 +50,8 @@ SHARED_APPS = [
     "accounts",
     # The audit log: who did what to the agency's accounts, people, leads and tokens (append-only).
     "audit",
+    # `make demo`'s agency and data (manage.py demo_seed); no tables of its own.
+    "demo",
 ]
 TENANT_APPS = [
     # Each client schema has its own admin log (so "recent actions" never crosses clients) and its

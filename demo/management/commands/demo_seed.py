@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tenants.demo import DEMO_AGENCY, DEMO_LOGINS, DEMO_PASSWORD, demo_accounts_seed
+from demo.seed import DEMO_AGENCY, DEMO_LOGINS, DEMO_PASSWORD, demo_accounts_seed
 
 
 class Command(BaseCommand):

@@ -1,11 +1,18 @@
-"""The demo agency, its three client accounts and their people (``manage.py demo_seed``)."""
+"""The demo agency, its three client accounts and their people (``manage.py demo_seed``), then each
+client's data from the apps' own demo seeds."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.db import transaction
+from django_tenants.utils import tenant_context
 
+from campaigns.demo import demo_marketing_seed
+from kpis.demo import demo_objectives_seed
+from kpis.refresh import kpi_snapshot_refresh
+from leads.demo import demo_leads_seed
+from leads.selectors import lead_owners
 from tenants.models import Client
 from tenants.services import agency_get_or_create, client_create, membership_grant, user_create
 
@@ -68,14 +75,6 @@ def demo_accounts_seed() -> list[Client]:
 
 def _seed_client_data(clients: dict[str, Client]) -> None:
     """Each client's own data, in its schema (skipped for a client that already has some)."""
-    from django_tenants.utils import tenant_context
-
-    from campaigns.demo import demo_marketing_seed
-    from kpis.demo import demo_objectives_seed
-    from kpis.refresh import kpi_snapshot_refresh
-    from leads.demo import demo_leads_seed
-    from leads.selectors import lead_owners
-
     for slug, client in clients.items():
         owners = list(lead_owners(client).order_by("email"))
         with tenant_context(client):
