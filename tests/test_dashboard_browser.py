@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from django_tenants.utils import tenant_context
 
+from demo.seed import DEMO_CLIENTS, DEMO_PASSWORD, demo_accounts_seed
 from kpis.models import Snapshot
-from tenants.demo import DEMO_CLIENTS, DEMO_PASSWORD, demo_accounts_seed
 from tenants.models import Client
 from tests.browser import ARTIFACTS, DASHBOARD_TIMING_JS, browser_page, screenshot
 from tests.formats import euros_fr

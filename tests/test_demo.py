@@ -1,7 +1,7 @@
 """`make demo`'s data: the demo agency sees its three clients, each client's viewer only its own."""
 
+from demo.seed import DEMO_CLIENTS, DEMO_PASSWORD, demo_accounts_seed
 from tenants.access import clients_visible_to
-from tenants.demo import DEMO_CLIENTS, DEMO_PASSWORD, demo_accounts_seed
 from tenants.models import Agency, Client, Membership, User
 
 DEMO_SLUGS = [c.slug for c in DEMO_CLIENTS]
