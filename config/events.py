@@ -30,3 +30,6 @@ client_created = Signal()
 client_updated = Signal()
 client_archived = Signal()
 client_restored = Signal()
+# Platform staff suspended or reinstated an agency (tenants.services). Arguments: actor, agency.
+agency_suspended = Signal()
+agency_reinstated = Signal()

@@ -1,15 +1,16 @@
 """The one access check. Every tenant page (middleware), API endpoint (DRF permission) and the
 tenant admin (admin site) asks :func:`client_access_for`; none decides on its own.
 
-It fails closed: no user, an inactive user, an unknown, inactive or public "client", or no
-membership all give ``None``, which callers turn into a 404 so nobody learns a client exists.
+It fails closed: no user, an inactive user, an unknown, inactive or public "client", a client of a
+suspended agency, or no membership all give ``None``, which callers turn into a 404 so nobody learns
+a client exists.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django_tenants.utils import get_public_schema_name
 
 from tenants.models import AGENCY_ROLES, Client, Membership, Role
@@ -57,21 +58,25 @@ def client_access_for(user, client: Client | None) -> ClientAccess | None:
         return None
     if user.is_superuser:
         return ClientAccess(client=client, role=Role.OWNER)
-    reaches_client = Q(client_id=client.pk)
+    # Through the membership's own client or agency row, the client's agency must not be suspended:
+    # one condition in the same query, so the check still costs one query.
+    reaches_client = Q(client_id=client.pk, client__agency__suspended_at__isnull=True)
     if client.agency_id is not None:
-        reaches_client |= Q(agency_id=client.agency_id)
+        reaches_client |= Q(agency_id=client.agency_id, agency__suspended_at__isnull=True)
     roles = Membership.objects.filter(reaches_client, user_id=user.pk).values_list("role", flat=True)
     best = max((Role(r) for r in roles), key=ROLE_RANK.__getitem__, default=None)
     return ClientAccess(client=client, role=best) if best is not None else None
 
 
 def clients_visible_to(user) -> list[ClientAccess]:
-    """Every active client account ``user`` may enter, with the role held there, sorted by name."""
+    """Every active client account ``user`` may enter, with the role held there, sorted by name (the
+    clients of a suspended agency left out, except for superusers, as in :func:`client_access_for`)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return []
     clients = Client.objects.accounts().filter(is_active=True).select_related("agency").order_by("name")
     if user.is_superuser:
         return [ClientAccess(client=c, role=Role.OWNER) for c in clients]
+    clients = clients.filter(agency__suspended_at__isnull=True)
     memberships = list(Membership.objects.filter(user_id=user.pk).values_list("agency_id", "client_id", "role"))
     agency_roles = {agency: Role(role) for agency, client, role in memberships if agency is not None}
     client_roles = {client: Role(role) for agency, client, role in memberships if client is not None}
@@ -83,3 +88,15 @@ def clients_visible_to(user) -> list[ClientAccess]:
         candidates = [r for r in (agency_roles.get(client.agency_id), client_roles.get(client.pk)) if r is not None]
         result.append(ClientAccess(client=client, role=max(candidates, key=ROLE_RANK.__getitem__)))
     return result
+
+
+def agency_suspended_for(user) -> bool:
+    """Whether every way ``user`` has into Pouls goes through a suspended agency: then they may not
+    log in. Platform staff and people without any membership are never suspended. One query."""
+    if user.is_staff or user.is_superuser:
+        return False
+    open_way = Q(agency__isnull=False, agency__suspended_at__isnull=True) | Q(
+        client__isnull=False, client__agency__suspended_at__isnull=True
+    )
+    counts = Membership.objects.filter(user_id=user.pk).aggregate(all=Count("pk"), open=Count("pk", filter=open_way))
+    return counts["all"] > 0 and counts["open"] == 0

@@ -7,12 +7,13 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
 from knox.models import AuthToken
 
 from config.errors import DomainError
 from tenants.models import Agency, Client, Domain, Membership, User
-from tenants.services import client_create, client_fields_validate, membership_grant
+from tenants.services import agency_reinstate, agency_suspend, client_create, client_fields_validate, membership_grant
 from tenants.tenant_admin import ObjectIdLookup
 
 
@@ -33,9 +34,28 @@ class UserMembershipInline(admin.TabularInline):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["name", "default_language", "created_at"]
+    list_display = ["name", "default_language", "created_at", "suspended_at"]
+    list_filter = [("suspended_at", admin.EmptyFieldListFilter)]
     search_fields = ["name"]
+    readonly_fields = ["suspended_at"]
     inlines = [MembershipInline]
+    actions = ["suspend", "reinstate"]
+
+    @admin.action(description=_("Suspend the selected agencies (their people lose access, their data stays)"))
+    def suspend(self, request, queryset):
+        changed = sum(agency_suspend(agency, actor=request.user) for agency in queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d agency suspended.", "%(count)d agencies suspended.", changed) % {"count": changed},
+        )
+
+    @admin.action(description=_("Reinstate the selected agencies"))
+    def reinstate(self, request, queryset):
+        changed = sum(agency_reinstate(agency, actor=request.user) for agency in queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d agency reinstated.", "%(count)d agencies reinstated.", changed) % {"count": changed},
+        )
 
 
 class ClientForm(forms.ModelForm):

@@ -11,10 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_exists
 
 from config.errors import DomainError
+from config.events import agency_reinstated, agency_suspended
 from tenants.models import AGENCY_ROLES, CLIENT_ROLES, Agency, Client, Domain, Language, Membership, Role, User
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
@@ -159,3 +161,24 @@ def membership_grant(
         user=user, agency=agency, client=client, defaults={"role": Role(role)}
     )
     return membership
+
+
+@transaction.atomic
+def agency_suspend(agency: Agency, *, actor=None) -> bool:
+    """Suspend ``agency``: its people can no longer log in nor reach its clients (tenants.access); its
+    data stays. Returns whether it changed (suspending a suspended agency does nothing)."""
+    changed = Agency.objects.filter(pk=agency.pk, suspended_at__isnull=True).update(suspended_at=timezone.now())
+    agency.refresh_from_db(fields=["suspended_at"])
+    if changed:
+        agency_suspended.send(sender=Agency, actor=actor, agency=agency)
+    return bool(changed)
+
+
+@transaction.atomic
+def agency_reinstate(agency: Agency, *, actor=None) -> bool:
+    """Lift ``agency``'s suspension. Returns whether it changed."""
+    changed = Agency.objects.filter(pk=agency.pk, suspended_at__isnull=False).update(suspended_at=None)
+    agency.refresh_from_db(fields=["suspended_at"])
+    if changed:
+        agency_reinstated.send(sender=Agency, actor=actor, agency=agency)
+    return bool(changed)

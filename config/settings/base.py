@@ -132,8 +132,9 @@ POULS_TRUSTED_PROXY_COUNT = env.int("POULS_TRUSTED_PROXY_COUNT", default=0)
 
 # --- Accounts ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "tenants.User"
-# django-axes first: it refuses a locked (email, address) pair before any password is checked.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# django-axes first: it refuses a locked (email, address) pair before any password is checked. Then
+# Django's password check, which also refuses the people of a suspended agency.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.AccountBackend"]
 # Ten failed passwords for one email from one address within 15 minutes lock that pair for 15 minutes,
 # on every login (the login page, the platform admin, POST /api/v1/tokens/), counted in PostgreSQL so
 # that every process sees the same count. Unknown emails count like known ones.
