@@ -6,13 +6,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
+from accounts import login
 from portfolio import api as portfolio_api
 from portfolio import views as portfolio_views
 from tenants import api, views
 
 urlpatterns = [
     path("", portfolio_views.home, name="home"),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/login/", login.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/language/", views.language_switch, name="language_switch"),
     path("", include("accounts.urls")),

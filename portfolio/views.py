@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 
+from accounts.first_steps import FirstSteps, first_steps_for
 from dashboards.cards import Spark, sparkline
 from dashboards.formatting import Formatter
 from dashboards.labels import status_symbol, status_words
@@ -84,7 +85,9 @@ def _line(row: PortfolioRow, language: str) -> PortfolioLine:
     )
 
 
-def portfolio_page(request: HttpRequest, accesses: list[ClientAccess]) -> HttpResponse:
+def portfolio_page(
+    request: HttpRequest, accesses: list[ClientAccess], first_steps: FirstSteps | None = None
+) -> HttpResponse:
     attention = request.GET.get("attention") == "1"
     sort = "name" if request.GET.get("sort") == "name" else "worst"
     rows = portfolio_for(request.user, attention_only=attention, accesses=accesses, sort=sort)
@@ -98,6 +101,7 @@ def portfolio_page(request: HttpRequest, accesses: list[ClientAccess]) -> HttpRe
             "attention": attention,
             "sort": sort,
             "total": len(accesses),
+            "first_steps": first_steps,
         },
     )
 
@@ -109,6 +113,8 @@ def home(request: HttpRequest) -> HttpResponse:
     accesses = clients_visible_to(request.user)
     if any(access.is_agency for access in accesses):
         return portfolio_page(request, accesses)
+    if not accesses and (first_steps := first_steps_for(request.user)) is not None:
+        return portfolio_page(request, accesses, first_steps)  # a new agency: its empty portfolio and a guide
     if len(accesses) == 1:
         return redirect(client_url(accesses[0].client, "client-home"))
     return render(request, "tenants/home.html", {"accesses": accesses})
