@@ -20,5 +20,7 @@ class AuditConfig(AppConfig):
             (events.client_updated, receivers.client_updated),
             (events.client_archived, receivers.client_archived),
             (events.client_restored, receivers.client_restored),
+            (events.agency_suspended, receivers.agency_suspended),
+            (events.agency_reinstated, receivers.agency_reinstated),
         ):
             signal.connect(receiver, dispatch_uid=f"audit.{receiver.__name__}")

@@ -53,3 +53,11 @@ def client_archived(sender, *, actor, client: Client, **kwargs) -> None:
 
 def client_restored(sender, *, actor, client: Client, **kwargs) -> None:
     _client_event(AuditAction.CLIENT_RESTORED, actor, client)
+
+
+def agency_suspended(sender, *, actor, agency: Agency, **kwargs) -> None:
+    audit_record(actor=actor, action=AuditAction.AGENCY_SUSPENDED, agency=agency, target=agency.name)
+
+
+def agency_reinstated(sender, *, actor, agency: Agency, **kwargs) -> None:
+    audit_record(actor=actor, action=AuditAction.AGENCY_REINSTATED, agency=agency, target=agency.name)

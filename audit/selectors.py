@@ -1,5 +1,6 @@
 """Who may read the audit log, and what they see: an agency's owners read their agency's events, platform
-superusers every event; nobody else reads any (staff, a client's managers, sales and viewers included)."""
+superusers every event; nobody else reads any (staff, a client's managers, sales and viewers included,
+and the owners of a suspended agency)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ def audit_reader_for(user) -> AuditReader | None:
         return None
     if user.is_superuser:
         return AuditReader(agency_ids=None)
-    owned = Membership.objects.filter(user_id=user.pk, role=Role.OWNER, agency__isnull=False)
+    # A suspended agency's people lose access (a token they still hold included); its log stays.
+    owned = Membership.objects.filter(user_id=user.pk, role=Role.OWNER, agency__suspended_at__isnull=True)
     agency_ids = tuple(owned.order_by("agency_id").values_list("agency_id", flat=True))
     return AuditReader(agency_ids=agency_ids) if agency_ids else None

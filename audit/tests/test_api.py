@@ -77,6 +77,15 @@ def test_everyone_else_signed_in_gets_a_403(http_as, world, history, who):
     assert response.json() == {"detail": "Only an agency's owners may read its audit log."}
 
 
+def test_the_owners_of_a_suspended_agency_read_nothing_even_with_a_token(world, history):
+    from tenants.services import agency_suspend
+
+    _, token = AuthToken.objects.create(user=world.owner)
+    agency_suspend(world.agency)
+    response = HttpClient().get(URL, headers={"Authorization": f"Token {token}"})
+    assert response.status_code == 403
+
+
 def test_anonymous_callers_get_a_401_that_says_how_to_authenticate(db, world):
     response = HttpClient().get(URL)
     assert (response.status_code, response["WWW-Authenticate"]) == (401, "Token")

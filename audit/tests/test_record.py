@@ -16,6 +16,7 @@ from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record, audit_record_in_current_client
 from config import events
 from conftest import PASSWORD
+from tenants.services import agency_reinstate, agency_suspend
 
 
 def _latest(**filters) -> AuditEvent:
@@ -88,6 +89,17 @@ def test_client_account_signals_are_recorded(db, world, signal, action):
     signal.send(sender=type(world.beta), actor=world.owner, client=world.beta)
     event = _latest(action=action)
     assert (event.actor, event.agency, event.client, event.target) == (world.owner, world.agency, world.beta, "beta")
+
+
+def test_an_agency_suspended_and_reinstated_by_platform_staff_is_recorded(db, world, django_user_model):
+    staff = django_user_model.objects.create_superuser(email="root@platform.test", password="x")
+    assert agency_suspend(world.other_agency, actor=staff)
+    assert agency_reinstate(world.other_agency, actor=staff)
+    recorded = AuditEvent.objects.filter(agency=world.other_agency, actor=staff).order_by("id")
+    assert [(e.action, e.target, e.client) for e in recorded] == [
+        (AuditAction.AGENCY_SUSPENDED, "Other Agency", None),
+        (AuditAction.AGENCY_REINSTATED, "Other Agency", None),
+    ]
 
 
 def test_a_client_account_change_keeps_what_changed(db, world):
