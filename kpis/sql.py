@@ -13,7 +13,7 @@ from django.db import connection
 
 
 def quoted_table(model) -> str:
-    """The table of ``model`` as an SQL identifier (quoted: a client schema may use any name)."""
+    """The table of ``model`` as a quoted SQL identifier, as Django's own queries write it."""
     return connection.ops.quote_name(model._meta.db_table)
 
 
@@ -32,18 +32,15 @@ def grouping_sets(*, by: tuple[str, ...], keys: dict[str, str], total: bool) -> 
     """Group by the columns ``by`` (the period start, …) alone when ``total``, and by ``by`` and each
     key of ``keys`` (dimension → key SQL) in turn; None when there is nothing to group."""
     common = ", ".join(by)
-    sets = ([f"({common})"] if total else []) + [f"({common}, {key})" for key in keys.values()]
+    sets = ([f"({common})"] if total else []) + [f"({common}, {sql})" for sql in keys.values()]
     if not sets:
         return None
     if keys:
-        dimension = (
-            "CASE " + " ".join(f"WHEN GROUPING({key}) = 0 THEN '{name}'" for name, key in keys.items()) + " ELSE '' END"
-        )
-        key = (
-            "CASE "
-            + " ".join(f"WHEN GROUPING({key}) = 0 THEN COALESCE({key}, '')" for key in keys.values())
-            + " ELSE '' END"
-        )
+        # GROUPING(column) is 0 in the rows grouped by that column: they name its dimension and value.
+        dimension = "CASE " + " ".join(f"WHEN GROUPING({sql}) = 0 THEN '{name}'" for name, sql in keys.items())
+        dimension += " ELSE '' END"
+        key = "CASE " + " ".join(f"WHEN GROUPING({sql}) = 0 THEN COALESCE({sql}, '')" for sql in keys.values())
+        key += " ELSE '' END"
     else:
         dimension = key = "''"
     return GroupingSets(group_by=f"GROUP BY GROUPING SETS ({', '.join(sets)})", dimension=dimension, key=key)
