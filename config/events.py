@@ -17,6 +17,11 @@ snapshots_refreshed = Signal()
 # at (datetime). Connected by leads (the recipient's lead gets the activity).
 email_engaged = Signal()
 
+# A worker runs ``tenants.worker_ping`` (``manage.py check_worker``) inside a client's schema. No
+# arguments; each receiver returns a dict of what it read there, added to the answer to prove the
+# worker used that client's schema. Connected by campaigns (the client's channel count).
+worker_probed = Signal()
+
 # Recorded in the audit log (connected by audit: audit.receivers). Sent by the layers below audit, which
 # may not import it, inside the transaction of the change they announce. Every one carries ``actor``
 # (the user who did it, None for a system step) and the object.
