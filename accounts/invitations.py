@@ -81,6 +81,9 @@ def invitation_for_token(token: str, *, lock: bool = False) -> Invitation:
             raise DomainError(_("This invitation has expired: ask for a new one."), field="token")
     if invitation.client_id is not None and not client_is_reachable(invitation.client):
         raise DomainError(_("This client account is no longer available."), field="token")
+    agency = invitation.agency or invitation.client.agency
+    if agency is not None and agency.is_suspended:
+        raise DomainError(_("This agency's account is suspended."), field="token")
     return invitation
 
 

@@ -49,7 +49,8 @@ def places_managed_by(user) -> Places:
         places.agencies = places.agency_views = list(agencies)
     else:
         roles = dict(Membership.objects.filter(user_id=user.pk, agency__isnull=False).values_list("agency_id", "role"))
-        places.agency_views = list(agencies.filter(pk__in=roles))
+        # A suspended agency's people reach nothing (tenants.access): nor its people page.
+        places.agency_views = list(agencies.filter(pk__in=roles, suspended_at__isnull=True))
         places.agencies = [agency for agency in places.agency_views if roles[agency.pk] == Role.OWNER]
     places.clients = [
         ClientPlace(access, CLIENT_ROLES_INVITED_BY[access.role])

@@ -121,7 +121,10 @@ def _places_or_403(request: HttpRequest) -> Places:
 
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
-    places = _places_or_403(request)
+    places = places_managed_by(request.user)
+    if not (places.agency_views or places.clients):
+        # The page (linked from every public page), saying why, rather than a bare 403.
+        return render(request, "accounts/people.html", {"sections": [], "refused": True}, status=403)
     only_client = request.GET.get("client") or None
     if only_client and places.client(only_client) is None:
         raise Http404("No such client account")
@@ -294,7 +297,13 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as exc:
         return render(request, "accounts/invitation_invalid.html", {"message": exc.message}, status=400)
     if not signed_in_as_invitee:
-        login(request, accepted.user, backend="django.contrib.auth.backends.ModelBackend")
+        # Through the login's own checks (django-axes, the project's backend): a new account signs in
+        # with the password it just chose.
+        signed = user or authenticate(request, username=accepted.user.email, password=password)
+        if signed is None:
+            messages.info(request, _("Your invitation is accepted: log in to continue."))
+            return redirect("login")
+        login(request, signed)
     place = accepted.invitation.place
     messages.success(request, _("Welcome! You now have access to %(place)s.") % {"place": place})
     return redirect(landing_url(accepted.invitation))

@@ -30,7 +30,11 @@ CLIENT_ROLES_INVITED_BY = {
 def is_agency_owner(user, agency: Agency | None) -> bool:
     if agency is None or user is None or not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or Membership.objects.filter(user_id=user.pk, agency=agency, role=Role.OWNER).exists()
+    if user.is_superuser:
+        return True
+    if agency.is_suspended:  # its people reach nothing (tenants.access), invite nobody either
+        return False
+    return Membership.objects.filter(user_id=user.pk, agency=agency, role=Role.OWNER).exists()
 
 
 def client_roles_user_may_invite(user, client: Client | None) -> frozenset[Role]:

@@ -18,7 +18,7 @@ from accounts.tests.invitation_helpers import STRONG_PASSWORD, invited, token_in
 from audit.models import AuditAction, AuditEvent
 from config.errors import DomainError
 from conftest import PASSWORD
-from tenants.models import Client, Membership, Role, User
+from tenants.models import Agency, Client, Membership, Role, User
 from tenants.services import user_create
 
 AGENCY_ROLES = ["owner", "staff"]
@@ -369,3 +369,16 @@ def test_the_invite_page_refuses_mismatched_role_and_place(db, world, http_as):
     for response in (client_role_on_agency, agency_role_on_client):
         assert response.status_code == 400 and b'data-testid="error-role"' in response.content
     assert mail.outbox == []
+
+
+def test_a_suspended_agency_invites_nobody_and_its_links_stop_working(db, world, anonymous):
+    _, token = invited(world.owner, "suspended@example.test", "viewer", client=world.alpha)
+    _, agency_token = invited(world.owner, "suspended-staff@example.test", "staff", agency=world.agency)
+    Agency.objects.filter(pk=world.agency.pk).update(suspended_at=timezone.now())
+    agency = Agency.objects.get(pk=world.agency.pk)
+    assert not may_invite(world.owner, "staff", agency=agency)
+    assert not may_invite(world.owner, "viewer", client=Client.objects.get(pk=world.alpha.pk))
+    anonymous.cookies["django_language"] = "en"
+    for link in (token, agency_token):
+        response = anonymous.get(f"/invitations/{link}/")
+        assert response.status_code == 400 and b"suspended" in response.content

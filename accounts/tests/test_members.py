@@ -227,3 +227,19 @@ def test_invitation_controls_on_the_page(db, world, http_as):
     # gone from the list, and a second withdrawal finds nothing
     assert browser.post(f"/people/invitations/{invitation.pk}/revoke/").status_code == 404
     assert http_as(world.other_owner).post(f"/people/invitations/{invitation.pk}/resend/").status_code == 404
+
+
+def test_the_top_bar_links_to_the_people_page(db, world, http_as):
+    assert (
+        b'href="/people/?client=alpha" data-testid="people-link"'
+        in http_as(world.manager_alpha).get("/c/alpha/").content
+    )
+    assert b'data-testid="people-link"' not in http_as(world.viewer_alpha).get("/c/alpha/").content
+    assert b'href="/people/" data-testid="people-link"' in http_as(world.owner).get("/").content
+
+
+def test_the_refusal_says_why(db, world, http_as):
+    browser = http_as(world.viewer_alpha)
+    browser.cookies["django_language"] = "en"
+    response = browser.get("/people/")
+    assert response.status_code == 403 and b"Only agency people and client managers manage people." in response.content
