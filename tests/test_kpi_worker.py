@@ -81,21 +81,19 @@ def test_the_periodic_task_sends_each_client_its_refresh(committed, worker):
     assert all(p.last_full_at is not None for p in Pulse.objects.all())
 
 
-def test_a_committed_import_is_followed_by_a_refresh(committed, worker):
+def test_a_committed_import_is_followed_by_a_refresh(committed, in_client, worker):
     from campaigns.imports.jobs import import_job_create
     from campaigns.models import ImportJob
 
+    in_client(committed.beta)
     csv = "email,created_at\nimported-1@x.test,2026-11-20T10:00\nimported-2@x.test,2026-11-21T10:00\n"
     try:
-        # when an import is queued (the worker runs it; its commit queues the refresh)
-        with tenant_context(committed.beta):
-            import_job_create(kind="leads", data=csv.encode(), filename="leads.csv", partial=False)
+        # when an import is queued in beta (the worker runs it; its commit queues the refresh)
+        import_job_create(kind="leads", data=csv.encode(), filename="leads.csv", partial=False)
         # then the snapshots show the imported leads without anyone asking
         assert wait_for(lambda: total_leads(committed.beta) == 2)
-        with tenant_context(committed.beta):
-            assert RefreshRun.objects.exists()
-            start = datetime(2026, 11, 1).date()
-            assert Snapshot.objects.get(period="month", kpi="leads", dimension="", start=start).value == 2
+        assert RefreshRun.objects.exists()
+        start = datetime(2026, 11, 1).date()
+        assert Snapshot.objects.get(period="month", kpi="leads", dimension="", start=start).value == 2
     finally:
-        with tenant_context(committed.beta):
-            ImportJob.objects.all().delete()
+        ImportJob.objects.all().delete()
