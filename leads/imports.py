@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from campaigns.attribution import lead_channel_key
 from campaigns.imports import cells
-from campaigns.imports.kinds import Context, Kind, RowError, row_cell, row_channel, row_dated
+from campaigns.imports.kinds import Context, Kind, RowError, row_cell, row_channel, row_dated, row_rule
 from campaigns.imports.upsert import UpsertCount
 from campaigns.models import Campaign, LandingPage, Offer
 from config.errors import DomainError
 from leads.models import ChangeOrigin, Stage
 from leads.selectors import lead_owners
-from leads.services import OWNER_REFUSED, lead_record_check, leads_upsert_bulk
+from leads.services import OWNER_REFUSED, lead_keyword, lead_record_check, leads_upsert_bulk
 
 TEXT_COLUMNS = {
     "first_name": 100,
@@ -56,7 +56,7 @@ def _parse_lead(row: dict[str, str], ctx: Context) -> dict:
     }
     for column, length in TEXT_COLUMNS.items():
         record[column] = row_cell(row, column, cells.text, length) or ""
-    record["keyword"] = " ".join(record["keyword"].lower().split())
+    record["keyword"] = row_rule(lead_keyword, record["keyword"])
     record["company_size"] = row_cell(row, "company_size", cells.count)
     record["deal_value"] = row_cell(row, "deal_value", cells.amount)
     record["stage"] = row_cell(row, "stage", cells.key) or Stage.LEAD

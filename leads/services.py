@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from campaigns.attribution import lead_channel_key
 from campaigns.models import Campaign, Channel, LandingPage, Offer
+from campaigns.rules import keyword_normalised
 from config.dates import date_check
 from config.errors import DomainError
 from config.events import facts_changed
@@ -155,10 +156,15 @@ def _complete(record: LeadInput, now: datetime) -> LeadInput:
         email=email,
         created_at=created_at,
         campaign=campaign or record.default_campaign,
-        keyword=record.keyword.strip().lower(),
+        keyword=lead_keyword(record.keyword),
     )
     completed.channel = _channel_for(completed)
     return replace(completed, **reached)
+
+
+def lead_keyword(value) -> str:
+    """A lead's keyword as stored: the one normaliser of keywords (``campaigns.rules``), empty allowed."""
+    return keyword_normalised(value, max_length=Lead._meta.get_field("keyword").max_length, required=False)
 
 
 def stage_check(stage, *, field: str = "stage") -> None:
@@ -584,8 +590,9 @@ def lead_update(*, lead: Lead | int, changes: dict, by=None, source: str = Chang
     """Change contact and attribution fields. Stage, lost and owner have their own services."""
     lead = _locked(lead)
     lead_changes_check(lead=lead, changes=changes)
+    normalise = {"email": email_normalise, "keyword": lead_keyword}
     for name, value in changes.items():
-        setattr(lead, name, email_normalise(value) if name == "email" else value)
+        setattr(lead, name, normalise[name](value) if name in normalise else value)
     lead.save()
     lead_score_refresh(lead=lead, by=by)
     return lead

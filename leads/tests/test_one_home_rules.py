@@ -222,6 +222,28 @@ def test_the_import_writes_leads_and_history_as_the_api_does(in_alpha, world, sp
     assert Lead.objects.get(email="imp@x.io").transitions.count() == 2
 
 
+def test_a_leads_keyword_is_normalised_alike_by_the_api_the_admin_and_imports(in_alpha, speaking):
+    # given a keyword typed with capitals and runs of spaces
+    http = speaking("en")
+    typed = "  Running   SHOES "
+    # when leads carry it through the API, the admin's add page, an import, and an API and admin change
+    assert post_json(http, f"{API}/leads/", {"email": "api@x.io", "keyword": typed}).status_code == 201
+    assert http.post(f"{ADMIN}/lead/add/", {**ADMIN_ADD, "email": "admin@x.io", "keyword": typed}).status_code == 302
+    with translation.override("en"):
+        import_write(
+            import_check(kind="leads", data=f'email,created_at,keyword\nimp@x.io,{YESTERDAY},"{typed}"\n'.encode())
+        )
+    patched, changed = LeadFactory(email="patched@x.io"), LeadFactory(email="changed@x.io")
+    assert (
+        http.patch(f"{API}/leads/{patched.pk}/", {"keyword": typed}, content_type="application/json").status_code == 200
+    )
+    change = {**ADMIN_ADD, "email": "changed@x.io", "keyword": typed}
+    assert http.post(f"{ADMIN}/lead/{changed.pk}/change/", change).status_code == 302
+    # then every lead holds the one normalised keyword
+    assert set(Lead.objects.values_list("keyword", flat=True)) == {"running shoes"}
+    assert Lead.objects.count() == 5
+
+
 # --- a. scoring rules --------------------------------------------------------------------------------
 
 
