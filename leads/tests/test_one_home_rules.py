@@ -5,6 +5,7 @@ import in the same words, in French and in English, and nothing is written:
 * who may own a client's leads (``leads.selectors.lead_owners``, ``leads.services.OWNER_REFUSED``);
 * an incoming lead's own rules (``leads.services.lead_record_check``): created in the future, a stage
   reached or a loss dated before the creation;
+* a lead's keyword, normalised alike (``campaigns.rules.keyword_normalised`` through ``lead_keyword``);
 * scoring rules (``leads.services.scoring_rule_*``): refused alike, and a change of any kind, deletes
   included, rescores the leads whichever way it is made.
 
