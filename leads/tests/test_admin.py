@@ -2,23 +2,17 @@ from datetime import timedelta
 
 from django.forms import modelform_factory
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from leads.admin import LeadAdminForm
 from leads.models import Lead, ScoringRule, Stage, StageTransition
 from leads.services import OWNER_REFUSED, email_is_erased
-from leads.tests.factories import make_lead
+from leads.tests.factories import LeadFactory
 
 ADMIN = "/c/alpha/admin/leads/lead/"
 
 
-def _leads(world, *emails):
-    with tenant_context(world.alpha):
-        return [make_lead(email) for email in emails]
-
-
-def test_the_lead_admin_lists_searches_and_shows_the_history(http_as, world):
-    (ada,) = _leads(world, "ada@x.io")
+def test_the_lead_admin_lists_searches_and_shows_the_history(http_as, world, in_alpha):
+    ada = LeadFactory(email="ada@x.io")
     admin = http_as(world.manager_alpha)
     assert "ada@x.io" in admin.get(f"{ADMIN}?q=ada").content.decode()
     assert admin.get(f"{ADMIN}?stage__exact=lead&is_lost__exact=0").status_code == 200
@@ -26,19 +20,18 @@ def test_the_lead_admin_lists_searches_and_shows_the_history(http_as, world):
     assert "Created" in page or "Créé" in page
 
 
-def test_admin_actions_move_through_the_service_and_record_the_source(http_as, world):
-    ada, bob = _leads(world, "ada@x.io", "bob@x.io")
+def test_admin_actions_move_through_the_service_and_record_the_source(http_as, world, in_alpha):
+    ada, bob = LeadFactory(), LeadFactory()
     response = http_as(world.manager_alpha).post(ADMIN, {"action": "move_to_sql", "_selected_action": [ada.pk, bob.pk]})
     assert response.status_code == 302
-    with tenant_context(world.alpha):
-        assert set(Lead.objects.values_list("stage", flat=True)) == {Stage.SQL}
-        moves = StageTransition.objects.filter(kind="moved")
-        assert moves.count() == 2 and set(moves.values_list("source", flat=True)) == {"admin"}
-        assert Lead.objects.filter(mql_at__isnull=False).count() == 2
+    assert set(Lead.objects.values_list("stage", flat=True)) == {Stage.SQL}
+    moves = StageTransition.objects.filter(kind="moved")
+    assert moves.count() == 2 and set(moves.values_list("source", flat=True)) == {"admin"}
+    assert Lead.objects.filter(mql_at__isnull=False).count() == 2
 
 
-def test_editing_a_lead_in_the_admin_cannot_change_its_stage(http_as, world):
-    (ada,) = _leads(world, "ada@x.io")
+def test_editing_a_lead_in_the_admin_cannot_change_its_stage(http_as, world, in_alpha):
+    ada = LeadFactory(email="ada@x.io")
     form = {
         "email": "ada@x.io",
         "company": "ACME",
@@ -60,29 +53,26 @@ def test_editing_a_lead_in_the_admin_cannot_change_its_stage(http_as, world):
     }
     response = http_as(world.manager_alpha).post(f"{ADMIN}{ada.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
-    with tenant_context(world.alpha):
-        lead = Lead.objects.get(pk=ada.pk)
-        assert (lead.company, lead.stage) == ("ACME", Stage.LEAD)
+    lead = Lead.objects.get(pk=ada.pk)
+    assert (lead.company, lead.stage) == ("ACME", Stage.LEAD)
 
 
-def test_gdpr_actions_export_and_erase(http_as, world):
-    (ada,) = _leads(world, "ada@x.io")
+def test_gdpr_actions_export_and_erase(http_as, world, in_alpha):
+    ada = LeadFactory(email="ada@x.io")
     admin = http_as(world.manager_alpha)
     export = admin.post(ADMIN, {"action": "export_json", "_selected_action": [ada.pk]})
     assert export["Content-Type"] == "application/json" and b"ada@x.io" in export.content
     admin.post(ADMIN, {"action": "erase", "_selected_action": [ada.pk]})
-    with tenant_context(world.alpha):
-        assert not Lead.objects.exists() and email_is_erased("ada@x.io")
+    assert not Lead.objects.exists() and email_is_erased("ada@x.io")
 
 
-def test_a_bad_scoring_rule_is_a_form_error_not_a_crash(http_as, world):
+def test_a_bad_scoring_rule_is_a_form_error_not_a_crash(http_as, world, in_alpha):
     response = http_as(world.manager_alpha).post(
         "/c/alpha/admin/leads/scoringrule/add/",
         {"name": "x", "field": "activity", "operator": "eq", "value": "dancing", "points": "5", "is_active": "on"},
     )
     assert response.status_code == 200
-    with tenant_context(world.alpha):
-        assert not ScoringRule.objects.exists()
+    assert not ScoringRule.objects.exists()
 
 
 def test_the_lead_form_offers_as_owners_only_this_clients_people_who_may_own_leads(http_as, world):
@@ -106,7 +96,7 @@ def test_the_lead_form_offers_as_owners_only_this_clients_people_who_may_own_lea
         assert elsewhere not in page
 
 
-def test_a_refused_owner_is_a_form_error_not_added_successfully(http_as, world):
+def test_a_refused_owner_is_a_form_error_not_added_successfully(http_as, world, in_alpha):
     admin = http_as(world.manager_alpha)
     form = {
         "email": "new@x.io",
@@ -136,22 +126,19 @@ def test_a_refused_owner_is_a_form_error_not_added_successfully(http_as, world):
         # then the form comes back with an error on the owner, and no lead was added
         assert response.status_code == 200
         assert "owner" in response.context["adminform"].form.errors
-        with tenant_context(world.alpha):
-            assert not Lead.objects.filter(email="new@x.io").exists()
+        assert not Lead.objects.filter(email="new@x.io").exists()
     # and with alpha's sales person, the lead is added and owned
     response = admin.post(f"{ADMIN}add/", {**form, "owner": world.sales_alpha.pk})
     assert response.status_code == 302, response.context["adminform"].form.errors
-    with tenant_context(world.alpha):
-        assert Lead.objects.get(email="new@x.io").owner_id == world.sales_alpha.pk
+    assert Lead.objects.get(email="new@x.io").owner_id == world.sales_alpha.pk
 
 
-def test_the_lead_forms_owner_rule_is_the_services(db, world):
+def test_the_lead_forms_owner_rule_is_the_services(world, in_alpha):
     # given the admin's lead form over every user (as if the select's choices were stale)
     form_class = modelform_factory(Lead, form=LeadAdminForm, fields=["email", "owner"])
-    with tenant_context(world.alpha):
-        # when it names a viewer of alpha: then the service's refusal is the form's error
-        refused = form_class(data={"email": "new@x.io", "owner": world.viewer_alpha.pk})
-        assert not refused.is_valid()
-        assert refused.errors["owner"] == [str(OWNER_REFUSED)]
-        # and alpha's sales person is fine
-        assert form_class(data={"email": "new@x.io", "owner": world.sales_alpha.pk}).is_valid()
+    # when it names a viewer of alpha: then the service's refusal is the form's error
+    refused = form_class(data={"email": "new@x.io", "owner": world.viewer_alpha.pk})
+    assert not refused.is_valid()
+    assert refused.errors["owner"] == [str(OWNER_REFUSED)]
+    # and alpha's sales person is fine
+    assert form_class(data={"email": "new@x.io", "owner": world.sales_alpha.pk}).is_valid()

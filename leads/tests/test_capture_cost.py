@@ -8,13 +8,12 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_tenants.utils import tenant_context
 
-from campaigns.models import Campaign, LandingPage, Offer
-from leads.models import CaptureForm, Lead, LeadActivity, LeadSettings, ScoringRule, Source, Stage
+from campaigns.models import Offer
+from campaigns.tests.factories import CampaignFactory, LandingPageFactory, OfferFactory
+from leads.models import CaptureForm, ChangeOrigin, Lead, LeadActivity, LeadSettings, ScoringRule, Stage
 from leads.services import LeadInput, lead_record_activity, lead_upsert
-
-SITE = "https://www.alpha.example"
+from leads.tests.factories import SITE, CaptureFormFactory, ScoringRuleFactory
 
 
 def _post(http, email: str, *, ip: str = "192.0.2.1", **fields):
@@ -28,21 +27,21 @@ def _post(http, email: str, *, ip: str = "192.0.2.1", **fields):
     )
 
 
-def _form_with_defaults(client) -> Offer:
-    """A form as the benchmark's: a default offer and landing page, one activity scoring rule."""
-    with tenant_context(client):
-        offer = Offer.objects.create(key="guide", name="Guide", kind="ebook")
-        page = LandingPage.objects.create(key="lp-guide", name="Guide", url=f"{SITE}/guide/", offer=offer)
-        CaptureForm.objects.create(key="contact", name="Contact", allowed_origins=SITE, offer=offer, landing_page=page)
-        ScoringRule.objects.create(name="Form", field="activity", operator="eq", value="form_submit", points=5)
+def _form_with_defaults() -> Offer:
+    """A form as the benchmark's: a default offer and landing page, one activity scoring rule (5 points a
+    form submission)."""
+    offer = OfferFactory(key="guide", kind=Offer.Kind.EBOOK)
+    page = LandingPageFactory(key="lp-guide", url=f"{SITE}/guide/", offer=offer)
+    CaptureFormFactory(allowed_origins=SITE, offer=offer, landing_page=page)
+    ScoringRuleFactory(field=ScoringRule.Field.ACTIVITY, value=LeadActivity.Kind.FORM_SUBMIT, points=5)
     return offer
 
 
-def test_a_capture_runs_a_fixed_number_of_queries(world, anonymous, monkeypatch):
+def test_a_capture_runs_a_fixed_number_of_queries(in_alpha, anonymous, monkeypatch):
     # given no purge of old rate windows on the way (one capture in PURGE_ONE_IN does one, at random)
     monkeypatch.setattr("leads.ratelimit.PURGE_ONE_IN", 2**62)
     # and a form, read once already by this process (a first submission)
-    _form_with_defaults(world.alpha)
+    _form_with_defaults()
     assert _post(anonymous, "first@example.com").status_code == 201
     # when a new person submits, then submits again
     with CaptureQueriesContext(connection) as new:
@@ -57,36 +56,30 @@ def test_a_capture_runs_a_fixed_number_of_queries(world, anonymous, monkeypatch)
     # and the merge 24: the insert rolled back to its savepoint (and the search path set again), the
     # lead locked and read, updated, its history, and its activity counts instead of none
     assert len(again.captured_queries) == 24, "\n".join(q["sql"][:120] for q in again.captured_queries)
-    with tenant_context(world.alpha):
-        lead = Lead.objects.get(email="jane@example.com")
-        assert (lead.score, lead.activities.count(), lead.transitions.count()) == (10, 2, 2)
+    lead = Lead.objects.get(email="jane@example.com")
+    assert (lead.score, lead.activities.count(), lead.transitions.count()) == (10, 2, 2)
 
 
-def test_the_form_read_once_per_process_follows_every_change(world, anonymous):
+def test_the_form_read_once_per_process_follows_every_change(in_alpha, anonymous):
     # given a form read by a first submission
-    offer = _form_with_defaults(world.alpha)
+    offer = _form_with_defaults()
     assert _post(anonymous, "a@example.com").status_code == 201
     # when its offer is renamed to another kind, then the form gets another offer and a campaign
-    with tenant_context(world.alpha):
-        Offer.objects.filter(pk=offer.pk).update(kind="webinar")
-        ScoringRule.objects.create(name="Webinar", field="offer_kind", operator="eq", value="webinar", points=50)
+    Offer.objects.filter(pk=offer.pk).update(kind="webinar")
+    ScoringRuleFactory(field=ScoringRule.Field.OFFER_KIND, value="webinar", points=50)
     after_kind = _post(anonymous, "b@example.com", ip="192.0.2.2")
-    with tenant_context(world.alpha):
-        demo = Offer.objects.create(key="demo", name="Demo", kind="demo")
-        spring = Campaign.objects.create(key="spring", name="Spring")
-        CaptureForm.objects.filter(key="contact").update(offer=demo, campaign=spring)
+    demo = OfferFactory(key="demo", kind=Offer.Kind.DEMO)
+    spring = CampaignFactory(key="spring")
+    CaptureForm.objects.filter(key="contact").update(offer=demo, campaign=spring)
     after_offer = _post(anonymous, "c@example.com", ip="192.0.2.3")
     # and it stops listing the site, then is deactivated
-    with tenant_context(world.alpha):
-        CaptureForm.objects.filter(key="contact").update(allowed_origins="https://elsewhere.example")
+    CaptureForm.objects.filter(key="contact").update(allowed_origins="https://elsewhere.example")
     after_origins = _post(anonymous, "d@example.com", ip="192.0.2.4")
-    with tenant_context(world.alpha):
-        CaptureForm.objects.filter(key="contact").update(is_active=False)
+    CaptureForm.objects.filter(key="contact").update(is_active=False)
     after_deactivation = _post(anonymous, "e@example.com", ip="192.0.2.5")
     # then each submission saw the form as it was at that moment
     assert [r.status_code for r in (after_kind, after_offer, after_origins, after_deactivation)] == [201, 201, 403, 404]
-    with tenant_context(world.alpha):
-        leads = {lead.email: lead for lead in Lead.objects.select_related("offer", "campaign")}
+    leads = {lead.email: lead for lead in Lead.objects.select_related("offer", "campaign")}
     assert (leads["b@example.com"].offer.kind, leads["b@example.com"].score) == ("webinar", 55)
     assert (leads["c@example.com"].offer, leads["c@example.com"].campaign, leads["c@example.com"].score) == (
         demo,
@@ -115,27 +108,23 @@ def _history(lead: Lead) -> tuple:
     ],
 )
 def test_a_capture_scores_and_promotes_exactly_as_upsert_then_activity(
-    world, anonymous, per_submission, threshold, stage, score
+    in_alpha, anonymous, per_submission, threshold, stage, score
 ):
     # given an ebook offer worth 20 points, some points per form submission, and the MQL threshold
-    offer = _form_with_defaults(world.alpha)
-    with tenant_context(world.alpha):
-        ScoringRule.objects.all().delete()
-        ScoringRule.objects.create(name="Ebook", field="offer_kind", operator="eq", value="ebook", points=20)
-        ScoringRule.objects.create(
-            name="Form", field="activity", operator="eq", value="form_submit", points=per_submission
-        )
-        LeadSettings.objects.update_or_create(pk=1, defaults={"mql_threshold": threshold})
+    offer = _form_with_defaults()
+    ScoringRule.objects.all().delete()
+    ScoringRuleFactory(field=ScoringRule.Field.OFFER_KIND, value="ebook", points=20)
+    ScoringRuleFactory(field=ScoringRule.Field.ACTIVITY, value=LeadActivity.Kind.FORM_SUBMIT, points=per_submission)
+    LeadSettings.objects.update_or_create(pk=1, defaults={"mql_threshold": threshold})
     # when one person submits the form twice, and another is recorded twice by the two services
     for ip in ("192.0.2.1", "192.0.2.2"):
         assert _post(anonymous, "cap@example.com", ip=ip, page_url="").status_code == 201
-    with tenant_context(world.alpha):
-        for _ in range(2):
-            lead, __ = lead_upsert(
-                record=LeadInput(email="svc@example.com", first_name="Léa", offer=offer), source=Source.CAPTURE
-            )
-            lead_record_activity(lead=lead, kind=LeadActivity.Kind.FORM_SUBMIT, ref="contact")
-        captured, served = Lead.objects.get(email="cap@example.com"), Lead.objects.get(email="svc@example.com")
-        # then both have the same score, stage, promotion and history
-        assert _history(captured) == _history(served)
-        assert (captured.score, captured.stage) == (score, stage)
+    for _ in range(2):
+        lead, __ = lead_upsert(
+            record=LeadInput(email="svc@example.com", first_name="Léa", offer=offer), source=ChangeOrigin.CAPTURE
+        )
+        lead_record_activity(lead=lead, kind=LeadActivity.Kind.FORM_SUBMIT, ref="contact")
+    captured, served = Lead.objects.get(email="cap@example.com"), Lead.objects.get(email="svc@example.com")
+    # then both have the same score, stage, promotion and history
+    assert _history(captured) == _history(served)
+    assert (captured.score, captured.stage) == (score, stage)
