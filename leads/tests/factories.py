@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import factory
+from django.db.models import Max
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -41,7 +42,8 @@ class LeadFactory(factory.Factory):
 
 class StageMoveFactory(factory.Factory):
     """A stage move through ``lead_move_stage`` (``to``, and optionally ``at``, ``by``, ``reason``,
-    ``source``); the transition it appended to the lead's history. ``lead`` may be a lead or its id."""
+    ``source``): the transition it appended to the lead's history, or None when the lead already
+    was at that stage (the service records nothing then). ``lead`` may be a lead or its id."""
 
     class Meta:
         model = StageTransition
@@ -51,8 +53,10 @@ class StageMoveFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, *args, lead, **move):
-        moved = lead_move_stage(lead=lead, **move)
-        return model_class.objects.filter(lead=moved, kind=model_class.Kind.MOVED).latest("pk")
+        moves = model_class.objects.filter(lead_id=getattr(lead, "pk", lead), kind=model_class.Kind.MOVED)
+        known = moves.aggregate(last=Max("pk"))["last"] or 0
+        lead_move_stage(lead=lead, **move)
+        return moves.filter(pk__gt=known).first()
 
 
 class LeadNoteFactory(factory.Factory):

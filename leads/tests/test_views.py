@@ -12,10 +12,10 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
-from django_tenants.utils import tenant_context
 
-from leads.models import STAGE_ORDER, Lead, LeadNote, Source, Stage, StageTransition
-from leads.services import LeadInput, lead_add_note, lead_mark_lost, lead_move_stage, lead_upsert
+from leads.models import STAGE_ORDER, ChangeOrigin, Lead, LeadNote, Stage, StageTransition
+from leads.services import lead_mark_lost
+from leads.tests.factories import LeadFactory, LeadNoteFactory, StageMoveFactory
 
 BOARD = "/c/alpha/leads/"
 LIST = "/c/alpha/leads/list/"
@@ -26,24 +26,15 @@ def _page(lead_or_pk) -> str:
     return f"/c/alpha/leads/{pk}/"
 
 
-def _leads(world, *records: LeadInput) -> list[Lead]:
-    with tenant_context(world.alpha):
-        return [lead_upsert(record=record)[0] for record in records]
+# Every test runs in alpha (in_alpha): the helpers read alpha's rows.
 
 
-def _fresh(world, lead: Lead) -> Lead:
-    with tenant_context(world.alpha):
-        return Lead.objects.get(pk=lead.pk)
+def _fresh(lead: Lead) -> Lead:
+    return Lead.objects.get(pk=lead.pk)
 
 
-def _history(world, lead: Lead) -> list[StageTransition]:
-    with tenant_context(world.alpha):
-        return list(StageTransition.objects.filter(lead=lead).order_by("recorded_at", "pk"))
-
-
-def _fresh_pk(world, email: str) -> int:
-    with tenant_context(world.alpha):
-        return Lead.objects.get(email=email).pk
+def _history(lead: Lead) -> list[StageTransition]:
+    return list(StageTransition.objects.filter(lead=lead).order_by("recorded_at", "pk"))
 
 
 def _fr(text) -> str:
@@ -64,40 +55,30 @@ def _messages(response) -> list[str]:
 
 
 def _many(world, n: int, *, prefix: str, stage_cycle=STAGE_ORDER) -> list[Lead]:
-    return _leads(
-        world,
-        *(
-            LeadInput(
-                email=f"{prefix}{i}@example.test",
-                first_name=f"First{i}",
-                last_name=f"Last{i}",
-                company=f"Company {i}",
-                stage=stage_cycle[i % len(stage_cycle)],
-                deal_value=Decimal(100 * i),
-                owner=world.sales_alpha if i % 2 else None,
-            )
-            for i in range(n)
-        ),
-    )
+    return [
+        LeadFactory(
+            email=f"{prefix}{i}@example.test",
+            first_name=f"First{i}",
+            last_name=f"Last{i}",
+            company=f"Company {i}",
+            stage=stage_cycle[i % len(stage_cycle)],
+            deal_value=Decimal(100 * i),
+            owner=world.sales_alpha if i % 2 else None,
+        )
+        for i in range(n)
+    ]
 
 
 # --- pipeline board --------------------------------------------------------------------------------
 
 
-def test_the_board_shows_one_column_per_stage_with_count_and_total_of_open_leads(http_as, world):
+def test_the_board_shows_one_column_per_stage_with_count_and_total_of_open_leads(http_as, world, in_alpha):
     # given open leads at several stages, one without a value, and a lost lead
-    ann, bob, _cy, _dan, lost = _leads(
-        world,
-        LeadInput(
-            email="ann@example.test", first_name="Ann", company="Acme", stage=Stage.MQL, deal_value=Decimal(1000)
-        ),
-        LeadInput(email="bob@example.test", stage=Stage.MQL, deal_value=Decimal("2500.50")),
-        LeadInput(email="cy@example.test", stage=Stage.SQL, deal_value=Decimal(500)),
-        LeadInput(email="dan@example.test", stage=Stage.LEAD),
-        LeadInput(email="lost@example.test", stage=Stage.MQL, deal_value=Decimal(9999)),
-    )
-    with tenant_context(world.alpha):
-        lead_mark_lost(lead=lost, reason="budget")
+    ann = LeadFactory(first_name="Ann", company="Acme", stage=Stage.MQL, deal_value=Decimal(1000))
+    bob = LeadFactory(stage=Stage.MQL, deal_value=Decimal("2500.50"))
+    LeadFactory(stage=Stage.SQL, deal_value=Decimal(500))
+    LeadFactory(stage=Stage.LEAD)
+    lost = lead_mark_lost(lead=LeadFactory(stage=Stage.MQL, deal_value=Decimal(9999)), reason="budget")
     # when a sales person opens the board
     response = http_as(world.sales_alpha).get(BOARD)
     # then every stage has its column, in pipeline order, with the open leads' count and total
@@ -124,9 +105,9 @@ def test_the_board_shows_one_column_per_stage_with_count_and_total_of_open_leads
     assert '<script src="/static/pouls/pipeline.js" defer></script>' in html
 
 
-def test_the_board_has_no_inline_javascript(http_as, world):
-    _leads(world, LeadInput(email="ann@example.test", stage=Stage.MQL))
-    for path in (BOARD, LIST, _page(_fresh_pk(world, "ann@example.test"))):
+def test_the_board_has_no_inline_javascript(http_as, world, in_alpha):
+    lead = LeadFactory(email="ann@example.test", stage=Stage.MQL)
+    for path in (BOARD, LIST, _page(lead)):
         html = http_as(world.sales_alpha).get(path).content.decode()
         # every script is a static file loaded with defer; no inline code, no event handler attribute
         assert all("src=" in tag and "defer" in tag for tag in re.findall(r"<script[^>]*>", html)), path
@@ -135,13 +116,10 @@ def test_the_board_has_no_inline_javascript(http_as, world):
         assert "javascript:" not in html, path
 
 
-def test_my_leads_and_the_other_filters_narrow_the_board(http_as, world):
+def test_my_leads_and_the_other_filters_narrow_the_board(http_as, world, in_alpha):
     # given a lead owned by the sales person and one owned by the manager
-    mine, theirs = _leads(
-        world,
-        LeadInput(email="mine@example.test", company="Acme", stage=Stage.MQL, owner=world.sales_alpha),
-        LeadInput(email="theirs@example.test", company="Globex", stage=Stage.MQL, owner=world.manager_alpha),
-    )
+    mine = LeadFactory(company="Acme", stage=Stage.MQL, owner=world.sales_alpha)
+    theirs = LeadFactory(company="Globex", stage=Stage.MQL, owner=world.manager_alpha)
     sales = http_as(world.sales_alpha)
     # when the sales person asks for their own leads
     html = sales.get(BOARD + "?mine=true").content.decode()
@@ -162,7 +140,7 @@ def test_my_leads_and_the_other_filters_narrow_the_board(http_as, world):
     assert 'name="lost"' not in html  # the board shows open leads only
 
 
-def test_a_column_shows_at_most_50_cards_and_links_to_the_rest(http_as, world):
+def test_a_column_shows_at_most_50_cards_and_links_to_the_rest(http_as, world, in_alpha):
     # given 52 open MQLs
     _many(world, 52, prefix="mql", stage_cycle=[Stage.MQL])
     # when the board is opened
@@ -181,9 +159,9 @@ def test_a_column_shows_at_most_50_cards_and_links_to_the_rest(http_as, world):
 # --- writes ----------------------------------------------------------------------------------------
 
 
-def test_the_move_button_moves_the_lead_and_the_history_says_it_came_from_the_screens(http_as, world):
+def test_the_move_button_moves_the_lead_and_the_history_says_it_came_from_the_screens(http_as, world, in_alpha):
     # given an MQL on the board
-    (lead,) = _leads(world, LeadInput(email="ann@example.test", stage=Stage.MQL))
+    lead = LeadFactory(email="ann@example.test", stage=Stage.MQL)
     sales = http_as(world.sales_alpha)
     # when the sales person presses its "SQL →" button
     response = sales.post(f"/c/alpha/leads/{lead.pk}/move/", {"to": "sql", "next": BOARD + "?mine=false"})
@@ -191,18 +169,18 @@ def test_the_move_button_moves_the_lead_and_the_history_says_it_came_from_the_sc
     assert response.status_code == 302
     assert response["Location"] == BOARD + "?mine=false"
     # and the lead is an SQL, moved by them from the sales screens
-    assert _fresh(world, lead).stage == Stage.SQL
-    last = _history(world, lead)[-1]
+    assert _fresh(lead).stage == Stage.SQL
+    last = _history(lead)[-1]
     assert (last.kind, last.from_stage, last.to_stage) == (StageTransition.Kind.MOVED, Stage.MQL, Stage.SQL)
-    assert (last.source, last.by_id) == (Source.UI, world.sales_alpha.pk)
+    assert (last.source, last.by_id) == (ChangeOrigin.UI, world.sales_alpha.pk)
     # and the board says so, with the card in its new column
     page = sales.get(response["Location"])
     assert any("SQL" in m for m in _messages(page))
     assert f'data-lead="{lead.pk}"' in _column(page.content.decode(), "sql")
 
 
-def test_the_lead_page_moves_to_any_stage_with_a_reason_and_an_effective_time(http_as, world):
-    (lead,) = _leads(world, LeadInput(email="ann@example.test", created_at=timezone.now() - timedelta(days=10)))
+def test_the_lead_page_moves_to_any_stage_with_a_reason_and_an_effective_time(http_as, world, in_alpha):
+    lead = LeadFactory(created_at=timezone.now() - timedelta(days=10))
     # when the sales person moves it straight to customer, effective three days ago (client's local time)
     three_days_ago = timezone.localtime(
         timezone.now() - timedelta(days=3), timezone=zoneinfo.ZoneInfo(world.alpha.time_zone)
@@ -213,20 +191,20 @@ def test_the_lead_page_moves_to_any_stage_with_a_reason_and_an_effective_time(ht
     )
     assert response["Location"] == _page(lead)
     # then the lead is a customer since then, and every stage it skipped is reached then too
-    fresh = _fresh(world, lead)
+    fresh = _fresh(lead)
     assert fresh.stage == Stage.CUSTOMER
     expected = three_days_ago.replace(second=0, microsecond=0)
     assert fresh.customer_at == fresh.sql_at == fresh.mql_at == expected
-    last = _history(world, lead)[-1]
-    assert (last.reason, last.at, last.source) == ("Signed", expected, Source.UI)
+    last = _history(lead)[-1]
+    assert (last.reason, last.at, last.source) == ("Signed", expected, ChangeOrigin.UI)
 
 
-def test_a_refused_change_is_a_message_and_nothing_changes(http_as, world):
-    # given a lead created an hour ago, not lost
-    (lead,) = _leads(world, LeadInput(email="ann@example.test", stage=Stage.MQL))
+def test_a_refused_change_is_a_message_and_nothing_changes(http_as, world, in_alpha):
+    # given a lead, not lost
+    lead = LeadFactory(email="ann@example.test", stage=Stage.MQL)
     sales = http_as(world.sales_alpha)
     sales.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages are checked in English
-    before = len(_history(world, lead))
+    before = len(_history(lead))
     # when the sales person re-opens it although it is not lost
     response = sales.post(f"/c/alpha/leads/{lead.pk}/reopen/", {"next": _page(lead)}, follow=True)
     # then the lead page says why, instead of an error page
@@ -243,12 +221,12 @@ def test_a_refused_change_is_a_message_and_nothing_changes(http_as, world):
     assert response.redirect_chain == [(BOARD, 302)]
     assert any("before the lead was created" in m for m in _messages(response))
     # and nothing changed
-    assert _fresh(world, lead).stage == Stage.MQL
-    assert len(_history(world, lead)) == before
+    assert _fresh(lead).stage == Stage.MQL
+    assert len(_history(lead)) == before
 
 
-def test_an_invalid_form_is_a_message_too(http_as, world):
-    (lead,) = _leads(world, LeadInput(email="ann@example.test"))
+def test_an_invalid_form_is_a_message_too(http_as, world, in_alpha):
+    lead = LeadFactory(email="ann@example.test")
     sales = http_as(world.sales_alpha)
     # an unknown stage, a loss without a reason, an empty note, an owner who may not own leads here
     for path, data in (
@@ -261,14 +239,13 @@ def test_an_invalid_form_is_a_message_too(http_as, world):
         assert response.status_code == 200, path
         assert response.redirect_chain == [(_page(lead), 302)], path
         assert any(level == "error" for level in (m.level_tag for m in response.context["messages"])), path
-    fresh = _fresh(world, lead)
+    fresh = _fresh(lead)
     assert (fresh.stage, fresh.is_lost, fresh.owner_id) == (Stage.LEAD, False, None)
-    with tenant_context(world.alpha):
-        assert not LeadNote.objects.filter(lead=lead).exists()
+    assert not LeadNote.objects.filter(lead=lead).exists()
 
 
-def test_next_never_leaves_the_client(http_as, world):
-    (lead,) = _leads(world, LeadInput(email="ann@example.test"))
+def test_next_never_leaves_the_client(http_as, world, in_alpha):
+    lead = LeadFactory(email="ann@example.test")
     sales = http_as(world.sales_alpha)
     for target in ("https://evil.example/", "//evil.example/c/alpha/", "/c/beta/leads/", "/accounts/logout/"):
         response = sales.post(f"/c/alpha/leads/{lead.pk}/move/", {"to": "mql", "next": target})
@@ -276,15 +253,15 @@ def test_next_never_leaves_the_client(http_as, world):
         sales.post(f"/c/alpha/leads/{lead.pk}/move/", {"to": "lead"})
 
 
-def test_lost_reopen_notes_and_owner_from_the_lead_page(http_as, world):
-    (lead,) = _leads(world, LeadInput(email="ann@example.test", stage=Stage.SQL))
+def test_lost_reopen_notes_and_owner_from_the_lead_page(http_as, world, in_alpha):
+    lead = LeadFactory(email="ann@example.test", stage=Stage.SQL)
     sales = http_as(world.sales_alpha)
     url = f"/c/alpha/leads/{lead.pk}"
     # when the sales person writes a note, takes the lead for the manager, marks it lost then re-opens it
     assert sales.post(f"{url}/notes/", {"body": "Called, asked for a quote."}).status_code == 302
     assert sales.post(f"{url}/assign/", {"owner": world.manager_alpha.pk}).status_code == 302
     assert sales.post(f"{url}/lost/", {"reason": "Went with a competitor"}).status_code == 302
-    lost = _fresh(world, lead)
+    lost = _fresh(lead)
     assert (lost.is_lost, lost.lost_reason, lost.owner_id) == (True, "Went with a competitor", world.manager_alpha.pk)
     page = sales.get(_page(lead)).content.decode()
     assert 'data-testid="lost-notice"' in page and 'data-testid="reopen-form"' in page
@@ -292,40 +269,34 @@ def test_lost_reopen_notes_and_owner_from_the_lead_page(http_as, world):
     assert sales.post(f"{url}/reopen/", {"reason": "They came back"}).status_code == 302
     assert sales.post(f"{url}/assign/", {"owner": ""}).status_code == 302
     # then every change is in the history, from the sales screens, by them
-    fresh = _fresh(world, lead)
+    fresh = _fresh(lead)
     assert (fresh.is_lost, fresh.owner_id) == (False, None)
-    entries = _history(world, lead)
+    entries = _history(lead)
     assert [e.kind for e in entries] == ["created", "assigned", "lost", "reopened", "assigned"]
-    assert {(e.source, e.by_id) for e in entries[1:]} == {(Source.UI, world.sales_alpha.pk)}
-    with tenant_context(world.alpha):
-        note = LeadNote.objects.get(lead=lead)
+    assert {(e.source, e.by_id) for e in entries[1:]} == {(ChangeOrigin.UI, world.sales_alpha.pk)}
+    note = LeadNote.objects.get(lead=lead)
     assert (note.body, note.author_id) == ("Called, asked for a quote.", world.sales_alpha.pk)
 
 
 # --- lead page -------------------------------------------------------------------------------------
 
 
-def test_the_lead_page_shows_fields_attribution_reached_times_history_and_notes(http_as, world):
+def test_the_lead_page_shows_fields_attribution_reached_times_history_and_notes(http_as, world, in_alpha):
     created = timezone.now() - timedelta(days=5)
-    (lead,) = _leads(
-        world,
-        LeadInput(
-            email="ann@example.test",
-            first_name="Ann",
-            last_name="Lee",
-            company="Acme",
-            job_title="CMO",
-            created_at=created,
-            utm_source="newsletter",
-            utm_medium="email",
-            utm_campaign="spring",
-            keyword="Crm",
-        ),
+    lead = LeadFactory(
+        first_name="Ann",
+        last_name="Lee",
+        company="Acme",
+        job_title="CMO",
+        created_at=created,
+        utm_source="newsletter",
+        utm_medium="email",
+        utm_campaign="spring",
+        keyword="Crm",
     )
-    with tenant_context(world.alpha):
-        lead_move_stage(lead=lead, to=Stage.MQL, at=created + timedelta(days=1), by=world.sales_alpha, reason="Demo")
-        lead_move_stage(lead=lead, to=Stage.SQL, by=world.manager_alpha, source=Source.UI)
-        lead_add_note(lead=lead, body="First call", by=world.sales_alpha)
+    StageMoveFactory(lead=lead, to=Stage.MQL, at=created + timedelta(days=1), by=world.sales_alpha, reason="Demo")
+    StageMoveFactory(lead=lead, to=Stage.SQL, by=world.manager_alpha, source=ChangeOrigin.UI)
+    LeadNoteFactory(lead=lead, body="First call", by=world.sales_alpha)
     # when a sales person of the client opens the lead page
     response = http_as(world.sales_alpha).get(_page(lead))
     assert response.status_code == 200
@@ -350,13 +321,13 @@ def test_the_lead_page_shows_fields_attribution_reached_times_history_and_notes(
     lead_label, mql_label, sql_label = (_fr(s.label) for s in (Stage.LEAD, Stage.MQL, Stage.SQL))
     assert timeline.index(f"{mql_label} → {sql_label}") < timeline.index(f"{lead_label} → {mql_label}")
     assert "manager@alpha.test" in timeline and "Demo" in timeline
-    assert f'data-testid="history-source">{_fr(Source.UI.label)}<' in timeline
+    assert f'data-testid="history-source">{_fr(ChangeOrigin.UI.label)}<' in timeline
     # and the notes
     assert "First call" in html
 
 
-def test_the_owner_choices_are_the_people_who_may_write_in_this_client(http_as, world):
-    (lead,) = _leads(world, LeadInput(email="ann@example.test"))
+def test_the_owner_choices_are_the_people_who_may_write_in_this_client(http_as, world, in_alpha):
+    lead = LeadFactory(email="ann@example.test")
     response = http_as(world.sales_alpha).get(_page(lead))
     form = response.context["assign_form"]
     offered = {value for value, _label in form.fields["owner"].choices if value != ""}
@@ -367,7 +338,7 @@ def test_the_owner_choices_are_the_people_who_may_write_in_this_client(http_as, 
 # --- list ------------------------------------------------------------------------------------------
 
 
-def test_the_list_filters_with_lead_filter_orders_and_paginates(http_as, world):
+def test_the_list_filters_with_lead_filter_orders_and_paginates(http_as, world, in_alpha):
     leads = _many(world, 53, prefix="list")
     sales = http_as(world.sales_alpha)
     # the first page holds 50 leads, the second the last 3
@@ -400,10 +371,10 @@ def test_the_list_filters_with_lead_filter_orders_and_paginates(http_as, world):
 # --- who may do what -------------------------------------------------------------------------------
 
 
-def test_a_viewer_sees_the_dashboard_only_never_the_sales_screens(http_as, world):
-    (lead,) = _leads(world, LeadInput(email="ann@example.test", stage=Stage.MQL))
+def test_a_viewer_sees_the_dashboard_only_never_the_sales_screens(http_as, world, in_alpha):
+    lead = LeadFactory(email="ann@example.test", stage=Stage.MQL)
     viewer = http_as(world.viewer_alpha)
-    before = len(_history(world, lead))
+    before = len(_history(lead))
     # when the viewer opens the board, the list and the lead page
     for path in (BOARD, LIST, _page(lead)):
         response = viewer.get(path)
@@ -421,21 +392,20 @@ def test_a_viewer_sees_the_dashboard_only_never_the_sales_screens(http_as, world
         # then it is forbidden
         assert viewer.post(f"/c/alpha/leads/{lead.pk}/{path}/", data).status_code == 403, path
     # and nothing changed
-    fresh = _fresh(world, lead)
+    fresh = _fresh(lead)
     assert (fresh.stage, fresh.is_lost, fresh.owner_id) == (Stage.MQL, False, None)
-    assert len(_history(world, lead)) == before
-    with tenant_context(world.alpha):
-        assert not LeadNote.objects.filter(lead=lead).exists()
+    assert len(_history(lead)) == before
+    assert not LeadNote.objects.filter(lead=lead).exists()
 
 
-def test_people_of_other_clients_get_404_and_change_nothing(http_as, world):
-    (lead,) = _leads(world, LeadInput(email="ann@example.test", stage=Stage.MQL))
+def test_people_of_other_clients_get_404_and_change_nothing(http_as, world, in_alpha):
+    lead = LeadFactory(email="ann@example.test", stage=Stage.MQL)
     for user in (world.viewer_beta, world.other_owner, world.outsider):
         browser = http_as(user)
         for path in (BOARD, LIST, _page(lead)):
             assert browser.get(path).status_code == 404, (user, path)
         assert browser.post(f"/c/alpha/leads/{lead.pk}/move/", {"to": "sql"}).status_code == 404, user
-    assert _fresh(world, lead).stage == Stage.MQL
+    assert _fresh(lead).stage == Stage.MQL
     # and the agency owner, who may enter beta, does not find alpha's lead there
     assert http_as(world.owner).get(f"/c/beta/leads/{lead.pk}/").status_code == 404
     assert http_as(world.owner).post(f"/c/beta/leads/{lead.pk}/move/", {"to": "sql"}).status_code == 404
@@ -468,13 +438,12 @@ def _queries(browser, path: str) -> tuple[int, int]:
 
 
 def _with_history(world, leads: list[Lead]) -> None:
-    with tenant_context(world.alpha):
-        for lead in leads:
-            lead_add_note(lead=lead, body="note", by=world.sales_alpha)
-            lead_move_stage(lead=lead.pk, to=Stage.CUSTOMER, by=world.manager_alpha, source=Source.UI)
+    for lead in leads:
+        LeadNoteFactory(lead=lead, body="note", by=world.sales_alpha)
+        StageMoveFactory(lead=lead.pk, to=Stage.CUSTOMER, by=world.manager_alpha, source=ChangeOrigin.UI)
 
 
-def test_the_pages_run_the_same_number_of_queries_for_3_and_for_30_leads(http_as, world):
+def test_the_pages_run_the_same_number_of_queries_for_3_and_for_30_leads(http_as, world, in_alpha):
     sales = http_as(world.sales_alpha)
     few = _many(world, 3, prefix="few")
     _with_history(world, few)
@@ -483,11 +452,10 @@ def test_the_pages_run_the_same_number_of_queries_for_3_and_for_30_leads(http_as
     # given ten times more leads, each with notes and history, and a longer history on the first one
     more = _many(world, 27, prefix="more")
     _with_history(world, more)
-    with tenant_context(world.alpha):
-        for _ in range(27):
-            lead_add_note(lead=few[0], body="again", by=world.manager_alpha)
-            lead_move_stage(lead=few[0].pk, to=Stage.SQL, by=world.sales_alpha, source=Source.UI)
-            lead_move_stage(lead=few[0].pk, to=Stage.CUSTOMER, by=world.manager_alpha, source=Source.UI)
+    for _ in range(27):
+        LeadNoteFactory(lead=few[0], body="again", by=world.manager_alpha)
+        StageMoveFactory(lead=few[0].pk, to=Stage.SQL, by=world.sales_alpha, source=ChangeOrigin.UI)
+        StageMoveFactory(lead=few[0].pk, to=Stage.CUSTOMER, by=world.manager_alpha, source=ChangeOrigin.UI)
     counts_many = {path: _queries(sales, path) for path in counts_few}
     # then every page runs exactly as many queries
     assert counts_many == counts_few
