@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from campaigns.attribution import lead_channel_key
 from campaigns.imports import cells
-from campaigns.imports.kinds import Context, Kind, RowError, row_cell, row_channel, row_dated, row_rule
+from campaigns.imports.kinds import Context, Kind, RowError, row_cell, row_channel, row_rule
 from campaigns.imports.upsert import UpsertCount
 from campaigns.models import Campaign, LandingPage, Offer
 from config.errors import DomainError
@@ -60,8 +60,9 @@ def _parse_lead(row: dict[str, str], ctx: Context) -> dict:
     record["company_size"] = row_cell(row, "company_size", cells.count)
     record["deal_value"] = row_cell(row, "deal_value", cells.amount)
     record["stage"] = row_cell(row, "stage", cells.key) or Stage.LEAD
-    reached = {c: row_dated(row, c, cells.instant, ctx.zone, zone=ctx.zone) for c in REACHED_COLUMNS}
-    record["lost_at"] = row_dated(row, "lost_at", cells.instant, ctx.zone, zone=ctx.zone)
+    # The dates' bounds are part of the record's rules, checked below with the others.
+    reached = {c: row_cell(row, c, cells.instant, ctx.zone) for c in REACHED_COLUMNS}
+    record["lost_at"] = row_cell(row, "lost_at", cells.instant, ctx.zone)
     try:
         record.update(
             lead_record_check(
@@ -70,6 +71,7 @@ def _parse_lead(row: dict[str, str], ctx: Context) -> dict:
                 lost_at=record["lost_at"],
                 deal_value=record["deal_value"],
                 now=ctx.extra["now"],
+                zone=ctx.zone,
                 **reached,
             )
         )

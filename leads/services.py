@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -190,16 +191,19 @@ def lead_record_check(
     lost_at: datetime | None = None,
     deal_value: Decimal | None = None,
     now: datetime | None = None,
+    zone: ZoneInfo | None = None,
 ) -> dict:
     """The rules of one incoming lead record, on its own (before any merge), on every path that
     creates or merges one: the API, the admin's form (``clean``), the capture endpoint and each import
     row. Created not in the future and every date within the bounds; a known stage; the reached
     timestamps completed (``leads.lifecycle.reached_complete``, docs/kpis.md §3), none of them and no
-    loss before the creation; no negative deal value. Returns the completed reached timestamps
-    (``{"mql_at": …, "sql_at": …, "customer_at": …}``); raises the first ``DomainError``."""
+    loss before the creation; no negative deal value. Dates are judged on their local day in ``zone``
+    (default: the current time zone, the client's in a request). Returns the completed reached
+    timestamps (``{"mql_at": …, "sql_at": …, "customer_at": …}``); raises the first ``DomainError``."""
     lead_dates_check(
         {"created_at": created_at, "mql_at": mql_at, "sql_at": sql_at, "customer_at": customer_at, "lost_at": lost_at},
         now=now,
+        zone=zone,
     )
     stage_check(stage)
     reached = reached_complete(
@@ -427,23 +431,24 @@ def _locked(lead: Lead | int) -> Lead:
         raise DomainError(_("This lead no longer exists."), field="lead", code="not_found") from None
 
 
-def lead_instant_check(*, at: datetime, field: str, now: datetime | None = None) -> None:
+def lead_instant_check(*, at: datetime, field: str, now: datetime | None = None, zone: ZoneInfo | None = None) -> None:
     """The rule of a lead's instants that mean "when it happened" (created, moved, lost): within the
-    bounds of every fact's date (``config.dates``) and not in the future, clock skew aside. Imports,
-    the API, the admin and the capture endpoint all apply it."""
-    date_check(at, field=field)
+    bounds of every fact's date (``config.dates``, on its local day in ``zone``, default the current
+    time zone) and not in the future, clock skew aside. Imports, the API, the admin and the capture
+    endpoint all apply it."""
+    date_check(at, field=field, zone=zone)
     if at > (now or timezone.now()) + FUTURE_TOLERANCE:
         raise DomainError(_("This date is in the future."), field=field)
 
 
-def lead_dates_check(values: dict, *, now: datetime | None = None) -> None:
+def lead_dates_check(values: dict, *, now: datetime | None = None, zone: ZoneInfo | None = None) -> None:
     """The dates of a new lead (``created_at`` and those of ``LEAD_DATES`` in ``values``; None or
     missing ones are skipped): created not in the future, every date within the bounds."""
     if values.get("created_at") is not None:
-        lead_instant_check(at=values["created_at"], field="created_at", now=now)
+        lead_instant_check(at=values["created_at"], field="created_at", now=now, zone=zone)
     for name in LEAD_DATES:
         if values.get(name) is not None:
-            date_check(values[name], field=name)
+            date_check(values[name], field=name, zone=zone)
 
 
 def _check_instant(lead: Lead, at: datetime, field_name: str = "at") -> None:
