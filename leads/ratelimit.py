@@ -81,4 +81,3 @@ def capture_rate_hit(*, form_key: str, ip: str, per_visitor: int, now: datetime 
     purge_now_and_then(now=now, one_in=PURGE_ONE_IN)  # this module's name: a test may set it
     allowed = mine <= per_visitor and everyone is not None and everyone <= ceiling_per_minute()
     return RateDecision(allowed=allowed, retry_after=seconds_to_next_window(now))
-
