@@ -195,16 +195,19 @@ GOLDEN_AS_OF = datetime(2026, 4, 15, tzinfo=ZoneInfo("Europe/Paris"))
 
 @pytest.fixture
 def golden(db, world) -> World:
-    """The golden KPI example imported into alpha and refreshed in full as of 15 April 2026."""
+    """The golden KPI example imported into alpha and refreshed in full as of 15 April 2026. The
+    connection is left in the schema it was in (with ``in_alpha``, alpha's)."""
     from django_tenants.utils import tenant_context
 
     from kpis.refresh import kpi_snapshot_refresh
     from tests.test_golden_kpis import import_golden
 
-    import_golden()
+    schema = connection.tenant
+    import_golden()  # each import enters alpha, then leaves to the public schema
     with tenant_context(world.alpha):
         kpi_snapshot_refresh(full=True, as_of=GOLDEN_AS_OF)
-    connection.set_schema_to_public()
+    if schema is not None:
+        connection.set_tenant(schema)
     return world
 
 

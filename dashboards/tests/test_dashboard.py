@@ -8,7 +8,6 @@ from datetime import date
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_tenants.utils import tenant_context
 
 from conftest import GOLDEN_AS_OF
 from dashboards.charts import CHART_TITLES
@@ -19,9 +18,9 @@ from tests.formats import euros_fr
 PAGE, API = "/c/alpha/", "/c/alpha/api/v1/dashboard/"
 
 
-def _snapshot(client, **where) -> Snapshot:
-    with tenant_context(client):
-        return Snapshot.objects.get(period="month", **where)
+def _snapshot(**where) -> Snapshot:
+    """A monthly snapshot of the client the test is in (golden, in_alpha)."""
+    return Snapshot.objects.get(period="month", **where)
 
 
 def _card(html: str, kpi: str) -> str:
@@ -29,16 +28,12 @@ def _card(html: str, kpi: str) -> str:
     return html[start : html.index("</li>", start)]
 
 
-def test_cards_show_the_focus_month_in_french_with_change_status_and_formula(http_as, golden):
-    with tenant_context(golden.alpha):
-        Objective.objects.create(kpi="cost_per_lead", period="month", target=300)
-    connection.set_schema_to_public()
+def test_cards_show_the_focus_month_in_french_with_change_status_and_formula(http_as, golden, in_alpha):
     from kpis.refresh import kpi_snapshot_refresh
 
-    with tenant_context(golden.alpha):
-        kpi_snapshot_refresh(full=True, as_of=GOLDEN_AS_OF)
-    connection.set_schema_to_public()
-    cpl = _snapshot(golden.alpha, kpi="cost_per_lead", dimension="", start="2026-03-01")
+    Objective.objects.create(kpi="cost_per_lead", period="month", target=300)
+    kpi_snapshot_refresh(full=True, as_of=GOLDEN_AS_OF)
+    cpl = _snapshot(kpi="cost_per_lead", dimension="", start="2026-03-01")
 
     response = http_as(golden.viewer_alpha).get(PAGE, GOLDEN_QUERY)
 
@@ -60,10 +55,10 @@ def test_cards_show_the_focus_month_in_french_with_change_status_and_formula(htt
     assert "<polyline points=" in card
 
 
-def test_in_english_the_same_numbers_read_the_english_way(http_as, golden):
+def test_in_english_the_same_numbers_read_the_english_way(http_as, golden, in_alpha):
     browser = http_as(golden.viewer_alpha)
     browser.cookies["django_language"] = "en"
-    cpl = _snapshot(golden.alpha, kpi="cost_per_lead", dimension="", start="2026-03-01")
+    cpl = _snapshot(kpi="cost_per_lead", dimension="", start="2026-03-01")
     card = _card(browser.get(PAGE, GOLDEN_QUERY).content.decode(), "cost_per_lead")
     assert f'data-role="value">€{cpl.value:,.2f}</p>' in card and "Cost per lead" in card
     body = browser.get(API, GOLDEN_QUERY).json()
@@ -71,16 +66,16 @@ def test_in_english_the_same_numbers_read_the_english_way(http_as, golden):
     assert body["charts"][0]["title"] == "Leads and visits over time"
 
 
-def test_the_api_serves_every_chart_from_the_snapshots(http_as, golden):
+def test_the_api_serves_every_chart_from_the_snapshots(http_as, golden, in_alpha):
     body = http_as(golden.viewer_alpha).get(API, GOLDEN_QUERY).json()
 
     charts = {c["id"]: c for c in body["charts"]}
     assert list(charts) == list(CHART_TITLES)
     leads = charts["leads_visits"]["datasets"][0]
-    january, march = (_snapshot(golden.alpha, kpi="leads", dimension="", start=d) for d in ("2026-01-01", "2026-03-01"))
+    january, march = (_snapshot(kpi="leads", dimension="", start=d) for d in ("2026-01-01", "2026-03-01"))
     assert leads["data"][0] == january.value and leads["data"][-1] == march.value
     channels = charts["channels"]
-    paid = _snapshot(golden.alpha, kpi="leads", dimension="channel", key="paid_social", start="2026-03-01")
+    paid = _snapshot(kpi="leads", dimension="channel", key="paid_social", start="2026-03-01")
     index = channels["labels"].index("Paid social")
     assert channels["datasets"][0]["data"][index] == paid.value
     assert (
@@ -91,12 +86,12 @@ def test_the_api_serves_every_chart_from_the_snapshots(http_as, golden):
     assert body["locale"] == "fr-FR" and body["currency"] == "EUR"
 
 
-def test_drilling_into_a_channel_filters_what_can_be_filtered_and_says_so_elsewhere(http_as, golden):
+def test_drilling_into_a_channel_filters_what_can_be_filtered_and_says_so_elsewhere(http_as, golden, in_alpha):
     query = GOLDEN_QUERY | {"dimension": "channel", "key": "paid_social"}
     body = http_as(golden.viewer_alpha).get(API, query).json()
     charts = {c["id"]: c for c in body["charts"]}
 
-    march = _snapshot(golden.alpha, kpi="leads", dimension="channel", key="paid_social", start="2026-03-01")
+    march = _snapshot(kpi="leads", dimension="channel", key="paid_social", start="2026-03-01")
     assert charts["leads_visits"]["datasets"][0]["data"][-1] == march.value
     assert charts["channels"]["selected"] == charts["channels"]["drill"]["urls"].index(
         f"{PAGE}?range=custom&from=2026-01-01&to=2026-03-01&dimension=channel&key=paid_social"
@@ -104,11 +99,10 @@ def test_drilling_into_a_channel_filters_what_can_be_filtered_and_says_so_elsewh
     assert charts["landing_pages"]["note"] and charts["paid_organic"]["note"]
     # a period without any of the channel's customers is 0 customers, not "no value"
     referral = GOLDEN_QUERY | {"dimension": "channel", "key": "referral"}
-    with tenant_context(golden.alpha):
-        stored = Snapshot.objects.filter(
-            period="month", kpi__in=["sqls", "customers"], dimension="channel", key="referral", start=date(2026, 3, 1)
-        )
-        assert not stored.exists()  # referral had no SQL and no customer in March
+    stored = Snapshot.objects.filter(
+        period="month", kpi__in=["sqls", "customers"], dimension="channel", key="referral", start=date(2026, 3, 1)
+    )
+    assert not stored.exists()  # referral had no SQL and no customer in March
     funnel = next(c for c in http_as(golden.viewer_alpha).get(API, referral).json()["charts"] if c["id"] == "funnel")
     assert funnel["datasets"][0]["data"][2:] == [0.0, 0.0]
     page = http_as(golden.viewer_alpha).get(PAGE, query).content.decode()
@@ -116,7 +110,7 @@ def test_drilling_into_a_channel_filters_what_can_be_filtered_and_says_so_elsewh
     assert 'data-testid="card-cta_click_rate"' not in page  # a KPI that does not split by channel
 
 
-def test_every_chart_downloads_as_csv_with_plain_numbers(http_as, golden):
+def test_every_chart_downloads_as_csv_with_plain_numbers(http_as, golden, in_alpha):
     client = http_as(golden.viewer_alpha)
     for chart in CHART_TITLES:
         response = client.get(f"{PAGE}dashboard/{chart}.csv", GOLDEN_QUERY)
@@ -125,7 +119,7 @@ def test_every_chart_downloads_as_csv_with_plain_numbers(http_as, golden):
         assert f"pouls-alpha-{chart}-month-2026-03-01.csv" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(client.get(f"{PAGE}dashboard/campaigns.csv", GOLDEN_QUERY).content.decode())))
     assert rows[0] == ["\ufeffCampagne", "Leads générés", "Coût par lead"]
-    cpl = _snapshot(golden.alpha, kpi="cost_per_lead", dimension="campaign", key="linkedin-ads", start="2026-03-01")
+    cpl = _snapshot(kpi="cost_per_lead", dimension="campaign", key="linkedin-ads", start="2026-03-01")
     linkedin = next(r for r in rows if r[0] == "LinkedIn ads")
     assert linkedin[2] == f"{cpl.value:.2f}"
     assert client.get(f"{PAGE}dashboard/nope.csv").status_code == 404
@@ -178,22 +172,20 @@ def test_another_clients_dashboard_and_data_are_404(http_as, golden):
     assert http_as(None).get(API).status_code in (401, 403)
 
 
-def test_csv_cells_never_run_as_spreadsheet_formulas(http_as, golden):
+def test_csv_cells_never_run_as_spreadsheet_formulas(http_as, golden, in_alpha):
     from campaigns.models import Campaign
 
-    with tenant_context(golden.alpha):
-        Campaign.objects.filter(key="linkedin-ads").update(name='=HYPERLINK("http://evil.test","x")')
-    connection.set_schema_to_public()
+    Campaign.objects.filter(key="linkedin-ads").update(name='=HYPERLINK("http://evil.test","x")')
     text = http_as(golden.viewer_alpha).get(f"{PAGE}dashboard/campaigns.csv", GOLDEN_QUERY).content.decode()
     rows = list(csv.reader(io.StringIO(text)))
     assert [r[0] for r in rows if "HYPERLINK" in r[0]] == ['\'=HYPERLINK("http://evil.test","x")']
 
 
-def test_the_leads_series_csv_keeps_anomaly_flags_apart_from_the_numbers(http_as, golden):
+def test_the_leads_series_csv_keeps_anomaly_flags_apart_from_the_numbers(http_as, golden, in_alpha):
     text = http_as(golden.viewer_alpha).get(f"{PAGE}dashboard/leads_visits.csv", GOLDEN_QUERY).content.decode()
     header, *rows = list(csv.reader(io.StringIO(text)))
     assert header[1:] == ["Leads générés", "Leads générés (anomalie)", "Trafic", "Trafic (anomalie)"]
-    january = _snapshot(golden.alpha, kpi="leads", dimension="", start="2026-01-01")
+    january = _snapshot(kpi="leads", dimension="", start="2026-01-01")
     assert rows[0][:3] == ["janv. 26", str(round(january.value)), january.anomaly or ""]
 
 

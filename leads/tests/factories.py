@@ -93,8 +93,3 @@ class ScoringRuleFactory(DjangoModelFactory):
     operator = ScoringRule.Operator.EQUALS
     value = "form_submit"
     points = 10
-
-
-def make_lead(email: str = "ada@example.com", **fields) -> Lead:
-    """The former helper, until every test uses ``LeadFactory``."""
-    return LeadFactory(email=email, **fields)
