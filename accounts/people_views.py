@@ -144,7 +144,7 @@ def invite(request: HttpRequest) -> HttpResponse:
     places = _places_or_403(request)
     if not (places.agencies or places.clients):
         raise PermissionDenied(_("Your role does not allow inviting anyone."))
-    form = InviteForm(request.POST or None, places=places)
+    form = InviteForm(_posted(request), places=places)
     if request.method == "GET" and request.GET.get("client"):
         form.initial["place"] = f"client:{request.GET['client']}"
     if request.method == "POST" and form.is_valid():
@@ -259,11 +259,11 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     account = invitation_account(invitation)
     signed_in_as_invitee = account is not None and request.user.is_authenticated and request.user.pk == account.pk
     if account is None:
-        form = NewAccountForm(request.POST or None)
+        form = NewAccountForm(_posted(request))
     elif signed_in_as_invitee:
         form = None
     else:
-        form = ExistingAccountForm(request.POST or None)
+        form = ExistingAccountForm(_posted(request))
     context = {
         "invitation": invitation,
         "account": account,
@@ -307,3 +307,8 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     place = accepted.invitation.place
     messages.success(request, _("Welcome! You now have access to %(place)s.") % {"place": place})
     return redirect(landing_url(accepted.invitation))
+
+
+def _posted(request: HttpRequest):
+    """The form's data on a POST (even an empty one: its fields are then required), none on a GET."""
+    return request.POST if request.method == "POST" else None

@@ -382,3 +382,11 @@ def test_a_suspended_agency_invites_nobody_and_its_links_stop_working(db, world,
     for link in (token, agency_token):
         response = anonymous.get(f"/invitations/{link}/")
         assert response.status_code == 400 and b"suspended" in response.content
+
+
+def test_an_empty_post_is_field_errors_not_a_crash(db, world, anonymous, http_as):
+    _, token = invited(world.owner, "empty@example.test", "viewer", client=world.alpha)
+    accept = anonymous.post(f"/invitations/{token}/", {})
+    assert accept.status_code == 400 and b'data-testid="error-name"' in accept.content
+    invite = http_as(world.owner).post("/people/invite/", {})
+    assert invite.status_code == 400 and b'data-testid="error-email"' in invite.content
