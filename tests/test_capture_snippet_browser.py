@@ -4,10 +4,10 @@ origin, Pouls served by gunicorn, the lead in the client's schema with the visit
 from __future__ import annotations
 
 import pytest
-from django_tenants.utils import tenant_context
 
-from campaigns.models import LandingPage
-from leads.models import CaptureForm, Lead, LeadActivity
+from campaigns.tests.factories import LandingPageFactory
+from leads.models import Lead, LeadActivity
+from leads.tests.factories import CaptureFormFactory
 from tests.browser import browser_page, screenshot
 from tests.processes import static_site
 
@@ -47,21 +47,17 @@ def website(pouls, tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def contact_form(committed, website):
-    """Alpha's form `contact`, accepting the website's origin, and a landing page for its contact page."""
-    with tenant_context(committed.alpha):
-        page = LandingPage.objects.create(key="contact-page", name="Contact page", url=f"{website}/contact.html")
-        form = CaptureForm.objects.create(
-            key="contact", name="Contact", allowed_origins=website, redirect_url=f"{website}/merci.html"
-        )
-    yield form
-    with tenant_context(committed.alpha):
-        page.delete()
+def contact_form(committed, in_client, website):
+    """The test runs in alpha, whose form `contact` accepts the website's origin, with a landing page for
+    its contact page."""
+    in_client(committed.alpha)
+    page = LandingPageFactory(key="contact-page", name="Contact page", url=f"{website}/contact.html")
+    yield CaptureFormFactory(allowed_origins=website, redirect_url=f"{website}/merci.html")
+    page.delete()
 
 
-def _lead(world, email: str) -> Lead | None:
-    with tenant_context(world.alpha):
-        return Lead.objects.select_related("channel", "landing_page").filter(email=email).first()
+def _lead(email: str) -> Lead | None:
+    return Lead.objects.select_related("channel", "landing_page").filter(email=email).first()
 
 
 def test_the_snippet_sends_the_visits_utms_from_a_later_page(committed, website, contact_form):
@@ -81,7 +77,7 @@ def test_the_snippet_sends_the_visits_utms_from_a_later_page(committed, website,
         assert page.context.cookies() == []
         screenshot(page, "capture-snippet-sent")
     # and the lead is in alpha with the newsletter's attribution
-    lead = _lead(committed, "reader@example.com")
+    lead = _lead("reader@example.com")
     assert lead is not None
     assert (lead.first_name, lead.utm_source, lead.utm_medium, lead.channel.key) == (
         "Rita",
@@ -90,8 +86,7 @@ def test_the_snippet_sends_the_visits_utms_from_a_later_page(committed, website,
         "email",
     )
     assert lead.landing_page.key == "contact-page"
-    with tenant_context(committed.alpha):
-        assert list(lead.activities.values_list("kind", "ref")) == [(LeadActivity.Kind.FORM_SUBMIT, "contact")]
+    assert list(lead.activities.values_list("kind", "ref")) == [(LeadActivity.Kind.FORM_SUBMIT, "contact")]
 
 
 def test_without_fetch_the_snippet_falls_back_to_a_plain_form_post(committed, website, contact_form):
@@ -106,7 +101,7 @@ def test_without_fetch_the_snippet_falls_back_to_a_plain_form_post(committed, we
         page.click("button[type=submit]")
         # then the browser posts it and lands on the form's thank-you URL
         page.wait_for_url("**/merci.html")
-    lead = _lead(committed, "old-browser@example.com")
+    lead = _lead("old-browser@example.com")
     assert lead is not None
     assert (lead.utm_source, lead.utm_medium, lead.utm_campaign, lead.channel.key) == (
         "newsletter",

@@ -6,13 +6,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import translation
-from django_tenants.utils import tenant_context
 
 from conftest import PASSWORD
-from leads.models import Lead, Source, Stage, StageTransition
-from leads.services import LeadInput, lead_upsert
+from leads.models import ChangeOrigin, Lead, Stage, StageTransition
+from leads.tests.factories import LeadFactory
 from tests.browser import browser_page, screenshot
 from tests.processes import free_port, start_web, stop
 
@@ -40,58 +38,54 @@ def _fr(text) -> str:
 
 
 @pytest.mark.browser
-def test_in_a_browser_a_sales_person_moves_leads_on_the_board_and_the_history_shows_it(db, web):
+def test_in_a_browser_a_sales_person_moves_leads_on_the_board_and_the_history_shows_it(db, in_client, web):
     world = db
+    in_client(world.alpha)
     # given a few committed leads of alpha, among them Claire, an MQL, and Hugo, a new lead
-    with tenant_context(world.alpha):
-        records = [
-            LeadInput(
-                email="claire@velo.test",
-                first_name="Claire",
-                last_name="Martin",
-                company="Vélo Nord",
-                stage=Stage.MQL,
-                deal_value=Decimal(4800),
-                owner=world.sales_alpha,
-            ),
-            LeadInput(
-                email="hugo@atelier.test",
-                first_name="Hugo",
-                last_name="Bernard",
-                company="Atelier Sillon",
-                stage=Stage.LEAD,
-                deal_value=Decimal(1200),
-            ),
-            LeadInput(
-                email="ines@lumiere.test",
-                first_name="Inès",
-                last_name="Petit",
-                company="Maison Lumière",
-                stage=Stage.MQL,
-                deal_value=Decimal(2500),
-                owner=world.manager_alpha,
-            ),
-            LeadInput(
-                email="jules@cafe.test",
-                first_name="Jules",
-                last_name="Roux",
-                company="Café Rivage",
-                stage=Stage.SQL,
-                deal_value=Decimal(9000),
-                owner=world.sales_alpha,
-            ),
-            LeadInput(
-                email="lea@studio.test",
-                first_name="Léa",
-                last_name="Garnier",
-                company="Studio Onde",
-                stage=Stage.CUSTOMER,
-                deal_value=Decimal(15000),
-            ),
-            LeadInput(email="contact@ferme.test", company="Ferme du Val", stage=Stage.LEAD),
-        ]
-        claire, hugo, *_others = (lead_upsert(record=record)[0] for record in records)
-    connection.set_schema_to_public()
+    claire = LeadFactory(
+        email="claire@velo.test",
+        first_name="Claire",
+        last_name="Martin",
+        company="Vélo Nord",
+        stage=Stage.MQL,
+        deal_value=Decimal(4800),
+        owner=world.sales_alpha,
+    )
+    hugo = LeadFactory(
+        email="hugo@atelier.test",
+        first_name="Hugo",
+        last_name="Bernard",
+        company="Atelier Sillon",
+        stage=Stage.LEAD,
+        deal_value=Decimal(1200),
+    )
+    LeadFactory(
+        email="ines@lumiere.test",
+        first_name="Inès",
+        last_name="Petit",
+        company="Maison Lumière",
+        stage=Stage.MQL,
+        deal_value=Decimal(2500),
+        owner=world.manager_alpha,
+    )
+    LeadFactory(
+        email="jules@cafe.test",
+        first_name="Jules",
+        last_name="Roux",
+        company="Café Rivage",
+        stage=Stage.SQL,
+        deal_value=Decimal(9000),
+        owner=world.sales_alpha,
+    )
+    LeadFactory(
+        email="lea@studio.test",
+        first_name="Léa",
+        last_name="Garnier",
+        company="Studio Onde",
+        stage=Stage.CUSTOMER,
+        deal_value=Decimal(15000),
+    )
+    LeadFactory(email="contact@ferme.test", company="Ferme du Val", stage=Stage.LEAD)
     mql, sql = _fr(Stage.MQL.label), _fr(Stage.SQL.label)
 
     with browser_page(web) as page:
@@ -130,13 +124,13 @@ def test_in_a_browser_a_sales_person_moves_leads_on_the_board_and_the_history_sh
         newest = page.locator("[data-testid=history] li").first
         assert newest.get_attribute("data-kind") == "moved"
         assert newest.locator("[data-testid=history-stages]").inner_text() == f"{mql} → {sql}"
-        assert newest.locator("[data-testid=history-source]").inner_text() == _fr(Source.UI.label)
+        assert newest.locator("[data-testid=history-source]").inner_text() == _fr(ChangeOrigin.UI.label)
         assert page.locator("[data-testid=lead-stage]").inner_text() == sql
 
     # and the database agrees
-    with tenant_context(world.alpha):
-        assert Lead.objects.get(pk=claire.pk).stage == Stage.SQL
-        assert Lead.objects.get(pk=hugo.pk).stage == Stage.CUSTOMER
-        moves = StageTransition.objects.filter(kind=StageTransition.Kind.MOVED, source=Source.UI, by=world.sales_alpha)
-        assert sorted(moves.values_list("from_stage", "to_stage")) == [("lead", "customer"), ("mql", "sql")]
-    connection.set_schema_to_public()
+    assert Lead.objects.get(pk=claire.pk).stage == Stage.SQL
+    assert Lead.objects.get(pk=hugo.pk).stage == Stage.CUSTOMER
+    moves = StageTransition.objects.filter(
+        kind=StageTransition.Kind.MOVED, source=ChangeOrigin.UI, by=world.sales_alpha
+    )
+    assert sorted(moves.values_list("from_stage", "to_stage")) == [("lead", "customer"), ("mql", "sql")]

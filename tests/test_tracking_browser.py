@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from campaigns.models import CTA, CTAStat, FactSource, LandingPage, TrackingEvent, Traffic
+from campaigns.tests.factories import LandingPageFactory
 from campaigns.tracking_rollup import tracking_rollup
 from tests.browser import browser_page, screenshot
 from tests.processes import static_site
@@ -42,14 +43,14 @@ def website(pouls, tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def alpha(committed, website):
-    """Alpha with a landing page for the website's landing page; its tracking data removed afterwards."""
-    with tenant_context(committed.alpha):
-        LandingPage.objects.create(key="spring", name="Spring offer", url=f"{website}/landing.html")
+def alpha(committed, in_client, website):
+    """The test runs in alpha, which has a landing page for the website's landing page; its tracking
+    data is removed afterwards."""
+    in_client(committed.alpha)
+    LandingPageFactory(key="spring", name="Spring offer", url=f"{website}/landing.html")
     yield committed.alpha
-    with tenant_context(committed.alpha):
-        for model in (TrackingEvent, Traffic, CTAStat, CTA, LandingPage):
-            model.objects.all().delete()
+    for model in (TrackingEvent, Traffic, CTAStat, CTA, LandingPage):
+        model.objects.all().delete()
 
 
 def _stored(client, *, at_least: int, timeout: float = 15) -> list[tuple[str, str, str]]:
@@ -61,7 +62,7 @@ def _stored(client, *, at_least: int, timeout: float = 15) -> list[tuple[str, st
         try:
             deadline = time.monotonic() + timeout
             while True:
-                with tenant_context(client):
+                with tenant_context(client):  # this thread's own connection
                     events = sorted(TrackingEvent.objects.values_list("type", "cta_key", "channel_key"))
                 if len(events) >= at_least or time.monotonic() > deadline:
                     return events
@@ -73,14 +74,14 @@ def _stored(client, *, at_least: int, timeout: float = 15) -> list[tuple[str, st
         return pool.submit(poll).result()
 
 
-def _tracked(client) -> tuple[list, list]:
-    with tenant_context(client):
-        traffic = Traffic.objects.filter(source=FactSource.TRACKING)
-        stats = CTAStat.objects.filter(source=FactSource.TRACKING)
-        return (
-            list(traffic.values_list("channel__key", "landing_page__key", "visits")),
-            list(stats.values_list("cta__key", "views", "clicks")),
-        )
+def _tracked() -> tuple[list, list]:
+    """The tracked traffic and CTA statistics of the client the test is in."""
+    traffic = Traffic.objects.filter(source=FactSource.TRACKING)
+    stats = CTAStat.objects.filter(source=FactSource.TRACKING)
+    return (
+        list(traffic.values_list("channel__key", "landing_page__key", "visits")),
+        list(stats.values_list("cta__key", "views", "clicks")),
+    )
 
 
 def test_a_paid_search_visit_and_a_cta_click_become_daily_facts(alpha, website):
@@ -101,13 +102,11 @@ def test_a_paid_search_visit_and_a_cta_click_become_daily_facts(alpha, website):
         screenshot(page, "tracking-snippet-after-click")
     # and after the rollup: one paid-search visit of the landing page, one view and one click of the
     # CTA (the one below the fold was never seen), on today's date
-    with tenant_context(alpha):
-        tracking_rollup()
-    traffic, stats = _tracked(alpha)
+    tracking_rollup()
+    traffic, stats = _tracked()
     assert traffic == [("paid_search", "spring", 1)]
     assert stats == [("book-demo", 1, 1)]
-    with tenant_context(alpha):
-        assert Traffic.objects.get().date == timezone.now().astimezone(ZoneInfo(alpha.time_zone)).date()
+    assert Traffic.objects.get().date == timezone.now().astimezone(ZoneInfo(alpha.time_zone)).date()
 
 
 def test_a_reload_is_not_a_second_visit(alpha, website):
@@ -126,9 +125,8 @@ def test_a_reload_is_not_a_second_visit(alpha, website):
         ("cta_view", "book-demo", ""),
         ("visit", "", "email"),
     ]
-    with tenant_context(alpha):
-        tracking_rollup()
-    traffic, stats = _tracked(alpha)
+    tracking_rollup()
+    traffic, stats = _tracked()
     assert traffic == [("email", "spring", 1)]
     assert stats == [("book-demo", 2, 0)]
 
