@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -16,13 +15,26 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_exists
 
 from config.errors import DomainError
-from config.events import agency_reinstated, agency_suspended
+from config.events import (
+    agency_reinstated,
+    agency_suspended,
+    client_archived,
+    client_created,
+    client_restored,
+    client_updated,
+)
+from tenants.client_choices import known_time_zones, supported_currencies
 from tenants.models import AGENCY_ROLES, CLIENT_ROLES, Agency, Client, Domain, Language, Membership, Role, User
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 # Slugs that would be confusing in URLs or clash with schemas we own.
 RESERVED_SLUGS = frozenset({"public", "admin", "api", "static", "template", "tenant-template", "www"})
+CLIENT_NAME_MAX_LENGTH = Client._meta.get_field("name").max_length
+# How much of a refused value a message repeats: enough to recognise it, never a whole pasted page.
+SHOWN_MAX_LENGTH = 60
+# The fields of a client account its agency may change (client_update); the slug is fixed (see there).
+CLIENT_SETTINGS = ("name", "time_zone", "currency")
 
 
 def _schema_name_for(slug: str) -> str:
@@ -30,27 +42,78 @@ def _schema_name_for(slug: str) -> str:
     return "c_" + slug.replace("-", "_")
 
 
-def client_fields_validate(*, slug: str, name: str, time_zone: str, currency: str) -> None:
+def _shown(value: str) -> str:
+    return value if len(value) <= SHOWN_MAX_LENGTH else value[: SHOWN_MAX_LENGTH - 1] + "…"
+
+
+# --- the rule of a client account's fields ---------------------------------------------------------
+# One rule for every way in (the create_client command, the platform admin, the portfolio's pages and
+# the clients API): the same value is normalised the same way and refused in the same words.
+
+
+def client_slug_checked(slug: str) -> str:
+    slug = (slug or "").strip()
     if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
         raise DomainError(
             _(
                 "'%(slug)s' is not a usable slug: use 1-50 lower-case letters, digits and dashes, not starting or "
                 "ending with a dash, and not a reserved word."
             )
-            % {"slug": slug},
+            % {"slug": _shown(slug)},
             field="slug",
         )
-    if not name.strip():
+    return slug
+
+
+def client_name_checked(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
         raise DomainError(_("A client account needs a name."), field="name")
-    if time_zone not in zoneinfo.available_timezones():
+    if len(name) > CLIENT_NAME_MAX_LENGTH:
         raise DomainError(
-            _("'%(time_zone)s' is not an IANA time zone (e.g. Europe/Paris).") % {"time_zone": time_zone},
+            _("A client account's name has at most %(max)d characters.") % {"max": CLIENT_NAME_MAX_LENGTH},
+            field="name",
+        )
+    return name
+
+
+def client_time_zone_checked(time_zone: str) -> str:
+    time_zone = (time_zone or "").strip()
+    if time_zone not in known_time_zones():
+        raise DomainError(
+            _("'%(time_zone)s' is not an IANA time zone (e.g. Europe/Paris).") % {"time_zone": _shown(time_zone)},
             field="time_zone",
         )
-    if not CURRENCY_RE.match(currency):
+    return time_zone
+
+
+def client_currency_checked(currency: str) -> str:
+    """An ISO 4217 code in use (``tenants.client_choices``), upper-cased: "eur" is EUR."""
+    currency = (currency or "").strip().upper()
+    if not CURRENCY_RE.match(currency) or currency not in supported_currencies():
         raise DomainError(
-            _("'%(currency)s' is not an ISO 4217 currency code (e.g. EUR).") % {"currency": currency}, field="currency"
+            _("'%(currency)s' is not an ISO 4217 currency code (e.g. EUR).") % {"currency": _shown(currency)},
+            field="currency",
         )
+    return currency
+
+
+CLIENT_FIELD_RULES = {
+    "slug": client_slug_checked,
+    "name": client_name_checked,
+    "time_zone": client_time_zone_checked,
+    "currency": client_currency_checked,
+}
+
+
+def client_fields_checked(**fields: str) -> dict[str, str]:
+    """The given fields of a client account (slug, name, time_zone, currency), normalised; a
+    ``DomainError`` naming the first one refused, in the order above."""
+    return {field: rule(fields[field]) for field, rule in CLIENT_FIELD_RULES.items() if field in fields}
+
+
+def client_fields_validate(*, slug: str, name: str, time_zone: str, currency: str) -> None:
+    client_fields_checked(slug=slug, name=name, time_zone=time_zone, currency=currency)
 
 
 def agency_get_or_create(*, name: str, default_language: str = Language.FRENCH) -> tuple[Agency, bool]:
@@ -87,30 +150,111 @@ def client_create(
     agency: Agency | None = None,
     time_zone: str = "Europe/Paris",
     currency: str = "EUR",
+    actor=None,
+    exists_ok: bool = True,
 ) -> tuple[Client, bool]:
-    """Create a client account with its own schema, cloned from the template schema.
+    """Create a client account with its own schema, cloned from the template schema, and announce it
+    (``config.events.client_created``, with ``actor``: the audit log records it).
 
-    Idempotent on ``slug``: when the client exists it is returned unchanged with ``created=False``.
-    All or nothing: a failure leaves no row and no schema behind.
+    With ``exists_ok`` (the command, the demo, the admin), idempotent on ``slug``: when the client
+    exists it is returned unchanged with ``created=False``. Without it (the portfolio's page and the
+    API), a slug already taken is refused. All or nothing: a failure leaves no row and no schema behind.
+    Two creations of one slug at once are taken in turn (a lock on the slug for the transaction), so
+    the second finds the first's client instead of failing on the database's unique key.
     """
-    existing = Client.objects.accounts().filter(slug=slug).first()
-    if existing is not None:
+    slug = (slug or "").strip()
+    if exists_ok and (existing := Client.objects.accounts().filter(slug=slug).first()) is not None:
         return existing, False
-    client_fields_validate(slug=slug, name=name, time_zone=time_zone, currency=currency)
+    fields = client_fields_checked(slug=slug, name=name, time_zone=time_zone, currency=currency)
+    if connection.schema_name != get_public_schema_name():
+        raise DomainError(_("Client accounts are created from the public schema."))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"pouls.client_create:{slug}"])
+    existing = Client.objects.filter(slug=slug).first()  # read after the lock: a creation just committed
+    if existing is not None:
+        if exists_ok and existing.schema_name != get_public_schema_name():
+            return existing, False
+        raise DomainError(_("The slug '%(slug)s' is already taken: choose another one.") % {"slug": slug}, field="slug")
     schema_name = _schema_name_for(slug)
     if schema_exists(schema_name):
         raise DomainError(
             _("A schema named %(schema)s already exists without its client account.") % {"schema": schema_name},
             field="slug",
         )
-    if connection.schema_name != get_public_schema_name():
-        raise DomainError(_("Client accounts are created from the public schema."))
-    client = Client(
-        schema_name=schema_name, slug=slug, name=name.strip(), agency=agency, time_zone=time_zone, currency=currency
-    )
+    client = Client(schema_name=schema_name, agency=agency, **fields)
     client.save(verbosity=0)  # django-tenants clones TENANT_BASE_SCHEMA here
     Domain.objects.create(tenant=client, domain=slug, is_primary=True)
+    client_created.send(sender=Client, actor=actor, client=client)
     return client, True
+
+
+def _client_locked(client: Client) -> Client:
+    return Client.objects.accounts().select_for_update().get(pk=client.pk)
+
+
+@transaction.atomic
+def client_update(client: Client, *, actor=None, **changes: str) -> dict[str, str]:
+    """Change a client account's settings (``CLIENT_SETTINGS``: name, time zone, currency), each by the
+    rule of ``client_fields_checked``; only the fields that change are checked, so a row older than a
+    rule keeps its other values. Announces the changes (``config.events.client_updated``) and returns
+    them (field -> new value; empty when nothing changed). ``client`` is brought up to date.
+
+    The slug is fixed: it names the client's schema and every address under ``/c/<slug>/`` that lives
+    outside Pouls (capture forms and tracking snippets on the client's sites, providers' webhooks,
+    bookmarks, API scripts). A changed slug is refused; the same slug passes. An archived client
+    account is restored before it is changed.
+    """
+    if "slug" in changes:
+        slug = (changes.pop("slug") or "").strip()
+        if slug != client.slug:
+            raise DomainError(
+                _(
+                    "The slug of a client account cannot change: it names its data and every address under "
+                    "/c/%(slug)s/, such as the capture forms and tracking snippets on your client's sites."
+                )
+                % {"slug": client.slug},
+                field="slug",
+            )
+    unknown = set(changes) - set(CLIENT_SETTINGS)
+    if unknown:
+        raise ValueError(f"Not a setting of a client account: {', '.join(sorted(unknown))}")
+    locked = _client_locked(client)
+    if not locked.is_active:
+        raise DomainError(_("This client account is archived: restore it before changing it."))
+    proposed = {field: value for field, value in changes.items() if value is not None}
+    checked = client_fields_checked(**{f: v for f, v in proposed.items() if v != getattr(locked, f)})
+    changed = {field: value for field, value in checked.items() if value != getattr(locked, field)}
+    if changed:
+        for field, value in changed.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=list(changed))
+        client_updated.send(sender=Client, actor=actor, client=locked, changes=changed)
+    for field in CLIENT_SETTINGS:
+        setattr(client, field, getattr(locked, field))
+    return changed
+
+
+@transaction.atomic
+def client_archive(client: Client, *, actor=None) -> bool:
+    """Archive a client account: from the next request its people, the agency's included, reach
+    nothing there (``tenants.access`` fails closed on an inactive client) and periodic work skips it
+    (``tenants.fanout``); its schema and data stay as they are. Returns whether it changed (archiving
+    an archived client does nothing)."""
+    return _client_activation(client, active=False, actor=actor)
+
+
+@transaction.atomic
+def client_restore(client: Client, *, actor=None) -> bool:
+    """Bring an archived client account back, as it was. Returns whether it changed."""
+    return _client_activation(client, active=True, actor=actor)
+
+
+def _client_activation(client: Client, *, active: bool, actor) -> bool:
+    changed = Client.objects.accounts().filter(pk=client.pk, is_active=not active).update(is_active=active)
+    client.is_active = active if changed else Client.objects.values_list("is_active", flat=True).get(pk=client.pk)
+    if changed:
+        (client_restored if active else client_archived).send(sender=Client, actor=actor, client=client)
+    return bool(changed)
 
 
 def user_create(*, email: str, password: str | None, full_name: str = "", language: str = "") -> tuple[User, bool]:
