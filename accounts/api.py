@@ -263,7 +263,8 @@ class ClientMemberListApi(APIView):
     @extend_schema(responses=MemberOutputSerializer(many=True))
     def get(self, request, slug: str):
         client = self.access.client
-        rows = [_member_row(m, "client", may_manage_membership(request.user, m)) for m in client_members(client)]
+        may_give = CLIENT_ROLES_INVITED_BY[self.access.role]  # who manages whom: accounts.rules
+        rows = [_member_row(m, "client", m.role in may_give) for m in client_members(client)]
         if client.agency_id is not None:
             rows += [_member_row(m, "agency", False) for m in agency_people(client.agency)]
         return Response(MemberOutputSerializer(rows, many=True).data)

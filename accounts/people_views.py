@@ -37,7 +37,7 @@ from accounts.people_forms import ExistingAccountForm, InviteForm, NewAccountFor
 from accounts.rules import may_manage_membership
 from config.errors import DomainError
 from tenants.lockout import lockout_message, lockout_retry_after
-from tenants.models import AGENCY_ROLES, CLIENT_ROLES, Membership, Role
+from tenants.models import AGENCY_ROLES, Membership, Role
 
 
 @dataclass(frozen=True)
@@ -57,14 +57,12 @@ class PlaceSection:
     client_place: ClientPlace | None = None
 
 
-def _member_line(user, membership: Membership, allowed: tuple[Role, ...]) -> MemberLine:
-    roles = [
-        (role.value, role.label)
-        for role in allowed
-        if role == membership.role or may_manage_membership(user, membership, new_role=role)
-    ]
-    removable = may_manage_membership(user, membership)
-    return MemberLine(membership, roles if removable else [], removable)
+def _member_line(membership: Membership, may_give: frozenset[Role] | tuple[Role, ...]) -> MemberLine:
+    """``may_give``: the roles the caller may give at the membership's place (accounts.rules): they
+    manage the membership exactly when its role is one of them."""
+    if membership.role not in may_give:
+        return MemberLine(membership, [], False)
+    return MemberLine(membership, [(role.value, role.label) for role in Role if role in may_give], True)
 
 
 def _sections(user, places: Places, only_client: str | None) -> list[PlaceSection]:
@@ -74,10 +72,8 @@ def _sections(user, places: Places, only_client: str | None) -> list[PlaceSectio
     people_by_agency = {agency.pk: list(agency_people(agency)) for agency in places.agency_views}
     if not only_client:
         for agency in places.agency_views:
-            lines = [
-                _member_line(user, m, AGENCY_ROLES) if agency.pk in managed_agencies else MemberLine(m, [], False)
-                for m in people_by_agency[agency.pk]
-            ]
+            may_give = AGENCY_ROLES if agency.pk in managed_agencies else ()
+            lines = [_member_line(m, may_give) for m in people_by_agency[agency.pk]]
             sections.append(
                 PlaceSection(
                     key=f"agency-{agency.pk}",
@@ -103,7 +99,7 @@ def _sections(user, places: Places, only_client: str | None) -> list[PlaceSectio
             PlaceSection(
                 key=f"client-{client.slug}",
                 title=client.name,
-                members=[_member_line(user, m, CLIENT_ROLES) for m in members],
+                members=[_member_line(m, place.roles) for m in members],
                 agency_members=agency_members,
                 invitations=[i for i in invitations if i.client_id == client.pk],
                 client_place=place,

@@ -243,3 +243,23 @@ def test_the_refusal_says_why(db, world, http_as):
     browser.cookies["django_language"] = "en"
     response = browser.get("/people/")
     assert response.status_code == 403 and b"Only agency people and client managers manage people." in response.content
+
+
+def test_the_page_costs_the_same_queries_whatever_the_number_of_members(db, world, http_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = http_as(world.owner)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert browser.get("/people/").status_code == 200
+        return len(captured)
+
+    queries()  # the first request also settles the language cookie
+    before = queries()
+    for n in range(10):
+        member, _ = user_create(email=f"extra{n}@alpha.test", password=None)
+        membership_grant(user=member, client=world.alpha, role="viewer")
+        invited(world.owner, f"waiting{n}@example.test", "viewer", client=world.beta)
+    assert queries() == before
