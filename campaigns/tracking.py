@@ -49,8 +49,10 @@ from campaigns.attribution import channel_from_referrer, channel_from_utm
 from campaigns.landing_pages import page_path
 from campaigns.models import RateWindow, TrackingEvent
 from campaigns.rate_windows import purge_now_and_then, seconds_to_next_window, visitor_key, window_start
+from campaigns.rules import key_normalised
 from config.client_address import client_ip
 from config.dates import date_refusal
+from config.errors import DomainError
 from tenants.middleware import client_public_endpoint
 
 MAX_EVENTS = 100
@@ -65,7 +67,6 @@ EVENT_TYPES = frozenset(TrackingEvent.Type.values)
 CTA_TYPES = frozenset({TrackingEvent.Type.CTA_VIEW, TrackingEvent.Type.CTA_CLICK})
 EVENT_FIELDS = frozenset({"id", "type", "at", "session", "url", "referrer", "utm", "cta"})
 UTM_FIELDS = ("source", "medium", "campaign", "term", "content")
-CTA_KEY = re.compile(r"^[a-z0-9_-]{1,100}\Z")  # CTA.key: the rollup creates unknown CTAs with it
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]+\Z")  # the snippet's is a UUID
 
 
@@ -191,9 +192,10 @@ def _cta(event: dict, kind: str) -> str:
             raise ValueError(_("Only CTA events name a CTA."))
         return ""
     value = _text(event, "cta", 100, required=True)
-    if not CTA_KEY.match(value):
-        raise ValueError(_("Use lower-case letters, digits, '_' and '-'."))
-    return value
+    try:  # the rollup creates unknown CTAs under this key: the one key rule of the API and imports
+        return key_normalised(value, field="cta")
+    except DomainError as refusal:
+        raise ValueError(refusal.message) from None
 
 
 def _channel(utm: dict[str, str], referrer: str, host: str) -> str:

@@ -9,6 +9,8 @@ The expected words are written out here, not taken from the catalogue, so a miss
 
 from __future__ import annotations
 
+import json
+import uuid
 from io import StringIO
 
 import pytest
@@ -20,7 +22,7 @@ from campaigns.admin_facts import EmailSendAdmin
 from campaigns.imports.jobs import import_job_run
 from campaigns.imports.kinds import EMAIL_OPTIONAL_COUNTERS, EMAIL_REQUIRED_COUNTERS, KINDS
 from campaigns.imports.runner import import_check
-from campaigns.models import CTA, Campaign, Channel, CTAStat, EmailSend, KeywordStat, LandingPage
+from campaigns.models import CTA, Campaign, Channel, CTAStat, EmailSend, KeywordStat, LandingPage, TrackingEvent
 from campaigns.serializers import EmailSendInputSerializer, EmailSendOutputSerializer
 from campaigns.tests.factories import CampaignFactory, ChannelFactory, CTAFactory, builtin_channel
 from tenants.models import User
@@ -415,3 +417,19 @@ def test_the_email_counters_are_named_for_what_they_are():
     assert set(EmailSend.COUNTERS) <= set(EmailSendOutputSerializer.Meta.fields)
     admin_fields = {name for _title, options in EmailSendAdmin.fieldsets for name in options["fields"]}
     assert set(EmailSend.COUNTERS) <= admin_fields
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_tracking_snippet_names_ctas_by_the_same_key_rule(alpha, client, language):
+    """A CTA event creates its CTA under the key it sends: the key rule of the API, not a copy of it."""
+
+    def track(cta: str, **headers):
+        event = {"id": str(uuid.uuid4()), "type": "cta_click", "session": "s1", "url": "https://a.example/", "cta": cta}
+        return client.post("/c/alpha/track/", json.dumps({"events": [event]}), content_type="text/plain", **headers)
+
+    refused = track("spring sale!", HTTP_ACCEPT_LANGUAGE=language)
+    assert refused.status_code == 400, refused.content
+    assert refused.json()["errors"] == {"events.0.cta": [NOT_A_KEY[language]]}
+    taken = track(" Spring-Sale ")
+    assert taken.status_code == 204, taken.content
+    assert list(TrackingEvent.objects.values_list("cta_key", flat=True)) == ["spring-sale"]
