@@ -101,7 +101,9 @@ def reopen(modeladmin, request, queryset):
 
 @admin.action(description=_("GDPR: export as JSON"))
 def export_json(modeladmin, request, queryset):
-    body = json.dumps([lead_export(lead=lead) for lead in queryset], ensure_ascii=False, indent=2, default=str)
+    body = json.dumps(
+        [lead_export(lead=lead, by=request.user) for lead in queryset], ensure_ascii=False, indent=2, default=str
+    )
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = 'attachment; filename="pouls-contacts.json"'
     return response
@@ -113,7 +115,7 @@ def erase(modeladmin, request, queryset):
         modeladmin,
         request,
         queryset,
-        lambda lead: services.lead_erase(lead=lead, block_recapture=True),
+        lambda lead: services.lead_erase(lead=lead, block_recapture=True, by=request.user),
         _("%(count)d contact(s) erased."),
     )
 
@@ -231,11 +233,11 @@ class LeadAdmin(TenantModelAdmin):
             obj.pk = services.lead_upsert(record=record, by=request.user, source=ChangeOrigin.ADMIN)[0].pk
 
     def delete_model(self, request, obj):
-        services.lead_erase(lead=obj, block_recapture=False)
+        services.lead_erase(lead=obj, block_recapture=False, by=request.user)
 
     def delete_queryset(self, request, queryset):
         for lead in queryset:
-            services.lead_erase(lead=lead, block_recapture=False)
+            services.lead_erase(lead=lead, block_recapture=False, by=request.user)
 
 
 class ScoringRuleForm(forms.ModelForm):

@@ -169,7 +169,7 @@ class LeadExportApi(APIView):
 
     @extend_schema(responses={200: OpenApiResponse(description="The contact's data, history, notes and activities")})
     def get(self, request, pk: int):
-        return Response(lead_export(lead=_lead(pk)))
+        return Response(lead_export(lead=_lead(pk), by=request.user))
 
 
 class LeadEraseApi(APIView):
@@ -181,7 +181,7 @@ class LeadEraseApi(APIView):
     def post(self, request, pk: int):
         data = EraseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.lead_erase(lead=_lead(pk), block_recapture=data.validated_data["block_recapture"])
+        services.lead_erase(lead=_lead(pk), block_recapture=data.validated_data["block_recapture"], by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_record_in_current_client
 from leads.models import Lead
 
 CONTACT_FIELDS = ("email", "first_name", "last_name", "company", "job_title", "company_size", "phone")
@@ -21,10 +23,11 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def lead_export(*, lead: Lead) -> dict:
-    """The contact's data, attribution, lifecycle, history, notes and activities (4 queries)."""
+def lead_export(*, lead: Lead, by=None) -> dict:
+    """The contact's data, attribution, lifecycle, history, notes and activities (4 queries); the
+    agency's audit log records the export (``by``: who asked), naming the lead by its id only."""
     lead = Lead.objects.select_related("channel", "campaign", "offer", "landing_page", "owner").get(pk=lead.pk)
-    return {
+    document = {
         "exported_at": timezone.now().isoformat(),
         "contact": {name: getattr(lead, name) for name in CONTACT_FIELDS},
         "attribution": {
@@ -61,3 +64,5 @@ def lead_export(*, lead: Lead) -> dict:
         "notes": [{"body": n.body, "created_at": _iso(n.created_at)} for n in lead.notes.all()],
         "activities": [{"kind": a.kind, "ref": a.ref, "at": _iso(a.at)} for a in lead.activities.order_by("at")],
     }
+    audit_record_in_current_client(actor=by, action=AuditAction.LEAD_EXPORTED, target=lead.pk)
+    return document

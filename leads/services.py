@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.models import AuditAction
+from audit.services import audit_record_in_current_client
 from campaigns.attribution import lead_channel_key
 from campaigns.models import Campaign, Channel, LandingPage, Offer
 from campaigns.rules import keyword_normalised
@@ -621,15 +623,18 @@ def lead_settings() -> LeadSettings:
 
 
 @transaction.atomic
-def lead_erase(*, lead: Lead | int, block_recapture: bool | None = None) -> None:
+def lead_erase(*, lead: Lead | int, block_recapture: bool | None = None, by=None) -> None:
     """GDPR erasure: the lead, its history, notes and activities. With ``block_recapture`` (default:
-    the client's setting) only a hash of the email is kept, to refuse capturing it again."""
+    the client's setting) only a hash of the email is kept, to refuse capturing it again. The agency's
+    audit log records it (``by``: who asked), naming the lead by its id only."""
     lead = _locked(lead)
     if block_recapture is None:
         block_recapture = lead_settings().block_erased_emails
     if block_recapture:
         ErasedEmail.objects.get_or_create(email_hash=email_hash(lead.email))
+    lead_id = lead.pk  # delete() clears it
     lead.delete()
+    audit_record_in_current_client(actor=by, action=AuditAction.LEAD_ERASED, target=lead_id)
 
 
 def email_is_erased(email: str) -> bool:
