@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/language/", views.language_switch, name="language_switch"),
     path("", include("accounts.urls")),
     path("", include("audit.urls")),
+    path("", include("portfolio.urls")),  # client account pages and /api/v1/clients/
     path("admin/", admin.site.urls),
     path("api/v1/tokens/", api.TokenListCreateApi.as_view(), name="token-list"),
     path("api/v1/tokens/<slug:token_key>/", api.TokenRevokeApi.as_view(), name="token-revoke"),
