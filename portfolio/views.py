@@ -18,6 +18,7 @@ from dashboards.formatting import Formatter
 from dashboards.labels import status_symbol, status_words
 from kpis.models import PeriodKind
 from kpis.registry import KPIS
+from portfolio.client_rules import agencies_creating_clients, archived_clients_for
 from portfolio.models import HEADLINE_KPIS
 from portfolio.selectors import PortfolioRow, portfolio_for
 from tenants.access import ClientAccess, clients_visible_to
@@ -92,6 +93,9 @@ def portfolio_page(
     sort = "name" if request.GET.get("sort") == "name" else "worst"
     rows = portfolio_for(request.user, attention_only=attention, accesses=accesses, sort=sort)
     language = translation.get_language()
+    # Agency people create client accounts (their agency's clients are among them: no query then);
+    # owners see their archived ones, to restore them (one query).
+    can_create = any(access.is_agency for access in accesses) or bool(agencies_creating_clients(request.user))
     return render(
         request,
         "portfolio/portfolio.html",
@@ -102,6 +106,8 @@ def portfolio_page(
             "sort": sort,
             "total": len(accesses),
             "first_steps": first_steps,
+            "can_create": can_create,
+            "archived": list(archived_clients_for(request.user)),
         },
     )
 
@@ -115,6 +121,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return portfolio_page(request, accesses)
     if not accesses and (first_steps := first_steps_for(request.user)) is not None:
         return portfolio_page(request, accesses, first_steps)  # a new agency: its empty portfolio and a guide
+    if not accesses and agencies_creating_clients(request.user):
+        return portfolio_page(request, accesses)  # an agency whose every client is archived
     if len(accesses) == 1:
         return redirect(client_url(accesses[0].client, "client-home"))
     return render(request, "tenants/home.html", {"accesses": accesses})
