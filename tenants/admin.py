@@ -1,5 +1,6 @@
 """The platform admin (public schema, /admin/): agencies, client accounts, users, memberships.
-Only platform staff (``is_staff``) get in. New client accounts go through ``client_create``."""
+Only platform staff (``is_staff``) get in. Client accounts are created, changed, archived and restored
+through ``tenants.services`` (checked by one rule, recorded in the audit log)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,17 @@ from knox.models import AuthToken
 
 from config.errors import DomainError
 from tenants.models import Agency, Client, Domain, Membership, User
-from tenants.services import agency_reinstate, agency_suspend, client_create, client_fields_validate, membership_grant
+from tenants.services import (
+    CLIENT_SETTINGS,
+    agency_reinstate,
+    agency_suspend,
+    client_archive,
+    client_create,
+    client_fields_checked,
+    client_restore,
+    client_update,
+    membership_grant,
+)
 from tenants.tenant_admin import ObjectIdLookup
 
 
@@ -64,17 +75,16 @@ class ClientForm(forms.ModelForm):
         fields = ["name", "slug", "agency", "time_zone", "currency", "is_active"]
 
     def clean(self):
+        # The one rule of a client account's fields (tenants.services), for a new account's every
+        # field and for a change's changed ones, in the words of the pages, the API and the command.
         data = super().clean()
-        if self.instance.pk is None:
-            try:
-                client_fields_validate(
-                    slug=data.get("slug", ""),
-                    name=data.get("name", ""),
-                    time_zone=data.get("time_zone", ""),
-                    currency=data.get("currency", ""),
-                )
-            except DomainError as exc:
-                raise forms.ValidationError({exc.field: exc.message}) from exc
+        fields = ("slug", *CLIENT_SETTINGS) if self.instance.pk is None else CLIENT_SETTINGS
+        try:
+            client_fields_checked(
+                **{f: data.get(f) or "" for f in fields if self.instance.pk is None or f in self.changed_data}
+            )
+        except DomainError as exc:
+            raise forms.ValidationError({exc.field: exc.message}) from exc
         return data
 
 
@@ -94,19 +104,31 @@ class ClientAdmin(admin.ModelAdmin):
         return ["slug", "schema_name"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
+        # Through the services, so every change is checked by the one rule and kept in the audit log.
+        if not change:
+            created, _ = client_create(
+                slug=obj.slug,
+                name=obj.name,
+                agency=obj.agency,
+                time_zone=obj.time_zone,
+                currency=obj.currency,
+                actor=request.user,
+            )
+            obj.pk = created.pk
+            obj.schema_name = created.schema_name
             return
-        created, _ = client_create(
-            slug=obj.slug, name=obj.name, agency=obj.agency, time_zone=obj.time_zone, currency=obj.currency
-        )
-        obj.pk = created.pk
-        obj.schema_name = created.schema_name
+        stored = Client.objects.get(pk=obj.pk)
+        if "agency" in form.changed_data:
+            Client.objects.filter(pk=obj.pk).update(agency=obj.agency)
+        if "is_active" in form.changed_data and obj.is_active:
+            client_restore(stored, actor=request.user)  # first: an archived account's settings do not change
+        client_update(stored, actor=request.user, **{field: getattr(obj, field) for field in CLIENT_SETTINGS})
+        if "is_active" in form.changed_data and not obj.is_active:
+            client_archive(stored, actor=request.user)
 
     def delete_model(self, request, obj):
-        # Deactivate instead: deleting would orphan the client's schema and its history.
-        obj.is_active = False
-        obj.save(update_fields=["is_active"])
+        # Archive instead: deleting would orphan the client's schema and its history.
+        client_archive(obj, actor=request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False
