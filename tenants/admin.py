@@ -22,6 +22,7 @@ from tenants.services import (
     client_create,
     client_fields_checked,
     client_restore,
+    client_settings_changeable,
     client_update,
     membership_grant,
 )
@@ -78,13 +79,14 @@ class ClientForm(forms.ModelForm):
         # The one rule of a client account's fields (tenants.services), for a new account's every
         # field and for a change's changed ones, in the words of the pages, the API and the command.
         data = super().clean()
-        fields = ("slug", *CLIENT_SETTINGS) if self.instance.pk is None else CLIENT_SETTINGS
+        creating = self.instance.pk is None
+        fields = [f for f in ("slug", *CLIENT_SETTINGS) if creating or f in self.changed_data and f != "slug"]
         try:
-            client_fields_checked(
-                **{f: data.get(f) or "" for f in fields if self.instance.pk is None or f in self.changed_data}
-            )
+            if fields and not creating and not data.get("is_active"):
+                client_settings_changeable(self.instance)  # archived, and staying so
+            client_fields_checked(**{f: data.get(f) or "" for f in fields})
         except DomainError as exc:
-            raise forms.ValidationError({exc.field: exc.message}) from exc
+            raise forms.ValidationError({exc.field: exc.message} if exc.field else exc.message) from exc
         return data
 
 

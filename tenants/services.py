@@ -188,6 +188,12 @@ def client_create(
     return client, True
 
 
+def client_settings_changeable(client: Client) -> None:
+    """An archived client account's settings do not change: it is restored first."""
+    if not client.is_active:
+        raise DomainError(_("This client account is archived: restore it before changing it."))
+
+
 def _client_locked(client: Client) -> Client:
     return Client.objects.accounts().select_for_update().get(pk=client.pk)
 
@@ -219,8 +225,7 @@ def client_update(client: Client, *, actor=None, **changes: str) -> dict[str, st
     if unknown:
         raise ValueError(f"Not a setting of a client account: {', '.join(sorted(unknown))}")
     locked = _client_locked(client)
-    if not locked.is_active:
-        raise DomainError(_("This client account is archived: restore it before changing it."))
+    client_settings_changeable(locked)
     proposed = {field: value for field, value in changes.items() if value is not None}
     checked = client_fields_checked(**{f: v for f, v in proposed.items() if v != getattr(locked, f)})
     changed = {field: value for field, value in checked.items() if value != getattr(locked, field)}

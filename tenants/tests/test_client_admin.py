@@ -5,6 +5,7 @@ platform staff member who made it."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from audit.models import AuditAction, AuditEvent
 from tenants.models import Client, User
@@ -62,3 +63,16 @@ def test_changes_archives_and_restores_in_the_admin_are_audited(http_as, world, 
         (AuditAction.CLIENT_ARCHIVED, "platform@pouls.test"),
         (AuditAction.CLIENT_RESTORED, "platform@pouls.test"),
     ]
+
+
+def test_an_archived_account_is_restored_before_its_settings_change(http_as, world, superuser):
+    Client.objects.filter(pk=world.alpha.pk).update(is_active=False)
+    alpha = Client.objects.get(pk=world.alpha.pk)
+    admin = http_as(superuser)
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = admin.post(CHANGE.format(pk=alpha.pk), _form(alpha, name="Renamed while archived"))
+    assert page.status_code == 200 and "restore it before changing it" in page.content.decode()
+    assert Client.objects.get(pk=alpha.pk).name == "Alpha SAS"
+    # restoring and renaming at once is fine: restored first
+    assert admin.post(CHANGE.format(pk=alpha.pk), _form(alpha, name="Back", is_active="on")).status_code == 302
+    assert Client.objects.filter(pk=alpha.pk, name="Back", is_active=True).exists()
