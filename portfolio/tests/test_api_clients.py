@@ -323,3 +323,33 @@ def test_the_members_routes_still_answer_beside_the_clients_routes(http_as, worl
     assert members.status_code == 200
     assert {row["email"] for row in members.json()} >= {"manager@alpha.test", "viewer@alpha.test"}
     assert http_as(world.owner).get(_detail("members")).status_code == 404  # a client slugged "members": none
+
+
+# --- isolation: every client route of the portfolio, pages and API ----------------------------------
+
+
+def _client_routes() -> list[str]:
+    """Every route of portfolio.urls naming a client account, as a template with {slug}."""
+    from portfolio.urls import urlpatterns
+
+    routes = [
+        "/" + str(p.pattern).replace("<slug:slug>", "{slug}") for p in urlpatterns if "<slug:slug>" in str(p.pattern)
+    ]
+    assert len(routes) == 6  # settings, archive, restore; the API's detail, archive, restore
+    return routes
+
+
+@pytest.mark.parametrize("route", _client_routes())
+@pytest.mark.parametrize("method", ["get", "post", "patch"])
+def test_another_agency_s_client_answers_like_one_that_does_not_exist(http_as, world, route, method):
+    # given gamma, of the other agency, and people who reach alpha or nothing
+    for user in (world.owner, world.staff, world.manager_alpha, world.outsider):
+        person = http_as(user)
+        # when they call any client route of the portfolio for gamma, and for a slug nobody has
+        real = getattr(person, method)(route.format(slug="gamma"), {}, content_type="application/json")
+        made_up = getattr(person, method)(route.format(slug="no-such"), {}, content_type="application/json")
+        # then both are the same refusal: gamma does not exist for them (a page may refuse the method alike)
+        assert real.status_code == made_up.status_code and real.status_code in (404, 405), (user, route, method)
+        assert real.content == made_up.content
+    gamma = Client.objects.get(pk=world.gamma.pk)
+    assert (gamma.name, gamma.is_active) == ("Gamma Ltd", True)
