@@ -251,7 +251,8 @@ def test_channels_update_and_delete_only_the_clients_own_unused_ones(http_as, wo
     assert post(sales, f"{API}/channels/", {"key": "podcasts", "name": "Podcasts"}).status_code == 201
     assert post(sales, f"{API}/channels/", {"key": "radio", "name": "Radio"}).status_code == 201
 
-    changed = patch(sales, f"{API}/channels/podcasts/", {"name": "Podcast ads", "is_paid": True, "key": "pods"})
+    assert patch(sales, f"{API}/channels/podcasts/", {"key": "pods"}).status_code == 400  # keys never change
+    changed = patch(sales, f"{API}/channels/podcasts/", {"name": "Podcast ads", "is_paid": True})
     assert changed.status_code == 200
     assert {k: changed.json()[k] for k in ("key", "name", "is_paid")} == {
         "key": "podcasts",

@@ -6,6 +6,7 @@ from io import StringIO
 from pathlib import Path
 
 from django.core.management import call_command
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from campaigns.models import CTA, Campaign, CTAStat, EmailSend, KeywordStat, LandingPage, Offer, Spend, Traffic
@@ -72,9 +73,10 @@ def test_a_file_with_bad_rows_is_refused_whole_listing_every_bad_line(in_alpha, 
         "bad-3;2026-01-07T09:00:00;100;90;95;1;-2\n",
         encoding="utf-8",
     )
-    code, _, err = run_import(path, "emails")
+    with translation.override("en"):
+        code, _, err = run_import(path, "emails")
     assert code == 1
-    assert "line 3, column delivered: 120 delivered is more than 100 sent" in err
+    assert "line 3, column delivered: 120 delivered is more than 100 sent." in err
     assert "line 4, column sent_at: 'yesterday' is not an ISO 8601 timestamp" in err
     assert "line 6, column unique_opens" in err or "line 6, column unsubscribes" in err
     assert "line 2" not in err and "line 5" not in err
