@@ -13,7 +13,18 @@ from django.utils.translation import gettext_lazy as _
 from config.errors import DomainError
 from leads import services
 from leads.gdpr import lead_export
-from leads.models import CaptureForm, ChangeOrigin, Lead, LeadNote, LeadSettings, ScoringRule, Stage, StageTransition
+from leads.models import (
+    STAGE_ORDER,
+    CaptureForm,
+    ChangeOrigin,
+    Lead,
+    LeadNote,
+    LeadSettings,
+    MoveKind,
+    ScoringRule,
+    Stage,
+    StageTransition,
+)
 from leads.selectors import lead_owners
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
@@ -60,19 +71,33 @@ def _run(modeladmin, request, queryset, action, done_message):
         modeladmin.message_user(request, refusal, messages.ERROR)
 
 
-def _move_action(stage: Stage):
+def _move_action(stage: Stage, kind: MoveKind | None = None):
+    """ "Move to <stage>" (forward; a lead it would move back is refused, asking for the kind), or, with a
+    ``kind``, "Correct back to <stage>" / "Move back to <stage> (regression)" (docs/kpis.md §3)."""
+
     def action(modeladmin, request, queryset):
         _run(
             modeladmin,
             request,
             queryset,
-            lambda lead: services.lead_move_stage(lead=lead, to=stage, by=request.user, source=ChangeOrigin.ADMIN),
+            lambda lead: services.lead_move_stage(
+                lead=lead, to=stage, kind=kind, by=request.user, source=ChangeOrigin.ADMIN
+            ),
             _("%(count)d lead(s) moved."),
         )
 
-    action.__name__ = f"move_to_{stage.value}"
-    action.short_description = _("Move to %(stage)s") % {"stage": stage.label}
+    action.__name__ = f"move_to_{stage.value}" if kind is None else f"{kind.value}_to_{stage.value}"
+    descriptions = {
+        None: _("Move to %(stage)s"),
+        MoveKind.CORRECTION: _("Correct back to %(stage)s (the later stages were never reached)"),
+        MoveKind.REGRESSION: _("Move back to %(stage)s (regression: the reached stages stay)"),
+    }
+    action.short_description = descriptions[kind] % {"stage": stage.label}
     return action
+
+
+# Moves back are offered to every stage but the last, once per kind.
+BACK_ACTIONS = [_move_action(s, kind) for kind in MoveKind for s in STAGE_ORDER[:-1]]
 
 
 @admin.action(description=_("Mark as lost"))
@@ -169,7 +194,7 @@ class LeadAdmin(TenantModelAdmin):
     list_select_related = ["channel", "offer"]
     date_hierarchy = "created_at"
     inlines = [StageTransitionInline, LeadNoteInline]
-    actions = [*(_move_action(s) for s in Stage), mark_lost, reopen, export_json, erase]
+    actions = [*(_move_action(s) for s in Stage), *BACK_ACTIONS, mark_lost, reopen, export_json, erase]
     readonly_fields = [*STAGE_FIELDS, "created_at", "updated_at", "scoring_promoted_at"]
     fieldsets = [
         (

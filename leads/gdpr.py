@@ -58,6 +58,7 @@ def lead_export(*, lead: Lead, by=None) -> dict:
                 "at": _iso(t.at),
                 "source": t.source,
                 "reason": t.reason,
+                "changes": t.changes,
             }
             for t in lead.transitions.order_by("recorded_at", "pk")
         ],

@@ -14,9 +14,9 @@ from campaigns.imports.kinds import Context, Kind, RowError, row_cell, row_chann
 from campaigns.imports.upsert import UpsertCount
 from campaigns.models import Campaign, LandingPage, Offer
 from config.errors import DomainError
-from leads.models import ChangeOrigin, Stage
+from leads.models import ChangeOrigin, Lead, Stage
 from leads.selectors import lead_owners
-from leads.services import OWNER_REFUSED, lead_keyword, lead_record_check, leads_upsert_bulk
+from leads.services import OWNER_REFUSED, lead_keyword, lead_record_check, leads_upsert_bulk, merge_stage_check
 
 TEXT_COLUMNS = {
     "first_name": 100,
@@ -44,6 +44,8 @@ def _owners(ctx: Context) -> dict[str, int]:
             for key, code in Campaign.objects.exclude(utm_campaign="").values_list("key", "utm_campaign")
         }
         ctx.extra["campaign_channels"] = dict(Campaign.objects.values_list("key", "channel__key"))
+        # A row may not move a lost lead to a further stage (merge_stage_check): their stages, once per file.
+        ctx.extra["lost_stages"] = dict(Lead.objects.filter(is_lost=True).values_list("email", "stage"))
         ctx.extra["now"] = timezone.now()
     return ctx.extra["owners"]
 
@@ -77,6 +79,12 @@ def _parse_lead(row: dict[str, str], ctx: Context) -> dict:
         )
     except DomainError as exc:
         raise RowError(exc.field or "created_at", exc.message) from None
+    lost_stage = ctx.extra["lost_stages"].get(record["email"])
+    if lost_stage is not None:
+        try:
+            merge_stage_check(is_lost=True, stage=lost_stage, incoming=record["stage"])
+        except DomainError as exc:
+            raise RowError(exc.field, exc.message) from None
     owner = row_cell(row, "owner", cells.email)
     if owner is not None and owner not in owners:
         raise RowError("owner", str(OWNER_REFUSED))

@@ -51,6 +51,24 @@ def reached_after_move(*, to: str, at: datetime, reached: dict[str, datetime | N
     return result
 
 
+def reached_after_correction(*, to: str, reached: dict[str, datetime | None]) -> dict:
+    """Timestamps after a correction back to ``to``: the stages above it were never really reached, so
+    their reach is void (None); those up to ``to`` stay as they are."""
+    result = dict(reached)
+    for s in STAGE_ORDER[stage_rank(to) + 1 :]:
+        result[REACHED_FIELD[s]] = None
+    return result
+
+
+def is_move_back(*, from_stage: str, to: str) -> bool:
+    return stage_rank(to) < stage_rank(from_stage)
+
+
+def stage_after_merge(*, stage: str, incoming: str) -> str:
+    """The current stage after a merge: the further of the two (docs/kpis.md §3 Duplicates)."""
+    return incoming if stage_rank(incoming) > stage_rank(stage) else stage
+
+
 def earliest(*values: datetime | None) -> datetime | None:
     present = [v for v in values if v is not None]
     return min(present) if present else None
@@ -107,8 +125,7 @@ def record_merge(existing: dict, incoming: dict) -> dict:
     merged["created_at"] = min(existing["created_at"], incoming["created_at"])
     for name in ("mql_at", "sql_at", "customer_at"):
         merged[name] = earliest(existing[name], incoming[name])
-    if stage_rank(incoming["stage"]) > stage_rank(existing["stage"]):
-        merged["stage"] = incoming["stage"]
+    merged["stage"] = stage_after_merge(stage=existing["stage"], incoming=incoming["stage"])
     if existing["lost_at"] is None and incoming["lost_at"] is not None:
         merged["lost_at"], merged["lost_reason"] = incoming["lost_at"], incoming["lost_reason"]
     return merged

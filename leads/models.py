@@ -22,6 +22,15 @@ class Stage(models.TextChoices):
 
 
 STAGE_ORDER = [Stage.LEAD, Stage.MQL, Stage.SQL, Stage.CUSTOMER]
+
+
+class MoveKind(models.TextChoices):
+    """What a move back to an earlier stage means (docs/kpis.md §3); a forward move has no kind."""
+
+    CORRECTION = "correction", _("Correction: the later stages were never really reached")
+    REGRESSION = "regression", _("Regression: the lead reached them and went back")
+
+
 # The reached-at field of each stage after `lead` (a lead reaches `lead` at its created_at).
 REACHED_FIELD = {Stage.MQL: "mql_at", Stage.SQL: "sql_at", Stage.CUSTOMER: "customer_at"}
 
@@ -167,15 +176,19 @@ class Lead(models.Model):
 
 
 class StageTransition(models.Model):
-    """The append-only history of a lead: every stage move, loss, re-opening, assignment and merge.
-    Rows are never updated (a database trigger refuses it); they go only with their lead (erasure)."""
+    """The append-only history of a lead: every stage move (forward, or back as a regression), correction,
+    loss, re-opening, assignment, edit and merge. Rows are never updated (a database trigger refuses it);
+    they go only with their lead (erasure). A correction voids reaches without touching the entries that
+    recorded them: it is one more entry, whose ``changes`` name the reached dates it cleared."""
 
     class Kind(models.TextChoices):
         CREATED = "created", _("Created")
         MOVED = "moved", _("Stage changed")
+        CORRECTED = "corrected", _("Stage corrected")
         LOST = "lost", _("Marked lost")
         REOPENED = "reopened", _("Re-opened")
         ASSIGNED = "assigned", _("Owner changed")
+        EDITED = "edited", _("Edited")
         MERGED = "merged", _("Merged a duplicate")
 
     lead = models.ForeignKey(Lead, related_name="transitions", on_delete=models.CASCADE)
@@ -195,6 +208,9 @@ class StageTransition(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     source = models.CharField(_("source"), max_length=16, choices=ChangeOrigin.choices)
+    # What the entry changed besides the stage: {field: [before, after]} as JSON text (an edit's fields,
+    # a move's deal value, a correction's voided reached dates).
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("history entry")
@@ -204,6 +220,20 @@ class StageTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.from_stage}→{self.to_stage} @ {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_move_back(self) -> bool:
+        """A move to an earlier stage (a regression, or a correction)."""
+        if not self.from_stage or not self.to_stage:
+            return False
+        return STAGE_ORDER.index(Stage(self.to_stage)) < STAGE_ORDER.index(Stage(self.from_stage))
+
+    def changed_fields(self) -> list[dict]:
+        """``changes`` for a page: each field's name, its label, and the values before and after."""
+        return [
+            {"name": name, "label": Lead._meta.get_field(name).verbose_name, "before": before, "after": after}
+            for name, (before, after) in self.changes.items()
+        ]
 
 
 class LeadNote(models.Model):

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from campaigns.models import Campaign, Channel, LandingPage, Offer
 from config.api_inputs import DateTimeField
-from leads.models import Lead, LeadNote, LeadSettings, ScoringRule, Stage, StageTransition
+from leads.models import Lead, LeadNote, LeadSettings, MoveKind, ScoringRule, Stage, StageTransition
 from leads.selectors import lead_owners
 from leads.services import OWNER_REFUSED
 
@@ -129,10 +129,28 @@ class MoveInputSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Stage.choices)
     at = DateTimeField(required=False, help_text=_("When it happened (default: now)."))
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(
+        choices=MoveKind.choices,
+        required=False,
+        help_text=_(
+            "Required for a move back to an earlier stage (400 without it): 'correction' voids the reach of the "
+            "stages above the target (they were never really reached; KPIs recount without them), 'regression' "
+            "keeps it (the lead reached them and went back). Ignored for a forward move."
+        ),
+    )
+    deal_value = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=_("Only with a move to customer: the deal's amount (null or absent: the value stays as it is)."),
+    )
 
 
 class BulkMoveInputSerializer(MoveInputSerializer):
     lead_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000)
+    deal_value = None  # one amount for many deals means nothing: each lead's own page or move/ sets it
 
 
 class LostInputSerializer(serializers.Serializer):
@@ -153,7 +171,7 @@ class TransitionOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StageTransition
-        fields = ["id", "kind", "from_stage", "to_stage", "at", "recorded_at", "by", "reason", "source"]
+        fields = ["id", "kind", "from_stage", "to_stage", "at", "recorded_at", "by", "reason", "source", "changes"]
         read_only_fields = fields
 
 

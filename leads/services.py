@@ -30,9 +30,12 @@ from config.events import facts_changed
 from leads.lifecycle import (
     BEFORE_CREATION,
     MERGED_VALUES,
+    is_move_back,
+    reached_after_correction,
     reached_after_move,
     reached_complete,
     record_merge,
+    stage_after_merge,
     stage_rank,
 )
 from leads.models import (
@@ -43,6 +46,7 @@ from leads.models import (
     LeadActivity,
     LeadNote,
     LeadSettings,
+    MoveKind,
     ScoringRule,
     Stage,
     StageTransition,
@@ -52,6 +56,14 @@ from leads.selectors import lead_owners
 
 # Whether the email is unknown or its person may not own leads here: the same words.
 OWNER_REFUSED = gettext_lazy("This person may not own this client's leads.")
+# A lost lead keeps its stage until it is re-opened (docs/kpis.md §3): the words of every path (moves,
+# merges from the API or a capture, import rows, the admin's actions).
+LOST_STAGE_REFUSED = gettext_lazy("This lead is lost: re-open it before changing its stage.")
+# A move back must say what it means (docs/kpis.md §3): the API's 400 on ``kind``, the pages' question.
+MOVE_KIND_REQUIRED = gettext_lazy(
+    "Moving a lead back to an earlier stage: say whether it is a correction (the later stages were never "
+    "really reached) or a regression (it reached them and went back)."
+)
 # Clock skew tolerated for an instant "now" sent by a browser or a script.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 # A lead's dates besides created_at (a CRM's import may date a stage ahead: only the bounds apply).
@@ -225,10 +237,41 @@ def lead_owner_check(*, owner) -> None:
         raise DomainError(str(OWNER_REFUSED), field="owner")
 
 
-def _record(lead: Lead, kind: str, *, at, by, source, reason="", from_stage="", to_stage="") -> StageTransition:
+def _record(
+    lead: Lead, kind: str, *, at, by, source, reason="", from_stage="", to_stage="", changes=None
+) -> StageTransition:
     return StageTransition.objects.create(
-        lead=lead, kind=kind, from_stage=from_stage, to_stage=to_stage, at=at, by=by, reason=reason, source=source
+        lead=lead,
+        kind=kind,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        at=at,
+        by=by,
+        reason=reason,
+        source=source,
+        changes=changes or {},
     )
+
+
+def _history_value(value):
+    """A value as a history entry's ``changes`` keep it (JSON): text, numbers as text (amounts keep their
+    cents), instants in ISO 8601, catalogue rows by their key."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return getattr(value, "key", None) or str(value)
+
+
+def _changes(before: dict, after: dict) -> dict:
+    """``{field: [before, after]}`` of the fields whose value differs, as history values."""
+    return {
+        name: [_history_value(before[name]), _history_value(value)]
+        for name, value in after.items()
+        if before[name] != value
+    }
 
 
 def _create(record: LeadInput, *, by, source: str) -> Lead:
@@ -257,6 +300,7 @@ def _merge(lead: Lead, record: LeadInput, *, by, source: str) -> Lead:
     """Merge a completed record into the existing lead by the duplicate rules of docs/kpis.md §3 (one home for
     them: ``leads.lifecycle.record_merge``, which imports use too)."""
     current = {name: getattr(lead, name) for name in MERGED_VALUES}
+    merge_stage_check(is_lost=lead.is_lost, stage=lead.stage, incoming=record.stage)
     merged = record_merge(current, _record_values(record))
     for name, value in merged.items():
         setattr(lead, name, value)
@@ -342,6 +386,8 @@ def leads_upsert_bulk(records: list[dict], *, source: str = ChangeOrigin.IMPORT,
                 new_leads.append(_new_lead(values))
                 continue
             current = {name: getattr(lead, name) for name in MERGED_VALUES}
+            # The import checked it row by row already (leads.imports); a lead lost since is refused here.
+            merge_stage_check(is_lost=lead.is_lost, stage=lead.stage, incoming=values["stage"])
             merged = record_merge(current, values)
             if merged == current:
                 count.unchanged += 1
@@ -459,26 +505,87 @@ def _check_instant(lead: Lead, at: datetime, field_name: str = "at") -> None:
         raise DomainError(str(BEFORE_CREATION), field=field_name)
 
 
+def lost_stage_check(*, is_lost: bool, stage: str, to: str, field: str = "to") -> None:
+    """The one rule of a lost lead's stage (docs/kpis.md §3): it changes only after the lead is re-opened.
+    Moves, merges (API creates, captures, import rows) and the admin's actions all come here."""
+    if is_lost and to != stage:
+        raise DomainError(str(LOST_STAGE_REFUSED), field=field)
+
+
+def merge_stage_check(*, is_lost: bool, stage: str, incoming: str, field: str = "stage") -> None:
+    """A record merged into a lead must not move a lost lead to a further stage (``lost_stage_check``)."""
+    lost_stage_check(is_lost=is_lost, stage=stage, to=stage_after_merge(stage=stage, incoming=incoming), field=field)
+
+
+def move_kind_check(kind) -> None:
+    if kind is not None and kind not in MoveKind.values:
+        raise DomainError(
+            _("'%(kind)s' is not a kind of move back (%(kinds)s).")
+            % {"kind": kind, "kinds": ", ".join(MoveKind.values)},
+            field="kind",
+        )
+
+
 @transaction.atomic
 def lead_move_stage(
-    *, lead: Lead | int, to: str, at: datetime | None = None, by=None, reason: str = "", source: str = ChangeOrigin.API
+    *,
+    lead: Lead | int,
+    to: str,
+    at: datetime | None = None,
+    by=None,
+    reason: str = "",
+    source: str = ChangeOrigin.API,
+    kind: str | None = None,
+    deal_value: Decimal | None = None,
 ) -> Lead:
-    """Move a lead forward, skipping stages, or back. Reached timestamps follow docs/kpis.md §3; the
-    move is appended to the history. Moving to the current stage records nothing."""
+    """Move a lead forward, skipping stages, or back. Reached timestamps follow docs/kpis.md §3: a forward
+    move reaches the stages up to ``to``; a move back must say its ``kind`` (ignored forward): a
+    *regression* keeps every reach, a *correction* voids the reach of the stages above ``to`` (recorded as
+    a ``corrected`` entry naming the dates it cleared; the entries that recorded them stay). A lost lead
+    is refused until re-opened. ``deal_value`` (reaching customer only) is set with the move and recorded
+    in its entry; None leaves the value as it is. Moving to the current stage records nothing (but a deal
+    value given then is an edit)."""
     stage_check(to, field="to")
+    move_kind_check(kind)
+    if deal_value is not None and to != Stage.CUSTOMER:
+        raise DomainError(_("Only a move to customer takes a deal value."), field="deal_value")
+    deal_value_check(deal_value)
     lead = _locked(lead)
     at = at or timezone.now()
     _check_instant(lead, at)
     if lead.stage == to:
+        if deal_value is not None:
+            _edit(lead, {"deal_value": deal_value}, by=by, source=source)
         return lead
-    reached = reached_after_move(to=to, at=at, reached={f: getattr(lead, f) for f in REACHED_FIELD.values()})
+    lost_stage_check(is_lost=lead.is_lost, stage=lead.stage, to=to)
+    back = is_move_back(from_stage=lead.stage, to=to)
+    if back and kind is None:
+        raise DomainError(str(MOVE_KIND_REQUIRED), field="kind")
+    current = {f: getattr(lead, f) for f in REACHED_FIELD.values()}
+    if back and kind == MoveKind.CORRECTION:
+        entry_kind, reached = StageTransition.Kind.CORRECTED, reached_after_correction(to=to, reached=current)
+        changes = _changes(current, reached)
+    else:
+        entry_kind, reached = StageTransition.Kind.MOVED, reached_after_move(to=to, at=at, reached=current)
+        changes = {}
+    if deal_value is not None and deal_value != lead.deal_value:
+        changes["deal_value"] = [_history_value(lead.deal_value), _history_value(deal_value)]
+        lead.deal_value = deal_value
     from_stage = lead.stage
     for name, value in reached.items():
         setattr(lead, name, value)
     lead.stage = to
-    lead.save(update_fields=["stage", *REACHED_FIELD.values(), "updated_at"])
+    lead.save(update_fields=["stage", *REACHED_FIELD.values(), "deal_value", "updated_at"])
     _record(
-        lead, StageTransition.Kind.MOVED, at=at, by=by, source=source, reason=reason, from_stage=from_stage, to_stage=to
+        lead,
+        entry_kind,
+        at=at,
+        by=by,
+        source=source,
+        reason=reason,
+        from_stage=from_stage,
+        to_stage=to,
+        changes=changes,
     )
     return lead
 
@@ -492,16 +599,27 @@ def lead_bulk_move(
     by=None,
     reason: str = "",
     source: str = ChangeOrigin.API,
+    kind: str | None = None,
 ) -> list[Lead]:
-    """Move several leads at once, all or nothing. Rows are locked in id order so that two bulk moves
-    over overlapping leads cannot deadlock."""
+    """Move several leads at once, all or nothing, by ``lead_move_stage``'s rules (``kind`` for those it
+    moves back; a lost lead refuses the whole move, its id in the message). Rows are locked in id order
+    so that two bulk moves over overlapping leads cannot deadlock."""
     ids = sorted(set(lead_ids))
     found = set(Lead.objects.filter(pk__in=ids).values_list("pk", flat=True))
     missing = [i for i in ids if i not in found]
     if missing:
         raise DomainError(_("No lead with id %(ids)s.") % {"ids": ", ".join(map(str, missing))}, field="lead_ids")
     list(Lead.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-    moved = [lead_move_stage(lead=i, to=to, at=at, by=by, reason=reason, source=source) for i in ids]
+    moved = []
+    for lead_id in ids:
+        try:
+            moved.append(lead_move_stage(lead=lead_id, to=to, at=at, by=by, reason=reason, source=source, kind=kind))
+        except DomainError as error:
+            raise DomainError(
+                _("Lead %(id)s: %(reason)s") % {"id": lead_id, "reason": error.message},
+                field=error.field,
+                code=error.code,
+            ) from error
     facts_changed.send(sender=lead_bulk_move)
     return moved
 
@@ -594,15 +712,36 @@ def lead_changes_check(*, lead: Lead, changes: dict) -> None:
 
 @transaction.atomic
 def lead_update(*, lead: Lead | int, changes: dict, by=None, source: str = ChangeOrigin.API) -> Lead:
-    """Change contact and attribution fields. Stage, lost and owner have their own services."""
+    """Change contact and attribution fields. Stage, lost and owner have their own services. The fields
+    whose value differs are recorded in the history (an ``edited`` entry: each field before and after, by
+    whom, from where); a change that changes nothing writes nothing."""
     lead = _locked(lead)
     lead_changes_check(lead=lead, changes=changes)
-    normalise = {"email": email_normalise, "keyword": lead_keyword}
-    for name, value in changes.items():
-        setattr(lead, name, normalise[name](value) if name in normalise else value)
-    lead.save()
-    lead_score_refresh(lead=lead, by=by)
+    _edit(lead, changes, by=by, source=source)
     return lead
+
+
+def _edit(lead: Lead, changes: dict, *, by, source: str) -> None:
+    """Apply checked field changes to a locked lead: save, record an ``edited`` entry, rescore."""
+    normalise = {"email": email_normalise, "keyword": lead_keyword}
+    after = {name: normalise[name](value) if name in normalise else value for name, value in changes.items()}
+    edited = _changes({name: getattr(lead, name) for name in after}, after)
+    if not edited:
+        return
+    for name in edited:
+        setattr(lead, name, after[name])
+    lead.save()
+    _record(
+        lead,
+        StageTransition.Kind.EDITED,
+        at=timezone.now(),
+        by=by,
+        source=source,
+        from_stage=lead.stage,
+        to_stage=lead.stage,
+        changes=edited,
+    )
+    lead_score_refresh(lead=lead, by=by)
 
 
 def lead_add_note(*, lead: Lead, body: str, by=None) -> LeadNote:
@@ -659,6 +798,7 @@ def lead_score_refresh(
     if (
         threshold is not None
         and score >= threshold
+        and not lead.is_lost  # a lost lead keeps its stage until re-opened
         and lead.scoring_promoted_at is None
         and stage_rank(lead.stage) < stage_rank(Stage.MQL)
         and lead.mql_at is None

@@ -282,6 +282,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "leads.models.Stage",
         "TransitionKindEnum": "leads.models.StageTransition.Kind",
+        "MoveKindEnum": "leads.models.MoveKind",
         "ImportJobStatusEnum": "campaigns.models.ImportJob.Status",
         "KpiStatusEnum": "kpis.models.Status",
         "PeriodKindEnum": "kpis.models.PeriodKind",

@@ -110,7 +110,7 @@ def test_moves_skip_and_go_back_without_losing_reached_dates(in_alpha):
     t_sql, t_back, t_customer = days_ago(8), days_ago(6), days_ago(2)
     lead = lead_move_stage(lead=lead, to=Stage.SQL, at=t_sql, reason="call booked")
     assert (lead.stage, lead.mql_at, lead.sql_at) == (Stage.SQL, t_sql, t_sql)
-    lead = lead_move_stage(lead=lead, to=Stage.MQL, at=t_back, reason="not ready")
+    lead = lead_move_stage(lead=lead, to=Stage.MQL, at=t_back, reason="not ready", kind="regression")
     assert (lead.stage, lead.mql_at, lead.sql_at) == (Stage.MQL, t_sql, t_sql)
     lead = lead_move_stage(lead=lead, to=Stage.CUSTOMER, at=t_customer)
     assert (lead.mql_at, lead.sql_at, lead.customer_at) == (t_sql, t_sql, t_customer)
@@ -201,7 +201,7 @@ def test_scoring_moves_a_lead_to_mql_once_when_it_reaches_the_threshold(in_alpha
     scoring_moves = lead.transitions.filter(kind=Kind.MOVED, source="scoring")
     assert scoring_moves.count() == 1
     # once: after a sales rep sends it back, scoring does not promote it again
-    lead_move_stage(lead=lead, to=Stage.LEAD, reason="not a fit")
+    lead_move_stage(lead=lead, to=Stage.LEAD, reason="not a fit", kind="regression")
     lead_record_activity(lead=lead, kind=LeadActivity.Kind.FORM_SUBMIT)
     lead.refresh_from_db()
     assert lead.stage == Stage.LEAD and scoring_moves.count() == 1
