@@ -1,5 +1,5 @@
 """The time zones and currencies a client account may take: what the rule of
-``tenants.services.client_fields_validate`` accepts, and what the pages offer.
+``tenants.services.client_fields_checked`` accepts, and what the pages offer.
 
 - Time zones: the IANA zones of the tz database Python reads (``zoneinfo``), without "localtime"
   (whatever the server's clock says) and "Factory" (a placeholder of the database, not a place). The

@@ -112,10 +112,6 @@ def client_fields_checked(**fields: str) -> dict[str, str]:
     return {field: rule(fields[field]) for field, rule in CLIENT_FIELD_RULES.items() if field in fields}
 
 
-def client_fields_validate(*, slug: str, name: str, time_zone: str, currency: str) -> None:
-    client_fields_checked(slug=slug, name=name, time_zone=time_zone, currency=currency)
-
-
 def agency_get_or_create(*, name: str, default_language: str = Language.FRENCH) -> tuple[Agency, bool]:
     name = name.strip()
     if not name:

@@ -1,7 +1,7 @@
 """A client's time zone: the one place that turns ``Client.time_zone`` into a ``ZoneInfo``.
 
 Policy (one for every caller): a zone name that is not a known IANA zone — the services refuse one
-(``client_fields_validate``), but a row edited in SQL or a zone removed from the tz database can still
+(``client_fields_checked``), but a row edited in SQL or a zone removed from the tz database can still
 hold one — falls back to UTC (``settings.TIME_ZONE``, what the pages already showed for it) with a
 warning in the log, instead of failing every page, refresh and import of that client.
 """
