@@ -289,6 +289,17 @@ def test_the_slug_is_fixed(db, world):
     assert client_update(_fresh(world.alpha), actor=world.owner, slug="alpha", name="Alpha 2") == {"name": "Alpha 2"}
 
 
+def test_a_value_older_than_the_rule_stays_while_other_settings_change(db, world):
+    # given a client whose currency the rule no longer takes (written before it, or in SQL)
+    Client.objects.filter(pk=world.beta.pk).update(currency="XYZ", time_zone="US/Eastern")
+    beta = _fresh(world.beta)
+    # when only its name changes (the form sends the other values back as they are)
+    changed = client_update(beta, actor=world.owner, name="Beta Group", currency="XYZ", time_zone="US/Eastern")
+    # then the name is saved and the old values are kept, not refused
+    assert changed == {"name": "Beta Group"}
+    assert Client.objects.filter(pk=beta.pk, name="Beta Group", currency="XYZ", time_zone="US/Eastern").exists()
+
+
 # --- archive and restore --------------------------------------------------------------------------
 
 
