@@ -3,15 +3,46 @@ in ``leads.services`` decide whether the change is allowed."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from leads.filters import LeadFilter
-from leads.models import Stage
-from leads.services import OWNER_REFUSED
+from leads.models import Lead, MoveKind, Stage
+from leads.money import money_input_text, money_parse
+from leads.services import OWNER_REFUSED, email_normalise
 from tenants.models import User
 
 REASON_MAX_LENGTH = 500
+
+
+class MoneyField(forms.DecimalField):
+    """An amount typed the way the page's language writes it (``4 800,50`` in French, ``4,800.50`` in
+    English; a currency sign is ignored) and shown that way for editing (``leads.money``). Never
+    negative, cents at most, as a lead's deal value."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return money_parse(str(value))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def prepare_value(self, value):
+        return money_input_text(value) if isinstance(value, Decimal) else value
 
 
 class MoveForm(forms.Form):
@@ -23,6 +54,46 @@ class MoveForm(forms.Form):
         help_text=_("Leave empty for now."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    # Asked by the lead page's stage step: what a move back means, and the deal value on reaching customer.
+    kind = forms.ChoiceField(
+        label=_("What is this move back?"), choices=MoveKind.choices, required=False, widget=forms.RadioSelect
+    )
+    deal_value = MoneyField(
+        label=_("Deal value"),
+        required=False,
+        help_text=_("Leave it empty if it is not known yet: the lead will show “amount missing”."),
+    )
+
+    def clean_kind(self) -> str | None:
+        return self.cleaned_data["kind"] or None
+
+
+class LeadEditForm(forms.Form):
+    """The lead page's contact, company and deal value; ``changes()`` gives what differs from the lead,
+    for ``leads.services.lead_update`` (which checks it again and records it in the history)."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
+    job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
+    company = forms.CharField(label=_("Company"), max_length=200, required=False)
+    company_size = forms.IntegerField(label=_("Company size"), min_value=0, required=False)
+    deal_value = MoneyField(label=_("Deal value"), required=False)
+
+    def __init__(self, *args, lead: Lead, **kwargs):
+        kwargs["initial"] = {name: getattr(lead, name) for name in self.base_fields}
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+
+    def clean_email(self) -> str:
+        # The identity's one normaliser, so that retyping the email in other case changes nothing.
+        return email_normalise(self.cleaned_data["email"])
+
+    def changes(self) -> dict:
+        """The cleaned values that differ from the lead's (not ``changed_data``, which compares before
+        cleaning: an email retyped in capitals would count)."""
+        return {name: value for name, value in self.cleaned_data.items() if value != self.initial[name]}
 
 
 class LostForm(forms.Form):

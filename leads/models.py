@@ -228,6 +228,10 @@ class StageTransition(models.Model):
             return False
         return STAGE_ORDER.index(Stage(self.to_stage)) < STAGE_ORDER.index(Stage(self.from_stage))
 
+    def voided_stages(self) -> list[str]:
+        """A correction's stages whose reach it voided (labels, in pipeline order)."""
+        return [stage.label for stage, name in REACHED_FIELD.items() if name in self.changes]
+
     def changed_fields(self) -> list[dict]:
         """``changes`` for a page: each field's name, its label, and the values before and after."""
         return [

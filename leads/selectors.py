@@ -59,6 +59,8 @@ class BoardColumn:
     stage: Stage
     count: int = 0
     total: Decimal = Decimal(0)
+    # Its leads without a deal value: for the customer column, the customers whose amount is missing.
+    without_value: int = 0
     cards: list[Lead] = field(default_factory=list)
     previous: Stage | None = None
     next: Stage | None = None
@@ -70,19 +72,25 @@ class BoardColumn:
 
 
 def board_columns(leads: QuerySet[Lead], *, per_stage: int = BOARD_CARDS_PER_STAGE) -> list[BoardColumn]:
-    """The pipeline of the open leads of ``leads`` (already filtered): one column per stage with its
-    count and total deal value (one GROUP BY query) and its first ``per_stage`` cards, the most
-    recently changed first (one query, ranked per stage by a window function)."""
+    """The pipeline of the leads of ``leads`` (already filtered) that are not lost: one column per stage
+    with its count, total deal value and count without a deal value (one GROUP BY query) and its first
+    ``per_stage`` cards, the most recently changed first (one query, ranked per stage by a window
+    function). The customer column holds the deals won; :func:`pipeline_totals` sums the rest."""
     open_leads = leads.filter(is_lost=False)
     columns = {stage: BoardColumn(stage=stage) for stage in STAGE_ORDER}
     for index, stage in enumerate(STAGE_ORDER):
         columns[stage].previous = STAGE_ORDER[index - 1] if index > 0 else None
         columns[stage].next = STAGE_ORDER[index + 1] if index + 1 < len(STAGE_ORDER) else None
-    totals = open_leads.order_by().values("stage").annotate(n=Count("pk"), total=Sum("deal_value"))
+    totals = (
+        open_leads.order_by()
+        .values("stage")
+        .annotate(n=Count("pk"), total=Sum("deal_value"), without_value=Count("pk", filter=Q(deal_value__isnull=True)))
+    )
     for row in totals:
         if row["stage"] in columns:
             columns[row["stage"]].count = row["n"]
             columns[row["stage"]].total = row["total"] or Decimal(0)
+            columns[row["stage"]].without_value = row["without_value"]
     cards = (
         open_leads.select_related("owner")
         .only(*CARD_FIELDS)
@@ -96,6 +104,31 @@ def board_columns(leads: QuerySet[Lead], *, per_stage: int = BOARD_CARDS_PER_STA
         if lead.stage in columns:
             columns[lead.stage].cards.append(lead)
     return [columns[stage] for stage in STAGE_ORDER]
+
+
+@dataclass(frozen=True)
+class PipelineTotals:
+    """The board's summary: leads still open (neither customers nor lost) and the deals won."""
+
+    open_count: int
+    open_value: Decimal
+    customer_count: int
+    customer_value: Decimal
+    customers_without_value: int
+
+
+def pipeline_totals(columns: list[BoardColumn]) -> PipelineTotals:
+    """Sums of :func:`board_columns`: "open" stops before customer (a customer is a deal won, not one in
+    progress); the customers' own count and value, and how many of them miss their amount."""
+    still_open = [column for column in columns if column.stage != Stage.CUSTOMER]
+    won = next(column for column in columns if column.stage == Stage.CUSTOMER)
+    return PipelineTotals(
+        open_count=sum(column.count for column in still_open),
+        open_value=sum((column.total for column in still_open), Decimal(0)),
+        customer_count=won.count,
+        customer_value=won.total,
+        customers_without_value=won.without_value,
+    )
 
 
 def lead_list_queryset(leads: QuerySet[Lead], ordering: str) -> tuple[QuerySet[Lead], str]:

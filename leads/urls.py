@@ -11,6 +11,7 @@ urlpatterns = [
     path("list/", client_team_only(views.lead_list), name="list"),
     path("<int:pk>/", client_team_only(views.detail), name="detail"),
     path("<int:pk>/move/", client_team_only(views.move), name="move"),
+    path("<int:pk>/edit/", client_team_only(views.edit), name="edit"),
     path("<int:pk>/lost/", client_team_only(views.mark_lost), name="lost"),
     path("<int:pk>/reopen/", client_team_only(views.reopen), name="reopen"),
     path("<int:pk>/assign/", client_team_only(views.assign), name="assign"),

@@ -4,7 +4,12 @@ outside the client, 403 for a viewer's POST).
 
 Writes are POSTs to small views that validate a form, call one service of ``leads.services`` and
 redirect (POST-redirect-GET); a refused change (``DomainError``) becomes a message on the page the
-person came from, never an error page."""
+person came from, never an error page. The lead page's edit form is the exception: a refusal shows it
+again with each error under its field.
+
+A stage move that must ask something first goes through the lead page's *stage step*
+(``?move=<stage>``): a move back asks whether it is a correction or a regression (docs/kpis.md §3),
+reaching customer asks for the deal value (which may stay empty)."""
 
 from __future__ import annotations
 
@@ -13,14 +18,15 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import DomainError
 from leads import services
-from leads.forms import AssignForm, LostForm, MoveForm, NoteForm, ReopenForm, lead_filterset
-from leads.models import STAGE_ORDER, ChangeOrigin, Lead, Stage
+from leads.forms import AssignForm, LeadEditForm, LostForm, MoveForm, NoteForm, ReopenForm, lead_filterset
+from leads.lifecycle import is_move_back, stage_rank
+from leads.models import STAGE_ORDER, ChangeOrigin, Lead, MoveKind, Stage
 from leads.selectors import (
     DEFAULT_LIST_ORDERING,
     LIST_ORDERINGS,
@@ -29,6 +35,7 @@ from leads.selectors import (
     filter_choices,
     lead_for_page,
     lead_list_queryset,
+    pipeline_totals,
 )
 
 LIST_PAGE_SIZE = 50
@@ -71,8 +78,9 @@ def _filters(request: HttpRequest, queryset, *, without=()) -> dict:
 
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
-    """One column per stage with the count and total deal value of its open leads, and its most
-    recently changed cards (capped: the rest are one click away in the list)."""
+    """One column per stage with the count and total deal value of its leads that are not lost, and its
+    most recently changed cards (capped: the rest are one click away in the list). The summary counts as
+    open the leads before customer; customers are the deals won, with those whose amount is missing."""
     filters = _filters(request, Lead.objects.all(), without=("lost",))
     columns = board_columns(filters["filterset"].qs)
     list_url = reverse("leads:list")
@@ -84,8 +92,7 @@ def board(request: HttpRequest) -> HttpResponse:
         {
             **filters,
             "columns": columns,
-            "open_count": sum(column.count for column in columns),
-            "open_value": sum(column.total for column in columns),
+            "totals": pipeline_totals(columns),
             "next_url": request.get_full_path(),
         },
     )
@@ -125,14 +132,21 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _lead_page(request, pk)
+
+
+def _lead_page(request: HttpRequest, pk: int, *, edit_form: LeadEditForm | None = None) -> HttpResponse:
+    """The lead page; ``edit_form``: the edit form as posted, shown open with its errors."""
     lead = get_object_or_404(lead_for_page(pk))
     context = {
         "lead": lead,
-        "stages": STAGE_ORDER,
+        "stages": [(stage, _stage_button(lead, stage)) for stage in STAGE_ORDER],
         "reached": [(stage, lead.reached_at(stage)) for stage in STAGE_ORDER],
-        "next_url": request.get_full_path(),
+        "amount_missing": lead.stage == Stage.CUSTOMER and lead.deal_value is None,
+        "next_url": reverse("leads:detail", args=[lead.pk]),
     }
     if request.client_access.can_write:
+        context.update(edit_form=edit_form or LeadEditForm(lead=lead), step=_stage_step(request, lead))
         users = assignable_users(request.tenant)
         assign_form = AssignForm(users=users, initial={"owner": lead.owner_id})
         if lead.owner is not None and lead.owner_id not in {user.pk for user in users}:
@@ -151,18 +165,66 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "leads/detail.html", context)
 
 
+def _stage_button(lead: Lead, stage: Stage) -> str:
+    """What the lead page's button for ``stage`` does: ``current`` (none), ``move`` (posts the move at
+    once), ``step`` (opens the stage step first: a move back, or reaching customer), ``locked`` (a lost
+    lead: re-open it first)."""
+    if stage == lead.stage:
+        return "current"
+    if lead.is_lost:
+        return "locked"
+    if stage == Stage.CUSTOMER or is_move_back(from_stage=lead.stage, to=stage):
+        return "step"
+    return "move"
+
+
+def _stage_step(request: HttpRequest, lead: Lead) -> dict | None:
+    """The lead page's stage step (``?move=<stage>``, ``&next=`` where to go afterwards): the move's form
+    with the questions it asks. None when there is nothing to ask (no such stage, the current one, a
+    lost lead)."""
+    target = request.GET.get("move", "")
+    if target not in Stage.values or target == lead.stage or lead.is_lost:
+        return None
+    to = Stage(target)
+    back = is_move_back(from_stage=lead.stage, to=to)
+    return {
+        "to": to,
+        "back": back,
+        "asks_value": to == Stage.CUSTOMER,
+        # The stages whose reach a correction would void: those above the target the lead reached.
+        "voided": [s.label for s in STAGE_ORDER[stage_rank(to) + 1 :] if back and lead.reached_at(s) is not None],
+        "form": MoveForm(initial={"to": to.value, "deal_value": lead.deal_value}),
+        "next": _safe_next(request, request.GET.get("next", "")) or reverse("leads:detail", args=[lead.pk]),
+        "kinds": MoveKind,
+    }
+
+
 # --- writes --------------------------------------------------------------------------------------
 
 
-def _back(request: HttpRequest, lead: Lead) -> HttpResponseRedirect:
-    """Back to the page the form was on (``next``, only within this client), else the lead's page."""
-    target = request.POST.get("next", "")
+def _safe_next(request: HttpRequest, target: str) -> str | None:
+    """``target`` if it is a page of this client (never elsewhere: an open redirect), else None."""
     within_client = target.startswith(reverse("client-home"))
     if within_client and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return HttpResponseRedirect(target)
-    return HttpResponseRedirect(reverse("leads:detail", args=[lead.pk]))
+        return target
+    return None
+
+
+def _back(request: HttpRequest, lead: Lead) -> HttpResponseRedirect:
+    """Back to the page the form was on (``next``, only within this client), else the lead's page."""
+    return HttpResponseRedirect(
+        _safe_next(request, request.POST.get("next", "")) or reverse("leads:detail", args=[lead.pk])
+    )
+
+
+def _step_url(request: HttpRequest, lead: Lead, to: Stage) -> str:
+    """The lead page's stage step for a move to ``to``, then back where the form was."""
+    query = {"move": to.value}
+    if next_url := _safe_next(request, request.POST.get("next", "")):
+        query["next"] = next_url
+    return f"{reverse('leads:detail', args=[lead.pk])}?{urlencode(query)}"
 
 
 def _invalid(request: HttpRequest, form) -> None:
@@ -196,17 +258,68 @@ def _write(request: HttpRequest, pk: int, form_class, act, **form_kwargs) -> Htt
 
 @require_POST
 def move(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(lead: Lead, data: dict):
-        to = Stage(data["to"])
-        if lead.stage == to:
-            messages.info(request, _("%(lead)s is already at stage %(stage)s.") % {"lead": lead, "stage": to.label})
-            return None
-        lead = services.lead_move_stage(
-            lead=lead, to=to, at=data["at"], reason=data["reason"], by=request.user, source=ChangeOrigin.UI
+    """Move the lead. A move back that does not say its kind (the board's "←" button, a drop on an earlier
+    column) goes to the stage step, which asks; anything else goes to the service, which decides."""
+    lead = get_object_or_404(Lead, pk=pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        _invalid(request, form)
+        return _back(request, lead)
+    data = form.cleaned_data
+    to, kind = Stage(data["to"]), data["kind"]
+    if lead.stage == to and data["deal_value"] is None:
+        messages.info(request, _("%(lead)s is already at stage %(stage)s.") % {"lead": lead, "stage": to.label})
+        return _back(request, lead)
+    if kind is None and not lead.is_lost and lead.stage != to and is_move_back(from_stage=lead.stage, to=to):
+        if request.POST.get("step"):  # the step itself, sent without an answer: ask again, saying why
+            messages.error(request, str(services.MOVE_KIND_REQUIRED))
+        return HttpResponseRedirect(_step_url(request, lead, to))
+    try:
+        moved = services.lead_move_stage(
+            lead=lead,
+            to=to,
+            at=data["at"],
+            reason=data["reason"],
+            kind=kind,
+            deal_value=data["deal_value"],
+            by=request.user,
+            source=ChangeOrigin.UI,
         )
-        return _("%(lead)s moved to %(stage)s.") % {"lead": lead, "stage": to.label}
+    except DomainError as error:
+        _refused(request, error)
+        return _back(request, lead)
+    if lead.stage == to:
+        messages.success(request, _("The deal value of %(lead)s is saved.") % {"lead": moved})
+    elif kind == MoveKind.CORRECTION and is_move_back(from_stage=lead.stage, to=to):
+        messages.success(
+            request,
+            _("%(lead)s is corrected back to %(stage)s: the later stages no longer count as reached.")
+            % {"lead": moved, "stage": to.label},
+        )
+    else:
+        messages.success(request, _("%(lead)s moved to %(stage)s.") % {"lead": moved, "stage": to.label})
+    return _back(request, lead)
 
-    return _write(request, pk, MoveForm, act)
+
+@require_POST
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the lead page's edit form through ``lead_update`` (its checks, its history entry); a refusal
+    shows the page again with the errors under their fields."""
+    lead = get_object_or_404(Lead, pk=pk)
+    form = LeadEditForm(request.POST, lead=lead)
+    if form.is_valid():
+        changes = form.changes()
+        if not changes:
+            messages.info(request, _("Nothing to save: no field changed."))
+            return _back(request, lead)
+        try:
+            lead = services.lead_update(lead=lead, changes=changes, by=request.user, source=ChangeOrigin.UI)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("%(lead)s is saved.") % {"lead": lead})
+            return _back(request, lead)
+    return _lead_page(request, pk, edit_form=form)
 
 
 @require_POST

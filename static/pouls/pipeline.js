@@ -4,6 +4,8 @@
  * works without JavaScript. Dropping a card fills that same form's hidden `to` field with the
  * target column's stage and submits it; the server moves the lead through the same view and
  * redirects back to the board (POST-redirect-GET). Nothing here is needed to use the board.
+ * A move that must ask something first (a move back: correction or regression; reaching customer
+ * without a deal value) opens the lead page's stage step instead, as the card's buttons do.
  * Loaded only for people who may write (viewers get neither the forms nor this script).
  */
 (function () {
@@ -27,6 +29,21 @@
 
   function canDropOn(column) {
     return dragged !== null && column !== null && column !== columnOf(dragged);
+  }
+
+  var columns = Array.prototype.slice.call(board.querySelectorAll(".board-column"));
+
+  // The lead page's stage step for this card and stage, or null when the move needs no question.
+  function stepUrl(card, form, fromColumn, toColumn) {
+    var stage = toColumn.getAttribute("data-stage");
+    var back = columns.indexOf(toColumn) < columns.indexOf(fromColumn);
+    var asksValue = stage === "customer" && card.hasAttribute("data-value-missing");
+    if (!back && !asksValue) {
+      return null;
+    }
+    var next = form.querySelector("input[name=next]");
+    return card.getAttribute("data-step-url") + "?move=" + encodeURIComponent(stage) +
+      (next ? "&next=" + encodeURIComponent(next.value) : "");
   }
 
   // Links inside a card would otherwise start a drag of their own URL instead of the card.
@@ -88,6 +105,11 @@
       return;
     }
     clearTargets();
+    var step = stepUrl(card, form, columnOf(card), column);
+    if (step) {
+      window.location.assign(step);
+      return;
+    }
     // Show the card where it was dropped while the server records the move.
     var list = column.querySelector(".board-column__cards");
     if (list) {
