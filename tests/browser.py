@@ -45,15 +45,25 @@ def chromium_path() -> str:
 
 @contextmanager
 def browser_page(base_url: str):
+    with browser_people(base_url) as new_page:
+        yield new_page()
+
+
+@contextmanager
+def browser_people(base_url: str):
+    """One chromium for several people: ``new_page()`` opens a page in a fresh context (cookies of its
+    own, as another person's browser would have), closed with the browser."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=base_url, locale="fr-FR")
+
+        def new_page():
+            return browser.new_context(base_url=base_url, locale="fr-FR").new_page()
+
         try:
-            yield context.new_page()
+            yield new_page
         finally:
-            context.close()
             browser.close()
 
 
