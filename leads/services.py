@@ -254,12 +254,12 @@ def _record(
 
 
 def _history_value(value):
-    """A value as a history entry's ``changes`` keep it (JSON): text, numbers as text (amounts keep their
-    cents), instants in ISO 8601, catalogue rows by their key."""
+    """A value as a history entry's ``changes`` keep it (JSON): text, amounts as text with their cents
+    (``"12500.00"``, however they were typed), instants in ISO 8601, catalogue rows by their key."""
     if value is None or isinstance(value, str | bool | int):
         return value
     if isinstance(value, Decimal):
-        return str(value)
+        return str(value.quantize(Decimal("0.01")))
     if isinstance(value, datetime):
         return value.isoformat()
     return getattr(value, "key", None) or str(value)

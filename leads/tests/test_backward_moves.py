@@ -256,6 +256,11 @@ def test_the_api_moves_to_customer_with_or_without_a_deal_value(in_alpha, speaki
     assert (entry.kind, entry.changes) == (Kind.MOVED, {"deal_value": [None, "4800.50"]})
     answer = post_json(http, f"{API}/leads/{without.pk}/move/", {"to": "customer"})
     assert answer.status_code == 200 and answer.json()["deal_value"] is None
+    # the amount given later, with the lead already a customer, is an edit of it
+    answer = post_json(http, f"{API}/leads/{without.pk}/move/", {"to": "customer", "deal_value": "750"})
+    assert answer.status_code == 200 and answer.json()["deal_value"] == "750.00"
+    entry = without.transitions.order_by("pk").last()
+    assert (entry.kind, entry.changes) == (Kind.EDITED, {"deal_value": [None, "750.00"]})
     # a deal value belongs to a move to customer only, and is never negative
     other = LeadFactory()
     refused = post_json(http, f"{API}/leads/{other.pk}/move/", {"to": "mql", "deal_value": "10"})

@@ -164,7 +164,11 @@ def test_reaching_customer_asks_for_the_deal_value_on_the_lead_page(in_alpha, sa
     fresh = _fresh(lead)
     assert (fresh.stage, fresh.deal_value) == (Stage.CUSTOMER, Decimal(12500))
     entry = fresh.transitions.order_by("pk").last()
-    assert (entry.kind, entry.to_stage, entry.changes) == (Kind.MOVED, "customer", {"deal_value": ["9000.00", "12500"]})
+    assert (entry.kind, entry.to_stage, entry.changes) == (
+        Kind.MOVED,
+        "customer",
+        {"deal_value": ["9000.00", "12500.00"]},
+    )
 
 
 def test_a_customer_without_an_amount_shows_as_amount_missing_and_the_pipeline_counts_it(in_alpha, sales):
