@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from conftest import PASSWORD
 from leads.models import Lead, Stage, StageTransition
@@ -111,3 +112,111 @@ def test_in_a_browser_a_salesperson_edits_a_lead_wins_it_with_an_amount_and_corr
     kinds = list(nora.transitions.order_by("pk").values_list("kind", flat=True))
     assert kinds[-3:] == [StageTransition.Kind.EDITED, StageTransition.Kind.MOVED, StageTransition.Kind.CORRECTED]
     assert Lead.objects.get(pk=omar.pk).stage == Stage.CUSTOMER
+
+
+def _fr(text) -> str:
+    """A label as the page writes it (the browser asks for French)."""
+    with translation.override("fr"):
+        return str(text)
+
+
+@pytest.mark.browser
+def test_in_a_browser_a_salesperson_edits_contact_company_owner_and_amount_and_a_correction_voids_the_reaches(
+    db, in_client, web
+):
+    world = db
+    in_client(world.alpha)
+    # given Rose, an MQL of alpha that nobody owns, thought to be worth 3 000 €
+    rose = LeadFactory(
+        email="rose@fromagerie.test",
+        first_name="Rose",
+        last_name="Lemaire",
+        company="Fromagerie",
+        stage=Stage.MQL,
+        deal_value=Decimal(3000),
+    )
+    mql_reached = rose.mql_at
+    page_url = f"/c/alpha/leads/{rose.pk}/"
+    history = "[data-testid=history] > li"
+    sql, customer = _fr(Stage.SQL.label), _fr(Stage.CUSTOMER.label)
+
+    with browser_page(web) as page:
+        page.goto("/accounts/login/")
+        page.fill("#id_username", world.sales_alpha.email)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit].primary")
+        page.wait_for_url("**/c/alpha/")
+        page.goto(page_url)
+        assert page.locator(history).first.get_attribute("data-kind") == "created"
+
+        # when the salesperson corrects her name, adds her phone, renames her company and raises the amount
+        page.click("[data-testid=edit-details] summary")
+        page.fill("#id_last_name", "Lemaire-Roux")
+        page.fill("#id_phone", "+33 6 98 76 54 32")
+        page.fill("#id_company", "Fromagerie du Val")
+        page.fill("#id_deal_value", "4500")
+        page.click("[data-testid=edit-save]")
+        # then the page shows them, and the newest history entry lists each field before and after
+        edited = page.locator(f"{history}[data-kind=edited]")
+        edited.wait_for()
+        changes = edited.locator("[data-testid=history-changes]").inner_text()
+        assert "Lemaire → Lemaire-Roux" in changes
+        assert "— → +33 6 98 76 54 32" in changes
+        assert "Fromagerie → Fromagerie du Val" in changes
+        assert f"3{NNBSP}000{NBSP}€ → 4{NNBSP}500{NBSP}€" in changes
+        assert page.locator("[data-testid=lead-title]").inner_text() == "Rose Lemaire-Roux"
+        assert page.locator("[data-testid=deal-value]").inner_text() == f"4{NNBSP}500{NBSP}€"
+
+        # when they make alpha's manager her owner
+        page.select_option("[data-testid=assign-form] select[name=owner]", str(world.manager_alpha.pk))
+        page.click("[data-testid=assign-form] button[type=submit]")
+        # then that is the newest entry of her history, and the owner the form now shows
+        page.locator(f"{history}[data-kind=assigned]").wait_for()
+        assert page.locator(history).first.get_attribute("data-kind") == "assigned"
+        assert page.input_value("[data-testid=assign-form] select[name=owner]") == str(world.manager_alpha.pk)
+
+        # when they win her: the page asks for the deal value, offering the one they entered
+        page.click("[data-testid=move-to-customer]")
+        page.wait_for_selector("[data-testid=stage-step] [data-testid=step-deal-value]")
+        assert page.locator("[data-testid=kind-choice]").count() == 0  # forward: nothing to choose
+        assert page.input_value("[data-testid=step-deal-value]").replace(NNBSP, " ").replace(NBSP, " ") == "4 500"
+        page.fill("[data-testid=step-deal-value]", "9800")
+        page.click("[data-testid=step-submit]")
+        # then she is a customer worth the final amount, every stage reached
+        page.wait_for_selector("[data-testid=lead-stage].stage-badge--customer")
+        assert page.locator("[data-testid=deal-value]").inner_text() == f"9{NNBSP}800{NBSP}€"
+        assert page.locator("[data-testid=stage-track] .is-reached").count() == 4
+        assert page.locator("[data-testid=amount-missing]").count() == 0
+
+        # when they take it back to MQL, saying it was a mis-click: a correction, which names what it voids
+        page.click("[data-testid=move-to-mql]")
+        page.wait_for_selector("[data-testid=kind-choice]")
+        assert page.locator("[data-testid=step-deal-value]").count() == 0  # a move back asks no amount
+        assert f"{sql}, {customer}" in page.locator("[data-testid=kind-choice]").inner_text()
+        page.check("[data-testid=kind-correction]")
+        page.fill("#step-reason", "mis-click")
+        page.click("[data-testid=step-submit]")
+        # then she is an MQL again, SQL and customer no longer reached, and the history says so
+        page.wait_for_selector("[data-testid=lead-stage].stage-badge--mql")
+        assert page.locator("[data-testid=stage-track] .is-reached").count() == 2
+        corrected = page.locator(history).first
+        assert corrected.get_attribute("data-kind") == "corrected"
+        assert f"{sql}, {customer}" in corrected.locator("[data-testid=history-changes]").inner_text()
+        assert "mis-click" in corrected.inner_text()
+        # while the entries of the edit, the owner and the win stay
+        kinds = page.locator(history).evaluate_all("items => items.map(i => i.dataset.kind)")
+        assert kinds == ["corrected", "moved", "assigned", "edited", "created"]
+        screenshot(page, "lead-edited-won-corrected")
+
+    # and the database agrees: the edits kept, SQL and customer reaches voided, MQL's kept
+    rose = Lead.objects.get(pk=rose.pk)
+    assert (rose.last_name, rose.phone, rose.company) == ("Lemaire-Roux", "+33 6 98 76 54 32", "Fromagerie du Val")
+    assert (rose.stage, rose.deal_value, rose.owner) == (Stage.MQL, Decimal(9800), world.manager_alpha)
+    assert (rose.mql_at, rose.sql_at, rose.customer_at) == (mql_reached, None, None)
+    entries = list(rose.transitions.order_by("pk"))
+    assert [e.kind for e in entries][-4:] == ["edited", "assigned", "moved", "corrected"]
+    edit, _assign, win, correction = entries[-4:]
+    assert set(edit.changes) == {"last_name", "phone", "company", "deal_value"}
+    assert "deal_value" in win.changes and win.to_stage == Stage.CUSTOMER
+    assert set(correction.changes) == {"sql_at", "customer_at"} and correction.reason == "mis-click"
+    assert all(e.by == world.sales_alpha for e in entries[-4:])
