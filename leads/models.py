@@ -9,10 +9,6 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# The rate windows moved down to campaigns (RateWindow, the same table); this name is kept only until the
-# existing tests import that (/tmp/pouls/pending-h3.md): delete then.
-from campaigns.models import RateWindow as CaptureRateWindow  # noqa: F401
-
 
 class Stage(models.TextChoices):
     LEAD = "lead", _("Lead")
@@ -45,10 +41,6 @@ class ChangeOrigin(models.TextChoices):
     CAPTURE = "capture", _("Form capture")
     SCORING = "scoring", _("Scoring")
     ADMIN = "admin", _("Admin")
-
-
-# The former name, kept only until the existing tests import ChangeOrigin (/tmp/pouls/pending-h3.md): delete then.
-Source = ChangeOrigin
 
 
 # Users live in the public schema and are deactivated, never deleted (the platform admin refuses it):

@@ -12,8 +12,9 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from campaigns.models import RateWindow
 from campaigns.tests.factories import CampaignFactory, LandingPageFactory, OfferFactory
-from leads.models import CaptureRateWindow, ChangeOrigin, Lead, LeadActivity, LeadSettings, StageTransition
+from leads.models import ChangeOrigin, Lead, LeadActivity, LeadSettings, StageTransition
 from leads.ratelimit import EVERYONE, visitor_key
 from leads.services import lead_erase
 from leads.tasks import capture_rate_windows_purge
@@ -326,11 +327,11 @@ def test_a_visitor_over_the_forms_limit_gets_429_and_others_are_unaffected(
     assert other.status_code == 201
     assert len(_leads()) == 4
     # and the counters live in alpha's schema only, without the addresses
-    windows = list(CaptureRateWindow.objects.values_list("visitor", "count"))
+    windows = list(RateWindow.objects.values_list("visitor", "count"))
     assert sorted(count for _, count in windows) == [1, 4, 5]
     assert all("198.51.100" not in visitor for visitor, _ in windows)
     with tenant_context(world.beta):
-        assert not CaptureRateWindow.objects.exists()
+        assert not RateWindow.objects.exists()
 
 
 def test_the_forms_ceiling_holds_against_many_addresses(in_alpha, anonymous, settings, early_in_a_minute):
@@ -378,7 +379,7 @@ def test_old_rate_windows_are_purged_in_every_client(db, world):
     for client in (world.alpha, world.beta):
         with tenant_context(client):
             for start in (now - timedelta(hours=2), now):
-                CaptureRateWindow.objects.create(form_key="contact", visitor=EVERYONE, window_start=start, count=1)
+                RateWindow.objects.create(form_key="contact", visitor=EVERYONE, window_start=start, count=1)
     # when the task runs in alpha, then from the public schema
     with tenant_context(world.alpha):
         assert capture_rate_windows_purge() == 1
@@ -386,7 +387,7 @@ def test_old_rate_windows_are_purged_in_every_client(db, world):
     # then only current windows remain
     for client in (world.alpha, world.beta):
         with tenant_context(client):
-            assert list(CaptureRateWindow.objects.values_list("window_start", flat=True)) == [now]
+            assert list(RateWindow.objects.values_list("window_start", flat=True)) == [now]
 
 
 # --- Under load (committed data, one connection per thread) ------------------------------------
@@ -480,7 +481,7 @@ def test_a_flood_from_one_address_is_throttled_without_losing_a_legitimate_lead(
     answers = _in_parallel(calls, workers=24)
     # then exactly 10 of the flood were taken (per minute window: the burst should fit in one) and
     # the other 90 refused
-    windows = CaptureRateWindow.objects.filter(form_key="contact", visitor=visitor_key("198.51.100.66")).count()
+    windows = RateWindow.objects.filter(form_key="contact", visitor=visitor_key("198.51.100.66")).count()
     flood_codes = [r.status_code for who, r in answers if who == "flood"]
     assert sorted(set(flood_codes)) == [201, 429]
     assert flood_codes.count(201) == 10 * windows

@@ -6,9 +6,9 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, tenant_context
 
+from campaigns.models import RateWindow
 from campaigns.tasks import tracking_rollup
 from kpis.tasks import kpi_refresh_due, kpi_snapshot_refresh_task
-from leads.models import CaptureRateWindow
 from leads.ratelimit import EVERYONE
 from leads.tasks import capture_rate_windows_purge
 from tenants.fanout import each_active_client
@@ -46,7 +46,7 @@ def test_the_purge_of_rate_windows_leaves_suspended_clients_alone(db, world):
     # given a window of long ago in alpha and in gamma, gamma suspended
     for client in (world.alpha, world.gamma):
         with tenant_context(client):
-            CaptureRateWindow.objects.create(
+            RateWindow.objects.create(
                 form_key="contact", visitor=EVERYONE, count=1, window_start=timezone.now() - timedelta(days=1)
             )
     _suspend(world.gamma)
@@ -55,9 +55,9 @@ def test_the_purge_of_rate_windows_leaves_suspended_clients_alone(db, world):
     # then alpha's window went, gamma's stays
     assert deleted == 1
     with tenant_context(world.alpha):
-        assert not CaptureRateWindow.objects.exists()
+        assert not RateWindow.objects.exists()
     with tenant_context(world.gamma):
-        assert CaptureRateWindow.objects.count() == 1
+        assert RateWindow.objects.count() == 1
 
 
 def test_the_refresh_tick_sends_active_clients_only_and_stops_when_the_broker_fails(db, world, monkeypatch):
