@@ -163,8 +163,9 @@ def committed(world, django_db_blocker):
     processes must see each other's commits. CRM and KPI rows of the test clients are removed afterwards."""
     from django_tenants.utils import tenant_context
 
+    from campaigns.models import RateWindow
     from kpis.models import DirtyDay, Measure, Objective, RefreshRun, Snapshot
-    from leads.models import CaptureForm, CaptureRateWindow, ErasedEmail, Lead, LeadSettings, ScoringRule
+    from leads.models import CaptureForm, ErasedEmail, Lead, LeadSettings, ScoringRule
     from portfolio.models import Headline, Pulse
 
     with django_db_blocker.unblock():
@@ -174,7 +175,7 @@ def committed(world, django_db_blocker):
                 for model in (
                     Lead,
                     CaptureForm,
-                    CaptureRateWindow,
+                    RateWindow,
                     ErasedEmail,
                     ScoringRule,
                     LeadSettings,
