@@ -17,7 +17,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from tenants.models import Agency, Client, User
-from tenants.services import agency_get_or_create, client_create, membership_grant, user_create
+from tenants.services import agency_get_or_create, client_create, membership_grant, user_create_or_update
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -40,7 +40,7 @@ class World:
 
 
 def _user(email: str, **grant) -> User:
-    user, _ = user_create(email=email, password=PASSWORD)
+    user, _ = user_create_or_update(email=email, password=PASSWORD)
     if grant:
         membership_grant(user=user, **grant)
     return user

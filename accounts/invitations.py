@@ -36,7 +36,7 @@ from config.errors import DomainError
 from config.throttling import Quota
 from tenants.access import ROLE_RANK, client_is_reachable
 from tenants.models import AGENCY_ROLES, CLIENT_ROLES, Agency, Client, Membership, Role, User
-from tenants.services import membership_grant, user_create
+from tenants.services import membership_grant, user_create_or_update
 
 INVITATION_VALIDITY = timedelta(days=7)
 NAME_MAX_LENGTH = User._meta.get_field("full_name").max_length
@@ -309,7 +309,7 @@ def _new_account(email: str, *, full_name: str, password: str) -> User:
             errors["password"] = list(exc.messages)
     if errors:
         raise ValidationError(errors)
-    user, __ = user_create(email=email, password=password, full_name=full_name)
+    user, __ = user_create_or_update(email=email, password=password, full_name=full_name)
     return user
 
 

@@ -231,13 +231,13 @@ def main() -> None:
     from django_tenants.utils import tenant_context
 
     from leads.models import Lead
-    from tenants.services import client_create, membership_grant, user_create
+    from tenants.services import client_create, membership_grant, user_create_or_update
 
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", interactive=False, verbosity=0)
     slug = args.reuse or f"bench-kpi-{int(time.time())}"
     client, created = client_create(slug=slug, name="KPI benchmark")
-    user, _ = user_create(email=f"manager@{slug}.test", password="bench-password-2026")
+    user, _ = user_create_or_update(email=f"manager@{slug}.test", password="bench-password-2026")
     membership_grant(user=user, client=client, role="manager")
     try:
         with tenant_context(client), connection.cursor() as cursor:

@@ -128,7 +128,7 @@ def main() -> None:
     from django.db import connections
     from django.test import Client as HttpClient
 
-    from tenants.services import agency_get_or_create, client_create, membership_grant, user_create
+    from tenants.services import agency_get_or_create, client_create, membership_grant, user_create_or_update
 
     gunicorn = None
     hook_dir = tempfile.TemporaryDirectory(prefix="pouls-bench-web-memory-")
@@ -138,7 +138,7 @@ def main() -> None:
         slugs = [f"bench-memory-{i + 1}" for i in range(options.clients)]
         for slug in slugs:
             client_create(slug=slug, name=slug.replace("-", " ").title(), agency=agency)
-        owner, _ = user_create(email="owner@bench.test", password=None)
+        owner, _ = user_create_or_update(email="owner@bench.test", password=None)
         membership_grant(user=owner, agency=agency, role="owner")
         browser = HttpClient()
         browser.force_login(owner)

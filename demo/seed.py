@@ -14,7 +14,7 @@ from kpis.refresh import kpi_snapshot_refresh
 from leads.demo import demo_leads_seed
 from leads.selectors import lead_owners
 from tenants.models import Client
-from tenants.services import agency_get_or_create, client_create, membership_grant, user_create
+from tenants.services import agency_get_or_create, client_create, membership_grant, user_create_or_update
 
 DEMO_AGENCY = "Agence Démo"
 # A demo credential printed by `make demo` on purpose; never a real account.
@@ -64,7 +64,7 @@ def demo_accounts_seed() -> list[Client]:
     for demo in DEMO_CLIENTS:
         clients[demo.slug], _ = client_create(slug=demo.slug, name=demo.name, agency=agency)
     for login in DEMO_LOGINS:
-        user, _ = user_create(email=login.email, password=DEMO_PASSWORD, full_name=login.full_name)
+        user, _ = user_create_or_update(email=login.email, password=DEMO_PASSWORD, full_name=login.full_name)
         if login.scope == DEMO_AGENCY:
             membership_grant(user=user, agency=agency, role=login.role)
         else:

@@ -258,7 +258,9 @@ def _client_activation(client: Client, *, active: bool, actor) -> bool:
     return bool(changed)
 
 
-def user_create(*, email: str, password: str | None, full_name: str = "", language: str = "") -> tuple[User, bool]:
+def user_create_or_update(
+    *, email: str, password: str | None, full_name: str = "", language: str = ""
+) -> tuple[User, bool]:
     """Create the user, or bring an existing one's password, name and language up to date."""
     email = email.strip().lower()
     try:

@@ -24,7 +24,7 @@ from accounts.models import Invitation
 from audit.models import AuditAction, AuditEvent
 from conftest import PASSWORD
 from tenants.models import Agency, Client, Membership, Role, User
-from tenants.services import membership_grant, user_create
+from tenants.services import membership_grant, user_create_or_update
 from tests.browser import browser_people, screenshot
 from tests.processes import free_port, start_web, stop, wait_for
 
@@ -306,7 +306,7 @@ def test_a_client_manager_invites_a_salesperson_who_accepts(db, web, mail_dir, f
 def test_a_removed_member_loses_access_at_their_next_request(db, web, forget):
     world = db
     forget([LEAVER_EMAIL])
-    leaver, _ = user_create(email=LEAVER_EMAIL, password=PASSWORD)
+    leaver, _ = user_create_or_update(email=LEAVER_EMAIL, password=PASSWORD)
     membership_grant(user=leaver, client=world.alpha, role=Role.VIEWER)
 
     with browser_people(web) as new_page:

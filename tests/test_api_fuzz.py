@@ -36,7 +36,7 @@ from schemathesis.specs.openapi.checks import (
 from config.api_schema import client_server_url
 from config.wsgi import application
 from tenants.models import Client, User
-from tenants.services import client_create, membership_grant, user_create
+from tenants.services import client_create, membership_grant, user_create_or_update
 
 pytestmark = pytest.mark.fuzz
 
@@ -87,7 +87,7 @@ def fuzzed(django_db_setup, django_db_blocker):
     connection.settings_dict["CONN_MAX_AGE"] = None
     with django_db_blocker.unblock():
         client, _ = client_create(slug=SLUG, name="Fuzz SAS")
-        manager, _ = user_create(email=f"manager@{SLUG}.test", password="fuzz-manager-password-2026")
+        manager, _ = user_create_or_update(email=f"manager@{SLUG}.test", password="fuzz-manager-password-2026")
         membership_grant(user=manager, client=client, role="manager")
         _, token = AuthToken.objects.create(user=manager)
         connection.set_schema_to_public()

@@ -23,7 +23,7 @@ from audit.models import AuditAction, AuditEvent
 from config.throttling import Quota, throttle_cache
 from conftest import PASSWORD
 from tenants.models import Client, Membership, User
-from tenants.services import membership_grant, user_create
+from tenants.services import membership_grant, user_create_or_update
 
 INVITATIONS = "/api/v1/invitations/"
 ACCEPT = "/api/v1/invitations/accept/"
@@ -480,7 +480,7 @@ def test_the_last_owner_is_protected_through_the_api_too(db, world, api):
 
 
 def test_new_users_accepting_are_active_and_can_log_in(db, world, anonymous):
-    user_create(email="exists-without-membership@example.test", password=PASSWORD)
+    user_create_or_update(email="exists-without-membership@example.test", password=PASSWORD)
     _, token = invited(world.owner, "exists-without-membership@example.test", "viewer", client=world.alpha)
     response = anonymous.post(ACCEPT, {"token": token, "password": PASSWORD}, content_type="application/json")
     assert response.status_code == 200 and response.json()["new_account"] is False

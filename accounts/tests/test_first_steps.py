@@ -7,15 +7,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.first_steps import first_steps_for
-from tenants.services import agency_get_or_create, membership_grant, user_create
+from tenants.services import agency_get_or_create, membership_grant, user_create_or_update
 
 GUIDE = b'data-testid="first-steps"'
 
 
 def test_a_new_agency_s_people_see_the_guide_on_their_empty_portfolio(http_as, db):
     agency, _ = agency_get_or_create(name="Brand New", default_language="en")
-    owner, _ = user_create(email="owner@brand.test", password=None)
-    staff, _ = user_create(email="staff@brand.test", password=None)
+    owner, _ = user_create_or_update(email="owner@brand.test", password=None)
+    staff, _ = user_create_or_update(email="staff@brand.test", password=None)
     membership_grant(user=owner, agency=agency, role="owner")
     membership_grant(user=staff, agency=agency, role="staff")
     for user in (owner, staff):

@@ -19,7 +19,7 @@ from audit.models import AuditAction, AuditEvent
 from config.errors import DomainError
 from conftest import PASSWORD
 from tenants.models import Agency, Client, Membership, Role, User
-from tenants.services import user_create
+from tenants.services import user_create_or_update
 
 AGENCY_ROLES = ["owner", "staff"]
 CLIENT_ROLES = ["manager", "sales", "viewer"]
@@ -98,7 +98,7 @@ def test_the_mail_is_in_english_for_an_english_speaking_agency(db, world):
 
 
 def test_an_existing_account_reads_the_mail_in_its_own_language(db, world):
-    user_create(email="english@example.test", password=PASSWORD, language="en")
+    user_create_or_update(email="english@example.test", password=PASSWORD, language="en")
     invited(world.owner, "english@example.test", "viewer", client=world.beta)
     assert mail.outbox[0].extra_headers["Content-Language"] == "en"
     assert "log in with your account to accept" in mail.outbox[0].body

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from accounts.mail import absolute_url, recipient_language, send_mail_to
-from tenants.services import user_create
+from tenants.services import user_create_or_update
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_a_mail_in_french_without_html(db, mail_templates):
 
 
 def test_the_recipients_own_language_wins_over_the_callers(db, world, mail_templates):
-    user, _ = user_create(email="speaks-english@example.test", password=None, language="en")
+    user, _ = user_create_or_update(email="speaks-english@example.test", password=None, language="en")
     assert recipient_language(user, "fr") == "en"
     _send("speaks-english@example.test", language="fr")
     assert mail.outbox[0].body.startswith("English: ")

@@ -11,7 +11,7 @@ from accounts.tests.invitation_helpers import invited
 from audit.models import AuditAction, AuditEvent
 from config.errors import DomainError
 from tenants.models import Membership, Role
-from tenants.services import membership_grant, user_create
+from tenants.services import membership_grant, user_create_or_update
 
 
 def _membership(user, **place) -> Membership:
@@ -151,7 +151,7 @@ def test_the_last_owner_can_be_neither_demoted_nor_removed(db, world, http_as):
 
 
 def test_with_a_second_owner_the_first_may_step_down(db, world):
-    second, _ = user_create(email="second-owner@agence.test", password=None)
+    second, _ = user_create_or_update(email="second-owner@agence.test", password=None)
     membership_grant(user=second, agency=world.agency, role="owner")
     owner = _membership(world.owner, agency=world.agency)
     assert member_role_change(membership=owner, role="staff", by=world.owner).role == "staff"
@@ -197,7 +197,7 @@ def test_a_removed_agency_staff_loses_every_client(db, world, http_as):
 
 
 def test_a_manager_removes_sales_but_not_another_manager(db, world, http_as):
-    other_manager, _ = user_create(email="manager2@alpha.test", password=None)
+    other_manager, _ = user_create_or_update(email="manager2@alpha.test", password=None)
     membership_grant(user=other_manager, client=world.alpha, role="manager")
     browser = http_as(world.manager_alpha)
     manager_membership = _membership(other_manager, client=world.alpha)
@@ -259,7 +259,7 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_members(db, worl
     queries()  # the first request also settles the language cookie
     before = queries()
     for n in range(10):
-        member, _ = user_create(email=f"extra{n}@alpha.test", password=None)
+        member, _ = user_create_or_update(email=f"extra{n}@alpha.test", password=None)
         membership_grant(user=member, client=world.alpha, role="viewer")
         invited(world.owner, f"waiting{n}@example.test", "viewer", client=world.beta)
     assert queries() == before

@@ -10,7 +10,7 @@ from django.test import RequestFactory
 
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
-from tenants.services import user_create
+from tenants.services import user_create_or_update
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_the_orm_is_refused_too(event):
 
 def test_deleting_the_actor_detaches_the_event_which_keeps_their_email(db, world):
     # given an event by someone whose account is later deleted
-    leaving, _ = user_create(email="leaving@agence.test", password="x-long-enough-password-2026")
+    leaving, _ = user_create_or_update(email="leaving@agence.test", password="x-long-enough-password-2026")
     event = audit_record(actor=leaving, action=AuditAction.TOKEN_CREATED, agency=world.agency, target="abc")
     # when the account is deleted (Django sets the event's actor to NULL: the one update let through)
     leaving.delete()

@@ -23,7 +23,7 @@ from tenants.services import (
     client_archive,
     client_update,
     membership_grant,
-    user_create,
+    user_create_or_update,
 )
 
 CREATE = "/clients/new/"
@@ -131,7 +131,7 @@ def test_someone_working_for_two_agencies_names_the_agency(http_as, world):
 
 def test_the_first_steps_guide_links_to_the_creation_page(http_as, db):
     agency, _ = agency_get_or_create(name="Brand New Agency", default_language="en")
-    owner, _ = user_create(email="owner@brand-new.test", password=None)
+    owner, _ = user_create_or_update(email="owner@brand-new.test", password=None)
     membership_grant(user=owner, agency=agency, role="owner")
     page = http_as(owner).get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-testid="first-steps-create-client"' in page and f'href="{CREATE}"' in page

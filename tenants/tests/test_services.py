@@ -6,7 +6,7 @@ from campaigns.channels import BUILTIN_CHANNELS
 from campaigns.models import Channel
 from config.errors import DomainError
 from tenants.models import Client, Domain, Membership, Role
-from tenants.services import client_create, membership_grant, user_create
+from tenants.services import client_create, membership_grant, user_create_or_update
 
 
 def test_client_create_clones_the_template_with_its_builtin_channels(db, world):
@@ -63,9 +63,9 @@ def test_client_create_refuses_to_run_inside_a_client(db, world):
 
 
 def test_user_create_normalises_the_email_and_updates_on_rerun(db):
-    user, created = user_create(email="  Jane.Doe@Example.COM ", password="a-long-enough-pass")
+    user, created = user_create_or_update(email="  Jane.Doe@Example.COM ", password="a-long-enough-pass")
     assert created and user.email == "jane.doe@example.com"
-    again, created_again = user_create(email="jane.doe@example.com", password="another-long-pass")
+    again, created_again = user_create_or_update(email="jane.doe@example.com", password="another-long-pass")
     assert not created_again and again.pk == user.pk
     again.refresh_from_db()
     assert again.check_password("another-long-pass")
@@ -73,10 +73,10 @@ def test_user_create_normalises_the_email_and_updates_on_rerun(db):
 
 def test_user_create_rejects_a_bad_email_or_a_weak_password(db):
     with pytest.raises(DomainError) as bad_email:
-        user_create(email="not-an-email", password="a-long-enough-pass")
+        user_create_or_update(email="not-an-email", password="a-long-enough-pass")
     assert bad_email.value.field == "email"
     with pytest.raises(DomainError) as weak:
-        user_create(email="weak@example.com", password="123")
+        user_create_or_update(email="weak@example.com", password="123")
     assert weak.value.field == "password"
 
 

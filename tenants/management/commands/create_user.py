@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config.errors import DomainError
 from tenants.models import AGENCY_ROLES, CLIENT_ROLES, Client
-from tenants.services import agency_get_or_create, membership_grant, user_create
+from tenants.services import agency_get_or_create, membership_grant, user_create_or_update
 
 
 class Command(BaseCommand):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 client_obj = Client.objects.accounts().filter(slug=client).first()
                 if client_obj is None:
                     raise CommandError(f"No client account with slug '{client}'.")
-            user, created = user_create(email=email, password=password, full_name=name, language=language)
+            user, created = user_create_or_update(email=email, password=password, full_name=name, language=language)
             if role:
                 agency_obj = agency_get_or_create(name=agency)[0] if agency else None
                 membership_grant(user=user, role=role, agency=agency_obj, client=client_obj)
