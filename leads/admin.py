@@ -14,6 +14,7 @@ from config.errors import DomainError
 from leads import services
 from leads.gdpr import lead_export
 from leads.models import (
+    ATTRIBUTION_FIELDS,
     STAGE_ORDER,
     CaptureForm,
     ChangeOrigin,
@@ -214,20 +215,7 @@ class LeadAdmin(TenantModelAdmin):
         ),
         (
             _("Attribution"),
-            {
-                "fields": [
-                    "channel",
-                    "campaign",
-                    "offer",
-                    "landing_page",
-                    "keyword",
-                    "utm_source",
-                    "utm_medium",
-                    "utm_campaign",
-                    "utm_term",
-                    "utm_content",
-                ]
-            },
+            {"fields": ATTRIBUTION_FIELDS},
         ),
         (
             _("Lifecycle (use the actions or the sales screens)"),

@@ -14,7 +14,7 @@ from campaigns.imports.kinds import Context, Kind, RowError, row_cell, row_chann
 from campaigns.imports.upsert import UpsertCount
 from campaigns.models import Campaign, LandingPage, Offer
 from config.errors import DomainError
-from leads.models import ChangeOrigin, Lead, Stage
+from leads.models import ATTRIBUTION_FIELDS, CONTACT_FIELDS, ChangeOrigin, Lead, Stage
 from leads.selectors import lead_owners
 from leads.services import OWNER_REFUSED, lead_keyword, lead_record_check, leads_upsert_bulk, merge_stage_check
 
@@ -123,22 +123,8 @@ LEADS_KIND = Kind(
     "leads",
     ("email", "created_at"),
     (
-        "first_name",
-        "last_name",
-        "company",
-        "job_title",
-        "company_size",
-        "phone",
-        "channel",
-        "campaign",
-        "offer",
-        "landing_page",
-        "keyword",
-        "utm_source",
-        "utm_medium",
-        "utm_campaign",
-        "utm_term",
-        "utm_content",
+        *CONTACT_FIELDS,
+        *ATTRIBUTION_FIELDS,
         "stage",
         "mql_at",
         "sql_at",

@@ -48,6 +48,22 @@ class ChangeOrigin(models.TextChoices):
 # Django's delete collector would look for these tables in the public schema.
 
 
+# A lead's own columns in the order the API, the admin and the leads import list them.
+CONTACT_FIELDS = ("first_name", "last_name", "company", "job_title", "company_size", "phone")
+ATTRIBUTION_FIELDS = (
+    "channel",
+    "campaign",
+    "offer",
+    "landing_page",
+    "keyword",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+)
+
+
 class Lead(models.Model):
     email = models.EmailField(_("email"), max_length=254)
     first_name = models.CharField(_("first name"), max_length=100, blank=True)

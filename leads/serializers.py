@@ -10,7 +10,17 @@ from rest_framework import serializers
 
 from campaigns.models import Campaign, Channel, LandingPage, Offer
 from config.api_inputs import DateTimeField
-from leads.models import Lead, LeadNote, LeadSettings, MoveKind, ScoringRule, Stage, StageTransition
+from leads.models import (
+    ATTRIBUTION_FIELDS,
+    CONTACT_FIELDS,
+    Lead,
+    LeadNote,
+    LeadSettings,
+    MoveKind,
+    ScoringRule,
+    Stage,
+    StageTransition,
+)
 from leads.selectors import lead_owners
 from leads.services import OWNER_REFUSED
 
@@ -56,24 +66,10 @@ class LeadOutputSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "email",
-            "first_name",
-            "last_name",
-            "company",
-            "job_title",
-            "company_size",
-            "phone",
+            *CONTACT_FIELDS,
             "created_at",
             "updated_at",
-            "channel",
-            "campaign",
-            "offer",
-            "landing_page",
-            "keyword",
-            "utm_source",
-            "utm_medium",
-            "utm_campaign",
-            "utm_term",
-            "utm_content",
+            *ATTRIBUTION_FIELDS,
             "stage",
             "mql_at",
             "sql_at",

@@ -39,6 +39,8 @@ from leads.lifecycle import (
     stage_rank,
 )
 from leads.models import (
+    ATTRIBUTION_FIELDS,
+    CONTACT_FIELDS,
     REACHED_FIELD,
     ChangeOrigin,
     ErasedEmail,
@@ -68,18 +70,6 @@ MOVE_KIND_REQUIRED = gettext_lazy(
 FUTURE_TOLERANCE = timedelta(minutes=5)
 # A lead's dates besides created_at (a CRM's import may date a stage ahead: only the bounds apply).
 LEAD_DATES = ("mql_at", "sql_at", "customer_at", "lost_at")
-ATTRIBUTION_FIELDS = (
-    "channel",
-    "campaign",
-    "offer",
-    "landing_page",
-    "keyword",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-)
 
 
 def email_normalise(email: str) -> str:
@@ -690,9 +680,7 @@ def lead_assign(*, lead: Lead | int, owner, by=None, source: str = ChangeOrigin.
     return lead
 
 
-EDITABLE_FIELDS = frozenset(
-    {"first_name", "last_name", "company", "job_title", "company_size", "phone", "deal_value", *ATTRIBUTION_FIELDS}
-)
+EDITABLE_FIELDS = frozenset({*CONTACT_FIELDS, "deal_value", *ATTRIBUTION_FIELDS})
 
 
 def lead_changes_check(*, lead: Lead, changes: dict) -> None:
