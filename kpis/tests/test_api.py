@@ -9,19 +9,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from campaigns.models import Channel
+from campaigns.tests.factories import builtin_channel
 from conftest import GOLDEN_AS_OF
 from kpis.models import Objective, Snapshot
 from kpis.refresh import kpi_snapshot_refresh
 from kpis.registry import REGISTRY
-from leads.models import Lead
+from leads.tests.factories import LeadFactory
 
 PARIS = ZoneInfo("Europe/Paris")
 AS_OF = GOLDEN_AS_OF
 BASE = "/c/alpha/api/v1/kpis/"
 
 
-def test_snapshots_of_a_range_equal_the_stored_rows(http_as, golden):
+def test_snapshots_of_a_range_equal_the_stored_rows(http_as, golden, in_alpha):
     response = http_as(golden.viewer_alpha).get(
         BASE, {"period": "month", "from": "2026-01-01", "to": "2026-03-31", "kpi": ["leads", "lead_to_mql_rate"]}
     )
@@ -30,8 +30,7 @@ def test_snapshots_of_a_range_equal_the_stored_rows(http_as, golden):
     assert body["as_of"].startswith("2026-04-14T22:00:00")
     rows = {(r["kpi"], r["start"]): r for r in body["results"]}
     assert set(rows) == {(k, f"2026-0{m}-01") for k in ("leads", "lead_to_mql_rate") for m in (1, 2, 3)}
-    with tenant_context(golden.alpha):
-        stored = Snapshot.objects.get(period="month", kpi="lead_to_mql_rate", dimension="", start="2026-02-01")
+    stored = Snapshot.objects.get(period="month", kpi="lead_to_mql_rate", dimension="", start="2026-02-01")
     february = rows[("lead_to_mql_rate", "2026-02-01")]
     assert (february["value"], february["numerator"], february["denominator"]) == (
         stored.value,
@@ -122,7 +121,7 @@ def test_definitions_speak_the_request_language(http_as, golden):
     assert english["cost_per_lead"]["formula"].startswith("Spend ÷ leads")
 
 
-def test_anomalies_lists_only_flagged_rows(http_as, golden):
+def test_anomalies_lists_only_flagged_rows(http_as, golden, in_alpha):
     rows = (
         http_as(golden.viewer_alpha)
         .get(f"{BASE}anomalies/", {"period": "day", "from": "2026-01-01", "to": "2026-04-15"})
@@ -131,8 +130,7 @@ def test_anomalies_lists_only_flagged_rows(http_as, golden):
     assert rows
     assert all(r["anomaly"]["direction"] in ("up", "down") for r in rows)
     assert all(r["anomaly"]["low"] <= r["anomaly"]["median"] <= r["anomaly"]["high"] for r in rows)
-    with tenant_context(golden.alpha):
-        flagged = Snapshot.objects.filter(period="day", dimension="", anomaly__isnull=False).count()
+    flagged = Snapshot.objects.filter(period="day", dimension="", anomaly__isnull=False).count()
     assert len(rows) == flagged
 
 
@@ -140,19 +138,12 @@ def test_anomalies_lists_only_flagged_rows(http_as, golden):
 
 
 @pytest.fixture
-def june(db, world):
+def june(world, in_alpha):
     """Paid-search leads in June 2026: 2 on the 1st, 12 on the 10th, 10 on the 20th, 6 on the 30th."""
-    with tenant_context(world.alpha):
-        channel = Channel.objects.get(key="paid_search")
-        n = 0
-        for day, count in ((1, 2), (10, 12), (20, 10), (30, 6)):
-            for _ in range(count):
-                Lead.objects.create(
-                    email=f"j{n}@x.test", created_at=datetime(2026, 6, day, 9, tzinfo=PARIS), channel=channel
-                )
-                n += 1
-        kpi_snapshot_refresh(full=True, as_of=datetime(2026, 7, 2, tzinfo=PARIS))
-    connection.set_schema_to_public()
+    channel = builtin_channel("paid_search")
+    for day, count in ((1, 2), (10, 12), (20, 10), (30, 6)):
+        LeadFactory.create_batch(count, created_at=datetime(2026, 6, day, 9, tzinfo=PARIS), channel=channel)
+    kpi_snapshot_refresh(full=True, as_of=datetime(2026, 7, 2, tzinfo=PARIS))
     return world
 
 
@@ -196,7 +187,7 @@ def test_only_managers_queue_a_refresh(http_as, golden, django_capture_on_commit
     assert len(callbacks) == 1
 
 
-def test_objectives_crud_applies_targets_to_snapshots(http_as, golden):
+def test_objectives_crud_applies_targets_to_snapshots(http_as, golden, in_alpha):
     manager = http_as(golden.manager_alpha)
     body = {"kpi": "leads", "period": "month", "target": "40"}
     created = manager.post(f"{BASE}objectives/", body, content_type="application/json")
@@ -218,15 +209,12 @@ def test_objectives_crud_applies_targets_to_snapshots(http_as, golden):
     # change and delete
     url = f"{BASE}objectives/{objective['id']}/"
     assert manager.patch(url, {"target": "1"}, content_type="application/json").json()["target"] == 1.0
-    with tenant_context(golden.alpha):
-        rows = Snapshot.objects.filter(kpi="leads", period="month", dimension="", start__lt="2026-04-01")
-        statuses = set(rows.values_list("status", flat=True))
-    connection.set_schema_to_public()
+    rows = Snapshot.objects.filter(kpi="leads", period="month", dimension="", start__lt="2026-04-01")
+    statuses = set(rows.values_list("status", flat=True))
     assert statuses == {"green"}  # January to March: at least 1 lead each
     assert manager.delete(url).status_code == 204
-    with tenant_context(golden.alpha):
-        assert not Objective.objects.exists()
-        assert not Snapshot.objects.filter(target__isnull=False).exists()
+    assert not Objective.objects.exists()
+    assert not Snapshot.objects.filter(target__isnull=False).exists()
 
 
 def test_viewers_and_sales_read_objectives_but_never_write_them(http_as, golden):
@@ -250,22 +238,20 @@ def test_the_amber_threshold_is_a_client_setting(http_as, golden):
     assert refused.status_code == 400 and "amber_ratio" in refused.json()
 
 
-def test_the_portfolio_shows_the_clients_a_user_may_see(http_as, golden):
+def test_the_portfolio_shows_the_clients_a_user_may_see(http_as, golden, in_alpha):
+    # beta, the other client the owner sees, is refreshed in its own schema; the test stays in alpha
     with tenant_context(golden.beta):
         kpi_snapshot_refresh(full=True, as_of=AS_OF + timedelta(days=1))
-    connection.set_schema_to_public()
     rows = http_as(golden.owner).get("/api/v1/portfolio/").json()
     slugs = [r["slug"] for r in rows]
     assert set(slugs) == {"alpha", "beta"}
     alpha = next(r for r in rows if r["slug"] == "alpha")
     assert alpha["url"] == "/c/alpha/" and alpha["currency"] == "EUR"
-    with tenant_context(golden.alpha):
-        months = list(
-            Snapshot.objects.filter(period="month", kpi="leads", dimension="")
-            .order_by("start")
-            .values_list("value", flat=True)
-        )
-    connection.set_schema_to_public()
+    months = list(
+        Snapshot.objects.filter(period="month", kpi="leads", dimension="")
+        .order_by("start")
+        .values_list("value", flat=True)
+    )
     assert alpha["kpis"]["leads"]["months"] == months and len(months) == 4  # January to April 2026
     assert alpha["kpis"]["leads"]["value"] == months[-1]
     assert http_as(golden.viewer_alpha).get("/api/v1/portfolio/").json()[0]["slug"] == "alpha"
