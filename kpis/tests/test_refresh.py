@@ -8,16 +8,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django_tenants.utils import tenant_context
 
 from campaigns.models import Campaign, Channel, EmailSend, Spend, Traffic
 from campaigns.services import campaign_save, fact_save, record_delete
+from campaigns.tests.factories import KeywordStatFactory, builtin_channel
 from kpis.models import DirtyDay, Measure, Objective, RefreshRun, Snapshot
 from kpis.refresh import kpi_snapshot_refresh
 from kpis.registry import DIMENSIONS
 from kpis.report import kpi_compute
 from leads.models import Lead
-from leads.services import LeadInput, lead_move_stage, lead_update, lead_upsert
+from leads.services import lead_update
+from leads.tests.factories import LeadFactory, StageMoveFactory
 
 PARIS = ZoneInfo("Europe/Paris")
 AS_OF = datetime(2026, 4, 15, tzinfo=PARIS)
@@ -62,10 +63,9 @@ def close(a, b) -> bool:
 
 
 @pytest.fixture
-def golden_alpha(golden):
-    """The shared golden fixture, inside alpha's schema."""
-    with tenant_context(golden.alpha):
-        yield golden.alpha
+def golden_alpha(in_alpha, golden):
+    """The shared golden fixture; the test runs in alpha (``in_alpha``)."""
+    return in_alpha
 
 
 def test_every_snapshot_equals_the_report_from_the_facts(golden_alpha):
@@ -124,15 +124,13 @@ def assert_incremental_was_complete(incremental, full, after_incremental) -> Non
 
 
 def test_incremental_after_new_leads_moves_and_attribution_changes(golden_alpha):
-    paid_social = Channel.objects.get(key="paid_social")
+    paid_social = builtin_channel("paid_social")
     # given new leads today, an old lead moved to customer (its January cohort changes), another
     # moved to another channel, and a lead erased
     for i in range(3):
-        lead_upsert(
-            record=LeadInput(email=f"new{i}@x.test", created_at=LATER - timedelta(hours=i), channel=paid_social)
-        )
+        LeadFactory(created_at=LATER - timedelta(hours=i), channel=paid_social)
     old = Lead.objects.filter(created_at__lt=datetime(2026, 2, 1, tzinfo=PARIS), customer_at__isnull=True).first()
-    lead_move_stage(lead=old, to="customer", at=LATER - timedelta(hours=1))
+    StageMoveFactory(lead=old, to="customer", at=LATER - timedelta(hours=1))
     other = Lead.objects.exclude(pk=old.pk).filter(created_at__month=3).first()
     lead_update(lead=other, changes={"channel": paid_social})
     Lead.objects.filter(created_at__month=2).order_by("pk").first().delete()
@@ -169,7 +167,7 @@ def test_a_changed_campaign_channel_refreshes_every_period(golden_alpha):
 def test_a_stage_reached_in_the_future_counts_once_its_time_has_come(golden_alpha):
     # given a lead whose MQL date was written ahead of time (an import from a CRM), refreshed before it
     created = AS_OF - timedelta(days=3)
-    Lead.objects.create(email="early@x.test", created_at=created, stage="mql", mql_at=AS_OF + timedelta(days=1))
+    LeadFactory(created_at=created, stage="mql", mql_at=AS_OF + timedelta(days=1))
     kpi_snapshot_refresh(as_of=AS_OF + timedelta(hours=1))
     april = stored("month", None)[("mqls", "2026-04-01", None)].value
     # when a later refresh runs with no write in between
@@ -192,6 +190,7 @@ def test_a_period_that_ends_is_no_longer_in_progress(golden_alpha):
 
 def test_the_statements_of_a_refresh_do_not_grow_with_the_data(golden_alpha):
     def statements(as_of, *, leads: int = 0) -> int:
+        # 300 leads in one INSERT (LeadFactory writes each through the services): the refresh reads rows
         Lead.objects.bulk_create(
             Lead(email=f"m{as_of:%H%M}-{i}@x.test", created_at=AS_OF - timedelta(hours=7 * i)) for i in range(leads)
         )
@@ -220,12 +219,12 @@ def test_each_run_is_recorded(golden_alpha):
     assert Measure.objects.filter(period="quarter").exists()
 
 
-def test_the_client_zone_decides_the_day_of_a_fact(db, world):
+def test_the_client_zone_decides_the_day_of_a_fact(db, world, in_client):
     # given a lead at 23:30 in Montréal (beta's zone): 04:30 UTC the next day
-    with tenant_context(world.beta):
-        Lead.objects.create(email="late@x.test", created_at=datetime(2026, 3, 2, 4, 30, tzinfo=ZoneInfo("UTC")))
-        kpi_snapshot_refresh(full=True, as_of=datetime(2026, 3, 10, tzinfo=ZoneInfo("UTC")))
-        days = {s.start: s.value for s in Snapshot.objects.filter(kpi="leads", period="day", dimension="")}
+    in_client(world.beta)
+    LeadFactory(created_at=datetime(2026, 3, 2, 4, 30, tzinfo=ZoneInfo("UTC")))
+    kpi_snapshot_refresh(full=True, as_of=datetime(2026, 3, 10, tzinfo=ZoneInfo("UTC")))
+    days = {s.start: s.value for s in Snapshot.objects.filter(kpi="leads", period="day", dimension="")}
     assert days[date(2026, 3, 1)] == 1 and days.get(date(2026, 3, 2), 0) == 0
 
 
@@ -248,39 +247,37 @@ def test_targets_and_statuses_follow_the_objectives(golden_alpha):
     assert (row.target, row.status) == (None, None)
 
 
-def test_a_refresh_works_on_the_periods_that_hold_data_not_on_the_span(db, world):
-    # given a lead and a keyword stat on 2000-01-01 and a lead today, 26 years later (SQL: the services
-    # refuse nothing here, but legacy rows may predate the date bounds)
+def test_a_refresh_works_on_the_periods_that_hold_data_not_on_the_span(db, world, in_client):
+    # given a lead and a keyword stat on 2000-01-01 (the first day the date bounds allow) and a lead
+    # today, 26 years later
     as_of = datetime(2026, 3, 10, 12, tzinfo=ZoneInfo("UTC"))
-    with tenant_context(world.beta), connection.cursor() as cursor:
-        Lead.objects.create(email="old@x.test", created_at=datetime(2000, 1, 1, 12, tzinfo=ZoneInfo("UTC")))
-        Lead.objects.create(email="new@x.test", created_at=as_of - timedelta(hours=1))
-        cursor.execute(
-            "INSERT INTO campaigns_keywordstat (date, keyword, channel_id, visits, updated_at) "
-            "SELECT '2000-01-01', 'velo', id, 5, now() FROM campaigns_channel WHERE key = 'organic_search'"
-        )
-        # when refreshed in full
-        kpi_snapshot_refresh(full=True, as_of=as_of)
-        days = {s.start: s for s in Snapshot.objects.filter(kpi="leads", period="day", dimension="")}
-        keyword_days = Snapshot.objects.filter(period="day", dimension="keyword").values_list("start", flat=True)
-        # then totals exist for the days with data, the 8 after each (their trend and anomaly history
-        # read them) and today, not for the 9,500 days between
-        assert sorted(days) == [date(2000, 1, 1) + timedelta(days=i) for i in range(9)] + [date(2026, 3, 10)]
-        assert days[date(2000, 1, 1)].value == 1 and days[date(2000, 1, 1)].previous_value == 0
-        assert days[date(2000, 1, 2)].value == 0 and days[date(2026, 3, 10)].previous_value == 0
-        assert set(keyword_days) <= {date(2000, 1, 1), date(2000, 1, 2)}
-        # and an incremental refresh after a fact in the gap leaves what a full one would
-        Lead.objects.create(email="mid@x.test", created_at=datetime(2013, 6, 1, 12, tzinfo=ZoneInfo("UTC")))
-        incremental, full, after = incremental_then_full(as_of=as_of + timedelta(hours=1))
-        assert_incremental_was_complete(incremental, full, after)
-        assert Snapshot.objects.filter(kpi="leads", period="day", dimension="", start=date(2013, 6, 1)).get().value == 1
+    in_client(world.beta)
+    LeadFactory(created_at=datetime(2000, 1, 1, 12, tzinfo=ZoneInfo("UTC")))
+    LeadFactory(created_at=as_of - timedelta(hours=1))
+    KeywordStatFactory(date=date(2000, 1, 1), keyword="velo", visits=5)  # organic search
+    # when refreshed in full
+    kpi_snapshot_refresh(full=True, as_of=as_of)
+    days = {s.start: s for s in Snapshot.objects.filter(kpi="leads", period="day", dimension="")}
+    keyword_days = Snapshot.objects.filter(period="day", dimension="keyword").values_list("start", flat=True)
+    # then totals exist for the days with data, the 8 after each (their trend and anomaly history
+    # read them) and today, not for the 9,500 days between
+    assert sorted(days) == [date(2000, 1, 1) + timedelta(days=i) for i in range(9)] + [date(2026, 3, 10)]
+    assert days[date(2000, 1, 1)].value == 1 and days[date(2000, 1, 1)].previous_value == 0
+    assert days[date(2000, 1, 2)].value == 0 and days[date(2026, 3, 10)].previous_value == 0
+    assert set(keyword_days) <= {date(2000, 1, 1), date(2000, 1, 2)}
+    # and an incremental refresh after a fact in the gap leaves what a full one would
+    LeadFactory(created_at=datetime(2013, 6, 1, 12, tzinfo=ZoneInfo("UTC")))
+    incremental, full, after = incremental_then_full(as_of=as_of + timedelta(hours=1))
+    assert_incremental_was_complete(incremental, full, after)
+    assert Snapshot.objects.filter(kpi="leads", period="day", dimension="", start=date(2013, 6, 1)).get().value == 1
 
 
-def test_a_full_refresh_lays_out_grids_of_the_windows_only(db, world):
+def test_a_full_refresh_lays_out_grids_of_the_windows_only(db, world, in_client):
     from kpis.refresh.windows import GRID_CELLS, HISTORY, Span, grids_group, segments_find
 
     # given day measures of one keyword on 2000-01-01 and on the current day, 9,565 days later
-    with tenant_context(world.beta), connection.cursor() as cursor:
+    in_client(world.beta)
+    with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO kpis_measure (period, source, start, dimension, key, m0) VALUES "
             "('day', 'keywords', '2000-01-01', 'keyword', 'velo', 1), ('day', 'keywords', '2026-03-10', 'keyword', "
@@ -302,17 +299,18 @@ def test_a_full_refresh_lays_out_grids_of_the_windows_only(db, world):
 
 
 @pytest.fixture
-def refresh_running(committed):
+def refresh_running(committed, in_client):
     """Beta with three January leads, refreshed and committed; then a refresh of beta in progress:
-    another database connection holds beta's refresh lock. Returns a function that ends it."""
+    another database connection holds beta's refresh lock. Returns a function that ends it. The
+    test runs in beta (``in_client``)."""
     import psycopg
 
     from kpis.models import KPISettings
 
-    with tenant_context(committed.beta):
-        for i in range(3):
-            Lead.objects.create(email=f"jan{i}@x.test", created_at=datetime(2026, 1, 10 + i, tzinfo=PARIS))
-        kpi_snapshot_refresh(full=True, as_of=AS_OF)
+    in_client(committed.beta)
+    for i in range(3):
+        LeadFactory(created_at=datetime(2026, 1, 10 + i, tzinfo=PARIS))
+    kpi_snapshot_refresh(full=True, as_of=AS_OF)
     settings = connection.settings_dict
     other = psycopg.connect(
         dbname=settings["NAME"],
@@ -325,9 +323,8 @@ def refresh_running(committed):
     lock = "hashtext('pouls.kpi_refresh'), hashtext(%s)"
     assert other.execute(f"SELECT pg_try_advisory_lock({lock})", [committed.beta.schema_name]).fetchone()[0]
     try:
-        with tenant_context(committed.beta):
-            yield lambda: other.execute(f"SELECT pg_advisory_unlock({lock})", [committed.beta.schema_name])
-            KPISettings.objects.all().delete()
+        yield lambda: other.execute(f"SELECT pg_advisory_unlock({lock})", [committed.beta.schema_name])
+        KPISettings.objects.all().delete()
     finally:
         other.close()
 
