@@ -15,6 +15,7 @@ from portfolio.models import Pulse
 
 def _logged(client, *modes_and_ages) -> None:
     now = timezone.now()
+    # explicit: the test writes three clients' logs in turn, and the tick reads them from the public schema
     with tenant_context(client):
         RefreshRun.objects.all().delete()
         for mode, age in modes_and_ages:
