@@ -67,6 +67,8 @@ class CampaignForm(KeyedForm):
         cleaned = super().clean()
         if not (self.has_error("starts_on") or self.has_error("ends_on")):
             self.apply(rules.campaign_dates_check, cleaned.get("starts_on"), cleaned.get("ends_on"))
+        if cleaned.get("budget") is not None:
+            cleaned["budget"] = self.apply(rules.amount_checked, cleaned["budget"], field="budget")
         return cleaned
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -93,6 +94,26 @@ def landing_page_url(value, *, field: str = "url") -> str:
     except ValidationError:
         raise DomainError(_("Enter a valid URL."), field=field) from None
     return url
+
+
+# --- amounts of money ----------------------------------------------------------------------------
+
+MAX_AMOUNT = Decimal("999999999999.99")  # DecimalField(max_digits=14, decimal_places=2)
+
+
+def amount_checked(value, *, field: str = "amount") -> Decimal | None:
+    """An amount of money as stored (a budget, a day's spend): finite, not negative, within the column,
+    to the cent. None (no amount) stays None."""
+    if value is None:
+        return None
+    amount = Decimal(value)
+    if not amount.is_finite():
+        raise DomainError(_("Enter a number."), field=field)
+    if amount < 0:
+        raise DomainError(_("An amount cannot be negative."), field=field)
+    if amount > MAX_AMOUNT:
+        raise DomainError(_("This amount is too large."), field=field)
+    return amount.quantize(Decimal("0.01"))
 
 
 # --- counters ------------------------------------------------------------------------------------

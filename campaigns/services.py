@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -47,7 +45,6 @@ def channel_create(*, key: str, name: str, is_paid: bool) -> Channel:
 # stored ``views``) and raises ``DomainError(field=…)`` for anything the database would refuse. The
 # rules the admin and the imports share (keys, dates, URLs, counters, keywords) live in ``campaigns.rules``.
 
-MAX_AMOUNT = Decimal("999999999999.99")  # DecimalField(max_digits=14, decimal_places=2)
 
 CAMPAIGN_FIELDS = ("key", "name", "channel", "starts_on", "ends_on", "budget", "utm_campaign", "status")
 OFFER_FIELDS = ("key", "name", "kind")
@@ -114,19 +111,6 @@ def _count(value, field: str):
     if value is not None and value < 0:
         raise DomainError(_("This number cannot be negative."), field=field)
     return value
-
-
-def _amount(value, field: str) -> Decimal | None:
-    if value is None:
-        return None
-    amount = Decimal(value)
-    if not amount.is_finite():
-        raise DomainError(_("Enter a number."), field=field)
-    if amount < 0:
-        raise DomainError(_("An amount cannot be negative."), field=field)
-    if amount > MAX_AMOUNT:
-        raise DomainError(_("This amount is too large."), field=field)
-    return amount.quantize(Decimal("0.01"))
 
 
 def _choice(value, field: str, choices: type[models.TextChoices]) -> str:
@@ -229,7 +213,7 @@ def campaign_save(campaign: Campaign | None = None, /, **changes) -> Campaign:
     values["key"] = rules.key_normalised(values["key"])
     values["name"] = _text(values["name"], "name", max_length=200, required=True)
     values["utm_campaign"] = _text(values["utm_campaign"], "utm_campaign", max_length=200)
-    values["budget"] = _amount(values["budget"], "budget")
+    values["budget"] = rules.amount_checked(values["budget"], field="budget")
     values["status"] = _choice(values["status"], "status", Campaign.Status)
     rules.campaign_dates_check(values["starts_on"], values["ends_on"])
     _key_is_free(Campaign, campaign, values["key"])
@@ -301,7 +285,7 @@ def fact_check(model: type[models.Model], values: dict, *, fact: models.Model | 
         if name in COUNT_FIELDS:
             values[name] = _count(values.get(name), name)
     if model is Spend:
-        values["amount"] = _amount(values["amount"], "amount")
+        values["amount"] = rules.amount_checked(values["amount"], field="amount")
     if model is CTAStat:
         rules.clicks_within_views(views=values["views"], clicks=values["clicks"])
     if model is KeywordStat:

@@ -83,9 +83,10 @@ def amount(value: str) -> Decimal:
         raise CellError(f"'{value.strip()}' is not a number") from None
     if not number.is_finite():
         raise CellError(f"'{value.strip()}' is not a number")
-    if number < 0:
-        raise CellError("cannot be negative")
-    return number.quantize(Decimal("0.01"))
+    try:  # the amount rule of the API and the admin, in their words
+        return rules.amount_checked(number)
+    except DomainError as exc:
+        raise CellError(exc.message) from None
 
 
 def day(value: str) -> date:

@@ -22,7 +22,7 @@ from campaigns.admin_facts import EmailSendAdmin
 from campaigns.imports.jobs import import_job_run
 from campaigns.imports.kinds import EMAIL_OPTIONAL_COUNTERS, EMAIL_REQUIRED_COUNTERS, KINDS
 from campaigns.imports.runner import import_check
-from campaigns.models import CTA, Campaign, Channel, CTAStat, EmailSend, KeywordStat, LandingPage, TrackingEvent
+from campaigns.models import CTA, Campaign, Channel, CTAStat, EmailSend, KeywordStat, LandingPage, Spend, TrackingEvent
 from campaigns.serializers import EmailSendInputSerializer, EmailSendOutputSerializer
 from campaigns.tests.factories import CampaignFactory, ChannelFactory, CTAFactory, builtin_channel
 from tenants.models import User
@@ -433,3 +433,37 @@ def test_the_tracking_snippet_names_ctas_by_the_same_key_rule(alpha, client, lan
     taken = track(" Spring-Sale ")
     assert taken.status_code == 204, taken.content
     assert list(TrackingEvent.objects.values_list("cta_key", flat=True)) == ["spring-sale"]
+
+
+# --- amounts of money ------------------------------------------------------------------------------
+
+NEGATIVE_AMOUNT = {"fr": "Un montant ne peut pas être négatif.", "en": "An amount cannot be negative."}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_negative_amount_is_refused_alike_by_the_api_the_admin_and_imports(alpha, speaking, language):
+    """A campaign's budget and a day's spend: the admin took a negative budget, the import answered in
+    English words of its own."""
+    http = speaking(language)
+    before = counts()
+    budget = {"key": "cheap", "name": "Cheap", "budget": "-10.00"}
+    spend = {"date": "2026-03-02", "campaign": "spring", "amount": "-1.50"}
+    api = [
+        api_refusal(http.post(f"{API}/campaigns/", budget, content_type="application/json"), "budget"),
+        api_refusal(http.post(f"{API}/spend/", spend, content_type="application/json"), "amount"),
+    ]
+    admin = [
+        admin_refusal(http.post(f"{ADMIN}/campaign/add/", {**budget, "status": "active"}), "budget"),
+        admin_refusal(
+            http.post(f"{ADMIN}/spend/add/", {**spend, "campaign": Campaign.objects.get(key="spring").pk}), "amount"
+        ),
+    ]
+    imported = [
+        *import_refusals("campaigns", "key,name,budget\ncheap,Cheap,-10\n", language),
+        *import_refusals("spend", 'date,campaign,amount\n2026-03-02,spring,"-1,50"\n', language),
+    ]
+    message = NEGATIVE_AMOUNT[language]
+    assert api == admin == [[message]] * 2
+    assert imported == [f"line 2, column budget: {message}", f"line 2, column amount: {message}"]
+    assert counts() == before
+    assert not Spend.objects.exists()
