@@ -23,7 +23,7 @@ from audit.models import AuditAction
 from audit.services import audit_record_in_current_client
 from campaigns.attribution import lead_channel_key
 from campaigns.models import Campaign, Channel, LandingPage, Offer
-from campaigns.rules import keyword_normalised
+from campaigns.rules import amount_checked, keyword_normalised
 from config.dates import date_check
 from config.errors import DomainError
 from config.events import facts_changed
@@ -181,8 +181,8 @@ def stage_check(stage, *, field: str = "stage") -> None:
 
 
 def deal_value_check(deal_value: Decimal | None) -> None:
-    if deal_value is not None and deal_value < 0:
-        raise DomainError(_("deal_value cannot be negative."), field="deal_value")
+    """A deal value is an amount of money like a budget or a day's spend: the one amount rule."""
+    amount_checked(deal_value, field="deal_value")
 
 
 def lead_record_check(
