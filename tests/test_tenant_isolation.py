@@ -1,12 +1,16 @@
 """The product's first promise: one client's people never see another client's data, nor learn
 that it exists."""
 
+import re
+
 import pytest
 from django.core.cache import cache
+from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import tenant_context
 
 from campaigns.models import Channel
 from campaigns.services import channel_create
+from tenants.models import Client, Membership
 from tests.urls import tenant_paths
 
 ALL_TENANT_PATHS = tenant_paths()
@@ -157,3 +161,164 @@ def test_cache_keys_are_scoped_to_the_client(db, world):
         assert cache.get("headline") is None
     with tenant_context(world.alpha):
         assert cache.get("headline") == "alpha's number"
+
+
+# --- public-schema routes that name a client (issue 13) ------------------------------------------------
+# The client account's pages and API live outside its schema (/clients/<slug>/…, /api/v1/clients/<slug>/…);
+# they keep the same promise: whoever may not manage beta cannot tell it from a client that does not exist.
+
+_ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+# What each parameter of a client's route stands for; a new kind of parameter must be added here on purpose.
+_CLIENT_ROUTE_PARAMS = {"slug": "{slug}", "pk": "{member}"}
+
+
+def _public_routes(patterns, prefix: str = ""):
+    for entry in patterns:
+        here = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _public_routes(entry.url_patterns, here)
+        elif isinstance(entry, URLPattern):
+            yield here
+
+
+def client_routes() -> list[str]:
+    """Every public route with a client ``slug`` parameter, as a template: ``{slug}`` is the client's slug,
+    ``{member}`` the id of one of its memberships (the only other parameter those routes take today)."""
+    templates = set()
+    for route in _public_routes(get_resolver("config.urls_public").url_patterns):
+        names = [m["name"] for m in _ROUTE_PARAM.finditer(route)]
+        if "slug" not in names:
+            continue
+        assert set(names) <= set(_CLIENT_ROUTE_PARAMS), f"teach the probe the parameters of {route}"
+        templates.add(_ROUTE_PARAM.sub(lambda m: _CLIENT_ROUTE_PARAMS[m["name"]], route))
+    return sorted(templates)
+
+
+# Routes that name the client in their query string rather than their path.
+CLIENT_ROUTES = [*client_routes(), "people/?client={slug}"]
+ROUTES_WITHOUT_CLIENT = {"people/?client={slug}": "people/"}
+UNABLE_TO_MANAGE_BETA = ("manager_alpha", "viewer_alpha", "sales_alpha", "other_owner", "outsider")
+
+
+def _viewer_beta_membership(world) -> int:
+    return Membership.objects.get(user=world.viewer_beta, client=world.beta).pk
+
+
+def _probe(http, method: str, template: str, slug: str, member: int):
+    path = "/" + template.format(slug=slug, member=member)
+    return getattr(http, method)(path, {}, content_type="application/json") if method != "get" else http.get(path)
+
+
+def test_the_probe_covers_the_client_account_routes():
+    assert set(CLIENT_ROUTES) >= {
+        "api/v1/clients/{slug}/",
+        "api/v1/clients/{slug}/archive/",
+        "api/v1/clients/{slug}/restore/",
+        "api/v1/clients/{slug}/members/",
+        "api/v1/clients/{slug}/members/{member}/",
+        "clients/{slug}/settings/",
+        "clients/{slug}/archive/",
+        "clients/{slug}/restore/",
+        "people/?client={slug}",
+    }
+    # routes naming something else by a slug are not clients' (API tokens, sign-up and invitation links)
+    assert not any("tokens" in route or "invitations" in route or "signup" in route for route in CLIENT_ROUTES)
+
+
+def test_the_probe_reaches_beta_for_its_agency(http_as, world):
+    # the positive control: the same requests, by someone who may manage beta, find it
+    owner = http_as(world.owner)
+    member = _viewer_beta_membership(world)
+    assert _probe(owner, "get", "api/v1/clients/{slug}/", "beta", member).json()["slug"] == "beta"
+    assert _probe(owner, "get", "api/v1/clients/{slug}/members/", "beta", member).status_code == 200
+    assert _probe(owner, "get", "clients/{slug}/settings/", "beta", member).status_code == 200
+    assert _probe(owner, "get", "api/v1/clients/{slug}/", "no-such", member).status_code == 404
+
+
+_CSRF_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def _body(response, slug: str) -> bytes:
+    """The page or JSON with the client's slug blanked, and the CSRF token (masked afresh each time) too."""
+    return _CSRF_TOKEN.sub(b"csrf", response.content).replace(slug.encode(), b"X")
+
+
+def _refusals(http, template: str, method: str) -> set[int]:
+    """The answers that say nothing about beta: 404, 405 (a method the route has for no one), and 403 only
+    where the caller's role is refused the route before any client is looked up (the people page for a
+    viewer: the same 403 with no client named at all)."""
+    without_client = ROUTES_WITHOUT_CLIENT.get(template)
+    role_refused = without_client is not None and getattr(http, method)("/" + without_client).status_code == 403
+    return {404, 405, 403} if role_refused else {404, 405}
+
+
+@pytest.mark.parametrize("template", CLIENT_ROUTES)
+@pytest.mark.parametrize("method", ["get", "post", "patch", "delete"])
+def test_beta_answers_like_a_made_up_client_to_those_who_cannot_manage_it(http_as, world, template, method):
+    member = _viewer_beta_membership(world)
+    for name in UNABLE_TO_MANAGE_BETA:
+        http = http_as(getattr(world, name))
+        # when they call one of beta's routes, and the same route for a client that does not exist
+        real, fake = _probe(http, method, template, "beta", member), _probe(http, method, template, "no-such", member)
+        # then both answer alike: not found, or a method the route has for no one
+        assert real.status_code == fake.status_code, (name, template, method, real.status_code, fake.status_code)
+        assert real.status_code in _refusals(http, template, method), (name, template, method, real.status_code)
+        assert _body(real, "beta") == _body(fake, "no-such"), (name, template)
+    if method == "get" and _probe(http_as(world.owner), "get", template, "beta", member).status_code != 405:
+        # a route beta's agency reads: no one else learns more than "not found"
+        for name in UNABLE_TO_MANAGE_BETA:
+            answer = _probe(http_as(getattr(world, name)), "get", template, "beta", member).status_code
+            assert answer in (404, 403 if template in ROUTES_WITHOUT_CLIENT else 404), (name, template, answer)
+    assert Membership.objects.filter(pk=member).exists()
+    beta = Client.objects.get(pk=world.beta.pk)  # nothing they sent changed beta
+    assert (beta.is_active, beta.name) == (True, "Beta SARL")
+
+
+@pytest.mark.parametrize("template", CLIENT_ROUTES)
+@pytest.mark.parametrize("method", ["get", "post", "patch", "delete"])
+def test_anonymous_visitors_cannot_tell_beta_from_a_made_up_client(http_as, world, template, method):
+    anonymous = http_as(None)
+    member = _viewer_beta_membership(world)
+    real, fake = (
+        _probe(anonymous, method, template, "beta", member),
+        _probe(anonymous, method, template, "no-such", member),
+    )
+    assert real.status_code == fake.status_code, (template, method, real.status_code, fake.status_code)
+    assert real.get("Location", "").replace("beta", "X") == fake.get("Location", "").replace("no-such", "X")
+    assert _body(real, "beta") == _body(fake, "no-such"), (template, method)
+
+
+@pytest.fixture
+def invitation_to_beta(world):
+    from accounts.invitations import invitation_send
+
+    return invitation_send(by=world.owner, email="newcomer@beta.test", role="viewer", client=world.beta)
+
+
+def test_an_invitation_to_beta_does_not_exist_for_those_who_cannot_manage_it(http_as, world, invitation_to_beta):
+    made_up = invitation_to_beta.pk + 1000
+    for user in (world.manager_alpha, world.other_owner):
+        http = http_as(user)
+        for method, route in (("delete", "/api/v1/invitations/{}/"), ("post", "/api/v1/invitations/{}/resend/")):
+            real = getattr(http, method)(route.format(invitation_to_beta.pk), content_type="application/json")
+            fake = getattr(http, method)(route.format(made_up), content_type="application/json")
+            assert real.status_code == fake.status_code == 404, (user, route, real.status_code, fake.status_code)
+            assert real.json() == fake.json()
+    listed = http_as(world.other_owner).get("/api/v1/invitations/?page_size=200").json()
+    assert invitation_to_beta.pk not in {i["id"] for i in listed["results"]}
+    # and the invitation is still open: nothing happened to it
+    invitation_to_beta.refresh_from_db()
+    assert invitation_to_beta.revoked_at is None
+    # the positive control: beta's agency sees it
+    owners = http_as(world.owner).get("/api/v1/invitations/?page_size=200").json()
+    assert invitation_to_beta.pk in {i["id"] for i in owners["results"]}
+
+
+def test_the_other_agencys_audit_log_shows_nothing_of_ours(http_as, world, invitation_to_beta):
+    ours = http_as(world.owner).get("/api/v1/audit/?page_size=200").json()["results"]
+    assert any(e["target"] == "newcomer@beta.test" and e["client"] == "beta" for e in ours)  # something to leak
+    theirs = http_as(world.other_owner).get("/api/v1/audit/?page_size=200")
+    assert theirs.status_code == 200
+    events = theirs.json()["results"]
+    assert not [e for e in events if e["agency"] == world.agency.name or e["client"] in ("alpha", "beta")]
+    assert b"newcomer@beta.test" not in theirs.content
