@@ -26,8 +26,11 @@ SPARK_WIDTH, SPARK_HEIGHT = 120, 32
 
 @dataclass(frozen=True)
 class Spark:
+    """Coordinates are text already: a template would write a float the user's way (``65,5`` in
+    French), which SVG rejects; numbers in markup are never localised."""
+
     points: str  # the SVG polyline's points
-    marks: tuple[tuple[float, float, str], ...]  # anomalies: x, y, direction
+    marks: tuple[tuple[str, str, str], ...]  # anomalies: x, y, direction
     label: str  # the series in words (its text alternative)
 
 
@@ -66,9 +69,17 @@ def sparkline(values: list, anomalies: list, words: str) -> Spark | None:
     low, high = min(v for _i, v in known), max(v for _i, v in known)
     span = (high - low) or 1.0
     step = SPARK_WIDTH / max(len(values) - 1, 1)
-    xy = {i: (round(i * step, 1), round(SPARK_HEIGHT - 2 - (v - low) / span * (SPARK_HEIGHT - 4), 1)) for i, v in known}
+    xy = {
+        i: (_coordinate(i * step), _coordinate(SPARK_HEIGHT - 2 - (v - low) / span * (SPARK_HEIGHT - 4)))
+        for i, v in known
+    }
     marks = tuple((*xy[i], anomalies[i]) for i in xy if anomalies[i])
     return Spark(" ".join(f"{x},{y}" for x, y in xy.values()), marks, words)
+
+
+def _coordinate(number: float) -> str:
+    """An SVG coordinate: one decimal, with a point whatever the language (never through a template)."""
+    return f"{number:.1f}"
 
 
 def _trend(kpi, value, previous) -> str:
