@@ -1,5 +1,6 @@
 """Every API error is JSON with field messages and a 4xx code; an unexpected failure under an API
-path is JSON too (``server_error``, Django's handler500)."""
+path is JSON too (``server_error``, Django's handler500). Pages get Pouls' own templates
+(templates/400.html, 403.html, 404.html, 500.html) through Django's default views."""
 
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
 """URLs outside any client: login, the client switcher, the platform admin."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
-from accounts import login
+from accounts import login, logout
+from config.favicon import favicon
 from portfolio import api as portfolio_api
 from portfolio import views as portfolio_views
 from tenants import api, views
@@ -14,7 +14,8 @@ from tenants import api, views
 urlpatterns = [
     path("", portfolio_views.home, name="home"),
     path("accounts/login/", login.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", logout.LogoutView.as_view(), name="logout"),
+    path("favicon.ico", favicon, name="favicon"),
     path("i18n/language/", views.language_switch, name="language_switch"),
     path("", include("accounts.urls")),
     path("", include("audit.urls")),

@@ -42,7 +42,14 @@ def main() -> int:
     call_command("demo_seed", stdout=io.StringIO())
     call_command("collectstatic", interactive=False, verbosity=0)
 
-    env = {**os.environ, "DATABASE_URL": url_for_settings(settings.DATABASES["default"]), "PYTHONUNBUFFERED": "1"}
+    # The demo is what a visitor sees: no debug pages (a 404 would list every URL pattern). Static
+    # files then come from the collectstatic above, through whitenoise.
+    env = {
+        **os.environ,
+        "DATABASE_URL": url_for_settings(settings.DATABASES["default"]),
+        "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "false"),  # DJANGO_DEBUG=true brings them back
+        "PYTHONUNBUFFERED": "1",
+    }
     bin_dir = Path(sys.executable).parent
     commands = {
         "web": [
