@@ -1,9 +1,8 @@
-"""A dashboard's charts as the browser receives them (the dashboard API), and as CSV files."""
+"""A dashboard's charts as the browser receives them (the dashboard API); the CSV files are
+:mod:`dashboards.csv_export`."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict
 
 from django.utils import translation
@@ -52,30 +51,3 @@ def dashboard_json(data: DashboardData, fmt: Formatter, *, base_url: str) -> dic
         "currency": fmt.currency,
         "charts": [_chart_json(chart_build(chart_id, data, fmt), fmt, data.state, base_url) for chart_id in CHARTS],
     }
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(text: str) -> str:
-    """A CSV cell a spreadsheet will not run: names from imports (``=HYPERLINK(…)``) get a quote
-    in front; numbers, negative ones included, stay numbers."""
-    if not text.startswith(FORMULA_STARTS):
-        return text
-    try:
-        float(text)
-    except ValueError:
-        return "'" + text
-    return text
-
-
-def chart_csv(chart: Chart, fmt: Formatter) -> str:
-    """The chart's data as CSV: plain numbers (dot decimals, rates as fractions), a BOM so that
-    spreadsheet programs read the accents right."""
-    header, rows = table_rows(chart, fmt, plain=True)
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_cell(c) for c in header])
-    writer.writerows([_cell(c) for c in row] for row in rows)
-    return out.getvalue()

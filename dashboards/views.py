@@ -16,9 +16,10 @@ from config.errors import DomainError
 from dashboards import services
 from dashboards.cards import card_sections, cardable_kpis
 from dashboards.charts import CHART_TITLES, TABLE_CHARTS
+from dashboards.csv_export import chart_csv
 from dashboards.formatting import Formatter
 from dashboards.models import Branding
-from dashboards.payload import chart_build, chart_csv
+from dashboards.payload import chart_build
 from dashboards.selectors import NAMED, dashboard_data
 from dashboards.state import DRILL_DIMENSIONS, PERIOD_KINDS, StateError, state_from_query
 from kpis.periods import period_shift

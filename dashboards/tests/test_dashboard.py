@@ -117,11 +117,12 @@ def test_every_chart_downloads_as_csv_with_plain_numbers(http_as, golden, in_alp
         assert response.status_code == 200, chart
         assert response["Content-Type"].startswith("text/csv")
         assert f"pouls-alpha-{chart}-month-2026-03-01.csv" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(client.get(f"{PAGE}dashboard/campaigns.csv", GOLDEN_QUERY).content.decode())))
+    text = client.get(f"{PAGE}dashboard/campaigns.csv", GOLDEN_QUERY).content.decode()
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))  # French Excel's shape (test_csv_french.py)
     assert rows[0] == ["\ufeffCampagne", "Leads générés", "Coût par lead"]
     cpl = _snapshot(kpi="cost_per_lead", dimension="campaign", key="linkedin-ads", start="2026-03-01")
     linkedin = next(r for r in rows if r[0] == "LinkedIn ads")
-    assert linkedin[2] == f"{cpl.value:.2f}"
+    assert linkedin[2] == f"{cpl.value:.2f}".replace(".", ",")
     assert client.get(f"{PAGE}dashboard/nope.csv").status_code == 404
 
 
@@ -177,13 +178,13 @@ def test_csv_cells_never_run_as_spreadsheet_formulas(http_as, golden, in_alpha):
 
     Campaign.objects.filter(key="linkedin-ads").update(name='=HYPERLINK("http://evil.test","x")')
     text = http_as(golden.viewer_alpha).get(f"{PAGE}dashboard/campaigns.csv", GOLDEN_QUERY).content.decode()
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert [r[0] for r in rows if "HYPERLINK" in r[0]] == ['\'=HYPERLINK("http://evil.test","x")']
 
 
 def test_the_leads_series_csv_keeps_anomaly_flags_apart_from_the_numbers(http_as, golden, in_alpha):
     text = http_as(golden.viewer_alpha).get(f"{PAGE}dashboard/leads_visits.csv", GOLDEN_QUERY).content.decode()
-    header, *rows = list(csv.reader(io.StringIO(text)))
+    header, *rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert header[1:] == ["Leads générés", "Leads générés (anomalie)", "Trafic", "Trafic (anomalie)"]
     january = _snapshot(kpi="leads", dimension="", start="2026-01-01")
     assert rows[0][:3] == ["janv. 26", str(round(january.value)), january.anomaly or ""]
