@@ -16,14 +16,18 @@ from tenants.urlconfs import client_url
 
 
 class HeadlineSerializer(serializers.Serializer):
-    value = serializers.FloatField(allow_null=True, help_text=_("This month so far."))
+    value = serializers.FloatField(
+        allow_null=True,
+        help_text=_("The value of the month reported (the row's month), as the portfolio page shows it."),
+    )
     previous_value = serializers.FloatField(allow_null=True)
     change = serializers.FloatField(allow_null=True)
     target = serializers.FloatField(allow_null=True)
     status = serializers.CharField(allow_null=True)
     anomaly = serializers.CharField(allow_null=True)
     months = serializers.ListField(
-        child=serializers.FloatField(allow_null=True), help_text=_("The last 13 months, oldest first (sparkline).")
+        child=serializers.FloatField(allow_null=True),
+        help_text=_("The last 13 months, oldest first, the month in progress last (sparkline)."),
     )
 
 
@@ -34,6 +38,13 @@ class PortfolioRowSerializer(serializers.Serializer):
     url = serializers.CharField()
     role = serializers.CharField()
     as_of = serializers.DateTimeField(allow_null=True)
+    month = serializers.DateField(
+        allow_null=True,
+        help_text=_(
+            "The first day of the month the headline values report: the last complete month, the one the "
+            "portfolio page shows (null before the first refresh)."
+        ),
+    )
     needs_attention = serializers.BooleanField()
     red = serializers.IntegerField()
     anomalies = serializers.IntegerField()
@@ -47,7 +58,7 @@ def portfolio_row(row: PortfolioRow) -> dict:
     kpis = {}
     for kpi in HEADLINE_KPIS:
         months = row.headlines.get(kpi, [])
-        latest = months[-1] if months else None
+        latest = row.reported(kpi)  # the page's month, not the one in progress
         kpis[kpi] = {
             "value": latest and latest.value,
             "previous_value": latest and latest.previous_value,
@@ -64,6 +75,7 @@ def portfolio_row(row: PortfolioRow) -> dict:
         "url": client_url(client, "client-home"),
         "role": row.access.role,
         "as_of": pulse and pulse.as_of,
+        "month": row.reported_month,
         "needs_attention": row.needs_attention,
         "red": pulse.red if pulse else 0,
         "anomalies": pulse.anomalies if pulse else 0,

@@ -4,6 +4,7 @@ schema only (a fixed number of queries however many clients)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from portfolio.models import HEADLINE_KPIS, Headline, Pulse
 from tenants.access import ClientAccess, clients_visible_to
@@ -26,6 +27,18 @@ class PortfolioRow:
     def complete_months(self, kpi: str) -> list[Headline]:
         """The months that have ended, oldest first (the one in progress left out)."""
         return [m for m in self.headlines.get(kpi, []) if not m.is_partial]
+
+    @property
+    def reported_month(self) -> date | None:
+        """The month the portfolio reports, on the page and in the API alike: the last complete one
+        (a month in progress is not judged against a whole month's target), the latest any headline has."""
+        starts = [m.start for kpi in HEADLINE_KPIS for m in self.complete_months(kpi)]
+        return max(starts, default=None)
+
+    def reported(self, kpi: str) -> Headline | None:
+        """``kpi``'s headline for the reported month (None when it has none for that month)."""
+        month = self.reported_month
+        return next((m for m in self.headlines.get(kpi, []) if m.start == month), None)
 
     def sort_key(self):
         """Worst first: red statuses, then anomalies, then the weakest pacing; never refreshed last."""

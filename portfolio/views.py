@@ -15,7 +15,8 @@ from django.utils import translation
 from accounts.first_steps import FirstSteps, first_steps_for
 from dashboards.cards import Spark, sparkline
 from dashboards.formatting import Formatter
-from dashboards.labels import status_symbol, status_words
+from dashboards.labels import anomaly_words, status_symbol, status_words
+from dashboards.tone import change_tone, tone, tone_words
 from kpis.models import PeriodKind
 from kpis.registry import KPIS
 from portfolio.client_rules import agencies_creating_clients, archived_clients_for
@@ -30,17 +31,21 @@ class HeadlineCell:
     kpi: str
     value: str
     change: str | None
+    tone: str  # the change judged by the KPI's better direction (dashboards.tone), as on the cards
+    tone_text: str
     status: str | None
     status_text: str
     status_symbol: str
-    anomaly: bool
+    anomaly: str | None  # its direction
+    anomaly_text: str
+    anomaly_tone: str
 
 
 @dataclass(frozen=True)
 class PortfolioLine:
     row: PortfolioRow
     cells: list[HeadlineCell]
-    month: str | None  # the last complete month its headlines show
+    month: str | None  # the month its headlines show (PortfolioRow.reported_month, as the API)
     pacing: str
     pacing_status: str | None
     pacing_status_text: str
@@ -51,30 +56,36 @@ def _line(row: PortfolioRow, language: str) -> PortfolioLine:
     fmt = Formatter(language, row.access.client.currency)
     cells = []
     for kpi in HEADLINE_KPIS:
-        complete = row.complete_months(kpi)
-        latest, unit = (complete[-1] if complete else None), KPIS[kpi].unit
+        latest, unit = row.reported(kpi), KPIS[kpi].unit
         value = latest.value if latest else None
         status = latest.status if latest else None
+        anomaly = latest.anomaly if latest else None
+        change_is = change_tone(kpi, value, latest.previous_value) if latest else tone(kpi, None)
         cells.append(
             HeadlineCell(
                 kpi,
                 fmt.value(value, unit),
                 fmt.change(value, latest.previous_value, unit) if latest else None,
+                change_is.value,
+                tone_words(change_is),
                 status,
                 status_words(status),
                 status_symbol(status),
-                bool(latest and latest.anomaly),
+                anomaly or None,
+                anomaly_words(anomaly),
+                tone(kpi, anomaly).value,
             )
         )
     leads = row.complete_months("leads")
     spark = sparkline(
+        "leads",
         [m.value for m in leads],
         [m.anomaly for m in leads],
         ", ".join(f"{fmt.short_period(m.start, 'month')} {fmt.value(m.value, 'count')}" for m in leads),
     )
     pulse = row.pulse
     pacing_status = pulse.pacing_status if pulse else None
-    month = fmt.period(leads[-1].start, PeriodKind.MONTH) if leads else None
+    month = fmt.period(row.reported_month, PeriodKind.MONTH) if row.reported_month else None
     return PortfolioLine(
         row,
         cells,
