@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy
 from dashboards.formatting import Formatter
 from dashboards.labels import anomaly_words, status_symbol, status_words
 from dashboards.selectors import DashboardData
+from dashboards.tone import change_tone, tone, tone_words
 from kpis.periods import period_starts
-from kpis.registry import KPIS, REGISTRY, Better, Family
+from kpis.registry import KPIS, REGISTRY, Family
 
 FAMILY_TITLES = {
     Family.ACQUISITION: gettext_lazy("Acquisition"),
@@ -30,7 +31,7 @@ class Spark:
     French), which SVG rejects; numbers in markup are never localised."""
 
     points: str  # the SVG polyline's points
-    marks: tuple[tuple[str, str, str], ...]  # anomalies: x, y, direction
+    marks: tuple[tuple[str, str, str], ...]  # anomalies: x, y, tone (dashboards.tone)
     label: str  # the series in words (its text alternative)
 
 
@@ -40,7 +41,8 @@ class Card:
     name: str
     value: str
     change: str | None
-    trend: str  # "better", "worse" or "neutral": the change judged by the KPI's direction
+    tone: str  # "good", "bad" or "neutral": the change judged by the KPI's better direction
+    tone_text: str  # the tone in words, beside its colour
     status: str | None
     status_text: str
     status_symbol: str
@@ -49,6 +51,8 @@ class Card:
     seed: str
     anomaly: str | None
     anomaly_text: str
+    anomaly_tone: str  # a spike in leads is good news, one in the cost per lead bad
+    anomaly_tone_text: str
     partial: bool
     spark: Spark | None
 
@@ -60,9 +64,9 @@ def cardable_kpis(dimension: str | None) -> list[str]:
     return [k.key for k in REGISTRY if dimension in k.dimensions and not k.dimension_required]
 
 
-def sparkline(values: list, anomalies: list, words: str) -> Spark | None:
+def sparkline(kpi_key: str, values: list, anomalies: list, words: str) -> Spark | None:
     """A server-drawn SVG sparkline (no script): the known values scaled into the box, anomalies
-    marked on the line. None with fewer than two values."""
+    marked on the line with their tone for the KPI. None with fewer than two values."""
     known = [(i, v) for i, v in enumerate(values) if v is not None]
     if len(known) < 2:
         return None
@@ -73,19 +77,13 @@ def sparkline(values: list, anomalies: list, words: str) -> Spark | None:
         i: (_coordinate(i * step), _coordinate(SPARK_HEIGHT - 2 - (v - low) / span * (SPARK_HEIGHT - 4)))
         for i, v in known
     }
-    marks = tuple((*xy[i], anomalies[i]) for i in xy if anomalies[i])
+    marks = tuple((*xy[i], tone(kpi_key, anomalies[i]).value) for i in xy if anomalies[i])
     return Spark(" ".join(f"{x},{y}" for x, y in xy.values()), marks, words)
 
 
 def _coordinate(number: float) -> str:
     """An SVG coordinate: one decimal, with a point whatever the language (never through a template)."""
     return f"{number:.1f}"
-
-
-def _trend(kpi, value, previous) -> str:
-    if value is None or previous is None or value == previous or kpi.better == Better.NONE:
-        return "neutral"
-    return "better" if (value > previous) == (kpi.better == Better.UP) else "worse"
 
 
 def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -> Card:
@@ -99,17 +97,20 @@ def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -
         f"{fmt.short_period(s, data.state.period)} {fmt.value(v, kpi.unit)}"
         for s, v in zip(starts, values, strict=True)
     )
-    spark = sparkline(values, [r.get("anomaly") for r in series_rows], words)
+    spark = sparkline(kpi_key, values, [r.get("anomaly") for r in series_rows], words)
     status = row.get("status")
     anomaly = row.get("anomaly")
     # A period in progress against a whole one would read as a fall: no change until it ends.
     partial = bool(row.get("is_partial"))
+    change_is = tone(kpi_key, None) if partial else change_tone(kpi_key, value, previous)
+    anomaly_is = tone(kpi_key, anomaly)
     return Card(
         kpi=kpi_key,
         name=kpi.name(language),
         value=fmt.value(value, kpi.unit),
         change=None if partial else fmt.change(value, previous, kpi.unit),
-        trend="neutral" if partial else _trend(kpi, value, previous),
+        tone=change_is.value,
+        tone_text=tone_words(change_is),
         status=status,
         status_text=status_words(status) or _("No target"),
         status_symbol=status_symbol(status),
@@ -118,6 +119,8 @@ def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -
         seed=kpi.seed,
         anomaly=anomaly,
         anomaly_text=anomaly_words(anomaly),
+        anomaly_tone=anomaly_is.value,
+        anomaly_tone_text=tone_words(anomaly_is),
         partial=partial,
         spark=spark,
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from dashboards.formatting import NUMBER, Formatter
 from dashboards.labels import anomaly_words, dimension_name, status_words
 from dashboards.selectors import DashboardData
+from dashboards.tone import tone
 from kpis.models import PeriodKind
 from kpis.periods import period_shift, period_starts
 from kpis.registry import KPIS, Unit
@@ -29,6 +30,7 @@ class Dataset:
     type: str = "bar"  # bar or line (a line over bars reads as a rate on the right axis)
     axis: str = "y"  # y (left) or y2 (right)
     anomalies: list | None = None  # per point: None, "up" or "down"
+    tones: list | None = None  # per anomaly: "good", "bad" or "neutral" (dashboards.tone): good news is not red
     stack: str | None = None
     marker: bool = False  # drawn as a thin bar over the others (a bullet chart's target)
 
@@ -105,6 +107,7 @@ def leads_and_visits(data: DashboardData, language: str, fmt: Formatter) -> Char
             kind,
             axis,
             anomalies=[r["anomaly"] if r else None for r in rows],
+            tones=[tone(kpi, r["anomaly"] if r else None).value for r in rows],
         )
 
     labels = [fmt.short_period(s, data.state.period) for s in starts]

@@ -15,7 +15,8 @@ from django.utils import translation
 from accounts.first_steps import FirstSteps, first_steps_for
 from dashboards.cards import Spark, sparkline
 from dashboards.formatting import Formatter
-from dashboards.labels import status_symbol, status_words
+from dashboards.labels import anomaly_words, status_symbol, status_words
+from dashboards.tone import change_tone, tone, tone_words
 from kpis.models import PeriodKind
 from kpis.registry import KPIS
 from portfolio.client_rules import agencies_creating_clients, archived_clients_for
@@ -30,10 +31,14 @@ class HeadlineCell:
     kpi: str
     value: str
     change: str | None
+    tone: str  # the change judged by the KPI's better direction (dashboards.tone), as on the cards
+    tone_text: str
     status: str | None
     status_text: str
     status_symbol: str
-    anomaly: bool
+    anomaly: str | None  # its direction
+    anomaly_text: str
+    anomaly_tone: str
 
 
 @dataclass(frozen=True)
@@ -54,19 +59,26 @@ def _line(row: PortfolioRow, language: str) -> PortfolioLine:
         latest, unit = row.reported(kpi), KPIS[kpi].unit
         value = latest.value if latest else None
         status = latest.status if latest else None
+        anomaly = latest.anomaly if latest else None
+        change_is = change_tone(kpi, value, latest.previous_value) if latest else tone(kpi, None)
         cells.append(
             HeadlineCell(
                 kpi,
                 fmt.value(value, unit),
                 fmt.change(value, latest.previous_value, unit) if latest else None,
+                change_is.value,
+                tone_words(change_is),
                 status,
                 status_words(status),
                 status_symbol(status),
-                bool(latest and latest.anomaly),
+                anomaly or None,
+                anomaly_words(anomaly),
+                tone(kpi, anomaly).value,
             )
         )
     leads = row.complete_months("leads")
     spark = sparkline(
+        "leads",
         [m.value for m in leads],
         [m.anomaly for m in leads],
         ", ".join(f"{fmt.short_period(m.start, 'month')} {fmt.value(m.value, 'count')}" for m in leads),

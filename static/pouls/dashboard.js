@@ -13,6 +13,7 @@
   var brand = (styles.getPropertyValue("--brand") || "").trim();
   var PALETTE = [brand || "#c2185b", "#2563eb", "#15803d", "#7c3aed", "#ea580c", "#0891b2", "#64748b", "#ca8a04", "#be123c", "#4d7c0f"];
   var ANOMALY = "#b42318";
+  var GOOD_ANOMALY = "#15803d";  // an anomaly in the KPI's better direction (dashboards.tone): good news is not red
 
   var formats = {
     count: new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }),
@@ -73,7 +74,10 @@
       // Anomalies stand out by shape and size as well as colour.
       config.pointStyle = dataset.anomalies.map(function (a) { return a ? "triangle" : "circle"; });
       config.pointRadius = dataset.anomalies.map(function (a) { return a ? 7 : 2; });
-      config.pointBackgroundColor = dataset.anomalies.map(function (a) { return a ? ANOMALY : colour(i); });
+      config.pointBackgroundColor = dataset.anomalies.map(function (a, j) {
+        if (!a) return colour(i);
+        return dataset.tones && dataset.tones[j] === "good" ? GOOD_ANOMALY : ANOMALY;
+      });
       config.pointBorderColor = config.pointBackgroundColor;
     }
     return config;
@@ -125,7 +129,8 @@
                 var text = name + separator + format(item.raw, unit);
                 var source = chart.datasets[item.datasetIndex];
                 var flag = source && source.anomalies ? source.anomalies[item.dataIndex] : null;
-                return flag ? text + " ⚠" : text;
+                var good = source && source.tones && source.tones[item.dataIndex] === "good";
+                return flag ? text + (good ? (flag === "up" ? " ▲" : " ▼") : " ⚠") : text;
               },
             },
           },
