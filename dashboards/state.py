@@ -27,12 +27,27 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 MAX_KEY_LENGTH = 300  # the snapshot key column
 
 
+# The picker's fields as the page labels them: errors name the field the user sees, never "range".
+FIELD_LABELS = {
+    "period": _("Period"),
+    "range": _("Range"),
+    "from": _("Start date"),
+    "to": _("End date"),
+    "dimension": _("Drill-down"),
+    "key": _("Drill-down item"),
+}
+
+
 class StateError(ValueError):
-    """Bad query parameters, as field errors: ``{"from": ["…"]}``."""
+    """Bad query parameters, as field errors: ``{"from": ["…"]}`` (the API's keys are the parameters)."""
 
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__(errors)
         self.errors = errors
+
+    def labelled(self) -> list[tuple[str, list[str]]]:
+        """The errors for people: each under its field's translated label."""
+        return [(str(FIELD_LABELS.get(name, name)), texts) for name, texts in self.errors.items()]
 
 
 @dataclass(frozen=True)
@@ -91,10 +106,10 @@ def state_from_query(params) -> DashboardState:
     errors: dict[str, list[str]] = {}
     period = params.get("period") or PeriodKind.MONTH
     if period not in PERIOD_KINDS:
-        errors["period"] = [str(_("Choose week, month or quarter."))]
+        errors["period"] = [str(_("Choose “Week”, “Month” or “Quarter”."))]
     kind = params.get("range") or "last"
     if kind not in RANGES:
-        errors["range"] = [str(_("Choose this, last or custom."))]
+        errors["range"] = [str(_("Choose “This period”, “Last period” or “Custom”."))]
     date_from = date_to = None
     if kind == "custom":
         date_from, date_to = _date(params, "from", errors), _date(params, "to", errors)

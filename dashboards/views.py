@@ -54,7 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     try:
         state = state_from_query(request.GET)
     except StateError as error:
-        return render(request, "dashboards/bad_state.html", {"errors": error.errors}, status=400)
+        return render(request, "dashboards/bad_state.html", {"errors": error.labelled()}, status=400)
     language, fmt = translation.get_language(), _formatter(request)
     data = dashboard_data(state, today=local_today(), charts=False)
     pinned, pinned_source = services.pinned_for(request.user)
@@ -91,7 +91,7 @@ def chart_download(request: HttpRequest, chart: str) -> HttpResponse:
     try:
         state = state_from_query(request.GET)
     except StateError as error:
-        lines = [f"{field}: {' '.join(texts)}" for field, texts in error.errors.items()]
+        lines = [f"{field}: {' '.join(texts)}" for field, texts in error.labelled()]
         return HttpResponse("\n".join(lines), status=400, content_type="text/plain; charset=utf-8")
     fmt = _formatter(request)
     data = dashboard_data(state, today=local_today())
