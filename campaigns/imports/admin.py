@@ -10,7 +10,10 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from campaigns.imports.jobs import import_job_create, import_job_queue
 from campaigns.imports.runner import ImportRejected, import_check, import_kinds
@@ -20,36 +23,89 @@ from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
 PREVIEW_ROWS = 10
 
+# The names people read for each kind of file; a kind missing here shows its key.
+KIND_LABELS = {
+    "campaigns": _("Campaigns"),
+    "offers": _("Offers"),
+    "landing_pages": _("Landing pages"),
+    "spend": _("Spend"),
+    "traffic": _("Traffic"),
+    "emails": _("Emails"),
+    "keywords": _("Keywords"),
+    "leads": _("Leads"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def result_counts(result: dict) -> list[str]:
+    """A finished job's counts in words ("3 created", "1 updated"), plural forms by language."""
+    if not result:
+        return []
+    created, updated = result.get("created", 0), result.get("updated", 0)
+    unchanged, rejected = result.get("unchanged", 0), result.get("rejected_count", 0)
+    counts = [
+        ngettext("%(n)s row read", "%(n)s rows read", result.get("rows", 0)) % {"n": result.get("rows", 0)},
+        ngettext("%(n)s created", "%(n)s created", created) % {"n": created},
+        ngettext("%(n)s updated", "%(n)s updated", updated) % {"n": updated},
+        ngettext("%(n)s unchanged", "%(n)s unchanged", unchanged) % {"n": unchanged},
+    ]
+    if rejected:
+        counts.append(ngettext("%(n)s row rejected", "%(n)s rows rejected", rejected) % {"n": rejected})
+    return counts
+
 
 class UploadForm(forms.Form):
     # A callable: the admin loads before the CRM registers its "leads" kind (LeadsConfig.ready).
-    kind = forms.ChoiceField(label=_("Kind of data"), choices=lambda: [(k, k) for k in sorted(import_kinds())])
+    kind = forms.ChoiceField(
+        label=_("Kind of data"),
+        choices=lambda: sorted(((k, kind_label(k)) for k in import_kinds()), key=lambda choice: choice[1]),
+    )
     file = forms.FileField(label=_("File (CSV, comma or semicolon separated)"))
     partial = forms.BooleanField(label=_("Write the valid rows and give me back the rejected ones"), required=False)
 
 
 @admin.register(ImportJob, site=tenant_admin_site)
 class ImportJobAdmin(TenantModelAdmin):
-    list_display = ["created_at", "kind", "filename", "status", "percent", "rejected_count", "finished_at"]
+    list_display = ["created_at", "kind_name", "filename", "status", "percent", "rejected_count", "finished_at"]
     list_filter = ["kind", "status"]
     change_form_template = "admin/campaigns/importjob/job.html"
     exclude = ["data", "rejected_csv"]
     readonly_fields = [
-        "kind",
+        "kind_name",
         "filename",
         "partial",
         "status",
         "phase",
         "done",
         "total",
-        "result",
-        "errors",
+        "result_summary",
+        "error_list",
         "rejected_count",
         "created_by_id",
         "created_at",
         "started_at",
         "finished_at",
     ]
+
+    fields = readonly_fields
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_name(self, job: ImportJob) -> str:
+        return kind_label(job.kind)
+
+    @admin.display(description=_("result"))
+    def result_summary(self, job: ImportJob) -> str:
+        # The counts in words, not the stored JSON.
+        return ", ".join(result_counts(job.result)) or "-"
+
+    @admin.display(description=_("errors"))
+    def error_list(self, job: ImportJob) -> str:
+        if not job.errors:
+            return "-"
+        return format_html_join("", "<div>{}</div>", ((e,) for e in job.errors))
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("data", "rejected_csv")
@@ -90,6 +146,7 @@ class ImportJobAdmin(TenantModelAdmin):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
+                self._reject_if_refused(job)
                 return HttpResponseRedirect(reverse("tenant_admin:campaigns_importjob_change", args=[job.pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -103,18 +160,38 @@ class ImportJobAdmin(TenantModelAdmin):
         job = self.get_object(request, unquote(object_id))
         if job is None:  # no such job, or an id that is not a number: the admin's usual "does not exist"
             return super().change_view(request, object_id, form_url, extra_context)
-        extra = {**(extra_context or {}), "job": job}
+        extra = {
+            **(extra_context or {}),
+            "job": job,
+            "kind_label": kind_label(job.kind),
+            "result_counts": result_counts(job.result),
+            "error_count": job.rejected_count or len(job.errors),
+        }
         if job.status == ImportJob.Status.DRAFT:
             extra.update(self._preview(job))
         return super().change_view(request, object_id, form_url, extra)
+
+    def _reject_if_refused(self, job: ImportJob) -> None:
+        """A file the check refuses whole can never be confirmed: the job says so (rejected, with its
+        errors) instead of waiting for a confirmation that cannot come."""
+        preview = self._preview(job)
+        if not preview["preview_refused"]:
+            return
+        errors = preview["preview_errors"]
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.DRAFT).update(
+            status=ImportJob.Status.REJECTED,
+            errors=errors,
+            rejected_count=preview.get("preview_error_count", len(errors)),
+            finished_at=timezone.now(),
+        )
 
     def _preview(self, job: ImportJob) -> dict:
         try:
             checked = import_check(kind=job.kind, data=bytes(job.data))
         except ImportRejected as exc:
-            return {"preview_errors": exc.errors, "preview_refused": True}
+            return {"preview_errors": exc.errors, "preview_error_count": exc.total, "preview_refused": True}
         except DomainError as exc:
-            return {"preview_errors": [exc.message], "preview_refused": True}
+            return {"preview_errors": [exc.message], "preview_error_count": 1, "preview_refused": True}
         return {
             "preview_header": checked.header,
             "preview_rows": [cells for _line, cells in checked.rows[:PREVIEW_ROWS]],
