@@ -5,6 +5,8 @@ owners), does not exist for the caller (404); a role that may read a client but 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from django.test import Client as HttpClient
@@ -339,6 +341,12 @@ def _client_routes() -> list[str]:
     return routes
 
 
+def _blanked(content: bytes, slug: str) -> bytes:
+    """A page's bytes without what differs per request by design: its CSRF token (masked afresh on each
+    page, in the top bar's forms) and the slug it was asked for (the language switch returns there)."""
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", content).replace(slug.encode(), b"<slug>")
+
+
 @pytest.mark.parametrize("route", _client_routes())
 @pytest.mark.parametrize("method", ["get", "post", "patch"])
 def test_another_agency_s_client_answers_like_one_that_does_not_exist(http_as, world, route, method):
@@ -350,6 +358,6 @@ def test_another_agency_s_client_answers_like_one_that_does_not_exist(http_as, w
         made_up = getattr(person, method)(route.format(slug="no-such"), {}, content_type="application/json")
         # then both are the same refusal: gamma does not exist for them (a page may refuse the method alike)
         assert real.status_code == made_up.status_code and real.status_code in (404, 405), (user, route, method)
-        assert real.content == made_up.content
+        assert _blanked(real.content, "gamma") == _blanked(made_up.content, "no-such")
     gamma = Client.objects.get(pk=world.gamma.pk)
     assert (gamma.name, gamma.is_active) == ("Gamma Ltd", True)
