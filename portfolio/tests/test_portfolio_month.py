@@ -56,7 +56,7 @@ def test_the_api_reports_the_pages_month_and_says_which(http_as, refreshed_alpha
 
 
 def test_the_reported_month_is_documented_in_the_public_openapi_document(anonymous):
-    document = anonymous.get("/api/v1/schema/", {"format": "json"}).json()
+    document = anonymous.get("/api/v1/schema/", {"format": "json"}, headers={"Accept-Language": "en"}).json()
     month = document["components"]["schemas"]["PortfolioRow"]["properties"]["month"]
     assert month["format"] == "date" and month.get("nullable") and "last complete month" in month["description"]
     assert "month" in document["components"]["schemas"]["PortfolioRow"]["required"]
