@@ -26,7 +26,12 @@ STATE_PARAMETERS = [
         description="this: up to the current period; last: up to the previous one; custom: from/to.",
     ),
     OpenApiParameter("from", OpenApiTypes.DATE, description="Custom range: the first period (any day in it)."),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Custom range: the last period, the one the cards show."),
+    OpenApiParameter(
+        "to",
+        OpenApiTypes.DATE,
+        description="Custom range: the last period (any day in it). Over several periods the funnel, "
+        "paid/organic and breakdown charts show the range's totals.",
+    ),
     OpenApiParameter("dimension", str, enum=["channel", "campaign", "offer"], description="Drill down to one key."),
     OpenApiParameter("key", str, description="The key drilled into (empty: the “(none)” row)."),
 ]

@@ -1,5 +1,8 @@
 """KPI cards: the focus period's value in the client's format, the change against the period before,
-the status against target (in words and colour), a sparkline over the range and the definition."""
+the status against target (in words and colour), a sparkline over the range and the definition.
+Over a custom range of several periods a card shows the range's totals (rates recomputed from the
+summed numerator and denominator), compared with the range of the same length before, without a
+status (objectives are per period: ``DashboardData.total``)."""
 
 from __future__ import annotations
 
@@ -55,6 +58,7 @@ class Card:
     anomaly_tone_text: str
     partial: bool
     spark: Spark | None
+    versus: str = ""  # what the change compares with, in words
 
 
 def cardable_kpis(dimension: str | None) -> list[str]:
@@ -88,7 +92,7 @@ def _coordinate(number: float) -> str:
 
 def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -> Card:
     kpi = KPIS[kpi_key]
-    row = data.row(kpi_key) or {}
+    row = data.total(kpi_key) or {}
     value, previous = row.get("value"), row.get("previous_value")
     starts = period_starts(data.state.period, data.first, data.focus)
     series_rows = [data.row(kpi_key, s) or {} for s in starts]
@@ -112,7 +116,8 @@ def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -
         tone=change_is.value,
         tone_text=tone_words(change_is),
         status=status,
-        status_text=status_words(status) or _("No target"),
+        status_text=status_words(status)
+        or (_("No status over several periods: objectives are per period") if data.over_range else _("No target")),
         status_symbol=status_symbol(status),
         target=fmt.value(row["target"], kpi.unit) if row.get("target") is not None else None,
         formula=str(kpi.formula),
@@ -123,6 +128,7 @@ def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -
         anomaly_tone_text=tone_words(anomaly_is),
         partial=partial,
         spark=spark,
+        versus=_("vs the previous range") if data.over_range else _("vs previous period"),
     )
 
 

@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy
 
 from dashboards.formatting import NUMBER, Formatter
 from dashboards.labels import anomaly_words, dimension_name, status_words
-from dashboards.selectors import DashboardData
+from dashboards.selectors import DashboardData, mql_months
 from dashboards.tone import tone
 from kpis.models import PeriodKind
-from kpis.periods import period_shift, period_starts
+from kpis.periods import period_starts
 from kpis.registry import KPIS, Unit
 
 TOP_KEYWORDS = 10
@@ -127,9 +127,9 @@ def funnel(data: DashboardData, language: str, fmt: Formatter) -> Chart:
         _("Stage"),
         labels,
         [
-            Dataset(_("Leads in the stage"), [_value(data.row(k)) for k in stages], Unit.COUNT),
+            Dataset(_("Leads in the stage"), [_value(data.total(k)) for k in stages], Unit.COUNT),
             Dataset(
-                _("Stage-to-stage rate"), [_value(data.row(k)) if k else None for k in rates], Unit.RATE, "line", "y2"
+                _("Stage-to-stage rate"), [_value(data.total(k)) if k else None for k in rates], Unit.RATE, "line", "y2"
             ),
         ],
         _describe(*stages, *rates[1:], language=language),
@@ -226,7 +226,7 @@ def paid_share(data, language, fmt) -> Chart:
         [
             Dataset(
                 _("Share of leads"),
-                [_value(data.row("paid_lead_share")), _value(data.row("organic_lead_share"))],
+                [_value(data.total("paid_lead_share")), _value(data.total("organic_lead_share"))],
                 Unit.RATE,
             )
         ],
@@ -238,12 +238,7 @@ def paid_share(data, language, fmt) -> Chart:
 
 
 def mqls_by_channel(data, language, fmt) -> Chart:
-    last = (
-        data.focus.replace(day=1)
-        if data.state.period != PeriodKind.QUARTER
-        else period_shift(data.focus, PeriodKind.MONTH, 2)
-    )
-    months = [period_shift(last, PeriodKind.MONTH, -n) for n in range(11, -1, -1)]
+    months = mql_months(data.state, first=data.first, focus=data.focus)
     channels_ = sorted(data.mql_months, key=lambda k: data.name("channel", k))
     return Chart(
         "mqls_by_channel",

@@ -85,6 +85,18 @@ class Formatter:
             )
         return format_date(start, "d MMM y", locale=self.locale)
 
+    def span(self, first: date, last: date, kind: str) -> str:
+        """A range of periods by their starts: ``janv. 2026 – juin 2026``, ``T1 2026 – T2 2026``,
+        ``5 janv. 2026 – 28 juin 2026`` (weeks: the first Monday to the last Sunday)."""
+        if kind == PeriodKind.MONTH:
+            ends = (format_date(first, "MMM y", locale=self.locale), format_date(last, "MMM y", locale=self.locale))
+        elif kind == PeriodKind.WEEK:
+            end = last + timedelta(days=6)
+            ends = (format_date(first, "d MMM y", locale=self.locale), format_date(end, "d MMM y", locale=self.locale))
+        else:
+            ends = (self.period(first, kind), self.period(last, kind))
+        return f"{ends[0]} – {ends[1]}"
+
     def short_period(self, start: date, kind: str) -> str:
         """An axis label: ``nov. 26``, ``T4 26``, ``30 nov.``."""
         if kind == PeriodKind.MONTH:

@@ -47,6 +47,9 @@ def dashboard_json(data: DashboardData, fmt: Formatter, *, base_url: str) -> dic
         "period": data.state.period,
         "focus": data.focus.isoformat(),
         "first": data.first.isoformat(),
+        # A custom range of several periods: the funnel, paid/organic and breakdown charts show its
+        # totals (rates from the summed numerator and denominator), not its last period's.
+        "over_range": data.over_range,
         "locale": fmt.locale.replace("_", "-"),
         "currency": fmt.currency,
         "charts": [_chart_json(chart_build(chart_id, data, fmt), fmt, data.state, base_url) for chart_id in CHARTS],

@@ -1,5 +1,6 @@
-"""Reads behind a dashboard (current client), all from the KPI snapshots: a fixed number of
-queries whatever the range, the drill-down or the number of channels."""
+"""Reads behind a dashboard (current client), all from the KPI snapshots and, for a custom range,
+the range's totals (``kpis.selectors.range_kpis``, the engine's formulas over the summed measures):
+a fixed number of queries whatever the range, the drill-down or the number of channels."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from campaigns.models import CTA, Campaign, Channel, EmailSend, LandingPage, Off
 from dashboards.state import DashboardState
 from kpis.formulas import FORMULAS
 from kpis.models import PeriodKind, Snapshot
-from kpis.periods import period_shift
-from kpis.selectors import ObjectivePacing, last_refresh_as_of, pacing_for
+from kpis.periods import period_index, period_shift
+from kpis.registry import KPIS
+from kpis.selectors import ObjectivePacing, last_refresh_as_of, pacing_for, range_kpis
 
 ROW_FIELDS = (
     "kpi",
@@ -62,6 +64,39 @@ class DashboardData:
     mql_months: dict[str, dict[date, float | None]] = field(default_factory=dict)  # channel → month → MQLs
     pacing: list[ObjectivePacing] = field(default_factory=list)
     names: dict[tuple[str, str], str] = field(default_factory=dict)  # (dimension, key) → display name
+    totals: dict[str, dict] = field(default_factory=dict)  # custom range: kpi → the range taken as one
+
+    @property
+    def over_range(self) -> bool:
+        """A custom range of several periods: the cards and the charts of one period (funnel,
+        breakdowns) show its totals, compared with the range of the same length before it."""
+        return self.state.range == "custom" and self.first < self.focus
+
+    @property
+    def periods(self) -> int:
+        return period_index(self.state.period, self.first, self.focus) + 1
+
+    @property
+    def previous_first(self) -> date:
+        """The start of what the cards compare with: the previous period, or the previous range."""
+        return period_shift(self.first if self.over_range else self.focus, self.state.period, -self.length)
+
+    @property
+    def length(self) -> int:
+        return self.periods if self.over_range else 1
+
+    def total(self, kpi: str) -> dict | None:
+        """What a card or a one-period chart shows of ``kpi``: the focus period's snapshot, or over a
+        range its totals. A range has no anomaly flag (flags judge one period against its history)
+        and no status: objectives are per week, month or quarter, and a target for one period says
+        nothing of a sum over several. It is in progress when its last period is."""
+        if not self.over_range:
+            return self.row(kpi)
+        found = self.totals.get(kpi)
+        if found is None:
+            return None
+        focus = self.row(kpi) or {}
+        return dict.fromkeys(ROW_FIELDS) | found | {"start": self.first, "is_partial": bool(focus.get("is_partial"))}
 
     def row(self, kpi: str, start: date | None = None) -> dict | None:
         """The snapshot of ``kpi`` at ``start`` (default: the focus period). A drilled key has no
@@ -103,21 +138,50 @@ def series_rows(state: DashboardState, *, first: date, focus: date) -> dict[str,
     return series
 
 
+def mql_months(state: DashboardState, *, first: date, focus: date) -> list[date]:
+    """The months of the MQLs-per-channel chart: the 12 up to the focus period's last month, or a
+    custom range's months (at most 36: state.MAX_PERIODS)."""
+    last = focus.replace(day=1) if state.period != PeriodKind.QUARTER else period_shift(focus, PeriodKind.MONTH, 2)
+    start = first.replace(day=1) if state.range == "custom" else period_shift(last, PeriodKind.MONTH, 1 - MQL_MONTHS)
+    return [period_shift(start, PeriodKind.MONTH, n) for n in range(period_index(PeriodKind.MONTH, start, last) + 1)]
+
+
 def dashboard_data(state: DashboardState, *, today: date, charts: bool = True) -> DashboardData:
-    """Everything a dashboard shows. Cards need the series only (two queries); ``charts`` adds the
-    breakdowns of the focus period, MQLs per channel per month, pacing and display names."""
+    """Everything a dashboard shows. Cards need the series (two queries) and, for a custom range,
+    its totals (one more, whatever its length); ``charts`` adds the breakdowns of the focus period
+    (of the whole range for a custom one), MQLs per channel per month, pacing and display names."""
     focus, first = state.focus(today), state.first(today)
     data = DashboardData(state=state, today=today, focus=focus, first=first, as_of=last_refresh_as_of())
     data.series = series_rows(state, first=first, focus=focus)
+    if state.range == "custom":  # even of one period: the same queries whatever the length
+        totals = range_kpis(
+            period=state.period,
+            first=first,
+            last=focus,
+            kpis=list(KPIS),
+            dimensions=(state.dimension or "",),
+            key=state.key or "",
+        )
+        data.totals = {kpi: row for (kpi, _d, _k), row in totals.items()}
     if not charts:
         return data
-    scope = Q()
-    for dimension, kpis in BREAKDOWN_KPIS.items():
-        scope |= Q(dimension=dimension, kpi__in=kpis)
-    for row in Snapshot.objects.filter(scope, period=state.period, start=focus).values(*ROW_FIELDS):
-        data.breakdown.setdefault((row["dimension"], row["kpi"]), {})[row["key"]] = row
-    month = focus.replace(day=1) if state.period != PeriodKind.QUARTER else period_shift(focus, PeriodKind.MONTH, 2)
-    window = (period_shift(month, PeriodKind.MONTH, 1 - MQL_MONTHS), month)
+    if data.over_range:
+        dimensions = tuple(BREAKDOWN_KPIS)
+        needed = sorted({kpi for kpis in BREAKDOWN_KPIS.values() for kpi in kpis})
+        rows = range_kpis(
+            period=state.period, first=first, last=focus, kpis=needed, dimensions=dimensions, previous=False
+        )
+        for (kpi, dimension, key), row in rows.items():
+            if kpi in BREAKDOWN_KPIS[dimension]:
+                data.breakdown.setdefault((dimension, kpi), {})[key] = dict.fromkeys(ROW_FIELDS) | row
+    else:
+        scope = Q()
+        for dimension, kpis in BREAKDOWN_KPIS.items():
+            scope |= Q(dimension=dimension, kpi__in=kpis)
+        for row in Snapshot.objects.filter(scope, period=state.period, start=focus).values(*ROW_FIELDS):
+            data.breakdown.setdefault((row["dimension"], row["kpi"]), {})[row["key"]] = row
+    month_starts = mql_months(state, first=first, focus=focus)
+    window = (month_starts[0], month_starts[-1])
     months = Snapshot.objects.filter(period=PeriodKind.MONTH, kpi="mqls", dimension="channel", start__range=window)
     for key, start, value in months.values_list("key", "start", "value"):
         data.mql_months.setdefault(key, {})[start] = value

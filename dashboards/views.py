@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import DomainError
@@ -22,6 +23,7 @@ from dashboards.models import Branding
 from dashboards.payload import chart_build
 from dashboards.selectors import NAMED, dashboard_data
 from dashboards.state import DRILL_DIMENSIONS, PERIOD_KINDS, StateError, state_from_query
+from kpis.models import PeriodKind
 from kpis.periods import period_shift
 from kpis.registry import KPIS
 from kpis.selectors import local_today
@@ -49,6 +51,14 @@ def _branding(client) -> dict | None:
     return Branding.objects.filter(client_id=client.pk).values("color", "logo_type", "updated_at").first()
 
 
+def _range_totals(count: int, kind: str) -> str:
+    if kind == PeriodKind.WEEK:
+        return ngettext("totals over %(count)d week", "totals over %(count)d weeks", count) % {"count": count}
+    if kind == PeriodKind.QUARTER:
+        return ngettext("totals over %(count)d quarter", "totals over %(count)d quarters", count) % {"count": count}
+    return ngettext("totals over %(count)d month", "totals over %(count)d months", count) % {"count": count}
+
+
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     try:
@@ -59,12 +69,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     data = dashboard_data(state, today=local_today(), charts=False)
     pinned, pinned_source = services.pinned_for(request.user)
     access = request.client_access
+    if data.over_range:  # the cards show the range's totals against the range before
+        focus_label = fmt.span(data.first, data.focus, state.period)
+        previous_label = fmt.span(data.previous_first, period_shift(data.first, state.period, -1), state.period)
+    else:
+        focus_label = fmt.period(data.focus, state.period)
+        previous_label = fmt.period(period_shift(data.focus, state.period, -1), state.period)
     context = {
         "state": state,
         "query": state.query(),
-        "focus_label": fmt.period(data.focus, state.period),
-        "previous_label": fmt.period(period_shift(data.focus, state.period, -1), state.period),
+        "focus_label": focus_label,
+        "previous_label": previous_label,
         "first_label": fmt.period(data.first, state.period),
+        "over_range": data.over_range,
+        "range_totals": _range_totals(data.periods, state.period) if data.over_range else None,
         "focus_partial": any(row.get("is_partial") for row in (data.row(k) or {} for k in ("leads", "visits"))),
         "as_of": data.as_of,
         "sections": card_sections(data, fmt, language, pinned),
@@ -96,7 +114,8 @@ def chart_download(request: HttpRequest, chart: str) -> HttpResponse:
     fmt = _formatter(request)
     data = dashboard_data(state, today=local_today())
     response = HttpResponse(chart_csv(chart_build(chart, data, fmt), fmt), content_type="text/csv; charset=utf-8")
-    filename = f"pouls-{request.tenant.slug}-{chart}-{state.period}-{data.focus.isoformat()}.csv"
+    span = f"{data.first.isoformat()}-{data.focus.isoformat()}" if data.over_range else data.focus.isoformat()
+    filename = f"pouls-{request.tenant.slug}-{chart}-{state.period}-{span}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

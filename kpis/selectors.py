@@ -12,8 +12,11 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from kpis.models import KPISettings, Objective, PeriodKind, RefreshRun, Snapshot
+from kpis.grid import Grid, Segment
+from kpis.measures import SOURCES
+from kpis.models import MEASURE_WIDTH, KPISettings, Measure, Objective, PeriodKind, RefreshRun, Snapshot
 from kpis.pacing import Pacing, pacing_compute
+from kpis.periods import period_index, period_shift
 from kpis.registry import KPIS, Unit
 from kpis.sql import quoted_table
 from kpis.status import DEFAULT_AMBER_RATIO
@@ -150,3 +153,75 @@ def snapshot_page_json(
             item["anomaly"] = {"direction": item["anomaly"], "median": row[16], "low": row[17], "high": row[18]}
         rows.append(item)
     return json.dumps(rows), len(fetched) > limit
+
+
+def range_kpis(
+    *,
+    period: str,
+    first: date,
+    last: date,
+    kpis: list[str],
+    dimensions: tuple[str, ...] = ("",),
+    key: str | None = None,
+    previous: bool = True,
+) -> dict[tuple[str, str, str], dict]:
+    """KPIs over the periods ``first``…``last`` (their starts) taken as ONE period, in ONE query: the
+    stored measures (``Measure``, as of the last refresh, like the snapshots) summed over the range
+    and, with ``previous``, over the range of the same length just before, then derived by the
+    formulas of ``kpis.formulas`` on a two-column grid (``kpis.grid``). So counts and money are
+    sums, a rate is its summed numerator ÷ summed denominator (never an average of rates) and lead
+    growth compares the range with the one before: the same formulas as every snapshot.
+
+    Rows of the ``dimensions`` asked ("" is the total), only ``key`` when given; a keyed row exists
+    where the key has data in the range (docs/kpis.md §1), and always for ``key`` (a count of 0).
+    Returns ``{(kpi, dimension, key): {"kpi", "dimension", "key", "value", "numerator",
+    "denominator", "previous_value"}}`` (null for a NaN: a ratio over a denominator of 0)."""
+    length = period_index(period, first, last) + 1
+    before = period_shift(first, period, -length) if previous else first
+    conditions = ["period = %(period)s", "start BETWEEN %(before)s AND %(last)s", "dimension = ANY(%(dimensions)s)"]
+    if key is not None:
+        conditions.append("key = %(key)s")
+    sums = ", ".join(f"SUM(m{i})::float8" for i in range(MEASURE_WIDTH))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT dimension, key, (start >= %(first)s)::int AS col, source, {sums}
+                FROM {quoted_table(Measure)} WHERE {" AND ".join(conditions)}
+                GROUP BY dimension, key, col, source""",  # noqa: S608 (the code's own identifiers only)
+            {
+                "period": period,
+                "before": before,
+                "first": first,
+                "last": last,
+                "dimensions": list(dimensions),
+                "key": key,
+            },
+        )
+        fetched = [row for row in cursor.fetchall() if row[3] in SOURCES]
+    series = {(d, k) for d, k, *_rest in fetched}
+    series |= {(d, key) for d in dimensions if key is not None} | ({("", "")} if "" in dimensions else set())
+    ordered = sorted(series)
+    segment_of = {s: i for i, s in enumerate(ordered)}
+    # Column 0: the range before; column 1: the range. Only column 1 is read back.
+    grid = Grid(period, before, [Segment(d, k, 0, 1, 1) for d, k in ordered])
+    grid.put_rows([(segment_of[(d, k)], col, source, *m) for d, k, col, source, *m in fetched])
+
+    def null(array, i):
+        return None if array is None or array[i, 1] != array[i, 1] else float(array[i, 1])
+
+    result = {}
+    for kpi_key in kpis:
+        kpi = KPIS[kpi_key]
+        derived = grid.derive(kpi)
+        for i, (d, k) in enumerate(ordered):
+            if not derived.present[i, 1] and not (key is not None and d and d in kpi.dimensions):
+                continue
+            result[(kpi_key, d, k)] = {
+                "kpi": kpi_key,
+                "dimension": d,
+                "key": k,
+                "value": null(derived.value, i),
+                "numerator": null(derived.numerator, i),
+                "denominator": null(derived.denominator, i),
+                "previous_value": null(derived.previous, i) if previous else None,
+            }
+    return result

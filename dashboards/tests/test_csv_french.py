@@ -6,7 +6,7 @@ import csv
 import io
 import re
 
-from dashboards.tests.conftest import GOLDEN_QUERY
+from dashboards.tests.conftest import MARCH_QUERY
 from kpis.models import Snapshot
 
 PAGE = "/c/alpha/"
@@ -15,7 +15,7 @@ BOM = "\ufeff"
 
 def _download(browser, chart: str, language: str) -> str:
     browser.cookies["django_language"] = language
-    response = browser.get(f"{PAGE}dashboard/{chart}.csv", GOLDEN_QUERY)
+    response = browser.get(f"{PAGE}dashboard/{chart}.csv", MARCH_QUERY)
     assert response.status_code == 200
     return response.content.decode("utf-8")
 

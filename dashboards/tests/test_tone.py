@@ -5,7 +5,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from conftest import GOLDEN_AS_OF
-from dashboards.tests.conftest import GOLDEN_QUERY
+from dashboards.tests.conftest import GOLDEN_QUERY, MARCH_QUERY
 from dashboards.tone import Tone, change_tone, tone
 from kpis.models import Snapshot
 from kpis.refresh import kpi_snapshot_refresh
@@ -42,7 +42,7 @@ def test_an_anomaly_is_judged_by_its_direction():
 
 
 def _leads_card(http_as, golden) -> str:
-    html = http_as(golden.viewer_alpha).get("/c/alpha/", GOLDEN_QUERY).content.decode()
+    html = http_as(golden.viewer_alpha).get("/c/alpha/", MARCH_QUERY).content.decode()
     start = html.index('data-testid="card-leads"')
     return html[start : html.index("</li>", start)]
 
