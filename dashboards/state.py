@@ -1,9 +1,16 @@
 """What a dashboard shows, read from and written to its URL (so a view can be bookmarked and shared):
 the period kind, the range and an optional drill-down to one channel, campaign or offer.
 
-The *focus* period is the last period of the range: the cards show it and compare it with the
-period before; the charts over time show the whole range. The default is the last complete month:
-a period in progress compares badly with a whole one (its pacing chart covers the month so far).
+The *focus* period is the last period of the range. With "this" or "last" the cards show it and
+compare it with the period before, and the charts over time show the 8 to 13 periods up to it. A
+*custom* range of several periods is shown as one: the cards, the funnel, the paid/organic share and
+the breakdowns show its totals (counts and money summed; rates and ratios recomputed from the
+summed numerator and denominator by the KPI engine, ``kpis.selectors.range_kpis``), compared with
+the range of the same length just before; the charts over time show each of its periods. A range
+has no status: objectives are per week, month or quarter, so one period's target does not judge a
+sum over several (a custom range of one period keeps its status). At most ``MAX_PERIODS`` periods.
+The default is the last complete month: a period in progress compares badly with a whole one (its
+pacing chart covers the month so far).
 """
 
 from __future__ import annotations

@@ -166,3 +166,22 @@ def test_the_query_count_is_the_same_whatever_the_range_length(http_as, world, f
         for query in (RANGE, long):
             with django_assert_num_queries(len(captured.captured_queries)):
                 assert browser.get(path, query).status_code == 200
+
+
+def test_a_range_of_weeks_or_quarters_reads_as_one_span():
+    from dashboards.formatting import Formatter
+
+    french = Formatter("fr", "EUR")
+    assert french.span(date(2026, 1, 5), date(2026, 6, 22), "week") == "5 janv. 2026 – 28 juin 2026"
+    assert french.span(date(2026, 1, 1), date(2026, 4, 1), "quarter") == "T1 2026 – T2 2026"
+    assert Formatter("en", "EUR").span(date(2026, 1, 1), date(2026, 6, 1), "month") == "Jan 2026 – Jun 2026"
+
+
+def test_quarters_over_a_range_sum_their_months(http_as, world, facts):
+    browser = http_as(world.viewer_alpha)
+    query = {"period": "quarter", "range": "custom", "from": "2026-01-01", "to": "2026-04-01"}
+    html = browser.get(PAGE, query).content.decode()
+    assert f'data-role="value">{sum(LEADS.values())}</p>' in _card(html, "leads")
+    body = browser.get(API, query).json()
+    over_time = next(c for c in body["charts"] if c["id"] == "leads_visits")["datasets"][0]["data"]
+    assert over_time == [sum(LEADS[m] for m in (1, 2, 3)), sum(LEADS[m] for m in (4, 5, 6))]
