@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError
 from kpis import services
+from kpis.forms import ObjectiveTargetForm
 from kpis.models import Direction, KPISettings, Objective, RefreshRun, Snapshot
+from kpis.targets import kpi_value_shown
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
 
@@ -49,10 +51,10 @@ class SnapshotAdmin(ReadOnlyAdmin):
         "start",
         "dimension",
         "key",
-        "value",
-        "previous_value",
-        "change",
-        "target",
+        "shown_value",
+        "shown_previous_value",
+        "shown_change",
+        "shown_target",
         "status",
         "anomaly",
         "is_partial",
@@ -64,6 +66,22 @@ class SnapshotAdmin(ReadOnlyAdmin):
     ordering = ["-start", "kpi", "dimension", "key"]
     show_full_result_count = False  # a million rows: no COUNT(*) on every page
     actions = ["refresh_now"]
+
+    @admin.display(description=_("value"), ordering="value")
+    def shown_value(self, obj):
+        return kpi_value_shown(obj.kpi, obj.value)
+
+    @admin.display(description=_("previous period's value"))
+    def shown_previous_value(self, obj):
+        return kpi_value_shown(obj.kpi, obj.previous_value)
+
+    @admin.display(description=_("change"))
+    def shown_change(self, obj):
+        return kpi_value_shown(obj.kpi, obj.change)
+
+    @admin.display(description=_("target"))
+    def shown_target(self, obj):
+        return kpi_value_shown(obj.kpi, obj.target)
 
     @admin.action(description=_("Refresh this client's KPIs now (in the background)"))
     def refresh_now(self, request, queryset):
@@ -77,10 +95,15 @@ class SnapshotAdmin(ReadOnlyAdmin):
 
 @admin.register(Objective, site=tenant_admin_site)
 class ObjectiveAdmin(TenantModelAdmin):
-    list_display = ["kpi", "period", "dimension", "key", "target", "updated_at"]
+    form = ObjectiveTargetForm  # a rate's target typed as a percentage (kpis.forms)
+    list_display = ["kpi", "period", "dimension", "key", "shown_target", "updated_at"]
     list_filter = ["period", "kpi", "dimension"]
     search_fields = ["key"]
     fields = ["kpi", "period", "dimension", "key", "target"]
+
+    @admin.display(description=_("target"), ordering="target")
+    def shown_target(self, obj):
+        return kpi_value_shown(obj.kpi, obj.target)
 
     def save_model(self, request, obj, form, change):
         values = {f: form.cleaned_data[f] for f in self.fields}
@@ -89,20 +112,6 @@ class ObjectiveAdmin(TenantModelAdmin):
         except DomainError as exc:  # checked in the form already; a race lands here
             raise ValidationError({exc.field or "kpi": exc.message}) from exc
         obj.pk = saved.pk
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-
-        class ObjectiveForm(form):
-            def clean(self):
-                cleaned = super().clean()
-                try:
-                    services.objective_validate(**{f: cleaned.get(f, "") for f in ObjectiveAdmin.fields})
-                except DomainError as exc:
-                    raise ValidationError({exc.field or "kpi": exc.message}) from exc
-                return cleaned
-
-        return ObjectiveForm
 
     def delete_model(self, request, obj):
         services.objective_delete(obj)

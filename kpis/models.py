@@ -22,7 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kpis.registry import DIMENSIONS, REGISTRY
+from kpis.registry import DIMENSION_LABELS, REGISTRY, kpi_label
+from kpis.targets import kpi_value_shown
 
 
 class PeriodKind(models.TextChoices):
@@ -32,8 +33,8 @@ class PeriodKind(models.TextChoices):
     QUARTER = "quarter", _("Quarter")
 
 
-KPI_CHOICES = [(kpi.key, kpi.name_en) for kpi in REGISTRY]
-DIMENSION_CHOICES = [("", _("Total"))] + [(d, d) for d in DIMENSIONS]
+KPI_CHOICES = [(kpi.key, kpi_label(kpi.key)) for kpi in REGISTRY]
+DIMENSION_CHOICES = [("", _("Total")), *DIMENSION_LABELS.items()]
 MEASURE_WIDTH = 5
 
 
@@ -146,8 +147,10 @@ class Objective(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = f" · {self.dimension} {self.key or '(none)'}" if self.dimension else ""
-        return f"{self.kpi}{scope} · {self.target} / {self.period}"
+        # Read in the admin (titles, deletions): names and the target as people read them, not keys.
+        scope = f" · {self.get_dimension_display()} {self.key or _('(none)')}" if self.dimension else ""
+        target = kpi_value_shown(self.kpi, self.target)
+        return f"{self.get_kpi_display()}{scope} · {target} / {self.get_period_display()}"
 
 
 class KPISettings(models.Model):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 DEFINITION_VERSION = 1
@@ -33,6 +35,16 @@ class Family(StrEnum):
 
 
 DIMENSIONS = ("channel", "campaign", "offer", "landing_page", "keyword", "cta", "email")
+# What a person reads for each dimension (the admin's lists, filters and forms show these, never the keys).
+DIMENSION_LABELS = {
+    "channel": _("Channel"),
+    "campaign": _("Campaign"),
+    "offer": _("Offer"),
+    "landing_page": _("Landing page"),
+    "keyword": _("Keyword"),
+    "cta": _("Call to action"),
+    "email": _("Email send"),
+}
 
 
 @dataclass(frozen=True)
@@ -310,3 +322,12 @@ REGISTRY: tuple[KPI, ...] = (
 )
 
 KPIS: dict[str, KPI] = {kpi.key: kpi for kpi in REGISTRY}
+
+
+def _kpi_name(key: str) -> str:
+    return KPIS[key].name(get_language())
+
+
+# A KPI's name in the language active when it is shown (French names are the registry's own, not the
+# catalogue's). Outside any language, as when makemigrations writes the choices, it is the English one.
+kpi_label = lazy(_kpi_name, str)
