@@ -469,6 +469,8 @@ class ImportJob(models.Model):
     rejected_count = models.PositiveIntegerField(_("rejected rows"), default=0)
     rejected_csv = models.TextField(_("rejected rows (CSV)"), blank=True)
     created_by_id = models.BigIntegerField(_("uploaded by (user id)"), null=True, blank=True)
+    # The language the upload was made in: the worker words the job's errors in it (empty: the uploader's).
+    language = models.CharField(_("language"), max_length=8, blank=True)
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     # When the job was last handed to the queue; emptied when the queue could not be reached, so that
     # the periodic sweep (campaigns.import_jobs_sweep) sends it again once the queue is back.

@@ -5,6 +5,9 @@ leads of one email by the duplicate rules (docs/kpis.md §3) and writes the hist
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
 from django.db import connection
 from django.utils import timezone
 
@@ -54,7 +57,7 @@ def _parse_lead(row: dict[str, str], ctx: Context) -> dict:
     owners = _owners(ctx)
     record = {
         "email": row_cell(row, "email", cells.email, required=True),
-        "created_at": row_cell(row, "created_at", cells.instant, ctx.zone, required=True),
+        "created_at": row_cell(row, "created_at", cells.instant, ctx.zone, ctx.first, required=True),
     }
     for column, length in TEXT_COLUMNS.items():
         record[column] = row_cell(row, column, cells.text, length) or ""
@@ -63,8 +66,8 @@ def _parse_lead(row: dict[str, str], ctx: Context) -> dict:
     record["deal_value"] = row_cell(row, "deal_value", cells.amount)
     record["stage"] = row_cell(row, "stage", cells.key) or Stage.LEAD
     # The dates' bounds are part of the record's rules, checked below with the others.
-    reached = {c: row_cell(row, c, cells.instant, ctx.zone) for c in REACHED_COLUMNS}
-    record["lost_at"] = row_cell(row, "lost_at", cells.instant, ctx.zone)
+    reached = {c: row_cell(row, c, cells.instant, ctx.zone, ctx.first) for c in REACHED_COLUMNS}
+    record["lost_at"] = row_cell(row, "lost_at", cells.instant, ctx.zone, ctx.first)
     try:
         record.update(
             lead_record_check(
@@ -138,4 +141,32 @@ LEADS_KIND = Kind(
     _parse_lead,
     _write_leads,
     merges_duplicates=True,
+    example={
+        "email": "camille.martin@example.com",
+        "created_at": datetime(2026, 1, 15, 10, 15),  # noqa: DTZ001 (local time in the client\'s zone, as a file holds it)
+        "first_name": "Camille",
+        "last_name": "Martin",
+        "company": "Atelier Martin",
+        "job_title": "Marketing manager",
+        "company_size": 25,
+        "phone": "+33 1 23 45 67 89",
+        "channel": "paid_search",
+        "campaign": "search-brand",
+        "offer": "ebook-kpi",
+        "landing_page": "lp-ebook",
+        "keyword": "logiciel crm",
+        "utm_source": "google",
+        "utm_medium": "cpc",
+        "utm_campaign": "brand_2026",
+        "utm_term": "logiciel crm",
+        "utm_content": "ad-1",
+        "stage": "customer",
+        "mql_at": datetime(2026, 1, 20, 9, 0),  # noqa: DTZ001 (local time in the client\'s zone, as a file holds it)
+        "sql_at": datetime(2026, 2, 2, 14, 30),  # noqa: DTZ001 (local time in the client\'s zone, as a file holds it)
+        "customer_at": datetime(2026, 3, 1, 11, 0),  # noqa: DTZ001 (local time in the client\'s zone, as a file holds it)
+        "lost_at": None,
+        "lost_reason": "",
+        "deal_value": Decimal("1250.50"),
+        "owner": "",
+    },
 )

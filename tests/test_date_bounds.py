@@ -17,6 +17,7 @@ from campaigns.email_tracking import email_event_record
 from campaigns.imports.runner import import_check
 from campaigns.models import Campaign, CTAStat, EmailEvent, EmailSend, KeywordStat, Spend, TrackingEvent, Traffic
 from campaigns.tests.factories import CampaignFactory, CTAFactory, EmailSendFactory
+from campaigns.tests.import_words import line_error_in
 from config.dates import EARLIEST, latest_date
 from leads.models import Lead, StageTransition
 from leads.tests.factories import CaptureFormFactory, LeadFactory
@@ -144,7 +145,7 @@ def test_every_import_kind_refuses_a_date_out_of_bounds_with_its_line_and_column
     with translation.override("fr"):
         checked = import_check(kind=kind.strip(), data=body.encode())
         message = _message()
-    assert checked.errors == [f"line {line}, column {column}: {message}" for line in (2, 3, 4)]
+    assert checked.errors == [line_error_in("fr", line, column, message) for line in (2, 3, 4)]
     assert len(checked.valid) == 2
 
 
@@ -190,8 +191,15 @@ def test_the_admin_refuses_a_fact_and_a_lead_out_of_bounds_with_a_form_error(htt
     with translation.override("fr"):
         spend_line = import_check(kind="spend", data=b"date,campaign,amount\n1999-12-31,spring,1\n").errors
         lead_line = import_check(kind="leads", data=b"email,created_at\nold@x.test,1999-12-31T09:00:00\n").errors
-    assert spend_errors["date"] == api_spend == [spend_line[0].removeprefix("line 2, column date: ")] == [_message()]
-    assert lead_errors["created_at"] == api_lead == [lead_line[0].removeprefix("line 2, column created_at: ")]
+    assert (
+        spend_errors["date"]
+        == api_spend
+        == [spend_line[0].removeprefix(line_error_in("fr", 2, "date", ""))]
+        == [_message()]
+    )
+    assert (
+        lead_errors["created_at"] == api_lead == [lead_line[0].removeprefix(line_error_in("fr", 2, "created_at", ""))]
+    )
     assert list(Spend.objects.values_list("date", flat=True)) == [date(2000, 1, 1)]
     assert not Lead.objects.exists() and not EmailSend.objects.exists()
 
@@ -271,7 +279,7 @@ def test_an_uploaded_file_with_a_year_one_row_is_rejected_with_its_line(api, alp
     import_job_run(job_id=upload.json()["id"])
     assert not KeywordStat.objects.exists()
     job = api.get(f"{API}/imports/{upload.json()['id']}/").json()
-    assert (job["status"], job["errors"]) == ("rejected", [f"line 3, column date: {_message()}"])
+    assert (job["status"], job["errors"]) == ("rejected", [line_error_in("fr", 3, "date", _message())])
 
 
 def test_a_sendgrid_event_dated_1999_is_acknowledged_and_dropped(alpha, anonymous):

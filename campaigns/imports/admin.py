@@ -3,21 +3,26 @@ confirm, then follow the worker's progress."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db import connection
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from campaigns.imports.jobs import import_job_create, import_job_queue
-from campaigns.imports.runner import ImportRejected, import_check, import_kinds
-from campaigns.models import ImportJob
+from campaigns.imports import cells
+from campaigns.imports.jobs import MAX_UPLOAD_BYTES, import_job_create, import_job_queue
+from campaigns.imports.runner import Checked, ImportRejected, client_language, import_check, import_kinds
+from campaigns.imports.template_files import FORMATS, template_file
+from campaigns.models import CTA, Campaign, ImportJob, LandingPage, Offer
 from config.errors import DomainError
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
@@ -38,6 +43,70 @@ KIND_LABELS = {
 
 def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
+
+
+# What the preview says of the keys a file would create (a misspelt campaign key would be one).
+NEW_KEYS = {
+    Campaign: lambda n: ngettext(
+        "%(n)s new campaign will be created: %(keys)s", "%(n)s new campaigns will be created: %(keys)s", n
+    ),
+    Offer: lambda n: ngettext(
+        "%(n)s new offer will be created: %(keys)s", "%(n)s new offers will be created: %(keys)s", n
+    ),
+    LandingPage: lambda n: ngettext(
+        "%(n)s new landing page will be created: %(keys)s", "%(n)s new landing pages will be created: %(keys)s", n
+    ),
+    CTA: lambda n: ngettext("%(n)s new CTA will be created: %(keys)s", "%(n)s new CTAs will be created: %(keys)s", n),
+}
+LISTED_KEYS = 20
+
+
+def new_keys_warnings(checked: Checked) -> list[str]:
+    """One sentence per kind of record the file would create, naming its keys (the first 20)."""
+    warnings = []
+    for model, keys in checked.to_create().items():
+        listed = ", ".join(keys[:LISTED_KEYS]) + (" …" if len(keys) > LISTED_KEYS else "")
+        warnings.append(NEW_KEYS[model](len(keys)) % {"n": len(keys), "keys": listed})
+    return warnings
+
+
+def date_readings(checked: Checked) -> list[str]:
+    """How the file's dates were read: for each dated column, its first filled cell and the date it
+    means, in the client's zone ("created_at : « 01/12/2026 10:15 » lu comme 1 décembre 2026 10:15")."""
+    spec = import_kinds()[checked.kind]
+    ctx = checked.context
+    readings = []
+    for column in spec.dated:
+        if column not in checked.header:
+            continue
+        index = checked.header.index(column)
+        raw = next((c[index].strip() for _line, c in checked.rows if index < len(c) and c[index].strip()), "")
+        if not raw:
+            continue
+        try:
+            if isinstance(spec.example[column], datetime):
+                value = cells.instant(raw, ctx.zone, ctx.first)
+                read = formats.date_format(value.astimezone(ctx.zone), "DATETIME_FORMAT")
+                zone = str(ctx.zone)
+            else:
+                read, zone = formats.date_format(cells.day(raw, ctx.first), "DATE_FORMAT"), ""
+        except cells.CellError:
+            continue  # the row's error says why
+        words = {"column": column, "raw": raw, "read": read, "zone": zone}
+        if zone:
+            readings.append(gettext("%(column)s: “%(raw)s” read as %(read)s (%(zone)s)") % words)
+        else:
+            readings.append(gettext("%(column)s: “%(raw)s” read as %(read)s") % words)
+    return readings
+
+
+def kinds_columns() -> list[dict]:
+    """Each kind with its required and optional columns, for the upload form."""
+    kinds = sorted(import_kinds().values(), key=lambda spec: kind_label(spec.name))
+    return [
+        {"name": spec.name, "label": kind_label(spec.name), "required": spec.required, "optional": spec.optional}
+        for spec in kinds
+    ]
 
 
 def result_counts(result: dict) -> list[str]:
@@ -63,8 +132,19 @@ class UploadForm(forms.Form):
         label=_("Kind of data"),
         choices=lambda: sorted(((k, kind_label(k)) for k in import_kinds()), key=lambda choice: choice[1]),
     )
-    file = forms.FileField(label=_("File (CSV, comma or semicolon separated)"))
+    file = forms.FileField(
+        label=_("File (CSV or XLSX)"),
+        help_text=_(
+            "CSV comma or semicolon separated, in UTF-8 or Windows-1252 (French Excel), or XLSX; 50 MB at most."
+        ),
+    )
     partial = forms.BooleanField(label=_("Write the valid rows and give me back the rejected ones"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        return upload
 
 
 @admin.register(ImportJob, site=tenant_admin_site)
@@ -120,6 +200,11 @@ class ImportJobAdmin(TenantModelAdmin):
                 "<int:pk>/confirm/", self.admin_site.admin_view(self.confirm_view), name="campaigns_importjob_confirm"
             ),
             path(
+                "template/<slug:kind>.<slug:fmt>",
+                self.admin_site.admin_view(self.template_view),
+                name="campaigns_importjob_template",
+            ),
+            path(
                 "<int:pk>/rejected.csv",
                 self.admin_site.admin_view(self.rejected_view),
                 name="campaigns_importjob_rejected",
@@ -153,6 +238,7 @@ class ImportJobAdmin(TenantModelAdmin):
             "form": form,
             "opts": self.model._meta,
             "title": _("Import a file"),
+            "kinds_columns": kinds_columns(),
         }
         return TemplateResponse(request, "admin/campaigns/importjob/upload.html", context)
 
@@ -199,6 +285,8 @@ class ImportJobAdmin(TenantModelAdmin):
             "preview_errors": checked.errors[:100],
             "preview_error_count": len(checked.errors),
             "preview_warnings": checked.warnings,
+            "preview_new_keys": new_keys_warnings(checked),
+            "preview_readings": date_readings(checked),
             "preview_refused": bool(checked.errors) and not job.partial,
         }
 
@@ -212,6 +300,16 @@ class ImportJobAdmin(TenantModelAdmin):
                 message = _("The import is queued; this page follows its progress.")
                 self.message_user(request, message, messages.SUCCESS)
         return HttpResponseRedirect(reverse("tenant_admin:campaigns_importjob_change", args=[pk]))
+
+    def template_view(self, request, kind: str, fmt: str):
+        """A kind's template, in the client's format (its language decides: cells.day_first)."""
+        spec = import_kinds().get(kind)
+        if spec is None or fmt not in FORMATS:
+            raise Http404
+        first = cells.day_first(client_language(connection.tenant))
+        response = HttpResponse(template_file(spec, fmt, first=first), content_type=FORMATS[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{kind}-template.{fmt}"'
+        return response
 
     def rejected_view(self, request, pk: int):
         job = get_object_or_404(ImportJob.objects.only("rejected_csv", "kind"), pk=pk)

@@ -10,13 +10,11 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaigns.imports.jobs import import_job_create
+from campaigns.imports.jobs import MAX_UPLOAD_BYTES, import_job_create
 from campaigns.imports.runner import import_kinds
 from campaigns.models import ImportJob
 from config.api_inputs import FormParser, MultiPartParser
 from tenants.permissions import ClientManagerPermission, ClientTeamPermission
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class ImportInputSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
 from campaigns.imports.runner import ImportRejected, import_check, import_write
@@ -17,6 +18,9 @@ from config.enqueue import Sending, task_send, task_send_on_commit
 from config.errors import DomainError
 from tenants.models import User
 from tenants.selectors import user_preferred_language
+
+# The largest file an upload may hold (the admin form and the API alike).
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 # A job still queued this long after it was sent lost its message (or waits behind a long queue:
 # sending it again is harmless, the run claims it).
@@ -26,19 +30,22 @@ RESEND_AFTER = timedelta(minutes=5)
 def import_job_create(*, kind: str, data: bytes, filename: str, partial: bool, by=None, queue: bool = True):
     """Store the upload and (unless ``queue`` is False: an admin preview) send it to a worker after
     commit. With the queue down the job stays queued (``awaiting_queue``) for the periodic sweep."""
-    from campaigns.imports.runner import import_kinds
+    from campaigns.imports.runner import import_kinds, unknown_kind
     from campaigns.models import ImportJob
 
     if kind not in import_kinds():
-        raise DomainError(f"Unknown kind '{kind}' (one of {', '.join(import_kinds())}).", field="kind")
+        raise unknown_kind(kind)
     if not data:
-        raise DomainError("The file is empty.", field="file")
+        raise DomainError(_("The file is empty."), field="file")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DomainError(_("The file is larger than 50 MB."), field="file")
     job = ImportJob.objects.create(
         kind=kind,
         data=data,
         filename=filename[:200],
         partial=partial,
         created_by_id=getattr(by, "pk", None),
+        language=translation.get_language() or "",
         status=ImportJob.Status.QUEUED if queue else ImportJob.Status.DRAFT,
     )
     if queue:
@@ -104,7 +111,8 @@ def _uploader_language(job) -> str | None:
 
 
 def _import_job_execute(job) -> None:
-    with translation.override(_uploader_language(job) or translation.get_language()):
+    # The language the upload was made in, so the errors read as the preview's did; older jobs: the uploader's.
+    with translation.override(job.language or _uploader_language(job) or translation.get_language()):
         _import_job_write(job)
 
 

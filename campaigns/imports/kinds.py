@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
 
 from campaigns import rules
 from campaigns.imports import cells
@@ -40,18 +44,21 @@ class RowError(ValueError):
 
 @dataclass
 class Context:
-    """What parsing needs to know about the client: its zone and its existing keys."""
+    """What parsing needs to know about the client: its zone, whether it writes dates day first
+    (``cells.day_first`` of its language) and its existing keys."""
 
     zone: ZoneInfo
+    first: bool = False  # day-first dates (a French client)
     channels: dict[str, int] = field(default_factory=dict)
     keys: dict[type, dict[str, int]] = field(default_factory=dict)  # model -> key -> id
     missing: dict[type, set[str]] = field(default_factory=dict)  # keys to create on the fly
     extra: dict = field(default_factory=dict)  # what a kind of another app caches for itself
 
     @classmethod
-    def load(cls, zone: ZoneInfo) -> Context:
+    def load(cls, zone: ZoneInfo, first: bool = False) -> Context:
         return cls(
             zone=zone,
+            first=first,
             channels=dict(Channel.objects.values_list("key", "pk")),
             keys={model: dict(model.objects.values_list("key", "pk")) for model in (Campaign, Offer, LandingPage, CTA)},
         )
@@ -61,6 +68,10 @@ class Context:
         if key not in self.keys[model]:
             self.missing.setdefault(model, set()).add(key)
         return key
+
+    def to_create(self) -> dict[type, list[str]]:
+        """The keys the write phase would create, by model (the preview warns of them first)."""
+        return {model: sorted(keys) for model, keys in self.missing.items() if keys}
 
     def create_missing(self) -> dict[str, list[str]]:
         created = {}
@@ -91,7 +102,7 @@ def row_cell(row: dict[str, str], column: str, parse: Callable, *args, required:
     value = _get(row, column)
     if not value:
         if required:
-            raise RowError(column, "a value is required")
+            raise RowError(column, _("a value is required"))
         return None
     try:
         return parse(value, *args)
@@ -120,7 +131,7 @@ def row_channel(row, column, ctx: Context, default: str | None = None) -> str | 
     """A channel key cell, refused unless it names one of the client's channels."""
     value = row_cell(row, column, cells.key) or default
     if value is not None and value not in ctx.channels:
-        raise RowError(column, f"unknown channel '{value}'")
+        raise RowError(column, _("unknown channel '%(value)s'") % {"value": value})
     return value
 
 
@@ -134,17 +145,26 @@ class Kind:
     write: Callable[[list[dict], Context, set[str]], UpsertCount]
     # Rows sharing an identity merge (leads, by the duplicate rules) instead of being refused.
     merges_duplicates: bool = False
+    # One row of every column, as typed values: the downloadable templates write it in the client's
+    # format (``cells.written``), and its dates name the columns the preview shows the reading of.
+    example: dict = field(default_factory=dict)
 
     @property
     def columns(self) -> tuple[str, ...]:
         return self.required + self.optional
+
+    @property
+    def dated(self) -> tuple[str, ...]:
+        """The columns holding dates or instants."""
+        return tuple(c for c, v in self.example.items() if isinstance(v, date | datetime))
 
 
 # --- campaigns, offers, landing pages: catalogue rows keyed by their key ---------------------------
 
 
 def _parse_campaign(row, ctx):
-    starts, ends = row_cell(row, "starts_on", cells.day), row_cell(row, "ends_on", cells.day)
+    starts = row_cell(row, "starts_on", cells.day, ctx.first)
+    ends = row_cell(row, "ends_on", cells.day, ctx.first)
     row_rule(rules.campaign_dates_check, starts, ends)
     return {
         "key": row_cell(row, "key", cells.key, required=True),
@@ -171,7 +191,10 @@ def _write_campaigns(rows, ctx, present):
 def _parse_offer(row, ctx):
     kind = row_cell(row, "kind", cells.key) or Offer.Kind.OTHER
     if kind not in Offer.Kind.values:
-        raise RowError("kind", f"unknown kind '{kind}' (one of {', '.join(Offer.Kind.values)})")
+        raise RowError(
+            "kind",
+            _("unknown kind '%(value)s' (one of %(kinds)s)") % {"value": kind, "kinds": ", ".join(Offer.Kind.values)},
+        )
     return {
         "key": row_cell(row, "key", cells.key, required=True),
         "name": row_cell(row, "name", cells.text, required=True),
@@ -219,7 +242,7 @@ def _write_landing_pages(rows, ctx, present):
 
 def _parse_spend(row, ctx):
     return {
-        "date": row_dated(row, "date", cells.day, required=True),
+        "date": row_dated(row, "date", cells.day, ctx.first, required=True),
         "campaign": ctx.reference(Campaign, row_cell(row, "campaign", cells.key, required=True)),
         "amount": row_cell(row, "amount", cells.amount, required=True),
     }
@@ -235,7 +258,7 @@ def _write_spend(rows, ctx, present):
 def _parse_traffic(row, ctx):
     page = row_cell(row, "landing_page", cells.key)
     return {
-        "date": row_dated(row, "date", cells.day, required=True),
+        "date": row_dated(row, "date", cells.day, ctx.first, required=True),
         "channel": row_channel(row, "channel", ctx),
         "landing_page": ctx.reference(LandingPage, page) if page else None,
         "visits": row_cell(row, "visits", cells.count, required=True),
@@ -262,7 +285,7 @@ def _parse_cta(row, ctx):
     row_rule(rules.clicks_within_views, views=views, clicks=clicks)
     page = row_cell(row, "landing_page", cells.key)
     return {
-        "date": row_dated(row, "date", cells.day, required=True),
+        "date": row_dated(row, "date", cells.day, ctx.first, required=True),
         "cta": ctx.reference(CTA, row_cell(row, "cta", cells.key, required=True)),
         "landing_page": ctx.reference(LandingPage, page) if page else None,
         "views": views,
@@ -294,7 +317,7 @@ def _write_cta(rows, ctx, present):
 
 def _parse_keyword(row, ctx):
     return {
-        "date": row_dated(row, "date", cells.day, required=True),
+        "date": row_dated(row, "date", cells.day, ctx.first, required=True),
         "keyword": row_cell(row, "keyword", cells.keyword, required=True),
         "channel": row_channel(row, "channel", ctx, default="organic_search"),
         "visits": row_cell(row, "visits", cells.count, required=True),
@@ -325,7 +348,7 @@ def _parse_email(row, ctx):
     return {
         "key": key,
         "name": row_cell(row, "name", cells.text) or key,
-        "sent_at": row_dated(row, "sent_at", cells.instant, ctx.zone, required=True, zone=ctx.zone),
+        "sent_at": row_dated(row, "sent_at", cells.instant, ctx.zone, ctx.first, required=True, zone=ctx.zone),
         "campaign": ctx.reference(Campaign, campaign) if campaign else None,
         **counters,
         **{c: row_cell(row, c, cells.count) or 0 for c in EMAIL_OPTIONAL_COUNTERS},
@@ -340,6 +363,9 @@ def _write_emails(rows, ctx, present):
     return upsert(EmailSend, values, conflict=["key"], update=update)
 
 
+# The day every template's example row happened (well inside the date bounds of config.dates).
+EXAMPLE_DAY = date(2026, 1, 15)
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
@@ -350,8 +376,25 @@ KINDS: dict[str, Kind] = {
             ("key",),
             _parse_campaign,
             _write_campaigns,
+            example={
+                "key": "search-brand",
+                "name": "Search brand",
+                "channel": "paid_search",
+                "starts_on": date(2026, 1, 1),
+                "ends_on": date(2026, 6, 30),
+                "budget": Decimal("1250.50"),
+                "utm_campaign": "brand_2026",
+            },
         ),
-        Kind("offers", ("key", "name"), ("kind",), ("key",), _parse_offer, _write_offers),
+        Kind(
+            "offers",
+            ("key", "name"),
+            ("kind",),
+            ("key",),
+            _parse_offer,
+            _write_offers,
+            example={"key": "ebook-kpi", "name": "Ebook KPI", "kind": "ebook"},
+        ),
         Kind(
             "landing_pages",
             ("key", "name"),
@@ -359,8 +402,23 @@ KINDS: dict[str, Kind] = {
             ("key",),
             _parse_landing_page,
             _write_landing_pages,
+            example={
+                "key": "lp-ebook",
+                "name": "Ebook page",
+                "url": "https://www.example.com/ebook",
+                "offer": "ebook-kpi",
+                "campaign": "search-brand",
+            },
         ),
-        Kind("spend", ("date", "campaign", "amount"), (), ("date", "campaign"), _parse_spend, _write_spend),
+        Kind(
+            "spend",
+            ("date", "campaign", "amount"),
+            (),
+            ("date", "campaign"),
+            _parse_spend,
+            _write_spend,
+            example={"date": EXAMPLE_DAY, "campaign": "search-brand", "amount": Decimal("1250.50")},
+        ),
         Kind(
             "traffic",
             ("date", "visits"),
@@ -368,8 +426,17 @@ KINDS: dict[str, Kind] = {
             ("date", "channel", "landing_page"),
             _parse_traffic,
             _write_traffic,
+            example={"date": EXAMPLE_DAY, "visits": 1250, "channel": "paid_search", "landing_page": "lp-ebook"},
         ),
-        Kind("cta", ("date", "cta", "views", "clicks"), ("landing_page",), ("date", "cta"), _parse_cta, _write_cta),
+        Kind(
+            "cta",
+            ("date", "cta", "views", "clicks"),
+            ("landing_page",),
+            ("date", "cta"),
+            _parse_cta,
+            _write_cta,
+            example={"date": EXAMPLE_DAY, "cta": "cta-ebook", "views": 1200, "clicks": 85, "landing_page": "lp-ebook"},
+        ),
         Kind(
             "keywords",
             ("date", "keyword", "visits"),
@@ -377,6 +444,13 @@ KINDS: dict[str, Kind] = {
             ("date", "keyword", "channel"),
             _parse_keyword,
             _write_keywords,
+            example={
+                "date": EXAMPLE_DAY,
+                "keyword": "logiciel crm",
+                "visits": 320,
+                "impressions": 4100,
+                "channel": "organic_search",
+            },
         ),
         Kind(
             "emails",
@@ -385,6 +459,19 @@ KINDS: dict[str, Kind] = {
             ("key",),
             _parse_email,
             _write_emails,
+            example={
+                "key": "newsletter-2026-01",
+                "sent_at": datetime(2026, 1, 15, 10, 15),  # noqa: DTZ001 (local time in the client\'s zone, as a file holds it)
+                "sent": 5000,
+                "delivered": 4900,
+                "unique_opens": 1500,
+                "unique_clicks": 240,
+                "unsubscribes": 12,
+                "name": "January newsletter",
+                "campaign": "search-brand",
+                "bounces": 100,
+                "complaints": 2,
+            },
         ),
     )
 }

@@ -9,7 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from campaigns.imports.cells import day_first
 from campaigns.imports.kinds import KINDS, Context, RowError
 from campaigns.imports.reader import table_read
 from campaigns.imports.upsert import UpsertCount
@@ -32,13 +35,23 @@ class ImportResult:
     rejected_csv: str = ""
 
     def summary(self) -> str:
+        counts = {
+            "kind": self.kind,
+            "rows": self.rows,
+            "created": self.written.created,
+            "updated": self.written.updated,
+            "unchanged": self.written.unchanged,
+        }
         parts = [
-            f"{self.kind}: {self.rows} rows, {self.written.created} created, {self.written.updated} updated, "
-            f"{self.written.unchanged} unchanged"
+            _("%(kind)s: %(rows)s rows, %(created)s created, %(updated)s updated, %(unchanged)s unchanged") % counts
         ]
-        parts += [f"created on the fly ({model}): {', '.join(keys)}" for model, keys in self.created_keys.items()]
+        parts += [
+            _("created on the fly (%(model)s): %(keys)s") % {"model": model, "keys": ", ".join(keys)}
+            for model, keys in self.created_keys.items()
+        ]
         if self.errors:
-            parts.append(f"{len(self.errors)} rows rejected")
+            n = len(self.errors)
+            parts.append(ngettext("%(n)s row rejected", "%(n)s rows rejected", n) % {"n": n})
         return "; ".join(parts)
 
     def as_dict(self) -> dict:
@@ -60,7 +73,7 @@ class ImportRejected(DomainError):
 
     def __init__(self, errors: list[str], total: int):
         shown = errors[:MAX_LISTED_ERRORS]
-        more = f"\n… and {total - len(shown)} more" if total > len(shown) else ""
+        more = "\n" + _("… and %(n)s more") % {"n": total - len(shown)} if total > len(shown) else ""
         super().__init__("\n".join(shown) + more, field="file")
         self.errors, self.total = shown, total
 
@@ -79,11 +92,38 @@ def import_kinds() -> dict:
     return {**KINDS, **_REGISTERED}
 
 
-def _client_zone() -> zoneinfo.ZoneInfo:
+def line_error(line: int, column: str, reason: str) -> str:
+    """The one wording of a bad cell: ``line N, column C: reason`` (in French ``ligne N, colonne C : …``)."""
+    return _("line %(line)s, column %(column)s: %(reason)s") % {"line": line, "column": column, "reason": reason}
+
+
+def unknown_kind(kind: str) -> DomainError:
+    return DomainError(
+        _("Unknown kind '%(kind)s' (one of %(kinds)s).") % {"kind": kind, "kinds": ", ".join(import_kinds())},
+        field="kind",
+    )
+
+
+def _client() -> object:
     tenant = getattr(connection, "tenant", None)
     if tenant is None or not getattr(tenant, "time_zone", None):
-        raise DomainError("Imports run inside a client account.")
-    return client_zone(tenant)
+        raise DomainError(_("Imports run inside a client account."))
+    return tenant
+
+
+def client_language(client) -> str:
+    """The language a client's files are written in: its agency's (``Agency.default_language``),
+    else the site's. It decides how slashed dates are read (``cells.day_first``)."""
+    agency_id = getattr(client, "agency_id", None)
+    if agency_id is None:
+        return ""
+    from tenants.models import Agency
+
+    return Agency.objects.filter(pk=agency_id).values_list("default_language", flat=True).first() or ""
+
+
+def _client_zone() -> zoneinfo.ZoneInfo:
+    return client_zone(_client())
 
 
 @dataclass
@@ -100,20 +140,27 @@ class Checked:
     bad_rows: list[tuple[list[str], str]]
     context: Context
 
+    def to_create(self) -> dict[type, list[str]]:
+        """The campaigns, offers, landing pages and CTAs the write would create (unknown keys)."""
+        return self.context.to_create()
+
 
 def import_check(*, kind: str, data: bytes, progress: Progress | None = None) -> Checked:
     """Read and validate every row of ``data``; raises only when the file as a whole is unusable."""
     spec = import_kinds().get(kind)
     if spec is None:
-        raise DomainError(f"Unknown kind '{kind}' (one of {', '.join(import_kinds())}).", field="kind")
+        raise unknown_kind(kind)
     table = table_read(data)
     missing = [c for c in spec.required if c not in table.header]
     if missing:
-        raise ImportRejected([f"line 1, column {c}: required column missing" for c in missing], len(missing))
+        raise ImportRejected([line_error(1, c, _("required column missing")) for c in missing], len(missing))
     warnings = [
-        f"column {c} is not used by {kind} imports and was ignored" for c in table.header if c and c not in spec.columns
+        _("column %(column)s is not used by %(kind)s imports and was ignored") % {"column": c, "kind": kind}
+        for c in table.header
+        if c and c not in spec.columns
     ]
-    ctx = Context.load(_client_zone())
+    client = _client()
+    ctx = Context.load(client_zone(client), day_first(client_language(client)))
     valid, errors, bad_rows, seen = [], [], [], {}
     total = len(table.rows)
     for done, (line, cells) in enumerate(table.rows, 1):
@@ -122,11 +169,15 @@ def import_check(*, kind: str, data: bytes, progress: Progress | None = None) ->
             values = spec.parse(row, ctx)
             identity = tuple(values.get(c) for c in spec.identity)
             if identity in seen and not spec.merges_duplicates:
-                raise RowError(spec.identity[0], f"same {', '.join(spec.identity)} as line {seen[identity]}")
+                raise RowError(
+                    spec.identity[0],
+                    _("same %(columns)s as line %(line)s")
+                    % {"columns": ", ".join(spec.identity), "line": seen[identity]},
+                )
             seen[identity] = line
             valid.append(values)
         except RowError as exc:
-            errors.append(f"line {line}, column {exc.column}: {exc.reason}")
+            errors.append(line_error(line, exc.column, exc.reason))
             bad_rows.append((cells, errors[-1]))
         if progress and done % 1000 == 0:
             progress("validate", done, total)

@@ -50,9 +50,9 @@ def test_a_rejected_upload_lists_its_errors_and_writes_nothing(http_as, world, i
     import_job_run(job_id=job_id)
     assert not Spend.objects.exists()
     job = manager.get(f"{API}{job_id}/").json()
-    # in the uploader's language (alpha's manager reads the agency's French), the amount rule's words
+    # in the upload's language (alpha's manager reads the agency's French), the amount rule's words
     assert job["status"] == "rejected"
-    assert job["errors"] == ["line 2, column amount: Un montant ne peut pas être négatif."]
+    assert job["errors"] == ["ligne 2, colonne amount\u00a0: Un montant ne peut pas être négatif."]
 
 
 def test_a_partial_upload_returns_its_rejected_rows_as_csv(http_as, world, in_alpha):
@@ -64,7 +64,7 @@ def test_a_partial_upload_returns_its_rejected_rows_as_csv(http_as, world, in_al
     assert rejected["Content-Type"].startswith("text/csv")
     assert (
         rejected.content.decode().splitlines()[1]
-        == "2026-01-02,x,oops,\"line 3, column amount: 'oops' is not a number\""
+        == '2026-01-02,x,oops,"ligne 3, colonne amount\u00a0: «\u00a0oops\u00a0» n\'est pas un nombre"'
     )
     # and a client's viewer, whose product is the dashboard, reads none of it
     viewer = http_as(world.viewer_alpha)

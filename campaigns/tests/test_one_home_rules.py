@@ -25,6 +25,7 @@ from campaigns.imports.runner import import_check
 from campaigns.models import CTA, Campaign, Channel, CTAStat, EmailSend, KeywordStat, LandingPage, Spend, TrackingEvent
 from campaigns.serializers import EmailSendInputSerializer, EmailSendOutputSerializer
 from campaigns.tests.factories import CampaignFactory, ChannelFactory, CTAFactory, builtin_channel
+from campaigns.tests.import_words import line_error_in
 from tenants.models import User
 
 API = "/c/alpha/api/v1"
@@ -100,7 +101,7 @@ def test_a_campaign_ending_before_it_starts_is_refused_alike_by_the_api_the_admi
 
     message = ENDS_BEFORE_IT_STARTS[language]
     assert api == admin == admin_change == [message]
-    assert imported == [f"line 2, column ends_on: {message}"]
+    assert imported == [line_error_in(language, 2, "ends_on", message)]
     assert counts() == before
     assert Campaign.objects.get(key="spring").ends_on is None
 
@@ -112,7 +113,7 @@ def test_the_import_command_refuses_it_in_the_same_words(alpha, tmp_path):
     with translation.override("en"), pytest.raises(SystemExit) as exited:
         call_command("import_csv", str(path), "--tenant", "alpha", "--kind", "campaigns", stderr=err, stdout=StringIO())
     assert exited.value.code == 1
-    assert f"line 2, column ends_on: {ENDS_BEFORE_IT_STARTS['en']}" in err.getvalue().splitlines()
+    assert line_error_in("en", 2, "ends_on", ENDS_BEFORE_IT_STARTS["en"]) in err.getvalue().splitlines()
 
 
 # --- b. counters: clicks ≤ views, delivered ≤ sent, unique opens ≤ delivered -----------------------
@@ -172,7 +173,7 @@ def test_counters_above_what_they_count_are_refused_alike_by_the_api_the_admin_a
     imported = import_refusals(kind, csv, language)
 
     assert api == admin == [messages[language]]
-    assert imported == [f"line 2, column {field}: {messages[language]}"]
+    assert imported == [line_error_in(language, 2, field, messages[language])]
     assert counts() == before
 
 
@@ -187,7 +188,7 @@ def test_an_uploaded_file_is_refused_in_its_uploaders_language(alpha, speaking, 
     with translation.override(other):  # whatever the worker's own language
         import_job_run(job_id=upload.json()["id"])
     job = http.get(f"{API}/imports/{upload.json()['id']}/").json()
-    assert (job["status"], job["errors"]) == ("rejected", [f"line 2, column {field}: {messages[language]}"])
+    assert (job["status"], job["errors"]) == ("rejected", [line_error_in(language, 2, field, messages[language])])
 
 
 # --- c. keyword normalisation ----------------------------------------------------------------------
@@ -239,7 +240,7 @@ def test_a_keyword_too_long_once_normalised_is_refused_alike(alpha, speaking, la
     )
     imported = import_refusals("keywords", f"date,keyword,visits\n2026-03-02,{keyword},3\n", language)
     assert api == admin == [TOO_LONG[language]]
-    assert imported == [f"line 2, column keyword: {TOO_LONG[language]}"]
+    assert imported == [line_error_in(language, 2, "keyword", TOO_LONG[language])]
     assert counts() == before
 
 
@@ -259,7 +260,7 @@ def test_a_landing_page_url_that_is_not_one_is_refused_alike(alpha, speaking, la
     admin = admin_refusal(http.post(f"{ADMIN}/landingpage/add/", body), "url")
     imported = import_refusals("landing_pages", f"key,name,url\noffer-page,Offer page,{url}\n", language)
     assert api == admin == [BAD_URL[language]]
-    assert imported == [f"line 2, column url: {BAD_URL[language]}"]
+    assert imported == [line_error_in(language, 2, "url", BAD_URL[language])]
     assert counts() == before
 
 
@@ -312,8 +313,8 @@ def test_a_bad_key_is_refused_alike_for_every_kind_of_keyed_row(alpha, speaking,
     imported = import_refusals("campaigns", f"key,name\n{bad},C\n", language)
     referred = import_refusals("spend", f"date,campaign,amount\n2026-03-02,{bad},1\n", language)
     assert api == admin == [[message]] * 3
-    assert imported == [f"line 2, column key: {message}"]
-    assert referred == [f"line 2, column campaign: {message}"]
+    assert imported == [line_error_in(language, 2, "key", message)]
+    assert referred == [line_error_in(language, 2, "campaign", message)]
     assert counts() == before
 
 
@@ -464,6 +465,6 @@ def test_a_negative_amount_is_refused_alike_by_the_api_the_admin_and_imports(alp
     ]
     message = NEGATIVE_AMOUNT[language]
     assert api == admin == [[message]] * 2
-    assert imported == [f"line 2, column budget: {message}", f"line 2, column amount: {message}"]
+    assert imported == [line_error_in(language, 2, "budget", message), line_error_in(language, 2, "amount", message)]
     assert counts() == before
     assert not Spend.objects.exists()

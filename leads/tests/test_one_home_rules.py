@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from campaigns.imports.runner import import_check, import_write
 from campaigns.models import FactSource, Traffic
 from campaigns.tests.factories import LandingPageFactory
+from campaigns.tests.import_words import line_error_in
 from campaigns.tracking_rollup import tracking_rollup
 from leads.models import Lead, ScoringRule, StageTransition
 from leads.tests.factories import CaptureFormFactory, LeadFactory, ScoringRuleFactory
@@ -122,7 +123,7 @@ def test_an_owner_who_may_not_own_the_leads_is_refused_alike_everywhere(in_alpha
         screen = http.post(f"/c/alpha/leads/{ada.pk}/assign/", {"owner": person.pk}, follow=True)
         # then every path says the same words
         assert api == api_refusal(patched, "owner") == admin == [words]
-        assert imported == [f"line 2, column owner: {words}"]
+        assert imported == [line_error_in(language, 2, "owner", words)]
         assert any(str(message).endswith(f": {words}") for message in screen.context["messages"])
     # and nothing was written
     assert list(Lead.objects.values_list("email", "owner")) == [("ada@x.io", None)]
@@ -188,7 +189,7 @@ def test_a_lead_record_breaking_a_rule_is_refused_alike_by_the_api_the_admin_and
     imported = import_refusals(_import_body(values), language)
     # then each refuses it on the same column, in the same words, and nothing is written
     assert api == admin == [words[language]]
-    assert imported == [f"line 2, column {field}: {words[language]}"]
+    assert imported == [line_error_in(language, 2, field, words[language])]
     assert not Lead.objects.exists()
 
 
