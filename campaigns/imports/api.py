@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.imports.jobs import MAX_UPLOAD_BYTES, import_job_create
-from campaigns.imports.runner import import_kinds
+from campaigns.imports.runner import import_dry_run, import_kinds
 from campaigns.models import ImportJob
 from config.api_inputs import FormParser, MultiPartParser
 from tenants.permissions import ClientManagerPermission, ClientTeamPermission
@@ -21,11 +21,31 @@ class ImportInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=sorted(import_kinds()))
     file = serializers.FileField(help_text=_("CSV (comma or semicolon, UTF-8) or XLSX."))
     partial = serializers.BooleanField(default=False, help_text=_("Write the valid rows; return the rejected ones."))
+    dry_run = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Check the file now and say what it would do (rows, errors, keys it would create), writing nothing."
+        ),
+    )
 
     def validate_file(self, file):
         if file.size > MAX_UPLOAD_BYTES:
             raise serializers.ValidationError(_("The file is larger than 50 MB."))
         return file
+
+
+class ImportDryRunOutputSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    rows = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.CharField())
+    rejected_count = serializers.IntegerField()
+    refused = serializers.BooleanField(help_text=_("Whether the import would be refused whole."))
+    warnings = serializers.ListField(child=serializers.CharField(), required=False)
+    would_create = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=_("The unknown keys the import would create, by kind of record (campaign, offer, landingpage, cta)."),
+    )
 
 
 class ImportJobOutputSerializer(serializers.ModelSerializer):
@@ -60,7 +80,9 @@ class ImportJobOutputSerializer(serializers.ModelSerializer):
 
 class ImportListCreateApi(generics.ListAPIView):
     """Imports of this client, newest first. POST uploads a file; a worker imports it (poll the job).
-    The upload is accepted (202) even when the queue is down: the job then says ``awaiting_queue``."""
+    The upload is accepted (202) even when the queue is down: the job then says ``awaiting_queue``.
+    With ``dry_run`` the file is checked at once and nothing is stored (200): its errors, and the
+    campaigns, offers, pages and CTAs it would create, so a misspelt key is caught before it is one."""
 
     queryset = ImportJob.objects.defer("data", "rejected_csv")
     serializer_class = ImportJobOutputSerializer
@@ -68,11 +90,19 @@ class ImportListCreateApi(generics.ListAPIView):
     parser_classes = [MultiPartParser, FormParser]
     filterset_fields = ["kind", "status"]
 
-    @extend_schema(request={"multipart/form-data": ImportInputSerializer}, responses={202: ImportJobOutputSerializer})
+    @extend_schema(
+        request={"multipart/form-data": ImportInputSerializer},
+        responses={202: ImportJobOutputSerializer, 200: ImportDryRunOutputSerializer},
+    )
     def post(self, request):
         data = ImportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
+        if data.validated_data["dry_run"]:  # nothing stored: the file is checked in this request
+            preview = import_dry_run(
+                kind=data.validated_data["kind"], data=upload.read(), partial=data.validated_data["partial"]
+            )
+            return Response(ImportDryRunOutputSerializer(preview).data, status=status.HTTP_200_OK)
         job = import_job_create(
             kind=data.validated_data["kind"],
             data=upload.read(),

@@ -185,6 +185,29 @@ def import_check(*, kind: str, data: bytes, progress: Progress | None = None) ->
     return Checked(kind, table.header, table.rows, present, warnings, valid, errors, bad_rows, ctx)
 
 
+def import_dry_run(*, kind: str, data: bytes, partial: bool = False) -> dict:
+    """What importing ``data`` would do, nothing written (the API's ``dry_run``, the admin's preview in
+    data): its rows, the errors, the warnings, and the keys it would create (a misspelt campaign key
+    would be one), by model."""
+    try:
+        checked = import_check(kind=kind, data=data)
+    except ImportRejected as exc:
+        return {"kind": kind, "rows": 0, "errors": exc.errors, "rejected_count": exc.total, "refused": True}
+    except DomainError as exc:
+        if exc.field == "kind":
+            raise
+        return {"kind": kind, "rows": 0, "errors": [exc.message], "rejected_count": 1, "refused": True}
+    return {
+        "kind": kind,
+        "rows": len(checked.rows),
+        "errors": checked.errors[:MAX_LISTED_ERRORS],
+        "rejected_count": len(checked.errors),
+        "refused": bool(checked.errors) and not partial,
+        "warnings": checked.warnings,
+        "would_create": {model._meta.model_name: keys for model, keys in checked.to_create().items()},
+    }
+
+
 def import_write(checked: Checked, *, partial: bool = False, progress: Progress | None = None) -> ImportResult:
     """Write a checked file in one transaction: all rows, or with ``partial`` the valid ones."""
     if checked.errors and not partial:

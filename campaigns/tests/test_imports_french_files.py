@@ -503,3 +503,39 @@ def test_the_form_says_which_columns_each_kind_needs_and_links_its_templates(
     assert admin.get("/c/alpha/admin/campaigns/importjob/template/planets.csv").status_code == 404
     assert admin.get("/c/alpha/admin/campaigns/importjob/template/spend.pdf").status_code == 404
     assert http_as(world.viewer_alpha).get("/c/alpha/admin/campaigns/importjob/template/spend.csv").status_code != 200
+
+
+# --- the API's dry run ------------------------------------------------------------------------------
+
+
+def test_the_api_dry_run_says_what_a_file_would_do_and_writes_nothing(http_as, world, in_alpha):
+    Campaign.objects.create(key="search-marque", name="Search marque")
+    manager = http_as(world.manager_alpha)
+    body = (FRENCH / "leads-cp1252.csv").read_bytes().replace(b";search-marque;", b";search-marq;", 1)
+    upload = SimpleUploadedFile("leads.csv", body, "text/csv")
+    answer = manager.post(API, {"kind": "leads", "file": upload, "dry_run": "true"})
+    assert answer.status_code == 200, answer.content
+    assert answer.json() == {
+        "kind": "leads",
+        "rows": 5,
+        "errors": [],
+        "rejected_count": 0,
+        "refused": False,
+        "warnings": [],
+        "would_create": {"campaign": ["search-marq"], "offer": ["ebook-kpi"]},
+    }
+    refused = manager.post(
+        API,
+        {
+            "kind": "spend",
+            "file": SimpleUploadedFile("s.csv", b"date,campaign,amount\n2026-01-01,x,oops\n"),
+            "dry_run": "1",
+        },
+    ).json()
+    assert refused["refused"] is True and refused["errors"] == [
+        "ligne 2, colonne amount\u00a0: «\u00a0oops\u00a0» n'est pas un nombre"
+    ]
+    unreadable = manager.post(API, {"kind": "offers", "file": SimpleUploadedFile("o.csv", b"\n"), "dry_run": "1"})
+    assert unreadable.json()["errors"] == ["ligne 1\u00a0: la ligne d'en-tête manque"]
+    assert not ImportJob.objects.exists() and not Lead.objects.exists()
+    assert list(Campaign.objects.values_list("key", flat=True)) == ["search-marque"]
