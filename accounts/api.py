@@ -40,6 +40,7 @@ from accounts.serializers import (
     MemberUpdateInputSerializer,
 )
 from config.throttling import AddressRateThrottle
+from config.words import of_name
 from tenants.access import ClientAccess
 from tenants.lockout import lockout_message, lockout_retry_after
 from tenants.models import AGENCY_ROLES, Agency, Client, Membership, Role
@@ -203,7 +204,9 @@ def _authenticated(request, email: str, password: str):
         if getattr(request, "axes_locked_out", False):
             retry_after = lockout_retry_after(request, credentials)
             raise Throttled(wait=retry_after, detail=lockout_message(retry_after))
-        raise ValidationError({"password": [_("This is not the password of %(email)s.") % {"email": email}]})
+        raise ValidationError(
+            {"password": [_("This is not the password %(of_email)s.") % {"of_email": of_name(email)}]}
+        )
     return user
 
 

@@ -37,6 +37,7 @@ from config.throttling import Quota
 from tenants.access import ROLE_RANK, client_is_reachable
 from tenants.models import AGENCY_ROLES, CLIENT_ROLES, Agency, Client, Membership, Role, User
 from tenants.services import membership_grant, user_create_or_update
+from tenants.zones import client_zone
 
 INVITATION_VALIDITY = timedelta(days=7)
 NAME_MAX_LENGTH = User._meta.get_field("full_name").max_length
@@ -98,22 +99,26 @@ def _mail_language(invitation: Invitation) -> str | None:
 
 def _send(invitation: Invitation, token: str) -> bool:
     inviter = invitation.invited_by
-    return send_mail_to(
-        invitation.email,
-        subject_template="accounts/mail/invitation_subject.txt",
-        body_template="accounts/mail/invitation.txt",
-        html_template="accounts/mail/invitation.html",
-        context={
-            "invitation": invitation,
-            "place": invitation.place,
-            "role": Role(invitation.role).label,  # lazy: translated in the mail's language
-            "inviter": inviter.get_full_name() if inviter else "Pouls",
-            "link": absolute_url(accept_path(token)),
-            "expires_at": invitation.expires_at,
-            "has_account": User.objects.filter(email=invitation.email).exists(),
-        },
-        language=_mail_language(invitation),
-    )
+    # The expiry date is the client's calendar day (its zone), whichever page or worker sends the mail;
+    # an agency's invitation keeps the server's zone (an agency has no zone of its own).
+    zone = client_zone(invitation.client) if invitation.client is not None else timezone.get_current_timezone()
+    with timezone.override(zone):
+        return send_mail_to(
+            invitation.email,
+            subject_template="accounts/mail/invitation_subject.txt",
+            body_template="accounts/mail/invitation.txt",
+            html_template="accounts/mail/invitation.html",
+            context={
+                "invitation": invitation,
+                "place": invitation.place,
+                "role": Role(invitation.role).label,  # lazy: translated in the mail's language
+                "inviter": inviter.get_full_name() if inviter else "Pouls",
+                "link": absolute_url(accept_path(token)),
+                "expires_at": invitation.expires_at,
+                "has_account": User.objects.filter(email=invitation.email).exists(),
+            },
+            language=_mail_language(invitation),
+        )
 
 
 def _mail_quota_taken(user: User) -> None:

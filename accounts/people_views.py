@@ -36,6 +36,7 @@ from accounts.people import ClientPlace, Places, agency_people, open_invitations
 from accounts.people_forms import ExistingAccountForm, InviteForm, NewAccountForm, RoleForm
 from accounts.rules import may_manage_membership
 from config.errors import DomainError
+from config.words import of_name
 from tenants.lockout import lockout_message, lockout_retry_after
 from tenants.models import AGENCY_ROLES, Membership, Role
 
@@ -281,7 +282,9 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             if getattr(request, "axes_locked_out", False):
                 form.add_error(None, lockout_message(lockout_retry_after(request, credentials)))
             else:
-                form.add_error("password", _("This is not the password of %(email)s.") % {"email": account.email})
+                form.add_error(
+                    "password", _("This is not the password %(of_email)s.") % {"of_email": of_name(account.email)}
+                )
             return render(request, "accounts/invitation_accept.html", context, status=400)
     try:
         accepted = invitation_accept(token=token, user=user, full_name=name, password=password)

@@ -14,9 +14,13 @@ class ChannelAdmin(TenantModelAdmin):
     # The form refuses what the API refuses (campaigns.rules.channel_change_check): any change to a
     # built-in GA4 channel, and a new key for the client's own.
     form = ChannelForm
-    list_display = ["key", "name", "is_paid", "is_builtin"]
+    list_display = ["key", "shown_name", "is_paid", "is_builtin"]
     list_filter = ["is_paid", "is_builtin"]
     search_fields = ["key", "name"]
+
+    @admin.display(description=_("name"), ordering="name")
+    def shown_name(self, obj):
+        return str(obj)  # a built-in channel in the page's language (campaigns.channels.channel_label)
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_builtin)

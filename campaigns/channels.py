@@ -21,3 +21,12 @@ BUILTIN_CHANNELS: dict[str, tuple[str, bool]] = {
     "affiliates": (_("Affiliates"), False),
     "unassigned": (_("Unassigned"), False),
 }
+
+
+def channel_label(key: str, name: str) -> str:
+    """What a person reads for a channel: a built-in one by its name in the active language (its row
+    keeps the English name it was created with, and nobody may change a built-in channel); a
+    client's own channel by the name the client gave it. Takes the key and the stored name so that
+    a page reading plain rows (``values_list``) names channels as the ``Channel`` objects do."""
+    builtin = BUILTIN_CHANNELS.get(key)
+    return str(builtin[0]) if builtin else name

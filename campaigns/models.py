@@ -6,6 +6,7 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.channels import channel_label
 from campaigns.rules import KEY_MESSAGE, KEY_PATTERN
 
 # The key format of campaigns.rules, for model validation (the admin's forms and the API apply the rule
@@ -28,7 +29,7 @@ class Channel(models.Model):
         ordering = ["key"]
 
     def __str__(self) -> str:
-        return self.name
+        return channel_label(self.key, self.name)
 
 
 class Campaign(models.Model):

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.db.models import Q, Value
 
+from campaigns.channels import channel_label
 from campaigns.models import CTA, Campaign, Channel, EmailSend, LandingPage, Offer
 from dashboards.state import DashboardState
 from kpis.formulas import FORMULAS
@@ -124,7 +125,8 @@ class DashboardData:
 def _names() -> dict[tuple[str, str], str]:
     """Display names of every catalogue entry, in ONE query (a UNION of the catalogues)."""
     parts = [model.objects.annotate(d=Value(dim)).values_list("d", "key", "name") for dim, model in NAMED.items()]
-    return {(d, key): name for d, key, name in parts[0].union(*parts[1:], all=True)}
+    rows = parts[0].union(*parts[1:], all=True)
+    return {(d, key): channel_label(key, name) if d == "channel" else name for d, key, name in rows}
 
 
 def series_rows(state: DashboardState, *, first: date, focus: date) -> dict[str, dict[date, dict]]:

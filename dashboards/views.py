@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from campaigns.channels import channel_label
 from config.errors import DomainError
 from dashboards import services
 from dashboards.cards import card_sections, cardable_kpis
@@ -42,8 +43,10 @@ def _drill_name(state) -> str | None:
         return None
     if not state.key:
         return _("(none)")
-    model = NAMED[state.dimension]
-    return model.objects.filter(key=state.key).values_list("name", flat=True).first() or state.key
+    name = NAMED[state.dimension].objects.filter(key=state.key).values_list("name", flat=True).first()
+    if name is None:
+        return state.key
+    return channel_label(state.key, name) if state.dimension == "channel" else name
 
 
 def _branding(client) -> dict | None:

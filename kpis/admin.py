@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.channels import channel_label
 from config.errors import DomainError
 from kpis import services
 from kpis.forms import ObjectiveTargetForm
@@ -26,6 +27,16 @@ class ReadOnlyAdmin(TenantModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.display(description=_("key"), ordering="key")
+def shown_key(obj) -> str:
+    """A row's key; a built-in channel's in the reader's language (campaigns.channels.channel_label)."""
+    if not obj.dimension:
+        return "—"
+    if not obj.key:
+        return _("(none)")
+    return channel_label(obj.key, obj.key) if obj.dimension == "channel" else obj.key
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -50,7 +61,7 @@ class SnapshotAdmin(ReadOnlyAdmin):
         "period",
         "start",
         "dimension",
-        "key",
+        shown_key,
         "shown_value",
         "shown_previous_value",
         "shown_change",
@@ -96,7 +107,7 @@ class SnapshotAdmin(ReadOnlyAdmin):
 @admin.register(Objective, site=tenant_admin_site)
 class ObjectiveAdmin(TenantModelAdmin):
     form = ObjectiveTargetForm  # a rate's target typed as a percentage (kpis.forms)
-    list_display = ["kpi", "period", "dimension", "key", "shown_target", "updated_at"]
+    list_display = ["kpi", "period", "dimension", shown_key, "shown_target", "updated_at"]
     list_filter = ["period", "kpi", "dimension"]
     search_fields = ["key"]
     fields = ["kpi", "period", "dimension", "key", "target"]

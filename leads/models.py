@@ -7,7 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+
+from campaigns.channels import channel_label
 
 
 class Stage(models.TextChoices):
@@ -242,10 +245,22 @@ class StageTransition(models.Model):
 
     def changed_fields(self) -> list[dict]:
         """``changes`` for a page: each field's name, its label, and the values before and after."""
-        return [
-            {"name": name, "label": Lead._meta.get_field(name).verbose_name, "before": before, "after": after}
-            for name, (before, after) in self.changes.items()
-        ]
+        lines = []
+        for name, (before, after) in self.changes.items():
+            field = Lead._meta.get_field(name)
+            if isinstance(field, models.DateTimeField):
+                # Kept as ISO 8601 text (JSON); shown as an instant, which a page writes in the client's
+                # zone and the reader's language (never "2026-11-26T09:15:00.123456+00:00").
+                before, after = _instant(before), _instant(after)
+            elif name == "channel":  # kept by key: a built-in channel is named in the reader's language
+                before, after = (channel_label(v, v) if v else v for v in (before, after))
+            lines.append({"name": name, "label": field.verbose_name, "before": before, "after": after})
+        return lines
+
+
+def _instant(value):
+    """A history value of a date-time field as an aware datetime (the text itself if it is not one)."""
+    return (parse_datetime(value) or value) if isinstance(value, str) else value
 
 
 class LeadNote(models.Model):

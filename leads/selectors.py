@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Case, CharField, Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
 
+from campaigns.channels import channel_label
 from campaigns.models import Campaign, Channel, LandingPage, Offer
 from leads.models import STAGE_ORDER, CaptureForm, Lead, LeadNote, Stage, StageTransition
 from tenants.access import ClientAccess
@@ -195,7 +196,9 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     ]
     choices: dict[str, list[tuple[str, str]]] = {kind: [] for kind in kinds}
     for kind, key, name in parts[0].union(*parts[1:], all=True).order_by("name", "key"):
-        choices[kind].append((key, name))
+        choices[kind].append((key, channel_label(key, name) if kind == "channel" else name))
+    # Built-in channels are named in the page's language: sorted by what the reader sees.
+    choices["channel"].sort(key=lambda choice: (choice[1].casefold(), choice[0]))
     return choices
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import DomainError
+from config.words import of_name
 from leads import services
 from leads.forms import AssignForm, LeadEditForm, LostForm, MoveForm, NoteForm, ReopenForm, lead_filterset
 from leads.lifecycle import is_move_back, stage_rank
@@ -289,7 +290,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         _refused(request, error)
         return _back(request, lead)
     if lead.stage == to:
-        messages.success(request, _("The deal value of %(lead)s is saved.") % {"lead": moved})
+        messages.success(request, _("The deal value %(of_lead)s is saved.") % {"of_lead": of_name(moved)})
     elif kind == MoveKind.CORRECTION and is_move_back(from_stage=lead.stage, to=to):
         messages.success(
             request,
@@ -347,7 +348,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         lead = services.lead_assign(lead=lead, owner=owner, by=request.user, source=ChangeOrigin.UI)
         if owner is None:
             return _("%(lead)s has no owner now.") % {"lead": lead}
-        return _("%(lead)s is now owned by %(owner)s.") % {"lead": lead, "owner": owner}
+        return _("%(owner)s is now in charge %(of_lead)s.") % {"owner": owner, "of_lead": of_name(lead)}
 
     return _write(request, pk, AssignForm, act, users=assignable_users(request.tenant))
 

@@ -80,13 +80,13 @@ def test_the_api_serves_every_chart_from_the_snapshots(http_as, golden, in_alpha
     # over the quarter, a breakdown shows the quarter's totals (the months summed)
     paid = Snapshot.objects.filter(period="month", kpi="leads", dimension="channel", key="paid_social")
     quarter = sum(paid.filter(start__range=("2026-01-01", "2026-03-01")).values_list("value", flat=True))
-    index = channels["labels"].index("Paid social")
+    index = channels["labels"].index("Réseaux sociaux (payant)")  # a built-in channel, in French
     assert channels["datasets"][0]["data"][index] == quarter
     assert (
         channels["drill"]["urls"][index] == f"{PAGE}?range=custom&from=2026-01-01&to=2026-03-01"
         "&dimension=channel&key=paid_social"
     )
-    assert channels["table"]["rows"][index]["cells"][0] == "Paid social"
+    assert channels["table"]["rows"][index]["cells"][0] == "Réseaux sociaux (payant)"
     assert body["locale"] == "fr-FR" and body["currency"] == "EUR"
 
 
@@ -110,7 +110,7 @@ def test_drilling_into_a_channel_filters_what_can_be_filtered_and_says_so_elsewh
     funnel = next(c for c in http_as(golden.viewer_alpha).get(API, referral).json()["charts"] if c["id"] == "funnel")
     assert funnel["datasets"][0]["data"][2:] == [0.0, 0.0]
     page = http_as(golden.viewer_alpha).get(PAGE, query).content.decode()
-    assert 'data-testid="drill-banner"' in page and "Paid social" in page
+    assert 'data-testid="drill-banner"' in page and "Réseaux sociaux (payant)" in page
     assert 'data-testid="card-cta_click_rate"' not in page  # a KPI that does not split by channel
 
 

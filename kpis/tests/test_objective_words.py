@@ -112,6 +112,7 @@ def test_the_objective_list_shows_targets_as_people_read_them(http_as, world, in
     assert "0.060000" not in html and "55.000000" not in html and "120.000000" not in html
     assert "Taux de conversion visiteurs → leads" in html and "Coût par lead" in html and "Canal" in html
     assert "Visit-to-lead rate" not in html and "Cost per lead" not in html
+    assert '<td class="field-shown_key">Recherche payante</td>' in html  # a built-in channel's key, by its name
 
 
 def test_the_snapshot_list_and_its_filters_speak_french(http_as, golden, in_alpha):
