@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from campaigns.models import Channel
-from leads.models import Stage
+from leads.models import ChangeOrigin, Stage, StageTransition
 from leads.tests.factories import LeadFactory
 
 LIST = "/c/alpha/leads/list/"
@@ -71,3 +71,23 @@ def test_the_same_messages_in_english(http_as, world, in_alpha):
     browser.cookies["django_language"] = "en"
     owned = browser.post(f"/c/alpha/leads/{arthur.pk}/assign/", {"owner": world.sales_alpha.pk}, follow=True)
     assert "sales@alpha.test is now in charge of Arthur Martin <arthur@example.test>." in _messages(owned)
+
+
+def test_a_date_in_the_history_is_shown_in_the_clients_zone_and_language(http_as, world, in_alpha):
+    """History entries keep instants as ISO text (JSON); the page shows them as people read them."""
+    lead = LeadFactory(email="dan@example.test", channel=Channel.objects.get(key="email"))
+    StageTransition.objects.create(
+        lead=lead,
+        kind=StageTransition.Kind.EDITED,
+        at=lead.created_at,
+        source=ChangeOrigin.API,
+        changes={
+            "created_at": ["2026-11-26T09:15:00.123456+00:00", "2026-11-20T23:30:00+00:00"],
+            "channel": ["email", "paid_search"],
+        },
+    )
+    page = _french(http_as, world.sales_alpha).get(f"/c/alpha/leads/{lead.pk}/").content.decode()
+    # Paris is UTC+1 in November: 09:15 UTC is 10:15, and 23:30 UTC on the 20th is 00:30 on the 21st.
+    assert "26 novembre 2026 10:15 → 21 novembre 2026 00:30" in page
+    assert "2026-11-26T09:15" not in page and ".123456" not in page
+    assert "E-mail → Recherche payante" in page  # a channel kept by key, named in French
