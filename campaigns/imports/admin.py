@@ -35,6 +35,7 @@ KIND_LABELS = {
     "landing_pages": _("Landing pages"),
     "spend": _("Spend"),
     "traffic": _("Traffic"),
+    "cta": _("CTA views and clicks"),
     "emails": _("Emails"),
     "keywords": _("Keywords"),
     "leads": _("Leads"),
