@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
+from config.words import of_name
 from portfolio.client_forms import ClientCreateForm, ClientSettingsForm
 from portfolio.client_rules import (
     CLIENT_CREATIONS,
@@ -101,7 +102,7 @@ def client_settings_view(request: HttpRequest, slug: str) -> HttpResponse:
             _refused_field(form, exc)
         else:
             if changed:
-                messages.success(request, _("Settings of %(name)s saved.") % {"name": client.name})
+                messages.success(request, _("Settings %(of_name)s saved.") % {"of_name": of_name(client.name)})
             else:
                 messages.info(request, _("Nothing changed."))
             return _portfolio()

@@ -38,3 +38,16 @@ def test_the_template_filter_says_the_same():
     with translation.override("fr"):
         assert template.render(Context({"name": "Atelier Sillon"})) == "d&#x27;Atelier Sillon"
         assert template.render(Context({"name": "Vélo Nord"})) == "de Vélo Nord"
+
+
+@pytest.mark.django_db
+def test_client_names_after_of_on_the_settings_and_branding_pages(http_as, world):
+    browser = http_as(world.owner)
+    browser.cookies["django_language"] = "fr"
+    settings = browser.get("/clients/alpha/settings/").content.decode()
+    assert "<h1>Paramètres d&#x27;Alpha SAS</h1>" in settings and "Paramètres de Alpha" not in settings
+    assert "<h1>Paramètres de Beta SARL</h1>" in browser.get("/clients/beta/settings/").content.decode()
+    branding = browser.get("/c/alpha/dashboard/branding/").content.decode()
+    assert "sur le tableau de bord d&#x27;Alpha SAS." in branding
+    browser.cookies["django_language"] = "en"
+    assert "<h1>Settings of Alpha SAS</h1>" in browser.get("/clients/alpha/settings/").content.decode()
