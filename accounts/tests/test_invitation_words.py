@@ -31,3 +31,16 @@ def test_a_wrong_password_names_the_account_as_french_writes_it(http_as, world):
     response = browser.post(f"/invitations/{token}/", {"password": "not-the-password"})
     assert response.status_code == 400
     assert "Ce n&#x27;est pas le mot de passe d&#x27;owner@other.test." in response.content.decode()
+
+
+def test_the_people_page_shows_each_invitations_expiry_on_its_clients_day(http_as, world):
+    with time_machine.travel(datetime(2026, 12, 3, 3, 0, tzinfo=UTC), tick=False):
+        invited(world.owner, "new@example.test", "viewer", client=world.beta)
+        invited(world.owner, "other@example.test", "viewer", client=world.alpha)
+        browser = http_as(world.owner)
+        browser.cookies["django_language"] = "fr"
+        html = browser.get("/people/").content.decode()
+    beta = html[html.index('data-invitation="new@example.test"') :]
+    alpha = html[html.index('data-invitation="other@example.test"') :]
+    assert "Valable jusqu'au 09/12/2026" in beta[:600]  # Montreal: still the 9th
+    assert "Valable jusqu'au 10/12/2026" in alpha[:600]  # Paris: 04:00 on the 10th
