@@ -141,3 +141,12 @@ def test_the_conversion_rules(db, language, kpi, target, entry, shown):
         assert target_for_entry(kpi, Decimal(target)) == entry
         assert kpi_value_shown(kpi, Decimal(target)) == shown
         assert Decimal(target_from_entry(kpi, entry)) == Decimal(target)
+
+
+def test_the_admin_titles_read_as_french_writes_before_a_vowel(http_as, world, in_alpha):
+    objective = objective_save(kpi="leads", period="month", target=Decimal("45"))
+    admin = _french(http_as, world.manager_alpha)
+    added = _page(admin, f"{ADMIN}objective/add/")
+    changed = _page(admin, f"{ADMIN}objective/{objective.pk}/change/")
+    assert "Ajout : objectif" in added and "Modification : objectif" in changed
+    assert "de objectif" not in added + changed  # Django's own French: "Modification de objectif"
