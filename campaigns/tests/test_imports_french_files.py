@@ -395,7 +395,7 @@ def test_warnings_the_more_line_and_the_summary_in_both_languages(in_alpha):
             kind="spend", data=b"date,campaign,amount\n2026-01-01,x,1\n2026-01-02,x,-1\n", partial=True
         )
         assert summary.summary() == (
-            "spend\u00a0: 2 lignes, 1 créées, 0 mises à jour, 0 inchangées; "
+            "spend — lignes\u00a0: 2, créées\u00a0: 1, mises à jour\u00a0: 0, inchangées\u00a0: 0; "
             "créés à la volée (campaign)\u00a0: x; 1 ligne refusée"
         )
 
@@ -545,3 +545,20 @@ def test_the_api_dry_run_says_what_a_file_would_do_and_writes_nothing(http_as, w
     assert unreadable.json()["errors"] == ["ligne 1\u00a0: la ligne d'en-tête manque"]
     assert not ImportJob.objects.exists() and not Lead.objects.exists()
     assert list(Campaign.objects.values_list("key", flat=True)) == ["search-marque"]
+
+
+def test_the_command_speaks_its_language(in_alpha, tmp_path):
+    path = tmp_path / "offers.csv"
+    path.write_text("key,name,colour\nx,\n", encoding="utf-8")
+    code, _out, err = run_import(path, "offers", language="fr")
+    assert code == 1
+    assert f"{path}\u00a0: refusé, rien n'a été écrit (1 ligne invalide)\u00a0:" in err
+    assert "ligne 2, colonne name\u00a0: une valeur est requise" in err
+    path.write_text("key,name,colour\nx,X,red\n", encoding="utf-8")
+    code, out, err = run_import(path, "offers", language="fr")
+    assert code == 0
+    assert "avertissement\u00a0: la colonne colour ne sert pas aux imports offers\u00a0: elle a été ignorée" in err
+    # counts after their words: no plural to get wrong
+    assert out.strip() == "offers — lignes\u00a0: 1, créées\u00a0: 1, mises à jour\u00a0: 0, inchangées\u00a0: 0"
+    _code, _out, err = run_import(path, "offers", language="en")
+    assert err.startswith("warning: column colour is not used by offers imports and was ignored")

@@ -2,6 +2,8 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tenants.utils import tenant_context
 
 from campaigns.imports.kinds import KINDS
@@ -35,7 +37,15 @@ class Command(BaseCommand):
                 result = import_run(kind=kind, data=data, partial=partial, progress=self._progress)
         except ImportRejected as exc:
             self._clear_progress()
-            self.stderr.write(f"{file}: rejected, nothing was written ({exc.total} bad rows):")
+            # in DJANGO_LANGUAGE_CODE's words, as the errors below (docs/imports.md, Messages)
+            self.stderr.write(
+                ngettext(
+                    "%(file)s: rejected, nothing was written (%(n)s bad row):",
+                    "%(file)s: rejected, nothing was written (%(n)s bad rows):",
+                    exc.total,
+                )
+                % {"file": file, "n": exc.total}
+            )
             self.stderr.write(exc.message)
             sys.exit(1)
         except DomainError as exc:
@@ -44,7 +54,7 @@ class Command(BaseCommand):
             sys.exit(1)
         self._clear_progress()
         for warning in result.warnings:
-            self.stderr.write(f"warning: {warning}")
+            self.stderr.write(_("warning: %(warning)s") % {"warning": warning})
         if result.errors:
             self.stderr.write("\n".join(result.errors[:100]))
             if rejected:
