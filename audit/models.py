@@ -7,12 +7,14 @@ actor's email, the target's text)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import Agency, Client
+from tenants.models import Agency, Client, Role
 
 
 class AuditAction(models.TextChoices):
@@ -79,3 +81,40 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email or '—'} {self.action} {self.target}"
+
+    def detail_lines(self) -> list[tuple[str, object]]:
+        """``details`` as the log shows them: each fact by its name in the reader's language, a role by
+        its label, an instant (kept as ISO text) as a date-time the page writes in its zone and
+        language, a yes/no in words; anything else as it was recorded."""
+        return [(_detail_label(key), _detail_value(key, value)) for key, value in self.details.items()]
+
+
+DETAIL_LABELS = {
+    "expiry": _("expires"),
+    "role": _("role"),
+    "old_role": _("previous role"),
+    "new_role": _("new role"),
+    "new_account": _("new account"),
+    "name": _("name"),
+}
+ROLE_DETAILS = frozenset({"role", "old_role", "new_role"})
+
+
+def _detail_label(key: str) -> str:
+    if key in DETAIL_LABELS:
+        return DETAIL_LABELS[key]
+    try:  # a client account's setting (a change's fields)
+        return Client._meta.get_field(key).verbose_name
+    except FieldDoesNotExist:
+        return key
+
+
+def _detail_value(key: str, value):
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if key in ROLE_DETAILS and value in Role.values:
+        return Role(value).label
+    # DjangoJSONEncoder wrote instants as ISO text; a plain date or a name is left alone.
+    if isinstance(value, str) and "T" in value and (instant := parse_datetime(value)) is not None:
+        return instant
+    return value
