@@ -101,6 +101,16 @@ def date_readings(checked: Checked) -> list[str]:
     return readings
 
 
+def created_on_the_fly(result: dict) -> list[str]:
+    """A finished job's keys created on the fly, by kind of record in words ("campagnes : search-marq")."""
+    models = {model._meta.model_name: model for model in NEW_KEYS}
+    return [
+        gettext("created on the fly (%(model)s): %(keys)s")
+        % {"model": models[name]._meta.verbose_name_plural if name in models else name, "keys": ", ".join(keys)}
+        for name, keys in (result or {}).get("created_keys", {}).items()
+    ]
+
+
 def kinds_columns() -> list[dict]:
     """Each kind with its required and optional columns, for the upload form."""
     kinds = sorted(import_kinds().values(), key=lambda spec: kind_label(spec.name))
@@ -251,7 +261,7 @@ class ImportJobAdmin(TenantModelAdmin):
             **(extra_context or {}),
             "job": job,
             "kind_label": kind_label(job.kind),
-            "result_counts": result_counts(job.result),
+            "result_counts": result_counts(job.result) + created_on_the_fly(job.result),
             "error_count": job.rejected_count or len(job.errors),
         }
         if job.status == ImportJob.Status.DRAFT:

@@ -19,7 +19,9 @@ from tenants.permissions import ClientManagerPermission, ClientTeamPermission
 
 class ImportInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=sorted(import_kinds()))
-    file = serializers.FileField(help_text=_("CSV (comma or semicolon, UTF-8) or XLSX."))
+    file = serializers.FileField(
+        help_text=_("CSV (comma or semicolon separated, UTF-8 or Windows-1252) or XLSX; 50 MB at most.")
+    )
     partial = serializers.BooleanField(default=False, help_text=_("Write the valid rows; return the rejected ones."))
     dry_run = serializers.BooleanField(
         default=False,

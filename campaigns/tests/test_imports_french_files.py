@@ -138,6 +138,8 @@ def test_the_admin_form_previews_and_imports_a_french_file(http_as, world, in_al
     assert_french_leads_imported()
     finished = admin.get(f"/c/alpha/admin/campaigns/importjob/{job.pk}/change/").content.decode()
     assert "5 lignes lues" in finished
+    assert "créés à la volée (campagnes)\u00a0: search-marque" in finished
+    assert "créés à la volée (offres)\u00a0: ebook-kpi" in finished
     assert "<progress" not in finished and "0/0" not in finished
 
 
