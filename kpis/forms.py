@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from config.errors import DomainError
 from kpis import services
+from kpis.registry import KPIS
 from kpis.targets import target_for_entry, target_from_entry, typed_as_percent
 
 
@@ -17,9 +18,13 @@ class TargetInput(forms.TextInput):
     template_name = "kpis/widgets/target_input.html"
     suffix = ""
 
+    class Media:
+        js = ["kpis/objective_target.js"]  # shows or hides the sign when another KPI is chosen
+
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         context["widget"]["suffix"] = self.suffix
+        context["widget"]["percent_kpis"] = " ".join(k for k in KPIS if typed_as_percent(k))
         return context
 
 

@@ -2,6 +2,7 @@
 "Objectives"): KPI and dimension names, never keys; a rate's target typed and shown as a percentage;
 targets without six decimals."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -60,7 +61,10 @@ def test_a_rate_target_is_typed_as_a_percentage_and_shown_back_as_one(http_as, w
 
     html = _page(admin, f"{ADMIN}objective/{objective.pk}/change/")
     assert 'name="target" value="6"' in html
-    assert 'data-testid="target-suffix">%<' in html
+    suffix = re.search(r'data-testid="target-suffix" data-percent-kpis="([^"]*)"( hidden)?>%</span>', html)
+    assert suffix and "visit_to_lead_rate" in suffix[1].split() and "cost_per_lead" not in suffix[1].split()
+    assert suffix[2] is None  # shown for a rate
+    assert '<script src="/static/kpis/objective_target.js"></script>' in html  # follows the KPI chosen
     assert "0.060000" not in html and "0,060000" not in html
 
     response = admin.post(
@@ -90,7 +94,8 @@ def test_a_money_target_is_typed_as_it_is_and_shown_without_six_decimals(http_as
     assert objective.target == Decimal("55")
     html = _page(admin, f"{ADMIN}objective/{objective.pk}/change/")
     assert 'name="target" value="55"' in html
-    assert "55.000000" not in html and 'data-testid="target-suffix"' not in html
+    assert "55.000000" not in html
+    assert re.search(r'data-testid="target-suffix" data-percent-kpis="[^"]*" hidden>%</span>', html)  # not money
 
 
 def test_a_percentage_with_too_many_decimals_or_no_number_is_refused_under_the_target(http_as, world, in_alpha):
