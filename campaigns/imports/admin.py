@@ -46,6 +46,9 @@ def kind_label(kind: str) -> str:
     return str(KIND_LABELS.get(kind, kind))
 
 
+# The worker's phases (runner.Progress) in words.
+PHASES = {"validate": _("checking the rows"), "write": _("writing")}
+
 # What the preview says of the keys a file would create (a misspelt campaign key would be one).
 NEW_KEYS = {
     Campaign: lambda n: ngettext(
@@ -169,7 +172,7 @@ class ImportJobAdmin(TenantModelAdmin):
         "filename",
         "partial",
         "status",
-        "phase",
+        "phase_name",
         "done",
         "total",
         "result_summary",
@@ -186,6 +189,10 @@ class ImportJobAdmin(TenantModelAdmin):
     @admin.display(description=_("kind"), ordering="kind")
     def kind_name(self, job: ImportJob) -> str:
         return kind_label(job.kind)
+
+    @admin.display(description=_("phase"))
+    def phase_name(self, job: ImportJob) -> str:
+        return str(PHASES.get(job.phase, job.phase)) or "-"
 
     @admin.display(description=_("result"))
     def result_summary(self, job: ImportJob) -> str:

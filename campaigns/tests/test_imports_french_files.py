@@ -8,6 +8,7 @@ in the reader's language."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import zoneinfo
 from datetime import date, datetime
@@ -141,6 +142,7 @@ def test_the_admin_form_previews_and_imports_a_french_file(http_as, world, in_al
     assert "créés à la volée (campagnes)\u00a0: search-marque" in finished
     assert "créés à la volée (offres)\u00a0: ebook-kpi" in finished
     assert "<progress" not in finished and "0/0" not in finished
+    assert "écriture" in finished and ">write<" not in finished  # the last phase, in words
 
 
 @pytest.mark.parametrize(
@@ -564,3 +566,12 @@ def test_the_command_speaks_its_language(in_alpha, tmp_path):
     assert out.strip() == "offers — lignes\u00a0: 1, créées\u00a0: 1, mises à jour\u00a0: 0, inchangées\u00a0: 0"
     _code, _out, err = run_import(path, "offers", language="en")
     assert err.startswith("warning: column colour is not used by offers imports and was ignored")
+
+
+def test_a_rejected_job_shows_no_progress(http_as, world, in_alpha):
+    admin = http_as(world.manager_alpha)
+    body = SimpleUploadedFile("spend.csv", b"date,campaign,amount\n2026-01-01,x,oops\n")
+    page = admin.get(admin.post(UPLOAD, {"kind": "spend", "file": body})["Location"]).content.decode()
+    assert ImportJob.objects.get().status == ImportJob.Status.REJECTED
+    assert "<progress" not in page and "100 %" not in page and "0/0" not in page
+    assert "ligne 2, colonne amount\u00a0: «\u00a0oops\u00a0» n'est pas un nombre" in html.unescape(page)
