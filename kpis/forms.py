@@ -35,8 +35,8 @@ TARGET_HELP = gettext_lazy(
 
 
 class ObjectiveTargetForm(forms.ModelForm):
-    """The objective's fields, with its target typed as people think (see the module's docstring) and
-    checked by ``kpis.services.objective_validate``, each error under its field."""
+    """The objective's fields, with its target typed as people think (``kpis.targets``) and checked by
+    ``kpis.services.objective_validate``, each error under its field."""
 
     target = forms.CharField(label=gettext_lazy("target"), help_text=TARGET_HELP, widget=TargetInput)
 

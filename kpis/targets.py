@@ -26,6 +26,7 @@ PERCENT_DECIMALS = 4  # a target keeps 6 decimals as a fraction: 4 as a percenta
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}  # the dashboards' CLDR locales (dashboards/formatting.py)
 # What a person may type around the number: a percent sign and spaces (French writes "6 %").
 STRIPPED = str.maketrans("", "", "% \u00a0\u202f")
+SPACES = str.maketrans("", "", " \u00a0\u202f")  # thousands separators of a money or count target
 
 
 def typed_as_percent(kpi: str) -> bool:
@@ -37,8 +38,8 @@ def typed_as_percent(kpi: str) -> bool:
 def target_from_entry(kpi: str, typed) -> object:
     """The target to store for what was typed: 6 (or "6 %", "6,5") for a rate is 0.06 (0.065).
     Text that is no number is returned as it came, for ``objective_validate`` to refuse in its words."""
-    if not typed_as_percent(kpi):
-        return typed
+    if not typed_as_percent(kpi):  # "1 000" as French writes a thousand
+        return str(typed).translate(SPACES) if isinstance(typed, str) else typed
     try:
         percent = Decimal(str(typed).translate(STRIPPED).replace(",", "."))
     except (InvalidOperation, ValueError):

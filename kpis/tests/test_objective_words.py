@@ -148,6 +148,11 @@ def test_the_conversion_rules(db, language, kpi, target, entry, shown):
         assert Decimal(target_from_entry(kpi, entry)) == Decimal(target)
 
 
+def test_a_thousand_may_be_typed_as_french_writes_it(db):
+    assert Decimal(target_from_entry("leads", "1\u00a0000")) == 1000
+    assert Decimal(target_from_entry("spend", "12 500,50").replace(",", ".")) == Decimal("12500.50")
+
+
 def test_the_admin_titles_read_as_french_writes_before_a_vowel(http_as, world, in_alpha):
     objective = objective_save(kpi="leads", period="month", target=Decimal("45"))
     admin = _french(http_as, world.manager_alpha)
