@@ -22,6 +22,19 @@ class ChannelAdmin(TenantModelAdmin):
     def shown_name(self, obj):
         return str(obj)  # a built-in channel in the page's language (campaigns.channels.channel_label)
 
+    def get_fields(self, request, obj=None):
+        # Nothing of a built-in channel may change: its page shows it, named in the page's language.
+        return (
+            ["key", "shown_name", "is_paid"] if obj is not None and obj.is_builtin else super().get_fields(request, obj)
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            self.get_fields(request, obj)
+            if obj is not None and obj.is_builtin
+            else super().get_readonly_fields(request, obj)
+        )
+
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_builtin)
 

@@ -91,3 +91,13 @@ def test_a_date_in_the_history_is_shown_in_the_clients_zone_and_language(http_as
     assert "26 novembre 2026 10:15 → 21 novembre 2026 00:30" in page
     assert "2026-11-26T09:15" not in page and ".123456" not in page
     assert "E-mail → Recherche payante" in page  # a channel kept by key, named in French
+
+
+def test_a_built_in_channels_admin_page_names_it_in_french_and_offers_nothing_to_change(http_as, world, in_alpha):
+    browser = _french(http_as, world.manager_alpha)
+    channel = Channel.objects.get(key="paid_search")
+    page = browser.get(f"/c/alpha/admin/campaigns/channel/{channel.pk}/change/").content.decode()
+    assert "Recherche payante" in page and "Paid search" not in page
+    assert 'name="name"' not in page  # read-only: a built-in channel never changes
+    own = Channel.objects.create(key="salon", name="Trade fair Lille")
+    assert 'name="name"' in browser.get(f"/c/alpha/admin/campaigns/channel/{own.pk}/change/").content.decode()
