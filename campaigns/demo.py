@@ -1,14 +1,27 @@
-"""Twelve months of marketing facts for the demo clients: spend, traffic, CTAs, keywords, email sends.
+"""The marketing facts of the demo clients over the current month and the twelve before it (the
+portfolio's thirteen months), up to the moment the seed runs: spend, traffic, CTAs, keywords, email
+sends.
 
-Each client has a profile (strong on paid search; strong on SEO and email; struggling). Written in
-bulk, deterministic (seeded by the slug), and skipped for a client that already has facts.
+Each client has a shape (``maison-lumiere`` healthy, ``atelier-sillon`` mixed, ``velo-nord`` in
+trouble) that its statuses, pacing and anomalies must show on any day of the month (docs/kpis.md
+§5–§6). Deterministic (seeded by the slug) but relative to ``now``: calendar months are counted
+back from the current one, and today's facts stop at ``now``.
+
+The variations are not random noise. The anomaly rule flags a value beyond median ± 3 × 1.4826 ×
+MAD of the previous 8 periods, which independent noise of any size trips in about one series in
+twenty; a client has hundreds of series, so a healthy demo client would always show "anomalies".
+Variations are slow waves instead (``Rhythm``): a value never lies far outside the spread of the
+ones before it.
+The one anomaly the demo shows (Atelier Sillon's keyword) is made on purpose.
 """
 
 from __future__ import annotations
 
+import calendar
+import math
 import random
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -16,6 +29,93 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import CTA, Campaign, Channel, CTAStat, EmailSend, KeywordStat, LandingPage, Spend, Traffic
+
+# Periods of the variations, in months, days and days: none divides another, so they never line up.
+MONTH_PERIOD, WEEK_PERIOD, DAY_PERIOD = 4.7, 37.3, 3.7
+# The step of a Weyl sequence (golden ratio conjugate): consecutive values spread evenly over [-1, 1].
+EVEN_STEP = 0.6180339887498949
+
+
+def weyl(n: int, step: float, offset: float) -> float:
+    """The n-th value of a Weyl sequence, in [-1, 1]."""
+    return 2 * ((n * step + offset) % 1.0) - 1
+
+
+def month_add(month: date, count: int) -> date:
+    """The first of the month ``count`` months after (or before) ``month``'s."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_starts(today: date, months: int) -> list[date]:
+    """The first days of the last ``months`` calendar months, the current one last."""
+    current = today.replace(day=1)
+    return [month_add(current, index - months + 1) for index in range(months)]
+
+
+def days_in(month: date) -> int:
+    return calendar.monthrange(month.year, month.month)[1]
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant ``day`` begins in ``zone``, in UTC: adding durations to it then moves real time,
+    not the wall clock (which would skip or repeat an hour on the days DST changes)."""
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+def local_bounds(month: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """A local calendar month as instants (UTC)."""
+    return local_midnight(month, zone), local_midnight(month_add(month, 1), zone)
+
+
+def demo_now(now: datetime | None) -> datetime:
+    now = now or timezone.now()
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime.")
+    return now
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """One series family's variations: three sine waves, one over months, one over weeks, one over
+    days, of periods that never line up. Smooth waves have no step at a month's or a week's start,
+    their differences (a growth rate) are waves too, and any run of 8 periods spans more than a whole
+    wave of its own level, so the value of a period stays within the spread of the 8 before it."""
+
+    month_phase: float
+    week_phase: float
+    day_phase: float
+    month_amplitude: float = 0.04
+    week_amplitude: float = 0.08
+    day_amplitude: float = 0.15
+
+    def month(self, index: float) -> float:
+        """The factor of month ``index`` (0: the current month, -1 the one before; a fraction within it)."""
+        return 1 + self.month_amplitude * math.sin(2 * math.pi * (index / MONTH_PERIOD + self.month_phase))
+
+    def day(self, day: date, index: int) -> float:
+        """The factor of ``day``, in month ``index``: the month's wave where the day lies in it, times
+        the weekly swell and the daily ripple."""
+        ordinal = day.toordinal()
+        within = (day.day - 0.5) / days_in(day)
+        return (
+            self.month(index - 0.5 + within)
+            * (1 + self.week_amplitude * math.sin(2 * math.pi * (ordinal / WEEK_PERIOD + self.week_phase)))
+            * (1 + self.day_amplitude * math.sin(2 * math.pi * (ordinal / DAY_PERIOD + self.day_phase)))
+        )
+
+
+def rhythm(slug: str, family: str = "") -> Rhythm:
+    rng = random.Random(f"pouls-rhythm-{slug}{family}")  # noqa: S311 (demo data, not secrets)
+    return Rhythm(rng.random(), rng.random(), rng.random())
+
+
+def trend(start: float, end: float, index: int) -> float:
+    """A straight line from ``start`` (a year before the current month) to ``end`` (the current
+    month, ``index`` 0; earlier months are negative): the same months get the same values however
+    many months are seeded."""
+    return end + (end - start) * index / 12
+
 
 KEYWORDS = [
     "logiciel kpi marketing",
@@ -35,121 +135,182 @@ KEYWORDS = [
     "newsletter b2b",
 ]
 
+CTAS = [
+    ("cta-demo", "Demander une démo", "lp-demo"),
+    ("cta-guide", "Télécharger le guide", "lp-guide-kpi"),
+    ("cta-essai", "Essayer 14 jours", "lp-essai-14j"),
+]
+
 
 @dataclass(frozen=True)
 class MarketingProfile:
-    daily_visits: dict[str, int]  # channel key -> visits per day at the start
-    growth: float  # traffic multiplier reached after a year
-    daily_spend: dict[str, int]  # campaign key -> euros per day
-    cta_click_rate: float
-    keyword_strength: float
-    email: tuple[float, float, float]  # delivery, open, click rates
+    monthly_visits: dict[str, tuple[int, int]]  # channel key -> visits a month, a year ago and now
+    page_weights: dict[str, float]  # landing page key -> share of the traffic (the rest: no page)
+    monthly_budget: dict[str, tuple[int, int]]  # campaign key -> euros a month, a year ago and now
+    cta_click_rates: dict[str, float]  # CTA key -> click rate
+    keyword_visits: tuple[int, int]  # monthly visits of the first keyword, a year ago and now
+    email: tuple[float, float, float, float]  # delivery, open, click, unsubscribe rates
+    list_size: int  # newsletter recipients
+    weekend: float = 0.8  # traffic on Saturdays and Sundays against a weekday
+    rising_keyword: str = ""  # a keyword whose visits take off over the last three months
+    keyword_weights: tuple[float, ...] = field(default=())
 
 
 PROFILES = {
+    # Healthy: a lighting studio selling to architects and shops, carried by paid search.
     "maison-lumiere": MarketingProfile(
-        {"paid_search": 420, "organic_search": 160, "paid_social": 90, "direct": 140, "email": 60, "referral": 50},
-        1.5,
-        {"search-marque": 90, "search-generique": 160, "meta-prospection": 45},
-        0.12,
-        0.6,
-        (0.97, 0.28, 0.05),
+        monthly_visits={
+            "paid_search": (7200, 10400),
+            "organic_search": (3100, 4300),
+            "paid_social": (1500, 2100),
+            "direct": (2300, 2900),
+            "email": (900, 1300),
+            "referral": (700, 1000),
+        },
+        page_weights={"lp-demo": 0.32, "lp-guide-kpi": 0.22, "lp-essai-14j": 0.16, "lp-webinar-pilotage": 0.09},
+        monthly_budget={
+            "search-marque": (1500, 1800),
+            "search-generique": (3700, 4300),
+            "meta-prospection": (1300, 1500),
+        },
+        cta_click_rates={"cta-demo": 0.11, "cta-guide": 0.17, "cta-essai": 0.08},
+        keyword_visits=(1300, 1900),
+        email=(0.975, 0.31, 0.048, 0.002),
+        list_size=3200,
     ),
+    # Mixed: a furniture workshop strong on SEO and its newsletter, a little over its cost per lead.
     "atelier-sillon": MarketingProfile(
-        {"organic_search": 520, "email": 180, "direct": 110, "referral": 80, "organic_social": 70},
-        1.7,
-        {"newsletter-mensuelle": 8},
-        0.16,
-        1.6,
-        (0.99, 0.41, 0.09),
+        monthly_visits={
+            "organic_search": (9000, 13500),
+            "email": (2600, 3600),
+            "direct": (1800, 2300),
+            "referral": (1200, 1500),
+            "organic_social": (900, 1300),
+            "paid_search": (500, 700),
+        },
+        page_weights={"lp-guide-kpi": 0.36, "lp-newsletter": 0.23, "lp-demo": 0.14, "lp-webinar-pilotage": 0.1},
+        monthly_budget={"search-generique": (5600, 6400), "newsletter-mensuelle": (900, 1000)},
+        cta_click_rates={"cta-demo": 0.09, "cta-guide": 0.21, "cta-essai": 0.12},
+        keyword_visits=(2600, 3900),
+        email=(0.99, 0.42, 0.085, 0.0015),
+        list_size=5200,
+        rising_keyword="seo b2b",
     ),
+    # In trouble: a bike shop whose social and display budgets bring fewer and fewer leads.
     "velo-nord": MarketingProfile(
-        {"paid_social": 260, "display": 380, "direct": 90, "organic_search": 60, "unassigned": 40},
-        0.75,
-        {"meta-prospection": 140, "display-retargeting": 120},
-        0.04,
-        0.3,
-        (0.9, 0.14, 0.015),
+        monthly_visits={
+            "paid_social": (6200, 5200),
+            "display": (8800, 7000),
+            "direct": (1900, 1500),
+            "organic_search": (1200, 1000),
+            "unassigned": (700, 600),
+        },
+        page_weights={"lp-essai-14j": 0.3, "lp-demo": 0.12, "lp-guide-kpi": 0.08, "lp-newsletter": 0.05},
+        monthly_budget={"meta-prospection": (3700, 3900), "display-retargeting": (2900, 3000)},
+        cta_click_rates={"cta-demo": 0.03, "cta-guide": 0.05, "cta-essai": 0.04},
+        keyword_visits=(500, 380),
+        email=(0.91, 0.15, 0.014, 0.006),
+        list_size=2100,
+        weekend=1.15,  # a shop: busier at weekends
     ),
 }
+# How the visits of the first keyword spread over the others (a long tail, not a uniform split).
+KEYWORD_SHARES = tuple(round(1 / (1 + 0.35 * rank), 3) for rank in range(len(KEYWORDS)))
+RISING_GAIN = 0.55  # a rising keyword gains this share of its level every month for three months
 
 
 @transaction.atomic
-def demo_marketing_seed(*, slug: str, time_zone: str, months: int = 12) -> int:
-    """Seed the facts of one demo client (in its schema); returns the number of rows written."""
+def demo_marketing_seed(*, slug: str, time_zone: str, months: int = 13, now: datetime | None = None) -> int:
+    """Seed the facts of one demo client (in its schema) up to ``now``; returns the rows written.
+
+    Skipped for a client that already has facts.
+    """
     if Spend.objects.exists() or Traffic.objects.exists():
         return 0
-    profile = PROFILES[slug]
-    rng = random.Random(f"pouls-facts-{slug}")  # noqa: S311 (demo data, not secrets)
-    today = timezone.now().astimezone(ZoneInfo(time_zone)).date()
-    start = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
-    days = [start + timedelta(days=i) for i in range((today - start).days + 1)]
-    channels = {c.key: c for c in Channel.objects.filter(key__in=profile.daily_visits)}
-    pages = list(LandingPage.objects.all()) or [None]
-    campaigns = {c.key: c for c in Campaign.objects.filter(key__in=profile.daily_spend)}
+    now = demo_now(now)
+    profile, shape, rates = PROFILES[slug], rhythm(slug), rhythm(slug, "rates")
+    zone = ZoneInfo(time_zone)
+    local_now = now.astimezone(zone)
+    today = local_now.date()
+    # Today's facts so far: the share of the day gone (a daily import would hold no more).
+    today_share = (local_now - datetime.combine(today, time(), tzinfo=zone)) / timedelta(days=1)
+    starts = month_starts(today, months)
+    channels = {c.key: c for c in Channel.objects.filter(key__in=profile.monthly_visits)}
+    pages = {p.key: p for p in LandingPage.objects.filter(key__in=profile.page_weights)}
+    campaigns = {c.key: c for c in Campaign.objects.filter(key__in=profile.monthly_budget)}
     ctas = [
-        CTA.objects.get_or_create(key=k, defaults={"name": n, "landing_page": p})[0]
-        for (k, n), p in zip(
-            [
-                ("cta-demo", "Demander une démo"),
-                ("cta-guide", "Télécharger le guide"),
-                ("cta-essai", "Essayer 14 jours"),
-            ],
-            pages,
-            strict=False,
-        )
+        CTA.objects.get_or_create(
+            key=key, defaults={"name": name, "landing_page": LandingPage.objects.filter(key=page).first()}
+        )[0]
+        for key, name, page in CTAS
     ]
-    rows: dict[type, list] = {Spend: [], Traffic: [], CTAStat: [], KeywordStat: [], EmailSend: []}
     organic = Channel.objects.get(key="organic_search")
-    for index, day in enumerate(days):
-        trend = 1 + (profile.growth - 1) * index / max(len(days) - 1, 1)
-        weekly = 0.7 if day.weekday() >= 5 else 1.0
-        for key, base in profile.daily_visits.items():
-            for page in pages:
-                visits = max(0, round(base * trend * weekly / len(pages) * rng.uniform(0.75, 1.25)))
-                rows[Traffic].append(Traffic(date=day, channel=channels[key], landing_page=page, visits=visits))
-        for key, amount in profile.daily_spend.items():
-            if key in campaigns:
-                value = Decimal(amount * weekly * rng.uniform(0.8, 1.2)).quantize(Decimal("0.01"))
-                rows[Spend].append(Spend(date=day, campaign=campaigns[key], amount=value))
-        for cta in ctas:
-            views = round(150 * trend * weekly * rng.uniform(0.7, 1.3))
-            clicks = min(views, round(views * profile.cta_click_rate * rng.uniform(0.7, 1.3)))
-            rows[CTAStat].append(CTAStat(date=day, cta=cta, views=views, clicks=clicks))
-        for rank, keyword in enumerate(KEYWORDS):
-            visits = round(60 * profile.keyword_strength * trend / (rank + 1) * rng.uniform(0.6, 1.4))
-            if visits:
-                rows[KeywordStat].append(
-                    KeywordStat(
-                        date=day,
-                        keyword=keyword,
-                        channel=organic,
-                        visits=visits,
-                        impressions=visits * rng.randint(8, 25),
-                    )
+    newsletter = Campaign.objects.filter(key="newsletter-mensuelle").first()
+    page_shares = [(pages.get(key), weight) for key, weight in profile.page_weights.items()]
+    page_shares.append((None, max(0.0, 1 - sum(profile.page_weights.values()))))
+    rising_start = starts[-4] if len(starts) >= 4 else starts[0]
+    rows: dict[type, list] = {Spend: [], Traffic: [], CTAStat: [], KeywordStat: [], EmailSend: []}
+    for index, month in enumerate(starts, start=1 - len(starts)):  # 0: the current month
+        length = days_in(month)
+        for offset in range(length):
+            day = month + timedelta(days=offset)
+            if day > today:
+                break
+            share = today_share if day == today else 1.0
+            weekday = profile.weekend if day.weekday() >= 5 else 1.0
+            pulse = shape.day(day, index) * share / length
+            for key, (first, last) in profile.monthly_visits.items():
+                level = trend(first, last, index) * pulse * weekday
+                for page, weight in page_shares:
+                    if visits := round(level * weight):
+                        rows[Traffic].append(Traffic(date=day, channel=channels[key], landing_page=page, visits=visits))
+            for key, (first, last) in profile.monthly_budget.items():
+                # A monthly budget spread over the days, whatever the month's length.
+                amount = trend(first, last, index) * pulse
+                rows[Spend].append(
+                    Spend(date=day, campaign=campaigns[key], amount=Decimal(amount).quantize(Decimal("0.01")))
                 )
-        if day.day in (6, 20):
-            rows[EmailSend].append(_email(rng, profile, day, time_zone, len(rows[EmailSend])))
+            page_visits = sum(trend(*profile.monthly_visits[k], index) for k in profile.monthly_visits)
+            for number, cta in enumerate(ctas):
+                views = round(page_visits * pulse * weekday * (0.5 - 0.12 * number))
+                # Click rates improve a little over the year (the agency tests its buttons).
+                rate = profile.cta_click_rates[cta.key] * trend(0.9, 1.1, index) * rates.day(day, index)
+                rows[CTAStat].append(CTAStat(date=day, cta=cta, views=views, clicks=min(views, round(views * rate))))
+            base = trend(*profile.keyword_visits, index) * pulse * weekday
+            for keyword, keyword_share in zip(KEYWORDS, KEYWORD_SHARES, strict=True):
+                level = base * keyword_share
+                if keyword == profile.rising_keyword and day >= rising_start:
+                    level *= 1 + RISING_GAIN * (day - rising_start).days / 30.4
+                if visits := round(level):
+                    rows[KeywordStat].append(
+                        KeywordStat(date=day, keyword=keyword, channel=organic, visits=visits, impressions=visits * 14)
+                    )
+            sent_at = datetime.combine(day, time(9, 30), tzinfo=zone)
+            if day.day in (6, 20) and sent_at <= now:
+                rows[EmailSend].append(
+                    _email(profile, index, day, sent_at, newsletter, rates.month(index - 0.5 + day.day / length))
+                )
     for model, objects in rows.items():
         model.objects.bulk_create(objects, batch_size=5000)
     return sum(len(objects) for objects in rows.values())
 
 
-def _email(rng, profile: MarketingProfile, day: date, time_zone: str, number: int) -> EmailSend:
-    sent = rng.randint(1800, 4200)
-    delivery, opens, clicks = profile.email
-    delivered = round(sent * delivery * rng.uniform(0.98, 1.0))
-    unique_opens = round(delivered * opens * rng.uniform(0.85, 1.15))
+def _email(profile: MarketingProfile, index: int, day: date, sent_at: datetime, campaign, swing: float) -> EmailSend:
+    delivery, opens, clicks, unsubscribes = profile.email
+    swing *= 1 + 0.01 * index  # a list that gets a little more engaged every month
+    sent = round(profile.list_size * (1 + 0.004 * index))
+    delivered = round(sent * delivery)
+    unique_opens = round(delivered * opens * swing)
     return EmailSend(
-        key=f"newsletter-{day:%Y-%m}-{number}",
+        key=f"newsletter-{day:%Y-%m-%d}",
         name=f"Newsletter {day:%d/%m/%Y}",
-        sent_at=datetime.combine(day, time(9, 30), tzinfo=ZoneInfo(time_zone)),
-        campaign=Campaign.objects.filter(key="newsletter-mensuelle").first(),
+        sent_at=sent_at,
+        campaign=campaign,
         sent=sent,
         delivered=delivered,
         unique_opens=unique_opens,
-        unique_clicks=round(unique_opens * clicks / opens * rng.uniform(0.8, 1.2)),
-        unsubscribes=round(delivered * rng.uniform(0.001, 0.006)),
+        unique_clicks=round(delivered * clicks * swing),
+        unsubscribes=round(delivered * unsubscribes * (2 - swing)),
         bounces=sent - delivered,
-        complaints=rng.randint(0, 3),
+        complaints=0,
     )

@@ -4,8 +4,10 @@ client's data from the apps' own demo seeds."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from campaigns.demo import demo_marketing_seed
@@ -54,8 +56,9 @@ DEMO_LOGINS = (
 
 
 @transaction.atomic
-def demo_accounts_seed() -> list[Client]:
-    """Create (or bring back to their demo state) the agency, its clients and the demo logins.
+def demo_accounts_seed(*, now: datetime | None = None, months: int = 13) -> list[Client]:
+    """Create (or bring back to their demo state) the agency, its clients and the demo logins, and
+    seed each client's data: ``months`` calendar months up to ``now`` (default: the moment it runs).
 
     Safe to re-run: clients are kept with their data, passwords and roles are reset.
     """
@@ -69,16 +72,21 @@ def demo_accounts_seed() -> list[Client]:
             membership_grant(user=user, agency=agency, role=login.role)
         else:
             membership_grant(user=user, client=clients[login.scope], role=login.role)
-    _seed_client_data(clients)
+    _seed_client_data(clients, now=now or timezone.now(), months=months)
     return list(clients.values())
 
 
-def _seed_client_data(clients: dict[str, Client]) -> None:
-    """Each client's own data, in its schema (skipped for a client that already has some)."""
+def demo_client_seed(*, client: Client, profile: str, now: datetime, months: int = 13) -> None:
+    """One client's own data shaped on the demo ``profile`` (a demo slug), in its schema, then its
+    snapshots as of ``now`` (skipped for a client that already has some)."""
+    owners = list(lead_owners(client).order_by("email"))
+    with tenant_context(client):
+        demo_leads_seed(slug=profile, owners=owners, time_zone=client.time_zone, months=months, now=now)
+        demo_marketing_seed(slug=profile, time_zone=client.time_zone, months=months, now=now)
+        demo_objectives_seed(slug=profile)
+        kpi_snapshot_refresh(as_of=now)  # the first one is full; a re-run only catches up
+
+
+def _seed_client_data(clients: dict[str, Client], *, now: datetime, months: int) -> None:
     for slug, client in clients.items():
-        owners = list(lead_owners(client).order_by("email"))
-        with tenant_context(client):
-            demo_leads_seed(slug=slug, owners=owners, time_zone=client.time_zone)
-            demo_marketing_seed(slug=slug, time_zone=client.time_zone)
-            demo_objectives_seed(slug=slug)
-            kpi_snapshot_refresh()  # the first one is full; a re-run only catches up
+        demo_client_seed(client=client, profile=slug, now=now, months=months)

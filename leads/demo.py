@@ -1,19 +1,22 @@
-"""Twelve months of CRM data for the demo clients, shaped by each client's profile.
+"""The CRM data of the demo clients over the current month and the twelve before it, up to the
+moment the seed runs, shaped by each client's profile (healthy, mixed, in trouble: see
+``campaigns.demo`` for why the variations are even rather than random).
 
-Deterministic (seeded by the client's slug) and written through the same services as real data.
+Deterministic (seeded by the client's slug, relative to ``now``) and written through the same
+services as real data.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
 
+from campaigns.demo import EVEN_STEP, days_in, demo_now, local_bounds, local_midnight, month_starts, rhythm, trend, weyl
 from campaigns.models import Campaign, Channel, LandingPage, Offer
 from leads.models import ChangeOrigin, Lead, ScoringRule, Stage
 from leads.services import LeadInput, lead_upsert
@@ -21,42 +24,64 @@ from leads.services import LeadInput, lead_upsert
 
 @dataclass(frozen=True)
 class LeadProfile:
-    monthly_leads: tuple[int, int]  # first month, last month (a trend)
+    monthly_leads: tuple[int, int]  # a whole month's leads a year ago and this month (a trend)
     channels: dict[str, float]  # channel key -> weight
+    offers: dict[str, float]  # offer key -> weight
     to_mql: float
     to_sql: float
     to_customer: float
     lost: float
-    deal_value: tuple[int, int]
+    deal_value: int  # the average deal, in the client's currency
+    # Each month opens with a lead in each of these channels in its first minutes (taken from their
+    # turns: a day holds no more leads than usual), so that month-to-date pacing is not judged on an
+    # empty first day (docs/kpis.md §5: on the 1st, the whole day's share of a weekly objective is
+    # expected from midnight).
+    opening: tuple[str, ...]
 
 
 PROFILES = {
+    # Healthy: growing, on pace, customers worth a lighting project each.
     "maison-lumiere": LeadProfile(
-        (45, 80),
-        {"paid_search": 45, "organic_search": 12, "paid_social": 10, "direct": 12, "email": 11, "referral": 10},
-        0.42,
-        0.45,
-        0.35,
-        0.08,
-        (800, 6000),
+        monthly_leads=(150, 210),
+        channels={"paid_search": 42, "organic_search": 18, "direct": 12, "paid_social": 10, "email": 10, "referral": 8},
+        offers={"demo": 34, "guide-kpi": 26, "essai-14j": 18, "webinar-pilotage": 12, "newsletter": 10},
+        to_mql=0.46,
+        to_sql=0.5,
+        to_customer=0.32,
+        lost=0.1,
+        deal_value=1600,
+        opening=("paid_search", "organic_search", "paid_search", "organic_search", "paid_search"),
     ),
+    # Mixed: steady leads from SEO and the newsletter, larger deals, a cost per lead a little high.
     "atelier-sillon": LeadProfile(
-        (30, 55),
-        {"organic_search": 45, "email": 25, "direct": 10, "referral": 10, "organic_social": 10},
-        0.48,
-        0.5,
-        0.4,
-        0.06,
-        (2000, 15000),
+        monthly_leads=(90, 122),
+        channels={
+            "organic_search": 42,
+            "email": 22,
+            "direct": 12,
+            "referral": 10,
+            "organic_social": 8,
+            "paid_search": 6,
+        },
+        offers={"guide-kpi": 38, "newsletter": 22, "demo": 18, "webinar-pilotage": 14, "essai-14j": 8},
+        to_mql=0.5,
+        to_sql=0.5,
+        to_customer=0.36,
+        lost=0.08,
+        deal_value=3000,
+        opening=("organic_search", "email", "organic_search", "email"),
     ),
+    # In trouble: fewer leads each month, few of them qualified, small deals.
     "velo-nord": LeadProfile(
-        (40, 22),
-        {"paid_social": 35, "display": 25, "direct": 20, "organic_search": 10, "unassigned": 10},
-        0.2,
-        0.25,
-        0.18,
-        0.25,
-        (300, 2500),
+        monthly_leads=(110, 72),
+        channels={"paid_social": 34, "display": 24, "direct": 18, "organic_search": 14, "unassigned": 10},
+        offers={"essai-14j": 40, "demo": 25, "guide-kpi": 20, "newsletter": 15},
+        to_mql=0.26,
+        to_sql=0.36,
+        to_customer=0.48,
+        lost=0.3,
+        deal_value=1500,
+        opening=("direct",),
     ),
 }
 
@@ -159,71 +184,179 @@ def _catalogue() -> tuple[list[Offer], list[Campaign], list[LandingPage]]:
     return offers, campaigns, pages
 
 
-def _instant(rng: random.Random, start: datetime, days: float) -> datetime:
-    return start + timedelta(days=rng.uniform(0, days), minutes=rng.randint(0, 59))
+class RoundRobin:
+    """Smooth weighted round robin: each key comes back at even intervals, in proportion to its weight
+    (a day's or a month's count per key never strays far from its share, unlike random draws)."""
+
+    def __init__(self, weights: dict[str, float], rng: random.Random):
+        self.weights = weights
+        self.credit = {key: rng.random() * weight for key, weight in weights.items()}
+
+    def __next__(self) -> str:
+        return self.take(None)
+
+    def take(self, key: str | None) -> str:
+        """The next key, or ``key`` in its place (counted as its turn: the shares stay even)."""
+        total = sum(self.weights.values())
+        for name, weight in self.weights.items():
+            self.credit[name] += weight
+        chosen = key or max(self.credit, key=self.credit.get)
+        self.credit[chosen] -= total
+        return chosen
+
+
+class Pace:
+    """Yes for a steady share ``rate`` of the calls (an accumulator, not a coin: even intervals)."""
+
+    def __init__(self, rng: random.Random):
+        self.credit = rng.random()
+
+    def __call__(self, rate: float) -> bool:
+        self.credit += rate
+        if self.credit >= 1:
+            self.credit -= 1
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class PlannedLead:
+    """One demo lead before its contact details: when, where from, how far it went."""
+
+    created_at: datetime
+    channel: str
+    offer: str
+    stage: str
+    reached: dict  # mql_at, sql_at, customer_at
+    lost_at: datetime | None
+    deal_value: Decimal | None
+
+
+def lead_plan(*, slug: str, time_zone: str, months: int, now: datetime) -> list[PlannedLead]:
+    """The leads of one demo client up to ``now`` (pure: no database): every calendar month from
+    ``months - 1`` months ago to the current one, spread over each of its days, the current month's
+    up to ``now`` (none in the future)."""
+    profile = PROFILES[slug]
+    # The leads' own rhythm, not the traffic's: the visit-to-lead rate and the cost per lead vary too.
+    shape = replace(rhythm(slug, "leads"), month_amplitude=0.06, day_amplitude=0.2)
+    # The share of leads that go on to each stage swings from month to month and week to week.
+    stages = [replace(rhythm(slug, stage), month_amplitude=0.1, day_amplitude=0) for stage in ("mql", "sql", "won")]
+    rng = random.Random(f"pouls-demo-{slug}")  # noqa: S311 (demo data, not secrets)
+    zone = ZoneInfo(time_zone)
+    channel_turns, offer_turns = RoundRobin(profile.channels, rng), RoundRobin(profile.offers, rng)
+    funnel = {key: (Pace(rng), Pace(rng), Pace(rng), Pace(rng)) for key in profile.channels}
+    plan: list[PlannedLead] = []
+    starts = month_starts(now.astimezone(zone).date(), months)
+    for index, month in enumerate(starts, start=1 - len(starts)):  # 0: the current month
+        start, _ = local_bounds(month, zone)
+        volume = trend(*profile.monthly_leads, index) * shape.month(index)
+        days = [month + timedelta(days=offset) for offset in range(days_in(month))]
+        weights = [shape.day(day, index) / shape.month(index) for day in days]
+        total, done, opening = sum(weights), 0.0, list(profile.opening)
+        # The opening leads: in the first minutes of the month (in its first half hour when the month
+        # has just begun: always before now); they count among the first day's leads.
+        opening_step = min(timedelta(minutes=8), (now - start) / (len(opening) + 1))
+        for day, weight in zip(days, weights, strict=True):
+            count = round(volume * (done + weight) / total) - round(volume * done / total)
+            done += weight
+            day_start = local_midnight(day, zone)
+            for number in range(count):
+                if opening:
+                    created_at = start + opening_step * (len(profile.opening) - len(opening) + 1)
+                    channel = channel_turns.take(opening.pop(0))
+                else:
+                    length = local_midnight(day + timedelta(days=1), zone) - day_start  # 23 to 25 hours
+                    created_at = day_start + length * (number + 0.5 + 0.6 * (rng.random() - 0.5)) / count
+                    channel = next(channel_turns)
+                if created_at >= now:
+                    return plan
+                swings = [stage.day(day, index) for stage in stages]
+                plan.append(
+                    _planned(
+                        rng, profile, created_at, now, channel, next(offer_turns), funnel[channel], swings, len(plan)
+                    )
+                )
+    return plan
+
+
+def _planned(rng, profile, created_at, now, channel, offer, paces, swings, number) -> PlannedLead:
+    reached: dict[str, datetime | None] = {"mql_at": None, "sql_at": None, "customer_at": None}
+    stage, at = Stage.LEAD, created_at
+    # Steady conversions per channel, reached within days (MQL within hours, a customer within a
+    # week of the lead): last month's cohort is nearly complete on the 1st.
+    for (next_stage, rate, field, delay), pace, swing in zip(
+        (
+            (Stage.MQL, profile.to_mql, "mql_at", (0.01, 0.5)),
+            (Stage.SQL, profile.to_sql, "sql_at", (0.2, 2.0)),
+            (Stage.CUSTOMER, profile.to_customer, "customer_at", (0.5, 4.0)),
+        ),
+        paces,
+        swings,
+        strict=False,
+    ):
+        if not pace(min(1.0, rate * swing)):
+            break
+        at = at + timedelta(days=rng.uniform(*delay))
+        if at >= now:
+            break
+        reached[field], stage = at, next_stage
+    lost_at = None
+    if stage != Stage.CUSTOMER and paces[3](profile.lost):
+        lost_at = (reached[f"{stage}_at"] if stage != Stage.LEAD else created_at) + timedelta(days=7)
+        lost_at = lost_at if lost_at < now else None
+    # Deal values around the client's average, spread evenly from 75 % to 125 % of it.
+    deal = Decimal(round(profile.deal_value * (1 + 0.25 * weyl(number, EVEN_STEP, 0.5)), -1))
+    return PlannedLead(created_at, channel, offer, stage, reached, lost_at, deal if stage == Stage.CUSTOMER else None)
 
 
 @transaction.atomic
-def demo_leads_seed(*, slug: str, owners: list, time_zone: str, months: int = 12) -> int:
-    """Seed the demo leads of one client (in its schema); does nothing when it already has leads."""
+def demo_leads_seed(*, slug: str, owners: list, time_zone: str, months: int = 13, now: datetime | None = None) -> int:
+    """Seed the demo leads of one client (in its schema) up to ``now`` (``lead_plan``), through the
+    same service as real leads. Does nothing when the client already has leads."""
     if Lead.objects.exists():
         return 0
-    profile = PROFILES[slug]
-    rng = random.Random(f"pouls-demo-{slug}")  # noqa: S311 (demo data, not secrets)
+    now = demo_now(now)
+    rng = random.Random(f"pouls-people-{slug}")  # noqa: S311 (demo data, not secrets)
     offers, campaigns, pages = _catalogue()
-    channels = {c.key: c for c in Channel.objects.filter(key__in=profile.channels)}
-    by_channel = {c.channel.key: c for c in campaigns}
+    channels = {c.key: c for c in Channel.objects.filter(key__in=PROFILES[slug].channels)}
+    offers_by_key = {o.key: o for o in offers}
+    pages_by_offer = {p.offer_id: p for p in pages}
+    # Paid search leads come two to one from the generic campaign and the brand one.
+    generic, brand = ([c for c in campaigns if c.key == key] for key in ("search-generique", "search-marque"))
+    by_channel = {c.channel.key: [c] for c in reversed(campaigns)} | {"paid_search": generic * 2 + brand}
     ScoringRule.objects.get_or_create(
         name="Décideur", defaults={"field": "job_title", "operator": "contains", "value": "direct", "points": 20}
     )
     ScoringRule.objects.get_or_create(
         name="Demande de démo", defaults={"field": "offer_kind", "operator": "eq", "value": "demo", "points": 30}
     )
-    now = timezone.now()
-    zone = ZoneInfo(time_zone)
-    first_month = (
-        now.astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        - timedelta(days=31 * (months - 1))
-    ).replace(day=1)
-    created = 0
-    for month in range(months):
-        start = (first_month + timedelta(days=31 * month)).replace(day=1)
-        share = month / max(months - 1, 1)
-        volume = round(profile.monthly_leads[0] + (profile.monthly_leads[1] - profile.monthly_leads[0]) * share)
-        for _ in range(rng.randint(int(volume * 0.85), int(volume * 1.15))):
-            created_at = _instant(rng, start, 28)
-            if created_at >= now:
-                continue
-            channel_key = rng.choices(list(profile.channels), weights=list(profile.channels.values()))[0]
-            record = _record(
-                rng, profile, created_at, now, channels[channel_key], by_channel.get(channel_key), offers, pages, owners
-            )
-            lead_upsert(record=record, source=ChangeOrigin.IMPORT)
-            created += 1
-    return created
+    plan = lead_plan(slug=slug, time_zone=time_zone, months=months, now=now)
+    for number, planned in enumerate(plan):
+        offer = offers_by_key[planned.offer]
+        choices = by_channel.get(planned.channel)
+        lead_upsert(
+            record=_record(
+                rng,
+                planned,
+                number=number + 101,
+                channel=channels[planned.channel],
+                campaign=choices[number % len(choices)] if choices else None,
+                offer=offer,
+                page=pages_by_offer.get(offer.pk),
+                owners=owners,
+            ),
+            source=ChangeOrigin.IMPORT,
+        )
+    return len(plan)
 
 
-def _record(rng, profile, created_at, now, channel, campaign, offers, pages, owners) -> LeadInput:
+def _record(rng, planned: PlannedLead, *, number, channel, campaign, offer, page, owners) -> LeadInput:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    offer = rng.choice(offers)
-    page = next((p for p in pages if p.offer_id == offer.pk), None)
-    reached: dict[str, datetime | None] = {"mql_at": None, "sql_at": None, "customer_at": None}
-    stage, at = Stage.LEAD, created_at
-    for next_stage, rate, field in (
-        (Stage.MQL, profile.to_mql, "mql_at"),
-        (Stage.SQL, profile.to_sql, "sql_at"),
-        (Stage.CUSTOMER, profile.to_customer, "customer_at"),
-    ):
-        at = at + timedelta(days=rng.uniform(0.5, 21))
-        if at >= now or rng.random() >= rate:
-            break
-        reached[field], stage = at, next_stage
-    lost = stage != Stage.CUSTOMER and rng.random() < profile.lost
-    lost_at = min(now, (reached[f"{stage}_at"] if stage != Stage.LEAD else created_at) + timedelta(days=7))
-    number, domain = rng.randint(1, 99999), rng.choice(["gmail.com", "orange.fr", "free.fr", "pro.fr"])
+    domain = rng.choice(["gmail.com", "orange.fr", "free.fr", "pro.fr"])
     return LeadInput(
+        # The lead's number keeps every email apart (a shared one would merge two demo leads).
         email=f"{first}.{last}.{number}@{domain}".lower().replace("é", "e").replace("è", "e").replace("ï", "i"),
-        created_at=created_at,
+        created_at=planned.created_at,
         first_name=first,
         last_name=last,
         company=rng.choice(COMPANIES),
@@ -233,10 +366,10 @@ def _record(rng, profile, created_at, now, channel, campaign, offers, pages, own
         campaign=campaign,
         offer=offer,
         landing_page=page,
-        stage=stage,
-        **reached,
-        lost_at=lost_at if lost else None,
-        lost_reason=rng.choice(["Budget", "Pas de réponse", "Concurrent"]) if lost else "",
-        deal_value=Decimal(rng.randint(*profile.deal_value)) if stage in (Stage.SQL, Stage.CUSTOMER) else None,
-        owner=rng.choice(owners) if owners and stage != Stage.LEAD else None,
+        stage=planned.stage,
+        **planned.reached,
+        lost_at=planned.lost_at,
+        lost_reason=rng.choice(["Budget", "Pas de réponse", "Concurrent"]) if planned.lost_at else "",
+        deal_value=planned.deal_value,
+        owner=rng.choice(owners) if owners and planned.stage != Stage.LEAD else None,
     )
