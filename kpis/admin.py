@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.channels import channel_label
 from config.errors import DomainError
 from kpis import services
-from kpis.forms import ObjectiveTargetForm
+from kpis.forms import KPISettingsForm, ObjectiveTargetForm
 from kpis.models import Direction, KPISettings, Objective, RefreshRun, Snapshot
-from kpis.targets import kpi_value_shown
+from kpis.targets import amber_margin_for_entry, kpi_value_shown
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
 
@@ -134,7 +134,13 @@ class ObjectiveAdmin(TenantModelAdmin):
 
 @admin.register(KPISettings, site=tenant_admin_site)
 class KPISettingsAdmin(TenantModelAdmin):
-    fields = ["amber_ratio"]
+    form = KPISettingsForm
+    fields = ["amber_margin"]
+    list_display = ["__str__", "shown_margin"]
+
+    @admin.display(description=_("amber margin"))
+    def shown_margin(self, obj) -> str:
+        return f"{amber_margin_for_entry(obj.amber_ratio)} %"
 
     def has_add_permission(self, request) -> bool:
         return super().has_add_permission(request) and not KPISettings.objects.exists()

@@ -110,14 +110,20 @@ def kpi_settings() -> KPISettings:
 
 
 @transaction.atomic
-def kpi_settings_update(*, amber_ratio) -> KPISettings:
-    """Change the amber threshold; every status is recomputed with it (after a running refresh)."""
+def amber_ratio_checked(amber_ratio) -> Decimal:
+    """The amber threshold's rule, for the API and the admin: a fraction from 0 to 1, 3 decimals at most."""
     try:
         ratio = Decimal(str(amber_ratio).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
         raise DomainError(_("Enter a number."), field="amber_ratio") from None
     if not ratio.is_finite() or not 0 <= ratio <= 1 or ratio.as_tuple().exponent < -3:
         raise DomainError(_("The amber threshold is a number from 0 to 1 (at most 3 decimals)."), field="amber_ratio")
+    return ratio
+
+
+def kpi_settings_update(*, amber_ratio) -> KPISettings:
+    """Change the amber threshold; every status is recomputed with it (after a running refresh)."""
+    ratio = amber_ratio_checked(amber_ratio)
     row = kpi_settings()
     row.amber_ratio = ratio
     row.save()

@@ -40,15 +40,35 @@ def target_from_entry(kpi: str, typed) -> object:
     Text that is no number is returned as it came, for ``objective_validate`` to refuse in its words."""
     if not typed_as_percent(kpi):  # "1 000" as French writes a thousand
         return str(typed).translate(SPACES) if isinstance(typed, str) else typed
+    return _fraction_from_percent(typed, decimals=PERCENT_DECIMALS, field="target")
+
+
+def _fraction_from_percent(typed, *, decimals: int, field: str) -> object:
+    """6 (or "6 %", "6,5") as 0.06 (0.065); text that is no number comes back as it came."""
     try:
         percent = Decimal(str(typed).translate(STRIPPED).replace(",", "."))
     except (InvalidOperation, ValueError):
         return typed
-    if percent.is_finite() and percent.as_tuple().exponent < -PERCENT_DECIMALS:
-        raise DomainError(
-            _("A percentage has at most %(decimals)d decimals.") % {"decimals": PERCENT_DECIMALS}, field="target"
-        )
+    if percent.is_finite() and percent.as_tuple().exponent < -decimals:
+        raise DomainError(_("A percentage has at most %(decimals)d decimals.") % {"decimals": decimals}, field=field)
     return percent / 100 if percent.is_finite() else typed
+
+
+# The amber threshold is stored as the fraction of the target that is still amber (0.9); people think of
+# it as how far below the target a value may fall before it is red: "10 %".
+AMBER_MARGIN_DECIMALS = 1  # the ratio keeps 3 decimals: 0.925 is a margin of 7.5 %
+
+
+def amber_ratio_from_margin(typed) -> object:
+    """The ratio to store for a margin typed as a percentage: "10" or "10 %" is 0.9."""
+    fraction = _fraction_from_percent(typed, decimals=AMBER_MARGIN_DECIMALS, field="amber_margin")
+    return 1 - fraction if isinstance(fraction, Decimal) else fraction
+
+
+def amber_margin_for_entry(ratio) -> str:
+    """A stored ratio as the form shows its margin back: 0.900 as "10", 0.925 as "7,5" in French."""
+    text = format(_plain((1 - Decimal(str(ratio))) * 100), "f")
+    return text.replace(".", ",") if (get_language() or "").startswith("fr") else text
 
 
 def _plain(number: Decimal) -> Decimal:
