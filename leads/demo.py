@@ -238,9 +238,13 @@ def lead_plan(*, slug: str, time_zone: str, months: int, now: datetime) -> list[
     up to ``now`` (none in the future)."""
     profile = PROFILES[slug]
     # The leads' own rhythm, not the traffic's: the visit-to-lead rate and the cost per lead vary too.
-    shape = replace(rhythm(slug, "leads"), month_amplitude=0.06, day_amplitude=0.2)
-    # The share of leads that go on to each stage swings from month to month and week to week.
-    stages = [replace(rhythm(slug, stage), month_amplitude=0.1, day_amplitude=0) for stage in ("mql", "sql", "won")]
+    # Wide daily swings: a day's count then never stands out of the days before it by a lead or two.
+    shape = replace(rhythm(slug, "leads"), month_amplitude=0.06, week_amplitude=0.12, day_amplitude=0.35)
+    # The share of leads that go on to each stage swings from month to month.
+    stages = [
+        replace(rhythm(slug, stage), month_amplitude=0.1, week_amplitude=0, day_amplitude=0)
+        for stage in ("mql", "sql", "won")
+    ]
     rng = random.Random(f"pouls-demo-{slug}")  # noqa: S311 (demo data, not secrets)
     zone = ZoneInfo(time_zone)
     channel_turns, offer_turns = RoundRobin(profile.channels, rng), RoundRobin(profile.offers, rng)
@@ -286,9 +290,9 @@ def _planned(rng, profile, created_at, now, channel, offer, paces, swings, numbe
     # week of the lead): last month's cohort is nearly complete on the 1st.
     for (next_stage, rate, field, delay), pace, swing in zip(
         (
-            (Stage.MQL, profile.to_mql, "mql_at", (0.01, 0.5)),
-            (Stage.SQL, profile.to_sql, "sql_at", (0.2, 2.0)),
-            (Stage.CUSTOMER, profile.to_customer, "customer_at", (0.5, 4.0)),
+            (Stage.MQL, profile.to_mql, "mql_at", (0.01, 0.3)),
+            (Stage.SQL, profile.to_sql, "sql_at", (0.1, 1.0)),
+            (Stage.CUSTOMER, profile.to_customer, "customer_at", (0.3, 2.0)),
         ),
         paces,
         swings,
