@@ -6,30 +6,21 @@ first-paint figure itself comes from bench/first_paint.py: no timing decides a t
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from django_tenants.utils import tenant_context
 
-from demo.seed import DEMO_CLIENTS, DEMO_PASSWORD, demo_accounts_seed
+from demo.seed import DEMO_CLIENTS, DEMO_PASSWORD
 from kpis.models import Snapshot
 from tenants.models import Client
+from tests import first_hour
 from tests.browser import ARTIFACTS, DASHBOARD_TIMING_JS, browser_page, screenshot
 from tests.formats import euros_fr
-from tests.processes import free_port, start_web, stop
 
 DEMO_SLUGS = [c.slug for c in DEMO_CLIENTS]
 
 
-@pytest.fixture(scope="module")
-def demo_server(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo accounts, committed, served by gunicorn as `make demo` serves them."""
-    with django_db_blocker.unblock():
-        demo_accounts_seed()
-    port = free_port()
-    process = start_web(port, Path(tmp_path_factory.mktemp("web")) / "gunicorn.log")
-    yield f"http://127.0.0.1:{port}"
-    stop(process)
+demo_server = first_hour.demo_server  # the demo accounts, committed, served by gunicorn (one home)
 
 
 @pytest.fixture
