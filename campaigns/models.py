@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.channels import channel_label
+from campaigns.imports.labels import kind_label
 from campaigns.rules import KEY_MESSAGE, KEY_PATTERN
 
 # The key format of campaigns.rules, for model validation (the admin's forms and the API apply the rule
@@ -485,7 +486,7 @@ class ImportJob(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.kind} · {self.filename or self.pk}"
+        return f"{kind_label(self.kind)} · {self.filename or self.pk}"
 
     @property
     def percent(self) -> int:

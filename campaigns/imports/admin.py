@@ -8,6 +8,7 @@ from datetime import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.db import connection
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -20,31 +21,15 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.imports import cells
 from campaigns.imports.jobs import MAX_UPLOAD_BYTES, import_job_create, import_job_queue
+from campaigns.imports.labels import kind_label
 from campaigns.imports.runner import Checked, ImportRejected, client_language, import_check, import_kinds
 from campaigns.imports.template_files import FORMATS, template_file
 from campaigns.models import CTA, Campaign, ImportJob, LandingPage, Offer
 from config.errors import DomainError
+from tenants.models import User
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
 PREVIEW_ROWS = 10
-
-# The names people read for each kind of file; a kind missing here shows its key.
-KIND_LABELS = {
-    "campaigns": _("Campaigns"),
-    "offers": _("Offers"),
-    "landing_pages": _("Landing pages"),
-    "spend": _("Spend"),
-    "traffic": _("Traffic"),
-    "cta": _("CTA views and clicks"),
-    "emails": _("Emails"),
-    "keywords": _("Keywords"),
-    "leads": _("Leads"),
-}
-
-
-def kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind))
-
 
 # The worker's phases (runner.Progress) in words.
 PHASES = {"validate": _("checking the rows"), "write": _("writing")}
@@ -140,6 +125,38 @@ def result_counts(result: dict) -> list[str]:
     return counts
 
 
+def uploader_names(user_ids) -> dict[int, str]:
+    """The people who uploaded jobs, by id: their name, or their email when they gave none
+    (``User.get_full_name``). One query for a whole page of jobs; users live in the public schema."""
+    ids = {pk for pk in user_ids if pk}
+    if not ids:
+        return {}
+    return {user.pk: user.get_full_name() for user in User.objects.filter(pk__in=ids).only("email", "full_name")}
+
+
+class KindFilter(admin.SimpleListFilter):
+    """The list's filter by kind, the kinds by their names rather than their keys."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return sorted(((k, kind_label(k)) for k in import_kinds()), key=lambda choice: choice[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+class JobChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        # Each job's uploader read once for the page, not once per row.
+        self.result_list = list(self.result_list)
+        names = uploader_names(job.created_by_id for job in self.result_list)
+        for job in self.result_list:
+            job.uploader_name = names.get(job.created_by_id)
+
+
 class UploadForm(forms.Form):
     # A callable: the admin loads before the CRM registers its "leads" kind (LeadsConfig.ready).
     kind = forms.ChoiceField(
@@ -163,8 +180,17 @@ class UploadForm(forms.Form):
 
 @admin.register(ImportJob, site=tenant_admin_site)
 class ImportJobAdmin(TenantModelAdmin):
-    list_display = ["created_at", "kind_name", "filename", "status", "percent", "rejected_count", "finished_at"]
-    list_filter = ["kind", "status"]
+    list_display = [
+        "created_at",
+        "kind_name",
+        "filename",
+        "status",
+        "progress",
+        "rejected_count",
+        "uploaded_by",
+        "finished_at",
+    ]
+    list_filter = [KindFilter, "status"]
     change_form_template = "admin/campaigns/importjob/job.html"
     exclude = ["data", "rejected_csv"]
     readonly_fields = [
@@ -178,7 +204,7 @@ class ImportJobAdmin(TenantModelAdmin):
         "result_summary",
         "error_list",
         "rejected_count",
-        "created_by_id",
+        "uploaded_by",
         "created_at",
         "started_at",
         "finished_at",
@@ -189,6 +215,22 @@ class ImportJobAdmin(TenantModelAdmin):
     @admin.display(description=_("kind"), ordering="kind")
     def kind_name(self, job: ImportJob) -> str:
         return kind_label(job.kind)
+
+    @admin.display(description=_("progress"))
+    def progress(self, job: ImportJob) -> str:
+        return f"{job.percent} %"
+
+    @admin.display(description=_("uploaded by"))
+    def uploaded_by(self, job: ImportJob) -> str:
+        if not job.created_by_id:
+            return "-"
+        if not hasattr(job, "uploader_name"):  # the job's own page: the list reads them all at once
+            job.uploader_name = uploader_names([job.created_by_id]).get(job.created_by_id)
+        # A deleted account leaves its id only.
+        return job.uploader_name or gettext("a former user")
+
+    def get_changelist(self, request, **kwargs):
+        return JobChangeList
 
     @admin.display(description=_("phase"))
     def phase_name(self, job: ImportJob) -> str:

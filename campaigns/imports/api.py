@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -115,10 +115,24 @@ class ImportListCreateApi(generics.ListAPIView):
         return Response(ImportJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
+def job_or_not_found(queryset, pk: int) -> ImportJob:
+    """The job, or DRF's own "not found" in the reader's language (Django's 404 would say
+    "No ImportJob matches the given query.", in English, naming the model's class)."""
+    job = queryset.filter(pk=pk).first()
+    if job is None:
+        raise NotFound()
+    return job
+
+
 class ImportDetailApi(generics.RetrieveAPIView):
     queryset = ImportJob.objects.defer("data", "rejected_csv")
     serializer_class = ImportJobOutputSerializer
     permission_classes = [ClientTeamPermission, ClientManagerPermission]
+
+    def get_object(self):
+        job = job_or_not_found(self.get_queryset(), self.kwargs["pk"])
+        self.check_object_permissions(self.request, job)
+        return job
 
 
 class ImportRejectedRowsApi(APIView):
@@ -128,7 +142,7 @@ class ImportRejectedRowsApi(APIView):
 
     @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="Rejected rows")})
     def get(self, request, pk: int):
-        job = get_object_or_404(ImportJob.objects.only("rejected_csv", "kind"), pk=pk)
+        job = job_or_not_found(ImportJob.objects.only("rejected_csv", "kind"), pk)
         response = HttpResponse(job.rejected_csv, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="rejected-{job.kind}-{job.pk}.csv"'
         return response

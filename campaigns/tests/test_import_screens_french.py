@@ -3,10 +3,20 @@ the result in words rather than JSON, and a refused file shown as refused (docs/
 
 import re
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from campaigns.imports.jobs import import_job_run
 from campaigns.models import ImportJob, Offer
+from campaigns.tests.factories import ImportJobFactory
+from tenants.services import user_create_or_update
+
+JOBS = "/c/alpha/admin/campaigns/importjob/"
+# The job list: the client's schema and domain (3), session, user and membership (3), the two counts of the
+# paginator, the page of jobs, its uploaders (one query for all), and the two settings the menu looks for.
+QUERIES_JOB_LIST = 12
 
 UPLOAD = "/c/alpha/admin/campaigns/importjob/upload/"
 THREE_BAD_LINES = b"date,campaign,amount\n2026-01-01,x,-1\n2026-01-02,x,oops\n2026-01-03,x,-5\n2026-01-04,x,2\n"
@@ -64,3 +74,92 @@ def test_the_form_lists_kinds_by_their_names(http_as, world, in_alpha):
     assert '<option value="keywords">Mots-clés</option>' in page
     assert '<option value="spend">Dépenses</option>' in page
     assert '<option value="landing_pages">Pages d&#x27;atterrissage</option>' in page
+
+
+def words(page: str) -> str:
+    """The page's text without its tags, blanks collapsed (a label and its value read as one)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+def reader(world, language: str):
+    world.manager_alpha.language = language
+    world.manager_alpha.save(update_fields=["language"])
+    return world.manager_alpha
+
+
+@pytest.mark.parametrize(
+    ("language", "named", "heading", "by", "key_heading"),
+    [
+        ("fr", "Marie Curie", "Mots-clés · crm.csv", "Déposé par : Marie Curie", "keywords · crm.csv"),
+        ("en", "Marie Curie", "Keywords · crm.csv", "Uploaded by: Marie Curie", "keywords · crm.csv"),
+        ("fr", "", "Mots-clés · crm.csv", "Déposé par : marie@alpha.test", "keywords · crm.csv"),
+    ],
+)
+def test_the_job_page_names_its_kind_and_its_uploader(
+    http_as, world, in_alpha, language, named, heading, by, key_heading
+):
+    marie, _ = user_create_or_update(email="marie@alpha.test", password=None, full_name=named)
+    job = ImportJobFactory(kind="keywords", filename="crm.csv", status="done", created_by_id=marie.pk)
+    page = http_as(reader(world, language)).get(f"{JOBS}{job.pk}/change/").content.decode()
+    text = words(page).replace("\u00a0", " ")
+    assert f"<title>{heading} |" in page and f"<h2>{heading}</h2>" in page  # title and subtitle
+    assert key_heading not in page
+    assert by in text
+    assert "id utilisateur" not in text and "user id" not in text
+
+
+def test_a_deleted_uploader_is_not_a_raw_id(http_as, world, in_alpha):
+    job = ImportJobFactory(kind="offers", status="done", created_by_id=987654)
+    fr = words(http_as(reader(world, "fr")).get(f"{JOBS}{job.pk}/change/").content.decode())
+    assert "Déposé par : un ancien utilisateur" in fr.replace("\u00a0", " ") and "987654" not in fr
+    en = words(http_as(reader(world, "en")).get(f"{JOBS}{job.pk}/change/").content.decode())
+    assert "Uploaded by: a former user" in en and "987654" not in en
+
+
+def test_the_job_list_names_kinds_and_uploaders_in_a_fixed_number_of_queries(http_as, world, in_alpha):
+    admin = http_as(reader(world, "fr"))
+
+    def jobs_page(count: int) -> tuple[str, int]:
+        for n in range(count):
+            person, _ = user_create_or_update(email=f"p{n}@alpha.test", password=None, full_name=f"Personne {n}")
+            ImportJobFactory(
+                kind="spend", filename=f"f{n}.csv", status="running", done=1, total=4, created_by_id=person.pk
+            )
+        with CaptureQueriesContext(connection) as queries:
+            page = admin.get(JOBS).content.decode()
+        return page, len(queries)
+
+    page, few = jobs_page(2)
+    page, many = jobs_page(5)  # seven jobs now, seven uploaders
+    assert many == few  # the uploaders are read once for the page, not once per row
+    text = words(page)
+    assert all(f"Personne {n}" in text for n in range(5))
+    assert "Avancement" in text and "25 %" in text and "Percent" not in page
+    assert "Déposé par" in text
+    # The filter by kind lists the kinds by their names.
+    assert ">Dépenses</a>" in page and ">spend</a>" not in page and ">landing_pages</a>" not in page
+
+
+def test_the_job_list_in_english(http_as, world, in_alpha):
+    ImportJobFactory(kind="landing_pages", status="done", created_by_id=world.manager_alpha.pk)
+    page = http_as(reader(world, "en")).get(JOBS).content.decode()
+    text = words(page)
+    assert "Progress" in text and "Uploaded by" in text and "manager@alpha.test" in text
+    assert ">Landing pages</a>" in page and ">landing_pages</a>" not in page
+
+
+def test_the_job_list_page_query_count_is_fixed(http_as, world, in_alpha, django_assert_num_queries):
+    for n in range(4):
+        ImportJobFactory(kind="offers", filename=f"o{n}.csv", created_by_id=world.manager_alpha.pk)
+    admin = http_as(reader(world, "fr"))
+    with django_assert_num_queries(QUERIES_JOB_LIST):
+        admin.get(JOBS)
+
+
+@pytest.mark.parametrize(("language", "message"), [("fr", "Non trouvé."), ("en", "Not found.")])
+def test_the_api_says_not_found_in_the_readers_language(http_as, world, in_alpha, language, message):
+    api = http_as(reader(world, language))
+    for url in ("/c/alpha/api/v1/imports/999999/", "/c/alpha/api/v1/imports/999999/rejected/"):
+        response = api.get(url)
+        assert response.status_code == 404
+        assert response.json() == {"detail": message}  # not "No ImportJob matches the given query."
