@@ -1,6 +1,6 @@
 """The marketing facts of the demo clients over the current month and the twelve before it (the
 portfolio's thirteen months), up to the moment the seed runs: spend, traffic, CTAs, keywords, email
-sends.
+sends, and today's tracking snippet events; a later seed catches up to its own moment.
 
 Each client has a shape (``maison-lumiere`` healthy, ``atelier-sillon`` mixed, ``velo-nord`` in
 trouble) that its statuses, pacing and anomalies must show on any day of the month (docs/kpis.md
@@ -20,15 +20,31 @@ from __future__ import annotations
 import calendar
 import math
 import random
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
-from campaigns.models import CTA, Campaign, Channel, CTAStat, EmailSend, KeywordStat, LandingPage, Spend, Traffic
+from campaigns.landing_pages import page_path
+from campaigns.models import (
+    CTA,
+    Campaign,
+    Channel,
+    CTAStat,
+    EmailSend,
+    FactSource,
+    KeywordStat,
+    LandingPage,
+    Spend,
+    TrackingEvent,
+    Traffic,
+)
+from campaigns.tracking_rollup import tracking_rollup
 
 # Periods of the variations, in months, days and days: none divides another, so they never line up.
 MONTH_PERIOD, WEEK_PERIOD, DAY_PERIOD = 4.7, 37.3, 3.7
@@ -51,6 +67,11 @@ def month_starts(today: date, months: int) -> list[date]:
     """The first days of the last ``months`` calendar months, the current one last."""
     current = today.replace(day=1)
     return [month_add(current, index - months + 1) for index in range(months)]
+
+
+def month_index(month: date, anchor: date) -> int:
+    """How many months ``month`` lies after ``anchor`` (negative: before)."""
+    return (month.year - anchor.year) * 12 + month.month - anchor.month
 
 
 def days_in(month: date) -> int:
@@ -223,18 +244,37 @@ RISING_GAIN = 0.55  # a rising keyword gains this share of its level every month
 def demo_marketing_seed(*, slug: str, time_zone: str, months: int = 13, now: datetime | None = None) -> int:
     """Seed the facts of one demo client (in its schema) up to ``now``; returns the rows written.
 
-    Skipped for a client that already has facts.
+    Today's visits and CTA views and clicks are raw tracking events (the snippet's), rolled up
+    here as the worker would; the days before are imported rows.
+
+    A client seeded before catches up: its plan goes on from its last day of spend (seeded in
+    part, so written again up to ``now``) with the same months (its first spend's month opens the
+    ``months`` that ended with the month of the first seed), nothing counted twice. A client with
+    traffic but no spend (facts of its own) is left alone.
     """
-    if Spend.objects.exists() or Traffic.objects.exists():
-        return 0
     now = demo_now(now)
-    profile, shape, rates = PROFILES[slug], rhythm(slug), rhythm(slug, "rates")
     zone = ZoneInfo(time_zone)
     local_now = now.astimezone(zone)
     today = local_now.date()
+    seeded = Spend.objects.aggregate(first=Min("date"), last=Max("date"))
+    if seeded["first"] is None:
+        if Traffic.objects.exists():
+            return 0
+        anchor = today.replace(day=1)
+        start = month_add(anchor, 1 - months)
+    else:
+        # Derived from the data, not stored: the first seed's current month, and its last day.
+        anchor = month_add(seeded["first"].replace(day=1), months - 1)
+        start = seeded["last"]
+    if start > today:
+        return 0
+    for model in (Spend, KeywordStat):
+        model.objects.filter(date__gte=start).delete()
+    for model in (Traffic, CTAStat):
+        model.objects.filter(date__gte=start, source=FactSource.IMPORT).delete()
+    profile, shape, rates = PROFILES[slug], rhythm(slug), rhythm(slug, "rates")
     # Today's facts so far: the share of the day gone (a daily import would hold no more).
     today_share = (local_now - datetime.combine(today, time(), tzinfo=zone)) / timedelta(days=1)
-    starts = month_starts(today, months)
     channels = {c.key: c for c in Channel.objects.filter(key__in=profile.monthly_visits)}
     pages = {p.key: p for p in LandingPage.objects.filter(key__in=profile.page_weights)}
     campaigns = {c.key: c for c in Campaign.objects.filter(key__in=profile.monthly_budget)}
@@ -246,53 +286,119 @@ def demo_marketing_seed(*, slug: str, time_zone: str, months: int = 13, now: dat
     ]
     organic = Channel.objects.get(key="organic_search")
     newsletter = Campaign.objects.filter(key="newsletter-mensuelle").first()
+    sent_keys = set(EmailSend.objects.values_list("key", flat=True))
     page_shares = [(pages.get(key), weight) for key, weight in profile.page_weights.items()]
     page_shares.append((None, max(0.0, 1 - sum(profile.page_weights.values()))))
-    rising_start = starts[-4] if len(starts) >= 4 else starts[0]
+    rising_start = max(month_add(anchor, -3), month_add(anchor, 1 - months))
+    tracked = Traffic.objects.filter(date__gte=start, source=FactSource.TRACKING)
+    tracked_visits = {(row.date, row.channel_id, row.landing_page_id): row.visits for row in tracked}
+    tracked_ctas = {
+        (row.date, row.cta_id): (row.views, row.clicks)
+        for row in CTAStat.objects.filter(date__gte=start, source=FactSource.TRACKING)
+    }
     rows: dict[type, list] = {Spend: [], Traffic: [], CTAStat: [], KeywordStat: [], EmailSend: []}
-    for index, month in enumerate(starts, start=1 - len(starts)):  # 0: the current month
-        length = days_in(month)
-        for offset in range(length):
-            day = month + timedelta(days=offset)
-            if day > today:
-                break
-            share = today_share if day == today else 1.0
-            weekday = profile.weekend if day.weekday() >= 5 else 1.0
-            pulse = shape.day(day, index) * share / length
-            for key, (first, last) in profile.monthly_visits.items():
-                level = trend(first, last, index) * pulse * weekday
-                for page, weight in page_shares:
-                    if visits := round(level * weight):
-                        rows[Traffic].append(Traffic(date=day, channel=channels[key], landing_page=page, visits=visits))
-            for key, (first, last) in profile.monthly_budget.items():
-                # A monthly budget spread over the days, whatever the month's length.
-                amount = trend(first, last, index) * pulse
-                rows[Spend].append(
-                    Spend(date=day, campaign=campaigns[key], amount=Decimal(amount).quantize(Decimal("0.01")))
+    events: list[TrackingEvent] = []
+    for offset in range((today - start).days + 1):
+        day = start + timedelta(days=offset)
+        month = day.replace(day=1)
+        index, length = month_index(month, anchor), days_in(month)  # index 0: the first seed's month
+        share = today_share if day == today else 1.0
+        weekday = profile.weekend if day.weekday() >= 5 else 1.0
+        pulse = shape.day(day, index) * share / length
+        # Today's visits and CTA events come from the tracking snippet, as raw events (the whole day's
+        # plan, the ones before now); an earlier day's imported rows hold its plan less what the
+        # snippet counted on it (the day a former seed ran): a day is never counted twice.
+        visits_by_key = {}
+        for key, (first, last) in profile.monthly_visits.items():
+            level = trend(first, last, index) * shape.day(day, index) / length * weekday
+            for page, weight in page_shares:
+                visits_by_key[channels[key], page] = round(level * weight)
+        for key, (first, last) in profile.monthly_budget.items():
+            # A monthly budget spread over the days, whatever the month's length.
+            amount = trend(first, last, index) * pulse
+            rows[Spend].append(
+                Spend(date=day, campaign=campaigns[key], amount=Decimal(amount).quantize(Decimal("0.01")))
+            )
+        page_visits = sum(trend(*profile.monthly_visits[k], index) for k in profile.monthly_visits)
+        cta_counts = {}
+        for number, cta in enumerate(ctas):
+            views = round(page_visits * shape.day(day, index) / length * weekday * (0.5 - 0.12 * number))
+            # Click rates improve a little over the year (the agency tests its buttons).
+            rate = profile.cta_click_rates[cta.key] * trend(0.9, 1.1, index) * rates.day(day, index)
+            cta_counts[cta] = (views, min(views, round(views * rate)))
+        if day == today:
+            events = _tracking_events(slug, day, zone, now, visits_by_key, cta_counts)
+        else:
+            for (channel, page), visits in visits_by_key.items():
+                visits -= tracked_visits.get((day, channel.pk, page.pk if page else None), 0)
+                if visits > 0:
+                    rows[Traffic].append(Traffic(date=day, channel=channel, landing_page=page, visits=visits))
+            for cta, (views, clicks) in cta_counts.items():
+                seen, clicked = tracked_ctas.get((day, cta.pk), (0, 0))
+                rows[CTAStat].append(
+                    CTAStat(date=day, cta=cta, views=max(0, views - seen), clicks=max(0, clicks - clicked))
                 )
-            page_visits = sum(trend(*profile.monthly_visits[k], index) for k in profile.monthly_visits)
-            for number, cta in enumerate(ctas):
-                views = round(page_visits * pulse * weekday * (0.5 - 0.12 * number))
-                # Click rates improve a little over the year (the agency tests its buttons).
-                rate = profile.cta_click_rates[cta.key] * trend(0.9, 1.1, index) * rates.day(day, index)
-                rows[CTAStat].append(CTAStat(date=day, cta=cta, views=views, clicks=min(views, round(views * rate))))
-            base = trend(*profile.keyword_visits, index) * pulse * weekday
-            for keyword, keyword_share in zip(KEYWORDS, KEYWORD_SHARES, strict=True):
-                level = base * keyword_share
-                if keyword == profile.rising_keyword and day >= rising_start:
-                    level *= 1 + RISING_GAIN * (day - rising_start).days / 30.4
-                if visits := round(level):
-                    rows[KeywordStat].append(
-                        KeywordStat(date=day, keyword=keyword, channel=organic, visits=visits, impressions=visits * 14)
-                    )
-            sent_at = datetime.combine(day, time(9, 30), tzinfo=zone)
-            if day.day in (6, 20) and sent_at <= now:
-                rows[EmailSend].append(
-                    _email(profile, index, day, sent_at, newsletter, rates.month(index - 0.5 + day.day / length))
+        base = trend(*profile.keyword_visits, index) * pulse * weekday
+        for keyword, keyword_share in zip(KEYWORDS, KEYWORD_SHARES, strict=True):
+            level = base * keyword_share
+            if keyword == profile.rising_keyword and day >= rising_start:
+                level *= 1 + RISING_GAIN * (day - rising_start).days / 30.4
+            if visits := round(level):
+                rows[KeywordStat].append(
+                    KeywordStat(date=day, keyword=keyword, channel=organic, visits=visits, impressions=visits * 14)
                 )
+        sent_at = datetime.combine(day, time(9, 30), tzinfo=zone)
+        if day.day in (6, 20) and sent_at <= now and f"newsletter-{day:%Y-%m-%d}" not in sent_keys:
+            rows[EmailSend].append(
+                _email(profile, index, day, sent_at, newsletter, rates.month(index - 0.5 + day.day / length))
+            )
     for model, objects in rows.items():
         model.objects.bulk_create(objects, batch_size=5000)
-    return sum(len(objects) for objects in rows.values())
+    # An event seeded by a former run at the same day is kept (its id is the plan's): only new ones.
+    TrackingEvent.objects.bulk_create(events, batch_size=5000, ignore_conflicts=True)
+    # Rolled up now, as the worker would within minutes: the snapshots refreshed next count them.
+    rolled = tracking_rollup()
+    return sum(len(objects) for objects in rows.values()) + rolled.events
+
+
+def _tracking_events(slug: str, day: date, zone: ZoneInfo, now: datetime, visits: dict, ctas: dict) -> list:
+    """The raw events of ``day``'s planned visits (channel, page → count) and CTA views and clicks
+    (CTA → counts) that happened before ``now``: each count spread evenly over the local day. Ids
+    (and sessions: one a visit) are derived from the plan, so a re-run makes the same events."""
+    start = local_midnight(day, zone)
+    length = local_midnight(day + timedelta(days=1), zone) - start
+
+    def spread(count: int, name: str):
+        for number in range(count):
+            at = start + length * (number + 0.5) / count
+            if at >= now:
+                return
+            yield at, uuid.uuid5(uuid.NAMESPACE_URL, f"pouls-demo/{slug}/{day}/{name}/{number}")
+
+    events = []
+    for (channel, page), count in visits.items():
+        path = page_path(page.url) if page else "/"
+        for at, event_id in spread(count, f"visit/{channel.key}/{page.key if page else ''}"):
+            events.append(
+                TrackingEvent(
+                    event_id=event_id,
+                    type=TrackingEvent.Type.VISIT,
+                    occurred_at=at,
+                    session=event_id.hex,
+                    path=path,
+                    channel_key=channel.key,
+                )
+            )
+    for cta, counts in ctas.items():
+        path = page_path(cta.landing_page.url) if cta.landing_page else "/"
+        for kind, count in zip((TrackingEvent.Type.CTA_VIEW, TrackingEvent.Type.CTA_CLICK), counts, strict=True):
+            for at, event_id in spread(count, f"{kind}/{cta.key}"):
+                events.append(
+                    TrackingEvent(
+                        event_id=event_id, type=kind, occurred_at=at, session=event_id.hex, path=path, cta_key=cta.key
+                    )
+                )
+    return events
 
 
 def _email(profile: MarketingProfile, index: int, day: date, sent_at: datetime, campaign, swing: float) -> EmailSend:

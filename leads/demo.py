@@ -10,13 +10,25 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Max, Min
 
-from campaigns.demo import EVEN_STEP, days_in, demo_now, local_bounds, local_midnight, month_starts, rhythm, trend, weyl
+from campaigns.demo import (
+    EVEN_STEP,
+    days_in,
+    demo_now,
+    local_bounds,
+    local_midnight,
+    month_add,
+    month_index,
+    rhythm,
+    trend,
+    weyl,
+)
 from campaigns.models import Campaign, Channel, LandingPage, Offer
 from leads.models import ChangeOrigin, Lead, ScoringRule, Stage
 from leads.services import LeadInput, lead_upsert
@@ -232,10 +244,16 @@ class PlannedLead:
     deal_value: Decimal | None
 
 
-def lead_plan(*, slug: str, time_zone: str, months: int, now: datetime) -> list[PlannedLead]:
+def lead_plan(
+    *, slug: str, time_zone: str, months: int, now: datetime, anchor: date | None = None
+) -> list[PlannedLead]:
     """The leads of one demo client up to ``now`` (pure: no database): every calendar month from
-    ``months - 1`` months ago to the current one, spread over each of its days, the current month's
-    up to ``now`` (none in the future)."""
+    ``months - 1`` months before ``anchor`` (default: the current month) to the current one, spread
+    over each of its days, the current month's up to ``now`` (none in the future).
+
+    The plan at a later ``now`` with the same ``anchor`` starts with the same leads (a catch-up adds
+    the ones after; only the stages they have reached move on), except when the first plan was made
+    in the first minutes of a month (its opening leads were squeezed before that moment)."""
     profile = PROFILES[slug]
     # The leads' own rhythm, not the traffic's: the visit-to-lead rate and the cost per lead vary too.
     # Wide daily swings: a day's count then never stands out of the days before it by a lead or two.
@@ -250,8 +268,12 @@ def lead_plan(*, slug: str, time_zone: str, months: int, now: datetime) -> list[
     channel_turns, offer_turns = RoundRobin(profile.channels, rng), RoundRobin(profile.offers, rng)
     funnel = {key: (Pace(rng), Pace(rng), Pace(rng), Pace(rng)) for key in profile.channels}
     plan: list[PlannedLead] = []
-    starts = month_starts(now.astimezone(zone).date(), months)
-    for index, month in enumerate(starts, start=1 - len(starts)):  # 0: the current month
+    current = now.astimezone(zone).date().replace(day=1)
+    anchor = anchor or current
+    first = month_add(anchor, 1 - months)
+    starts = [month_add(first, number) for number in range(month_index(current, first) + 1)]
+    for month in starts:
+        index = month_index(month, anchor)  # 0: the anchor's month (the first plan's current one)
         start, _ = local_bounds(month, zone)
         volume = trend(*profile.monthly_leads, index) * shape.month(index)
         days = [month + timedelta(days=offset) for offset in range(days_in(month))]
@@ -287,7 +309,9 @@ def _planned(rng, profile, created_at, now, channel, offer, paces, swings, numbe
     reached: dict[str, datetime | None] = {"mql_at": None, "sql_at": None, "customer_at": None}
     stage, at = Stage.LEAD, created_at
     # Steady conversions per channel, reached within days (MQL within hours, a customer within a
-    # week of the lead): last month's cohort is nearly complete on the 1st.
+    # week of the lead): last month's cohort is nearly complete on the 1st. The lead's whole path is
+    # drawn whatever ``now``, then cut at ``now``: the draws, hence the leads after it, never depend
+    # on the moment of the plan.
     for (next_stage, rate, field, delay), pace, swing in zip(
         (
             (Stage.MQL, profile.to_mql, "mql_at", (0.01, 0.3)),
@@ -301,13 +325,17 @@ def _planned(rng, profile, created_at, now, channel, offer, paces, swings, numbe
         if not pace(min(1.0, rate * swing)):
             break
         at = at + timedelta(days=rng.uniform(*delay))
-        if at >= now:
-            break
         reached[field], stage = at, next_stage
     lost_at = None
     if stage != Stage.CUSTOMER and paces[3](profile.lost):
         lost_at = (reached[f"{stage}_at"] if stage != Stage.LEAD else created_at) + timedelta(days=7)
-        lost_at = lost_at if lost_at < now else None
+    stage = Stage.LEAD
+    for field, next_stage in (("mql_at", Stage.MQL), ("sql_at", Stage.SQL), ("customer_at", Stage.CUSTOMER)):
+        if reached[field] is not None and reached[field] < now:
+            stage = next_stage
+        else:
+            reached[field] = None
+    lost_at = lost_at if lost_at is not None and lost_at < now else None
     # Deal values around the client's average, spread evenly from 75 % to 125 % of it.
     deal = Decimal(round(profile.deal_value * (1 + 0.25 * weyl(number, EVEN_STEP, 0.5)), -1))
     return PlannedLead(created_at, channel, offer, stage, reached, lost_at, deal if stage == Stage.CUSTOMER else None)
@@ -316,11 +344,18 @@ def _planned(rng, profile, created_at, now, channel, offer, paces, swings, numbe
 @transaction.atomic
 def demo_leads_seed(*, slug: str, owners: list, time_zone: str, months: int = 13, now: datetime | None = None) -> int:
     """Seed the demo leads of one client (in its schema) up to ``now`` (``lead_plan``), through the
-    same service as real leads. Does nothing when the client already has leads."""
-    if Lead.objects.exists():
-        return 0
+    same service as real leads; returns the leads created.
+
+    A client seeded before catches up: the plan of its first seed's months (its first lead's month
+    opens the ``months`` that ended with the first seed's month) goes on to ``now``, and only its
+    leads created after the last one there are added. The stages older leads would have reached
+    since are not moved."""
     now = demo_now(now)
-    rng = random.Random(f"pouls-people-{slug}")  # noqa: S311 (demo data, not secrets)
+    zone = ZoneInfo(time_zone)
+    seeded = Lead.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+    anchor = None
+    if seeded["first"] is not None:
+        anchor = month_add(seeded["first"].astimezone(zone).date().replace(day=1), months - 1)
     offers, campaigns, pages = _catalogue()
     channels = {c.key: c for c in Channel.objects.filter(key__in=PROFILES[slug].channels)}
     offers_by_key = {o.key: o for o in offers}
@@ -334,8 +369,13 @@ def demo_leads_seed(*, slug: str, owners: list, time_zone: str, months: int = 13
     ScoringRule.objects.get_or_create(
         name="Demande de démo", defaults={"field": "offer_kind", "operator": "eq", "value": "demo", "points": 30}
     )
-    plan = lead_plan(slug=slug, time_zone=time_zone, months=months, now=now)
+    plan = lead_plan(slug=slug, time_zone=time_zone, months=months, now=now, anchor=anchor)
+    created = 0
     for number, planned in enumerate(plan):
+        if seeded["last"] is not None and planned.created_at <= seeded["last"]:
+            continue
+        # One generator per lead: a lead's details do not hang on the leads seeded before it.
+        rng = random.Random(f"pouls-people-{slug}-{number}")  # noqa: S311 (demo data, not secrets)
         offer = offers_by_key[planned.offer]
         choices = by_channel.get(planned.channel)
         lead_upsert(
@@ -351,7 +391,8 @@ def demo_leads_seed(*, slug: str, owners: list, time_zone: str, months: int = 13
             ),
             source=ChangeOrigin.IMPORT,
         )
-    return len(plan)
+        created += 1
+    return created
 
 
 def _record(rng, planned: PlannedLead, *, number, channel, campaign, offer, page, owners) -> LeadInput:
