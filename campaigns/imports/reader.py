@@ -99,9 +99,9 @@ def _xlsx_read(data: bytes) -> Table:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
+    except Exception:  # openpyxl raises many types for a damaged file; their names mean nothing to a reader
         raise DomainError(
-            _("line 1: not a readable XLSX workbook (%(error)s)") % {"error": exc.__class__.__name__}
+            _("line 1: not a readable XLSX workbook; save it again from Excel as a workbook (.xlsx) or as CSV UTF-8")
         ) from None
     sheet = workbook.worksheets[0]
     header: list[str] = []

@@ -163,3 +163,18 @@ def test_the_api_says_not_found_in_the_readers_language(http_as, world, in_alpha
         response = api.get(url)
         assert response.status_code == 404
         assert response.json() == {"detail": message}  # not "No ImportJob matches the given query."
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        ("fr", "ligne 1\u00a0: classeur XLSX illisible\u00a0; enregistrez-le de nouveau depuis Excel"),
+        ("en", "line 1: not a readable XLSX workbook; save it again from Excel"),
+    ],
+)
+def test_a_damaged_workbook_says_why_without_a_python_class_name(http_as, world, in_alpha, language, reason):
+    admin = http_as(reader(world, language))
+    response = admin.post(UPLOAD, {"kind": "offers", "file": SimpleUploadedFile("offers.xlsx", b"PK\x03\x04broken")})
+    page = admin.get(response["Location"]).content.decode()
+    assert reason in listed_errors(page)[0]
+    assert "BadZipFile" not in page

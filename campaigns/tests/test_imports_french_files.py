@@ -244,8 +244,9 @@ FILE_MESSAGES = [
     ),
     (
         b"PK\x03\x04not a workbook",
-        "line 1: not a readable XLSX workbook (BadZipFile)",
-        "ligne 1\u00a0: classeur XLSX illisible (BadZipFile)",
+        "line 1: not a readable XLSX workbook; save it again from Excel as a workbook (.xlsx) or as CSV UTF-8",
+        "ligne 1\u00a0: classeur XLSX illisible\u00a0; enregistrez-le de nouveau depuis Excel en classeur (.xlsx) "
+        "ou en CSV UTF-8",
     ),
 ]
 
