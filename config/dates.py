@@ -20,9 +20,15 @@ EARLIEST = date(2000, 1, 1)
 HORIZON_YEARS = 1  # how far after today a date may lie
 
 
+# "Today" for the bound is the day of the zone furthest ahead (UTC+14): the same whatever zone a request,
+# a worker or a webhook runs in, so one bad value gets one message on every path, also in the hour when
+# Paris is already tomorrow and UTC is not. A day's slack a year ahead changes nothing the rule is for.
+FURTHEST_AHEAD = timezone.get_fixed_timezone(14 * 60)
+
+
 def latest_date(today: date | None = None) -> date:
-    """The last date allowed: the same day one year after ``today`` (default: today, local)."""
-    today = today or timezone.localdate()
+    """The last date allowed: the same day one year after ``today`` (default: today at UTC+14)."""
+    today = today or timezone.now().astimezone(FURTHEST_AHEAD).date()
     try:
         return today.replace(year=today.year + HORIZON_YEARS)
     except ValueError:  # 29 February
