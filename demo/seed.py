@@ -60,7 +60,10 @@ def demo_accounts_seed(*, now: datetime | None = None, months: int = 13) -> list
     """Create (or bring back to their demo state) the agency, its clients and the demo logins, and
     seed each client's data: ``months`` calendar months up to ``now`` (default: the moment it runs).
 
-    Safe to re-run: clients are kept with their data, passwords and roles are reset.
+    Safe to re-run: clients are kept with their data, which catches up to ``now`` (the facts, leads
+    and stage moves since the last seed, on the same plan; nothing twice), passwords and roles are
+    reset. A re-run takes the same ``months`` as the first seed: the plan's months are derived from
+    the first fact's month and ``months``.
     """
     agency, _ = agency_get_or_create(name=DEMO_AGENCY, default_language="fr")
     clients = {}
@@ -77,8 +80,9 @@ def demo_accounts_seed(*, now: datetime | None = None, months: int = 13) -> list
 
 
 def demo_client_seed(*, client: Client, profile: str, now: datetime, months: int = 13) -> None:
-    """One client's own data shaped on the demo ``profile`` (a demo slug), in its schema, then its
-    snapshots as of ``now`` (skipped for a client that already has some)."""
+    """One client's own data shaped on the demo ``profile`` (a demo slug), in its schema, up to
+    ``now`` (a client seeded before catches up), today's tracking events rolled up, then its
+    snapshots as of ``now``."""
     owners = list(lead_owners(client).order_by("email"))
     with tenant_context(client):
         demo_leads_seed(slug=profile, owners=owners, time_zone=client.time_zone, months=months, now=now)

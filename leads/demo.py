@@ -15,7 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Min
 
 from campaigns.demo import (
     EVEN_STEP,
@@ -30,8 +30,8 @@ from campaigns.demo import (
     weyl,
 )
 from campaigns.models import Campaign, Channel, LandingPage, Offer
-from leads.models import ChangeOrigin, Lead, ScoringRule, Stage
-from leads.services import LeadInput, lead_upsert
+from leads.models import STAGE_ORDER, ChangeOrigin, Lead, ScoringRule, Stage
+from leads.services import LeadInput, lead_mark_lost, lead_move_stage, lead_upsert
 
 
 @dataclass(frozen=True)
@@ -231,6 +231,11 @@ class Pace:
         return False
 
 
+# A planned lead's path is over within this long of its creation (a customer within 3.3 days, a loss
+# 7 days after its last stage): older leads need no catch-up moves.
+SETTLED_AFTER = timedelta(days=11)
+
+
 @dataclass(frozen=True)
 class PlannedLead:
     """One demo lead before its contact details: when, where from, how far it went."""
@@ -348,14 +353,12 @@ def demo_leads_seed(*, slug: str, owners: list, time_zone: str, months: int = 13
 
     A client seeded before catches up: the plan of its first seed's months (its first lead's month
     opens the ``months`` that ended with the first seed's month) goes on to ``now``, and only its
-    leads created after the last one there are added. The stages older leads would have reached
-    since are not moved."""
+    leads created after the last one there are added; the leads of the days before it that the plan
+    moves on in the meantime (stages, losses) are moved, at the plan's instants."""
     now = demo_now(now)
     zone = ZoneInfo(time_zone)
-    seeded = Lead.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
-    anchor = None
-    if seeded["first"] is not None:
-        anchor = month_add(seeded["first"].astimezone(zone).date().replace(day=1), months - 1)
+    first = Lead.objects.aggregate(first=Min("created_at"))["first"]
+    anchor = None if first is None else month_add(first.astimezone(zone).date().replace(day=1), months - 1)
     offers, campaigns, pages = _catalogue()
     channels = {c.key: c for c in Channel.objects.filter(key__in=PROFILES[slug].channels)}
     offers_by_key = {o.key: o for o in offers}
@@ -370,12 +373,18 @@ def demo_leads_seed(*, slug: str, owners: list, time_zone: str, months: int = 13
         name="Demande de démo", defaults={"field": "offer_kind", "operator": "eq", "value": "demo", "points": 30}
     )
     plan = lead_plan(slug=slug, time_zone=time_zone, months=months, now=now, anchor=anchor)
+    # The last seeded moment: the latest plan lead there is (the client's own leads, a visitor's form
+    # sent on the demo say, do not count).
+    emails = [_contact(_people(slug, number), number + 101)[2] for number in range(len(plan))]
+    present = set(Lead.objects.filter(email__in=emails).values_list("email", flat=True))
+    last = max((p.created_at for p, email in zip(plan, emails, strict=True) if email in present), default=None)
     created = 0
     for number, planned in enumerate(plan):
-        if seeded["last"] is not None and planned.created_at <= seeded["last"]:
+        rng = _people(slug, number)
+        if last is not None and planned.created_at <= last:
+            if planned.created_at > last - SETTLED_AFTER:
+                _moves_caught_up(rng, planned, number=number + 101)
             continue
-        # One generator per lead: a lead's details do not hang on the leads seeded before it.
-        rng = random.Random(f"pouls-people-{slug}-{number}")  # noqa: S311 (demo data, not secrets)
         offer = offers_by_key[planned.offer]
         choices = by_channel.get(planned.channel)
         lead_upsert(
@@ -395,12 +404,45 @@ def demo_leads_seed(*, slug: str, owners: list, time_zone: str, months: int = 13
     return created
 
 
-def _record(rng, planned: PlannedLead, *, number, channel, campaign, offer, page, owners) -> LeadInput:
+def _people(slug: str, number: int) -> random.Random:
+    """One generator per lead: a lead's details do not hang on the leads seeded before it."""
+    return random.Random(f"pouls-people-{slug}-{number}")  # noqa: S311 (demo data, not secrets)
+
+
+def _contact(rng, number: int) -> tuple[str, str, str]:
+    """A demo lead's first name, last name and email: its generator's first draws."""
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     domain = rng.choice(["gmail.com", "orange.fr", "free.fr", "pro.fr"])
+    # The lead's number keeps every email apart (a shared one would merge two demo leads).
+    email = f"{first}.{last}.{number}@{domain}".lower().replace("é", "e").replace("è", "e").replace("ï", "i")
+    return first, last, email
+
+
+def _moves_caught_up(rng, planned: PlannedLead, *, number: int) -> int:
+    """Move an existing demo lead to where its plan has it now: the stages it reached, each at its
+    planned instant, then its loss (what happened since the seed that created it). Returns the moves."""
+    _, _, email = _contact(rng, number)
+    lead = Lead.objects.filter(email=email).first()
+    if lead is None or lead.is_lost:  # erased, or lost: a lost lead does not move
+        return 0
+    moves = 0
+    for field, stage in (("mql_at", Stage.MQL), ("sql_at", Stage.SQL), ("customer_at", Stage.CUSTOMER)):
+        at = planned.reached[field]
+        if at is not None and STAGE_ORDER.index(lead.stage) < STAGE_ORDER.index(stage):
+            deal = planned.deal_value if stage == Stage.CUSTOMER else None
+            lead = lead_move_stage(lead=lead, to=stage, at=at, source=ChangeOrigin.IMPORT, deal_value=deal)
+            moves += 1
+    if planned.lost_at is not None:
+        reason = ("Budget", "Pas de réponse", "Concurrent")[number % 3]
+        lead_mark_lost(lead=lead, reason=reason, at=planned.lost_at, source=ChangeOrigin.IMPORT)
+        moves += 1
+    return moves
+
+
+def _record(rng, planned: PlannedLead, *, number, channel, campaign, offer, page, owners) -> LeadInput:
+    first, last, email = _contact(rng, number)
     return LeadInput(
-        # The lead's number keeps every email apart (a shared one would merge two demo leads).
-        email=f"{first}.{last}.{number}@{domain}".lower().replace("é", "e").replace("è", "e").replace("ï", "i"),
+        email=email,
         created_at=planned.created_at,
         first_name=first,
         last_name=last,

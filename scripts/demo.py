@@ -1,7 +1,8 @@
 """`make demo`: database, migrations, demo data, then web + worker + beat until Ctrl-C.
 
 Uses DATABASE_URL when set; otherwise this process starts the embedded PostgreSQL, hands its URL
-to the children and stops it on exit. Re-running reuses the data.
+to the children and stops it on exit. Re-running reuses the data and
+catches it up to the moment it runs (demo.seed).
 """
 
 from __future__ import annotations

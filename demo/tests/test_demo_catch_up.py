@@ -69,6 +69,7 @@ def test_a_later_seed_catches_up_and_a_repeat_adds_nothing(db):
         assert Traffic.objects.latest("date").date == date(2026, 11, 24)
         first_visits = _day_visits(date(2026, 11, 24))
         leads_before = Lead.objects.count()
+        states_before = list(Lead.objects.order_by("created_at").values_list("stage", "is_lost"))
 
     demo_accounts_seed(now=LATER, months=MONTHS)
     with tenant_context(client):
@@ -83,7 +84,7 @@ def test_a_later_seed_catches_up_and_a_repeat_adds_nothing(db):
         assert _snapshot("visits", days[-1]) == _day_visits(days[-1]) == _visit_events(days[-1])
         for day in days[1:-1]:
             assert _day_visits(day, source=FactSource.TRACKING) == 0 < _day_visits(day)
-        # The email of 1 December's... none: sends are on the 6th and 20th; the 20 November one is kept once.
+        # Newsletters go out on the 6th and the 20th: the 20 November one, seeded first, is not sent twice.
         assert EmailSend.objects.filter(key="newsletter-2026-11-20").count() == 1
         # The new leads are the plan's (anchored on the first seed's month) between the two moments.
         plan = lead_plan(
@@ -103,6 +104,12 @@ def test_a_later_seed_catches_up_and_a_repeat_adds_nothing(db):
         assert list(
             Lead.objects.filter(created_at__lte=FIRST).order_by("created_at").values_list("created_at", flat=True)
         ) == [p.created_at for p in plan if p.created_at <= FIRST]
+        # The leads of the days before the first moment moved on as the plan has them now.
+        assert [(p.stage, p.lost_at is not None) for p in plan if p.created_at <= FIRST] == list(
+            Lead.objects.filter(created_at__lte=FIRST).order_by("created_at").values_list("stage", "is_lost")
+        )
+        states = list(Lead.objects.filter(created_at__lte=FIRST).order_by("created_at").values_list("stage", "is_lost"))
+        assert sum(a != b for a, b in zip(states, states_before, strict=True)) >= 5
         # The KPIs caught up: December's leads so far, as the snapshots count them.
         december = Lead.objects.filter(created_at__gte=datetime(2026, 12, 1, tzinfo=PARIS)).count()
         snapshot = Snapshot.objects.get(kpi="leads", period="month", start=date(2026, 12, 1), dimension="", key="")
