@@ -15,7 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Max, Min
 
 from campaigns.demo import (
     EVEN_STEP,
@@ -378,6 +378,10 @@ def demo_leads_seed(*, slug: str, owners: list, time_zone: str, months: int = 13
     emails = [_contact(_people(slug, number), number + 101)[2] for number in range(len(plan))]
     present = set(Lead.objects.filter(email__in=emails).values_list("email", flat=True))
     last = max((p.created_at for p, email in zip(plan, emails, strict=True) if email in present), default=None)
+    if last is None and first is not None:
+        # Leads of a seed made before the leads' details were drawn one generator per lead: none of
+        # their emails is the plan's; the latest lead marks the moment then (no moves: not the plan's).
+        last = Lead.objects.aggregate(last=Max("created_at"))["last"]
     created = 0
     for number, planned in enumerate(plan):
         rng = _people(slug, number)

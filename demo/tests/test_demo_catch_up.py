@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
+from django.db.models import Sum, Value
+from django.db.models.functions import Concat
 from django_tenants.utils import tenant_context
 
 from campaigns.models import CTAStat, EmailSend, FactSource, KeywordStat, Spend, TrackingEvent, Traffic
@@ -119,3 +120,20 @@ def test_a_later_seed_catches_up_and_a_repeat_adds_nothing(db):
     demo_accounts_seed(now=LATER, months=MONTHS)
     with tenant_context(client):
         assert _counts() == counts
+
+
+def test_a_catch_up_over_leads_of_an_earlier_plan_adds_only_the_later_ones(db):
+    """Leads seeded before their details were drawn one generator per lead have none of the plan's
+    emails: the catch-up adds the plan's leads after the latest one, none twice."""
+    demo_accounts_seed(now=FIRST, months=MONTHS)
+    client = Client.objects.get(slug="velo-nord")
+    with tenant_context(client):
+        Lead.objects.update(email=Concat(Value("ancien-"), "email"))
+        last = Lead.objects.latest("created_at").created_at
+        before = Lead.objects.count()
+    demo_accounts_seed(now=LATER, months=MONTHS)
+    with tenant_context(client):
+        plan = lead_plan(
+            slug="velo-nord", time_zone=client.time_zone, months=MONTHS, now=LATER, anchor=date(2026, 11, 1)
+        )
+        assert Lead.objects.count() == before + sum(1 for p in plan if p.created_at > last) > before
