@@ -75,6 +75,10 @@ FORMULAS: dict[str, Formula] = {
     "customers": _sum("customers"),
     "revenue": _sum("revenue"),
     "roi": _ratio("revenue - spend", "spend", "customer", "spend"),
+    # The cost of each stage reached in the period (spend ÷ stage reaches, same rule as cost per lead).
+    "cost_per_mql": _ratio("spend", "mqls", "spend", "mql"),
+    "cost_per_sql": _ratio("spend", "sqls", "spend", "sql"),
+    "cost_per_customer": _ratio("spend", "customers", "spend", "customer"),
     "cta_click_rate": _ratio("cta_clicks", "cta_views", "cta"),
     "keyword_visits": _sum("keyword_visits"),
     "email_deliverability_rate": _ratio("emails_delivered", "emails_sent", "email"),
