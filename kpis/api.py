@@ -142,7 +142,8 @@ class DefinitionListApi(APIView):
 
 
 class PacingApi(APIView):
-    """Month-to-date pacing of every weekly objective on a count KPI (docs/kpis.md §5)."""
+    """Month-to-date pacing and month-end projection of every weekly objective on a count KPI
+    (docs/kpis.md §5)."""
 
     @extend_schema(
         parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="Default: today, locally.")],
@@ -166,6 +167,11 @@ class PacingApi(APIView):
                     "actual": p.pacing.actual,
                     "pacing": p.pacing.pacing,
                     "status": p.pacing.status,
+                    "month_days": p.projection.month_days,
+                    "month_target": p.projection.month_target,
+                    "projected": p.projection.projected,
+                    "needed_per_day": p.projection.needed_per_day,
+                    "projected_status": p.projection.status,
                 }
                 for p in selectors.pacing_for(as_of_local=day)
             ]

@@ -3,11 +3,22 @@
 For a weekly objective T on a count KPI and an as-of local date D in month M:
 ``expected = T × d ÷ 7`` with d the number of days from the first of M to D inclusive,
 ``actual`` the KPI summed over those same days, ``pacing = actual ÷ expected`` and the status
-from pacing (≥ 1 green, ≥ amber_ratio amber, else red). Pure rules: no database, no models.
+from pacing (≥ 1 green, ≥ amber_ratio amber, else red).
+
+The month-end projection of the same objective, with N the number of days in M:
+``month_target = T × N ÷ 7``, ``projected = actual × N ÷ d`` (the run rate carried to the month's
+end), ``needed_per_day = max(0, month_target − actual) ÷ (N − d)`` (none on the month's last day)
+and the projected status from projected ÷ month_target, judged like a status. That ratio is the
+pacing itself (actual × N ÷ d ÷ (T × N ÷ 7) = actual ÷ (T × d ÷ 7)), so the projected status always
+equals the pacing status: the projection says the same verdict in month-end numbers.
+
+Pacing is defined for count KPIs (the selector keeps only those); every built-in count KPI is
+better up, so "ahead" is always good here. Pure rules: no database, no models.
 """
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -36,12 +47,7 @@ def pacing_compute(
     value either.
     """
     ratio = amber_threshold(amber_ratio)
-    first = as_of_local.replace(day=1)
-    days = (as_of_local - first).days + 1
-    actual = sum(
-        (exact(value) for day, value in actual_by_day.items() if value is not None and first <= day <= as_of_local),
-        Fraction(0),
-    )
+    days, actual = _month_to_date(as_of_local, actual_by_day)
     if weekly_target is None:
         return Pacing(expected=None, actual=float(actual), pacing=None, status=None, days=days)
     expected = exact(weekly_target) * days / 7
@@ -55,3 +61,59 @@ def pacing_compute(
         status=status_from_ratio(pacing, ratio),
         days=days,
     )
+
+
+def _month_to_date(as_of_local: date, actual_by_day: dict) -> tuple[int, Fraction]:
+    """``(d, actual)``: the days from the first of the month to ``as_of_local`` inclusive and the
+    exact sum of the values of those days (null values and days outside the window ignored)."""
+    first = as_of_local.replace(day=1)
+    actual = sum(
+        (exact(value) for day, value in actual_by_day.items() if value is not None and first <= day <= as_of_local),
+        Fraction(0),
+    )
+    return (as_of_local - first).days + 1, actual
+
+
+@dataclass(frozen=True)
+class Projection:
+    month_days: int  # N: days in the month
+    month_target: float | None  # T × N ÷ 7; None without a weekly target
+    projected: float  # actual × N ÷ d: the month-to-date run rate carried to the month's end
+    needed_per_day: float | None  # max(0, month_target − actual) ÷ (N − d); None on the last day or without target
+    ratio: float | None  # projected ÷ month_target (equal to the pacing); None when the target is 0 or absent
+    status: str | None  # from ratio like a status; None when ratio is None
+
+
+def projection_compute(
+    *, weekly_target, as_of_local: date, actual_by_day: dict, amber_ratio: float = DEFAULT_AMBER_RATIO
+) -> Projection:
+    """Month-end projection of ``weekly_target`` for the month of ``as_of_local`` (docs/kpis.md §5).
+
+    Same inputs and the same month-to-date sum as :func:`pacing_compute`. Exact arithmetic,
+    floats out. On the month's last day nothing remains to be done per day: ``needed_per_day`` is
+    None. A weekly target of 0 gives a month target of 0, nothing needed and no status, as pacing.
+    """
+    ratio = amber_threshold(amber_ratio)
+    days, actual = _month_to_date(as_of_local, actual_by_day)
+    month_days = calendar.monthrange(as_of_local.year, as_of_local.month)[1]
+    projected = actual * month_days / days
+    if weekly_target is None:
+        return Projection(month_days, None, float(projected), None, None, None)
+    month_target = exact(weekly_target) * month_days / 7
+    remaining = month_days - days
+    needed = max(Fraction(0), month_target - actual) / remaining if remaining else None
+    if month_target == 0:
+        return Projection(month_days, 0.0, float(projected), _float(needed), None, None)
+    share = projected / month_target
+    return Projection(
+        month_days=month_days,
+        month_target=float(month_target),
+        projected=float(projected),
+        needed_per_day=_float(needed),
+        ratio=float(share),
+        status=status_from_ratio(share, ratio),
+    )
+
+
+def _float(number: Fraction | None) -> float | None:
+    return None if number is None else float(number)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from kpis.grid import Grid, Segment
 from kpis.measures import SOURCES
 from kpis.models import MEASURE_WIDTH, KPISettings, Measure, Objective, PeriodKind, RefreshRun, Snapshot
-from kpis.pacing import Pacing, pacing_compute
+from kpis.pacing import Pacing, Projection, pacing_compute, projection_compute
 from kpis.periods import period_index, period_shift
 from kpis.registry import KPIS, Unit
 from kpis.sql import quoted_table
@@ -51,12 +51,13 @@ class ObjectivePacing:
     objective: Objective
     pacing: Pacing
     month: date
+    projection: Projection
 
 
 def pacing_for(*, as_of_local: date) -> list[ObjectivePacing]:
-    """Month-to-date pacing (docs/kpis.md §5) of every weekly objective on a count KPI, as of the
-    local date ``as_of_local``: the day snapshots of the month so far, in one query, plus the
-    objectives and the amber threshold."""
+    """Month-to-date pacing and month-end projection (docs/kpis.md §5) of every weekly objective on
+    a count KPI, as of the local date ``as_of_local``: the day snapshots of the month so far, in one
+    query, plus the objectives and the amber threshold."""
     objectives = [o for o in Objective.objects.filter(period=PeriodKind.WEEK) if KPIS[o.kpi].unit == Unit.COUNT]
     first = as_of_local.replace(day=1)
     by_day: dict[tuple[str, str, str], dict[date, float]] = {}
@@ -68,19 +69,20 @@ def pacing_for(*, as_of_local: date) -> list[ObjectivePacing]:
         for kpi, dimension, key, start, value in days.values_list("kpi", "dimension", "key", "start", "value"):
             by_day.setdefault((kpi, dimension, key), {})[start] = value
     ratio = amber_ratio() if objectives else DEFAULT_AMBER_RATIO
-    return [
-        ObjectivePacing(
-            objective=o,
-            month=first,
-            pacing=pacing_compute(
-                weekly_target=o.target,
-                as_of_local=as_of_local,
-                actual_by_day=by_day.get((o.kpi, o.dimension, o.key), {}),
-                amber_ratio=ratio,
-            ),
+    result = []
+    for o in objectives:
+        given = {
+            "weekly_target": o.target,
+            "as_of_local": as_of_local,
+            "actual_by_day": by_day.get((o.kpi, o.dimension, o.key), {}),
+            "amber_ratio": ratio,
+        }
+        result.append(
+            ObjectivePacing(
+                objective=o, month=first, pacing=pacing_compute(**given), projection=projection_compute(**given)
+            )
         )
-        for o in objectives
-    ]
+    return result
 
 
 PAGE_COLUMNS = (

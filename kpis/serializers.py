@@ -117,6 +117,23 @@ class PacingOutputSerializer(serializers.Serializer):
     actual = serializers.FloatField()
     pacing = serializers.FloatField(allow_null=True, help_text=_("actual ÷ expected"))
     status = serializers.ChoiceField(choices=Status.choices, allow_null=True)
+    month_days = serializers.IntegerField(help_text=_("Days in the month."))
+    month_target = serializers.FloatField(help_text=_("weekly target × days in the month ÷ 7"))
+    projected = serializers.FloatField(
+        help_text=_("actual × days in the month ÷ days elapsed: the month-to-date run rate carried to the month's end")
+    )
+    needed_per_day = serializers.FloatField(
+        allow_null=True,
+        help_text=_(
+            "max(0, month target − actual) ÷ days left after the date: what each remaining day needs to reach "
+            "the month target (null on the month's last day)"
+        ),
+    )
+    projected_status = serializers.ChoiceField(
+        choices=Status.choices,
+        allow_null=True,
+        help_text=_("From projected ÷ month target like a status (null when the target is 0)."),
+    )
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
