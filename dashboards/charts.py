@@ -19,6 +19,7 @@ from kpis.periods import period_starts
 from kpis.registry import KPIS, Unit
 
 TOP_KEYWORDS = 10
+COST_PER_STAGE = ("cost_per_lead", "cost_per_mql", "cost_per_sql", "cost_per_customer")
 TEXT = "text"  # an extra table column already in words
 
 
@@ -237,6 +238,27 @@ def paid_share(data, language, fmt) -> Chart:
     return chart
 
 
+def cost_per_stage(data, language, fmt) -> Chart:
+    """What a lead, an MQL, an SQL and a customer cost on each channel with spend in the period (over
+    a custom range, the range's totals): one group of bars per channel, the most spent first."""
+    spend = data.breakdown.get(("channel", "spend"), {})
+    keys = [k for k in _ranked_keys(data, "channel", "spend") if (spend[k]["value"] or 0) > 0]
+    selected = data.state.key if data.state.dimension == "channel" else None
+    return Chart(
+        "cost_per_stage",
+        "bar",
+        dimension_name("channel", title=True),
+        _key_labels(data, "channel", keys),
+        [Dataset(_kpi_label(k, language), _breakdown(data, "channel", keys, k), Unit.MONEY) for k in COST_PER_STAGE],
+        _describe(*COST_PER_STAGE, language=language),
+        drill_dimension="channel",
+        drill_keys=keys,
+        selected=selected,
+        note=_not_filtered(data, "channel"),
+        extra_columns=[(_kpi_label("spend", language), [_value(spend.get(k)) for k in keys], Unit.MONEY)],
+    )
+
+
 def mqls_by_channel(data, language, fmt) -> Chart:
     months = mql_months(data.state, first=data.first, focus=data.focus)
     channels_ = sorted(data.mql_months, key=lambda k: data.name("channel", k))
@@ -294,6 +316,7 @@ CHART_TITLES = {
     "ctas": gettext_lazy("CTA click rates"),
     "keywords": gettext_lazy("Top keywords"),
     "emails": gettext_lazy("Email rates per send"),
+    "cost_per_stage": gettext_lazy("Cost per lead, MQL, SQL and customer per channel"),
     "mqls_by_channel": gettext_lazy("MQLs per channel per month"),
     "pacing": gettext_lazy("Month-to-date pacing against weekly objectives"),
 }
@@ -309,6 +332,7 @@ CHARTS: dict[str, Callable[[DashboardData, str, Formatter], Chart]] = {
     "ctas": ctas,
     "keywords": keywords,
     "emails": emails,
+    "cost_per_stage": cost_per_stage,
     "mqls_by_channel": mqls_by_channel,
     "pacing": pacing,
 }

@@ -34,7 +34,16 @@ ROW_FIELDS = (
 )
 # The breakdown charts of the focus period: which KPIs of which dimension they read.
 BREAKDOWN_KPIS = {
-    "channel": ("leads", "lead_to_customer_rate", "mqls"),
+    "channel": (
+        "leads",
+        "lead_to_customer_rate",
+        "mqls",
+        "spend",
+        "cost_per_lead",
+        "cost_per_mql",
+        "cost_per_sql",
+        "cost_per_customer",
+    ),
     "campaign": ("leads", "spend", "cost_per_lead"),
     "offer": ("leads", "lead_to_mql_rate"),
     "landing_page": ("visits", "leads", "visit_to_lead_rate"),
