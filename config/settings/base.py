@@ -60,6 +60,7 @@ TENANT_APPS = [
     "django_celery_beat",
     "campaigns",
     "leads",
+    "annotations",
     "kpis",
     "dashboards",
 ]
