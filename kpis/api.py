@@ -5,6 +5,7 @@ whatever the range; writes go through ``kpis.services``."""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
@@ -16,11 +17,13 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.selectors import annotation_brief, annotation_explaining, annotations_between
 from kpis import selectors, services
 from kpis.models import Objective, PeriodKind
 from kpis.periods import period_floor, period_shift
 from kpis.registry import REGISTRY
 from kpis.serializers import (
+    AnomalyPageSerializer,
     AnomalyQuerySerializer,
     DefinitionOutputSerializer,
     KPISettingsSerializer,
@@ -89,6 +92,8 @@ def _page(request, values: dict, *, anomalies_only: bool) -> HttpResponse:
         limit=limit,
         offset=offset,
     )
+    if anomalies_only:
+        rows = _explained(rows, values["period"])
     following = None
     if more:
         params = request.query_params.copy()
@@ -96,6 +101,24 @@ def _page(request, values: dict, *, anomalies_only: bool) -> HttpResponse:
         following = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
     head = json.dumps({"as_of": selectors.last_refresh_as_of(), "next": following}, cls=DjangoJSONEncoder)
     return HttpResponse(f'{head[:-1]}, "results": {rows}}}', content_type="application/json")
+
+
+def _explained(rows: str, period: str) -> str:
+    """Each anomaly with the note that likely explains it (docs/kpis.md §6), or null: the notes over
+    the page's periods in ONE query, matched to each row's period and key in Python."""
+    items = json.loads(rows)
+    if not items:
+        return rows
+    spans = []
+    for item in items:
+        start = date.fromisoformat(item["start"])
+        spans.append((start, period_shift(start, period, 1) - timedelta(days=1)))
+    notes = annotations_between(first=min(s for s, _e in spans), last=max(e for _s, e in spans))
+    for item, (first, last) in zip(items, spans, strict=True):
+        scope = {"dimension": item["dimension"] or "", "key": item["key"] or ""}
+        note = annotation_explaining(notes, first=first, last=last, **scope)
+        item["explanation"] = annotation_brief(note) if note else None
+    return json.dumps(items)
 
 
 class SnapshotListApi(APIView):
@@ -107,9 +130,10 @@ class SnapshotListApi(APIView):
 
 
 class AnomalyListApi(APIView):
-    """The snapshots flagged anomalous (docs/kpis.md §6) in the range, with their baseline."""
+    """The snapshots flagged anomalous (docs/kpis.md §6) in the range, with their baseline and the
+    client's note on their period, if any, as the likely explanation."""
 
-    @extend_schema(parameters=LIST_PARAMETERS, responses=SnapshotPageSerializer)
+    @extend_schema(parameters=LIST_PARAMETERS, responses=AnomalyPageSerializer)
     def get(self, request):
         return _page(request, _query(request, AnomalyQuerySerializer), anomalies_only=True)
 

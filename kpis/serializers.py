@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from annotations.serializers import AnnotationBriefSerializer
 from kpis.models import DIMENSION_CHOICES, KPI_CHOICES, Direction, Objective, PeriodKind, Status
 from kpis.registry import DIMENSIONS, Better, Family, Unit
 
@@ -88,6 +89,20 @@ class SnapshotPageSerializer(serializers.Serializer):
     as_of = serializers.DateTimeField(allow_null=True, help_text=_("The last refresh: every number is valid then."))
     next = serializers.CharField(allow_null=True)
     results = SnapshotOutputSerializer(many=True)
+
+
+class AnomalyRowOutputSerializer(SnapshotOutputSerializer):
+    explanation = AnnotationBriefSerializer(
+        allow_null=True,
+        help_text=_(
+            "The likely explanation: the oldest note overlapping the period, of the whole account or of "
+            "the row's channel or campaign."
+        ),
+    )
+
+
+class AnomalyPageSerializer(SnapshotPageSerializer):
+    results = AnomalyRowOutputSerializer(many=True)
 
 
 class DefinitionOutputSerializer(serializers.Serializer):
