@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dashboards.formatting import NUMBER, Formatter
-from dashboards.labels import anomaly_words, dimension_name, status_words
+from dashboards.labels import anomaly_words, dimension_name, projection_words, status_words
 from dashboards.selectors import DashboardData, mql_months
 from dashboards.tone import tone
 from kpis.models import PeriodKind
@@ -34,6 +34,7 @@ class Dataset:
     tones: list | None = None  # per anomaly: "good", "bad" or "neutral" (dashboards.tone): good news is not red
     stack: str | None = None
     marker: bool = False  # drawn as a thin bar over the others (a bullet chart's target)
+    statuses: list | None = None  # per point: "green", "amber", "red" or None: the bar takes the status colour
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Chart:
     selected: str | None = None  # the drill key shown, highlighted
     note: str | None = None
     extra_columns: list[tuple[str, list, str]] = field(default_factory=list)  # (title, values, unit or "text")
+    lines: list[dict] = field(default_factory=list)  # {"text", "status"}: a sentence per label, shown under the chart
 
     @property
     def title(self) -> str:
@@ -287,7 +289,19 @@ def pacing(data, language, fmt) -> Chart:
         scope = (data.name(o.dimension, o.key) if o.key else _("(none)")) if o.dimension else _("All channels")
         return f"{_kpi_label(o.kpi, language)} · {scope}"
 
+    def projection(p) -> dict:
+        words = projection_words(
+            fmt,
+            projected=p.projection.projected,
+            month_target=p.projection.month_target,
+            needed_per_day=p.projection.needed_per_day,
+            status=p.projection.status,
+        )
+        return {"text": f"{label(p)} — {words}", "status": p.projection.status}
+
     rows = data.pacing
+    # A bullet chart per objective: the actual bar over the projected month-end bar (in the colour of
+    # its projected status), the expected-by-today and month-target markers (docs/kpis.md §5).
     return Chart(
         "pacing",
         "hbar",
@@ -295,13 +309,27 @@ def pacing(data, language, fmt) -> Chart:
         [label(p) for p in rows],
         [
             Dataset(_("Actual, month to date"), [p.pacing.actual for p in rows], Unit.COUNT),
+            Dataset(
+                _("Projected month-end"),
+                [p.projection.projected for p in rows],
+                NUMBER,
+                statuses=[p.projection.status for p in rows],
+            ),
             Dataset(_("Expected by today"), [p.pacing.expected for p in rows], NUMBER, marker=True),
+            Dataset(_("Month target"), [p.projection.month_target for p in rows], NUMBER, marker=True),
         ],
-        _("Expected = weekly target × days elapsed this month ÷ 7; pacing = actual ÷ expected."),
+        _(
+            "Expected = weekly target × days elapsed this month ÷ 7; pacing = actual ÷ expected. "
+            "Month target = weekly target × days in the month ÷ 7; projected = actual × days in the month ÷ "
+            "days elapsed; needed per day = what is left of the month target ÷ days left."
+        ),
         extra_columns=[
             (_("Pacing"), [p.pacing.pacing for p in rows], Unit.RATE),
             (_("Status"), [status_words(p.pacing.status) or "—" for p in rows], TEXT),
+            (_("Needed per day"), [p.projection.needed_per_day for p in rows], NUMBER),
+            (_("Projected status"), [status_words(p.projection.status) or "—" for p in rows], TEXT),
         ],
+        lines=[projection(p) for p in rows],
     )
 
 

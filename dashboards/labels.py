@@ -5,8 +5,10 @@ verbose names, so every screen and the admin say the same thing."""
 from __future__ import annotations
 
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from campaigns.models import KeywordStat
+from dashboards.formatting import NUMBER, Formatter
 from dashboards.selectors import NAMED
 from kpis.models import Direction, Status
 
@@ -34,3 +36,24 @@ def dimension_name(dimension: str, *, title: bool = False) -> str:
     else:
         name = NAMED[dimension]._meta.verbose_name
     return capfirst(name) if title else str(name)
+
+
+def needed_words(fmt: Formatter, needed_per_day) -> str:
+    """``il faut 4,3 par jour``; ``objectif atteint`` when nothing more is needed; empty on the
+    month's last day (no day left: docs/kpis.md §5)."""
+    if needed_per_day is None:
+        return ""
+    if needed_per_day == 0:
+        return _("target reached")
+    return _("%(needed)s needed per day") % {"needed": fmt.value(needed_per_day, NUMBER)}
+
+
+def projection_words(fmt: Formatter, *, projected, month_target, needed_per_day, status) -> str:
+    """One line for a weekly objective's month-end projection, the same on the dashboard and the
+    portfolio: ``Projection fin de mois : 212 / objectif 240 · il faut 4,3 par jour · Hors objectif``."""
+    parts = [
+        _("Month-end projection: %(projected)s / target %(target)s")
+        % {"projected": fmt.value(projected, NUMBER), "target": fmt.value(month_target, NUMBER)}
+    ]
+    parts += [words for words in (needed_words(fmt, needed_per_day), status_words(status)) if words]
+    return " · ".join(parts)

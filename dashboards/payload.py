@@ -29,6 +29,7 @@ def _chart_json(chart: Chart, fmt: Formatter, state: DashboardState, base_url: s
         "datasets": [asdict(d) for d in chart.datasets],
         "description": chart.description,
         "note": chart.note,
+        "lines": chart.lines,
         "empty": chart.is_empty,
         "selected": chart.drill_keys.index(chart.selected) if chart.selected in chart.drill_keys else None,
         "drill": {"dimension": chart.drill_dimension, "urls": drill_urls} if chart.drill_dimension else None,

@@ -50,6 +50,24 @@ class PortfolioRowSerializer(serializers.Serializer):
     anomalies = serializers.IntegerField()
     pacing = serializers.FloatField(allow_null=True)
     pacing_status = serializers.CharField(allow_null=True)
+    projection = serializers.FloatField(
+        allow_null=True,
+        help_text=_(
+            "This month's weakest month-end projection of a weekly objective: projected value ÷ month target; "
+            "below 1, that objective will miss the month at its current pace."
+        ),
+    )
+    projection_status = serializers.CharField(allow_null=True, help_text=_("The status of that projection."))
+    projection_kpi = serializers.CharField(allow_null=True, help_text=_("The KPI of that objective."))
+    projected = serializers.FloatField(
+        allow_null=True, help_text=_("That objective's month-to-date run rate carried to the month's end.")
+    )
+    month_target = serializers.FloatField(allow_null=True, help_text=_("Its weekly target × days in the month ÷ 7."))
+    needed_per_day = serializers.FloatField(
+        allow_null=True,
+        help_text=_("What each remaining day needs to reach that month target (null on the month's last day)."),
+    )
+    misses = serializers.IntegerField(help_text=_("Weekly objectives projected to miss their month target."))
     kpis = serializers.DictField(child=HeadlineSerializer())
 
 
@@ -81,13 +99,20 @@ def portfolio_row(row: PortfolioRow) -> dict:
         "anomalies": pulse.anomalies if pulse else 0,
         "pacing": pulse and pulse.pacing,
         "pacing_status": pulse and pulse.pacing_status,
+        "projection": pulse and pulse.projection,
+        "projection_status": pulse and pulse.projection_status,
+        "projection_kpi": (pulse and pulse.projection_kpi) or None,
+        "projected": pulse and pulse.projected,
+        "month_target": pulse and pulse.month_target,
+        "needed_per_day": pulse and pulse.needed_per_day,
+        "misses": pulse.misses if pulse else 0,
         "kpis": kpis,
     }
 
 
 class PortfolioApi(APIView):
     """Headline KPIs (leads, cost per lead, lead-to-customer rate, MQLs this month, month-to-date
-    pacing) of every client account you may see, worst first."""
+    pacing, month-end projection) of every client account you may see, worst first."""
 
     permission_classes = [IsAuthenticated]
 

@@ -51,6 +51,25 @@ class Pulse(models.Model):
         _("pacing"), null=True, help_text=_("The weakest month-to-date pacing of its objectives.")
     )
     pacing_status = models.CharField(_("pacing status"), max_length=8, null=True)
+    # The month-end projection of the objective with the weakest one (docs/kpis.md §5): its ratio
+    # projected ÷ month target equals that objective's pacing, so it is the same objective.
+    projection = models.FloatField(
+        _("month-end projection"),
+        null=True,
+        help_text=_("The weakest projected month-end value ÷ month target of its objectives."),
+    )
+    projection_status = models.CharField(_("projected status"), max_length=8, null=True)
+    projection_kpi = models.CharField(_("KPI of the weakest projection"), max_length=40, blank=True, default="")
+    projected = models.FloatField(_("projected month-end value"), null=True)
+    month_target = models.FloatField(_("month target"), null=True)
+    needed_per_day = models.FloatField(
+        _("needed per remaining day"), null=True, help_text=_("None on the month's last day.")
+    )
+    misses = models.PositiveIntegerField(
+        _("objectives projected to miss"),
+        default=0,
+        help_text=_("Objectives whose projection falls short of the month target."),
+    )
     objectives = models.PositiveIntegerField(_("weekly objectives"), default=0)
     red = models.PositiveIntegerField(_("red statuses"), default=0)
     anomalies = models.PositiveIntegerField(_("recent anomalies"), default=0)

@@ -17,8 +17,9 @@ HEADLINE_FIELDS = ("kpi", "start", "value", "previous_value", "change", "target"
 
 
 def headline_publish(*, as_of: datetime, full_refresh: bool) -> Pulse:
-    """Copy the current client's headline month totals of the last 13 months, its pacing and what
-    needs attention into the public schema (in the refresh's transaction: both land or neither)."""
+    """Copy the current client's headline month totals of the last 13 months, its pacing, its
+    weakest month-end projection and what needs attention into the public schema (in the refresh's
+    transaction: both land or neither)."""
     client = connection.tenant
     local = as_of.astimezone(client_zone(client)).date()
     month = period_floor(local, PeriodKind.MONTH)
@@ -31,8 +32,12 @@ def headline_publish(*, as_of: datetime, full_refresh: bool) -> Pulse:
     Headline.objects.filter(client=client).delete()
     Headline.objects.bulk_create([Headline(client=client, **row) for row in rows])
 
-    pacings = [p.pacing for p in pacing_for(as_of_local=local) if p.pacing.pacing is not None]
+    paced = [p for p in pacing_for(as_of_local=local) if p.pacing.pacing is not None]
+    pacings = [p.pacing for p in paced]
     weakest = min(pacings, key=lambda p: p.pacing, default=None)
+    # The month-end projection furthest short of its month target (docs/kpis.md §5): what the agency
+    # reads on the 10th to see who will miss the month, in the month's own numbers.
+    short = min(paced, key=lambda p: p.projection.ratio, default=None)
     # "Recent": the latest complete day, week and month; on the headline totals the portfolio shows
     # (every breakdown row of every KPI would flag nearly every client: 5 % of steady series trip
     # the robust z-score by chance, and a client has hundreds).
@@ -46,10 +51,20 @@ def headline_publish(*, as_of: datetime, full_refresh: bool) -> Pulse:
     last_month = period_shift(month, PeriodKind.MONTH, -1)
     red = sum(1 for row in rows if row["start"] == last_month and row["status"] == Status.RED)
     red += sum(1 for p in pacings if p.status == Status.RED)
+    # A red projection needs attention too, and is counted already: projected ÷ month target is the
+    # pacing itself (actual × N ÷ d ÷ (T × N ÷ 7)), so a red projection is that red pacing; adding it
+    # again would make one objective two reds.
     defaults = {
         "as_of": as_of,
         "pacing": None if weakest is None else weakest.pacing,
         "pacing_status": None if weakest is None else weakest.status,
+        "projection": None if short is None else short.projection.ratio,
+        "projection_status": None if short is None else short.projection.status,
+        "projection_kpi": "" if short is None else short.objective.kpi,
+        "projected": None if short is None else short.projection.projected,
+        "month_target": None if short is None else short.projection.month_target,
+        "needed_per_day": None if short is None else short.projection.needed_per_day,
+        "misses": sum(1 for p in paced if p.projection.ratio < 1),
         "objectives": len(pacings),
         "red": red,
         "anomalies": anomalies,

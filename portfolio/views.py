@@ -11,11 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import ngettext
 
 from accounts.first_steps import FirstSteps, first_steps_for
 from dashboards.cards import Spark, sparkline
-from dashboards.formatting import Formatter
-from dashboards.labels import anomaly_words, status_symbol, status_words
+from dashboards.formatting import NUMBER, Formatter
+from dashboards.labels import anomaly_words, needed_words, projection_words, status_symbol, status_words
 from dashboards.tone import change_tone, tone, tone_words
 from kpis.models import PeriodKind
 from kpis.registry import KPIS
@@ -42,6 +43,46 @@ class HeadlineCell:
 
 
 @dataclass(frozen=True)
+class Projected:
+    value: str  # projected / month target: ``212 / 240``
+    kpi: str  # the KPI's name
+    needed: str  # ``il faut 4,3 par jour``, empty on the month's last day
+    status: str | None
+    status_text: str
+    status_symbol: str
+    misses: str  # how many objectives fall short, when there are several
+    words: str  # the whole line, as the dashboard's pacing chart says it
+
+
+def _projected(pulse, fmt: Formatter, language: str) -> Projected | None:
+    if pulse is None or pulse.projection is None:
+        return None
+    misses = ""
+    if pulse.objectives > 1:
+        misses = ngettext(
+            "%(misses)s of %(objectives)s objective projected short",
+            "%(misses)s of %(objectives)s objectives projected short",
+            pulse.objectives,
+        ) % {"misses": pulse.misses, "objectives": pulse.objectives}
+    return Projected(
+        f"{fmt.value(pulse.projected, NUMBER)} / {fmt.value(pulse.month_target, NUMBER)}",
+        KPIS[pulse.projection_kpi].name(language) if pulse.projection_kpi in KPIS else "",
+        needed_words(fmt, pulse.needed_per_day),
+        pulse.projection_status,
+        status_words(pulse.projection_status),
+        status_symbol(pulse.projection_status),
+        misses,
+        projection_words(
+            fmt,
+            projected=pulse.projected,
+            month_target=pulse.month_target,
+            needed_per_day=pulse.needed_per_day,
+            status=pulse.projection_status,
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class PortfolioLine:
     row: PortfolioRow
     cells: list[HeadlineCell]
@@ -50,6 +91,7 @@ class PortfolioLine:
     pacing_status: str | None
     pacing_status_text: str
     spark: Spark | None
+    projection: Projected | None = None  # this month's weakest month-end projection (docs/kpis.md §5)
 
 
 def _line(row: PortfolioRow, language: str) -> PortfolioLine:
@@ -94,6 +136,7 @@ def _line(row: PortfolioRow, language: str) -> PortfolioLine:
         pacing_status,
         status_words(pacing_status),
         spark,
+        _projected(pulse, fmt, language),
     )
 
 

@@ -14,6 +14,12 @@
   var PALETTE = [brand || "#c2185b", "#2563eb", "#15803d", "#7c3aed", "#ea580c", "#0891b2", "#64748b", "#ca8a04", "#be123c", "#4d7c0f"];
   var ANOMALY = "#b42318";
   var GOOD_ANOMALY = "#15803d";  // an anomaly in the KPI's better direction (dashboards.tone): good news is not red
+  var STATUS = {  // the cards' status colours (app.css), for a bar coloured by its status
+    green: (styles.getPropertyValue("--green") || "").trim() || "#15803d",
+    amber: (styles.getPropertyValue("--amber") || "").trim() || "#b45309",
+    red: (styles.getPropertyValue("--red") || "").trim() || "#b42318",
+  };
+  var STATUS_SYMBOLS = { green: "✓", amber: "!", red: "✕" };  // dashboards.labels: never colour alone
 
   var formats = {
     count: new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }),
@@ -39,7 +45,10 @@
   }
 
   function colour(i, alpha) {
-    var hex = PALETTE[i % PALETTE.length];
+    return tint(PALETTE[i % PALETTE.length], alpha);
+  }
+
+  function tint(hex, alpha) {
     if (alpha === undefined) return hex;
     var n = parseInt(hex.slice(1), 16);
     return "rgba(" + (n >> 16) + "," + ((n >> 8) & 255) + "," + (n & 255) + "," + alpha + ")";
@@ -61,11 +70,20 @@
       unit: dataset.unit,
     };
     if (chart.datasets.some(function (d) { return d.marker; })) {
-      // A bullet chart: bars overlap; the actual value is the wide bar, the expected one a thin dark
-      // bar drawn over it.
+      // A bullet chart: bars overlap; the actual value is the wide bar, a bar coloured by its status
+      // (the projected month end) lies under it, the first marker (expected by today) is a thin dark
+      // bar drawn over them and a second one (the month target) a thinner grey one over that.
+      var markers = chart.datasets.filter(function (d) { return d.marker; });
+      var second = dataset.marker && markers.indexOf(dataset) > 0;
       config.grouped = false;
-      config.barPercentage = dataset.marker ? 0.25 : 0.8;
-      if (dataset.marker) { config.order = -1; config.backgroundColor = "#1d2433"; }
+      config.barPercentage = dataset.marker ? (second ? 0.12 : 0.25) : 0.8;
+      if (dataset.marker) { config.order = second ? -2 : -1; config.backgroundColor = second ? "#64748b" : "#1d2433"; }
+      if (dataset.statuses) config.order = 1;
+    }
+    if (dataset.statuses) {
+      config.backgroundColor = dataset.statuses.map(function (s) { return s ? tint(STATUS[s], 0.45) : colour(i, 0.35); });
+      config.borderColor = dataset.statuses.map(function (s) { return s ? STATUS[s] : colour(i); });
+      config.borderWidth = 1;
     }
     if (chart.selected !== null && !line) {
       config.backgroundColor = dataset.data.map(function (_v, j) { return colour(i, j === chart.selected ? 1 : 0.35); });
@@ -184,6 +202,28 @@
     holder.replaceChildren(t);
   }
 
+  function lines(figure, chart) {
+    // One sentence per label under the chart (the pacing chart's month-end projection), its status
+    // in a chip and in words, like the cards.
+    var list = figure.querySelector("[data-role=lines]");
+    if (!list) return;
+    list.replaceChildren.apply(list, (chart.lines || []).map(function (line) {
+      var item = document.createElement("li");
+      item.className = "status-" + (line.status || "none");
+      if (line.status) {
+        var chip = document.createElement("span");
+        chip.className = "status-chip";
+        chip.setAttribute("aria-hidden", "true");
+        chip.textContent = STATUS_SYMBOLS[line.status];
+        item.appendChild(chip);
+        item.appendChild(document.createTextNode(" "));
+      }
+      item.appendChild(document.createTextNode(line.text));
+      return item;
+    }));
+    list.hidden = !list.children.length;
+  }
+
   function wireToggle(figure) {
     var button = figure.querySelector("[data-role=toggle]");
     var holder = figure.querySelector("[data-role=table]");
@@ -206,6 +246,7 @@
       note.hidden = !chart.note;
       var status = figure.querySelector("[data-role=loading]");
       table(figure, chart);
+      lines(figure, chart);
       wireToggle(figure);
       if (chart.empty) {
         status.textContent = root.dataset.labelEmpty;
