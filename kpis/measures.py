@@ -63,6 +63,8 @@ LEAD_TIMESTAMP = {"created": "created_at", "mql": "mql_at", "sql": "sql_at", "cu
 # Sources whose facts carry an instant (the rest carry a local date).
 TIMESTAMP_SOURCES = {**{s: f"l.{c}" for s, c in LEAD_TIMESTAMP.items()}, "email": "f.sent_at"}
 DATE_SOURCES = {"traffic": "f.date", "spend": "f.date", "cta": "f.date", "keyword": "f.date"}
+# The local date of as-of: a daily fact dated after it is left out, one dated on it counts in full.
+AS_OF_DATE = "(%(as_of)s AT TIME ZONE %(tz)s)::date"
 # The instants where a local-date window ``w(lo, hi)`` starts and ends, in the client's zone.
 WINDOW_INSTANTS = ("(w.lo::timestamp AT TIME ZONE %(tz)s)", "(w.hi::timestamp AT TIME ZONE %(tz)s)")
 
@@ -275,7 +277,9 @@ def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], wi
     """One query of ``source``: rows ``(start, source, dimension, key, m0…m4)`` for the total
     (``None`` in ``dimensions``) and each listed dimension the source allows (``GROUPING SETS``);
     ``''`` for the total's dimension and key and for a fact without the attribute. Empty when
-    nothing applies. Parameters: ``tz``, ``as_of``, and with ``windowed`` the arrays ``win_lo``/``win_hi``.
+    nothing applies. Facts after as-of are left out: an instant after ``as_of``, a daily fact dated
+    after its local date (docs/kpis.md §1). Parameters: ``tz``, ``as_of``, and with ``windowed`` the
+    arrays ``win_lo``/``win_hi``.
     """
     if source in LEAD_SOURCES:
         return _lead_sql((source,), kind=kind, dimensions=dimensions, windowed=windowed)
@@ -291,6 +295,9 @@ def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], wi
                 aliases.append(needed)
     raw = list(dict.fromkeys([*(c for d in dims for c in shape.raw[d]), *(shape.joins[a][1] for a in aliases)]))
     facts = _windowed(source, shape.table) if windowed else shape.table
+    condition = shape.condition
+    if source in DATE_SOURCES:
+        condition += f" AND {DATE_SOURCES[source]} <= {AS_OF_DATE}"
     inner = ", ".join(
         [f"{_bucket(kind, source)} AS start"]
         + [f"{shape.columns[c]} AS {c}" for c in raw]
@@ -304,9 +311,23 @@ def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], wi
     return f"""
         SELECT i.start, '{source}'::text AS source, {grouping.dimension}::text AS dimension,
                {grouping.key}::text AS key, {columns}
-        FROM (SELECT {inner} FROM {facts} WHERE {shape.condition} GROUP BY {grouped}) i
+        FROM (SELECT {inner} FROM {facts} WHERE {condition} GROUP BY {grouped}) i
         {" ".join(shape.joins[a][0] for a in aliases)}
         {grouping.group_by}"""
+
+
+def present_days_sql() -> str:
+    """Rows ``(source, day)``: the days of daily facts dated after the local date of ``since`` and up
+    to that of ``as_of``. A refresh as of ``since`` left them out; as of ``as_of`` they count, with no
+    write to mark them (a month's spend typed in advance). Only days holding facts, read on each
+    table's date index, so a long gap costs its facts, never a walk over empty days. Parameters
+    ``tz``, ``since``, ``as_of``."""
+    since = AS_OF_DATE.replace("as_of", "since")
+    return " UNION ".join(
+        f"SELECT '{source}', {column} FROM {_fact_shape(source).table} "
+        f"WHERE {column} > {since} AND {column} <= {AS_OF_DATE}"
+        for source, column in DATE_SOURCES.items()
+    )
 
 
 def measures_sql(*, kind: str, dimensions: tuple[str | None, ...], sources: tuple[str, ...], windowed: bool) -> str:

@@ -10,7 +10,7 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-DEFINITION_VERSION = 1
+DEFINITION_VERSION = 2  # 2: daily facts cut at the local date of as-of (docs/kpis.md §1)
 
 
 class Unit(StrEnum):

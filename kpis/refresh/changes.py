@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from campaigns.models import EmailSend
-from kpis.measures import LEAD_TIMESTAMP
+from kpis.measures import LEAD_TIMESTAMP, present_days_sql
 from kpis.models import DirtyDay
 from kpis.refresh.lock import TARGETS_MARK
 from kpis.sql import quoted_table
@@ -32,7 +32,8 @@ def marks_consume(cursor) -> tuple[dict[str, set[date]], bool, bool]:
 def visible_since(cursor, *, since: datetime, params: dict) -> dict[str, set[date]]:
     """Days of facts whose timestamp passed between the last run and now: written earlier with a
     future instant, they start to count now without any write to mark them. A lead counts on the day
-    of each of its timestamps (its cohort), as in the triggers."""
+    of each of its timestamps (its cohort), as in the triggers. Likewise the days of daily facts
+    (spend, traffic, CTA, keywords) that the local date reached since the last run."""
     local = "({} AT TIME ZONE %(tz)s)::date"
     values = ", ".join(f"('{s}', {local.format('l.' + c)})" for s, c in LEAD_TIMESTAMP.items())
     passed = " OR ".join(f"(l.{c} > %(since)s AND l.{c} <= %(as_of)s)" for c in LEAD_TIMESTAMP.values())
@@ -41,7 +42,8 @@ def visible_since(cursor, *, since: datetime, params: dict) -> dict[str, set[dat
             CROSS JOIN LATERAL (VALUES {values}) m(source, day)
             WHERE m.day IS NOT NULL AND ({passed})
             UNION SELECT 'email', {local.format("f.sent_at")} FROM {quoted_table(EmailSend)} f
-            WHERE f.sent_at > %(since)s AND f.sent_at <= %(as_of)s""",
+            WHERE f.sent_at > %(since)s AND f.sent_at <= %(as_of)s
+            UNION {present_days_sql()}""",
         {**params, "since": since},
     )
     days: dict[str, set[date]] = {}

@@ -13,7 +13,7 @@ from campaigns.tests.factories import builtin_channel
 from conftest import GOLDEN_AS_OF
 from kpis.models import Objective, Snapshot
 from kpis.refresh import kpi_snapshot_refresh
-from kpis.registry import REGISTRY
+from kpis.registry import DEFINITION_VERSION, REGISTRY
 from leads.tests.factories import LeadFactory
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -114,7 +114,7 @@ def test_definitions_speak_the_request_language(http_as, golden):
     assert len(french) == len(REGISTRY)
     leads = next(d for d in french if d["key"] == "leads")
     assert leads["name"] == "Leads générés" and leads["unit"] == "count" and leads["better"] == "up"
-    assert "channel" in leads["dimensions"] and leads["version"] == 1
+    assert "channel" in leads["dimensions"] and leads["version"] == DEFINITION_VERSION
     client.cookies["django_language"] = "en"
     english = {d["key"]: d for d in client.get(f"{BASE}definitions/").json()}
     assert english["leads"]["name"] == "Leads generated"

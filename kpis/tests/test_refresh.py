@@ -14,7 +14,7 @@ from campaigns.services import campaign_save, fact_save, record_delete
 from campaigns.tests.factories import KeywordStatFactory, builtin_channel
 from kpis.models import DirtyDay, Measure, Objective, RefreshRun, Snapshot
 from kpis.refresh import kpi_snapshot_refresh
-from kpis.registry import DIMENSIONS
+from kpis.registry import DEFINITION_VERSION, DIMENSIONS
 from kpis.report import kpi_compute
 from leads.models import Lead
 from leads.services import lead_update
@@ -94,7 +94,7 @@ def test_snapshots_carry_the_previous_period_and_the_change(golden_alpha):
     assert months[("leads", "2026-04-01", None)].is_partial
     assert not february.is_partial
     assert {s.as_of for s in Snapshot.objects.all()} == {AS_OF}
-    assert {s.definition_version for s in Snapshot.objects.all()} == {1}
+    assert {s.definition_version for s in Snapshot.objects.all()} == {DEFINITION_VERSION}
 
 
 def test_a_second_refresh_changes_nothing(golden_alpha):
