@@ -8,10 +8,9 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,9 +23,9 @@ SCOPE_MODELS = {"channel": Channel, "campaign": Campaign}
 
 
 def _back(request: HttpRequest) -> HttpResponseRedirect:
-    query = request.POST.get("query", "")
-    url = reverse("client-home") + (f"?{query}" if query else "") + "#annotations"
-    return HttpResponseRedirect(url if url_has_allowed_host_and_scheme(url, allowed_hosts=None) else "/")
+    """Back to the dashboard state the form was on (its query, re-encoded: never a header of its own)."""
+    query = QueryDict(request.POST.get("query", "")).urlencode()
+    return HttpResponseRedirect(reverse("client-home") + (f"?{query}" if query else "") + "#annotations")
 
 
 def _day(raw: str, field: str) -> date | None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from dashboards.formatting import Formatter
 from dashboards.labels import anomaly_words, status_symbol, status_words
+from dashboards.notes import note_explaining_focus
 from dashboards.selectors import DashboardData
 from dashboards.tone import change_tone, tone, tone_words
 from kpis.periods import period_starts
@@ -59,6 +60,7 @@ class Card:
     partial: bool
     spark: Spark | None
     versus: str = ""  # what the change compares with, in words
+    explanation: str | None = None  # the client's note on the flagged period: its likely explanation
 
 
 def cardable_kpis(dimension: str | None) -> list[str]:
@@ -108,6 +110,7 @@ def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -
     partial = bool(row.get("is_partial"))
     change_is = tone(kpi_key, None) if partial else change_tone(kpi_key, value, previous)
     anomaly_is = tone(kpi_key, anomaly)
+    explained = note_explaining_focus(data) if anomaly else None
     return Card(
         kpi=kpi_key,
         name=kpi.name(language),
@@ -129,6 +132,7 @@ def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -
         partial=partial,
         spark=spark,
         versus=_("vs the previous range") if data.over_range else _("vs previous period"),
+        explanation=explained.text if explained else None,
     )
 
 

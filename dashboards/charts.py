@@ -47,6 +47,10 @@ class Chart:
     description: str = ""  # the formulas behind it, from the registry
     drill_dimension: str | None = None
     drill_keys: list[str] = field(default_factory=list)
+    # A time series: each label's period start (ISO, never localised) and the kind of its periods, so
+    # the browser marks the client's notes on it (dashboards.notes).
+    starts: list[str] = field(default_factory=list)
+    step: str | None = None
     selected: str | None = None  # the drill key shown, highlighted
     note: str | None = None
     extra_columns: list[tuple[str, list, str]] = field(default_factory=list)  # (title, values, unit or "text")
@@ -117,7 +121,16 @@ def leads_and_visits(data: DashboardData, language: str, fmt: Formatter) -> Char
     datasets = [dataset("leads", "line", "y")]
     if data.state.dimension in (None, "channel"):
         datasets.append(dataset("visits", "line", "y2"))
-    return Chart("leads_visits", "line", _("Period"), labels, datasets, _describe("leads", "visits", language=language))
+    return Chart(
+        "leads_visits",
+        "line",
+        _("Period"),
+        labels,
+        datasets,
+        _describe("leads", "visits", language=language),
+        starts=[s.isoformat() for s in starts],
+        step=data.state.period,
+    )
 
 
 def funnel(data: DashboardData, language: str, fmt: Formatter) -> Chart:
@@ -280,6 +293,8 @@ def mqls_by_channel(data, language, fmt) -> Chart:
         ],
         _describe("mqls", language=language),
         note=_not_filtered(data, "channel"),
+        starts=[m.isoformat() for m in months],
+        step=PeriodKind.MONTH,
     )
 
 

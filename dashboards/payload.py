@@ -25,6 +25,8 @@ def _chart_json(chart: Chart, fmt: Formatter, state: DashboardState, base_url: s
         "id": chart.id,
         "title": chart.title,
         "kind": chart.kind,
+        "starts": chart.starts,  # a time series: its periods' starts, where the notes are marked
+        "step": chart.step,
         "labels": chart.labels,
         "datasets": [asdict(d) for d in chart.datasets],
         "description": chart.description,

@@ -5,10 +5,12 @@ a fixed number of queries whatever the range, the drill-down or the number of ch
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Q, Value
 
+from annotations.models import Annotation
+from annotations.selectors import annotations_between
 from campaigns.channels import channel_label
 from campaigns.models import CTA, Campaign, Channel, EmailSend, LandingPage, Offer
 from dashboards.state import DashboardState
@@ -75,6 +77,7 @@ class DashboardData:
     pacing: list[ObjectivePacing] = field(default_factory=list)
     names: dict[tuple[str, str], str] = field(default_factory=dict)  # (dimension, key) → display name
     totals: dict[str, dict] = field(default_factory=dict)  # custom range: kpi → the range taken as one
+    notes: list[Annotation] = field(default_factory=list)  # the client's notes over the charts' dates
 
     @property
     def over_range(self) -> bool:
@@ -157,13 +160,27 @@ def mql_months(state: DashboardState, *, first: date, focus: date) -> list[date]
     return [period_shift(start, PeriodKind.MONTH, n) for n in range(period_index(PeriodKind.MONTH, start, last) + 1)]
 
 
-def dashboard_data(state: DashboardState, *, today: date, charts: bool = True) -> DashboardData:
+def notes_window(state: DashboardState, *, first: date, focus: date) -> tuple[date, date]:
+    """The days the time-series charts cover: the range's periods and the MQL chart's months."""
+    months = mql_months(state, first=first, focus=focus)
+    last = max(period_shift(focus, state.period, 1), period_shift(months[-1], PeriodKind.MONTH, 1))
+    return min(first, months[0]), last - timedelta(days=1)
+
+
+def dashboard_data(state: DashboardState, *, today: date, charts: bool = True, notes: bool = False) -> DashboardData:
     """Everything a dashboard shows. Cards need the series (two queries) and, for a custom range,
     its totals (one more, whatever its length); ``charts`` adds the breakdowns of the focus period
-    (of the whole range for a custom one), MQLs per channel per month, pacing and display names."""
+    (of the whole range for a custom one), MQLs per channel per month, pacing and display names;
+    ``notes`` the client's notes over the charts' dates (one query; in a drill-down, the whole
+    account's and the drilled key's)."""
     focus, first = state.focus(today), state.first(today)
     data = DashboardData(state=state, today=today, focus=focus, first=first, as_of=last_refresh_as_of())
     data.series = series_rows(state, first=first, focus=focus)
+    if notes:
+        window_first, window_last = notes_window(state, first=first, focus=focus)
+        data.notes = annotations_between(
+            first=window_first, last=window_last, dimension=state.dimension or "", key=state.key or ""
+        )
     if state.range == "custom":  # even of one period: the same queries whatever the length
         totals = range_kpis(
             period=state.period,

@@ -21,6 +21,7 @@ from dashboards.charts import CHART_TITLES, TABLE_CHARTS
 from dashboards.csv_export import chart_csv
 from dashboards.formatting import Formatter
 from dashboards.models import Branding
+from dashboards.notes import note_choices, note_markers, note_rows
 from dashboards.payload import chart_build
 from dashboards.selectors import NAMED, dashboard_data
 from dashboards.state import DRILL_DIMENSIONS, PERIOD_KINDS, StateError, state_from_query
@@ -69,7 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     except StateError as error:
         return render(request, "dashboards/bad_state.html", {"errors": error.labelled()}, status=400)
     language, fmt = translation.get_language(), _formatter(request)
-    data = dashboard_data(state, today=local_today(), charts=False)
+    data = dashboard_data(state, today=local_today(), charts=False, notes=True)
     pinned, pinned_source = services.pinned_for(request.user)
     access = request.client_access
     if data.over_range:  # the cards show the range's totals against the range before
@@ -98,6 +99,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "pinned": pinned,
         "pinned_source": pinned_source,
         "pinnable": [(k, KPIS[k].name(language)) for k in cardable_kpis(None)],
+        "notes": note_rows(data, fmt),
+        "note_markers": note_markers(data, fmt),
+        "note_choices": note_choices() if access.can_write else [],  # one query, for the form only
+        "can_annotate": access.can_write,
         "can_customise": access.can_write,
         "can_set_default": access.can_manage,
         "can_brand": access.is_agency,

@@ -166,5 +166,5 @@ def test_the_chart_adds_no_query_whatever_the_range_or_the_drill(http_as, golden
         assert _statements(browser, path, short) == _statements(browser, path, long), path
         assert _statements(browser, path, short | drill) == _statements(browser, path, long | drill), path
     # the same bounds as before the chart (dashboards/tests/test_dashboard.py)
-    assert _statements(browser, PAGE, short) <= 11
+    assert _statements(browser, PAGE, short) <= 13
     assert _statements(browser, API, short) <= 13

@@ -149,8 +149,8 @@ def test_the_query_count_does_not_grow_with_the_range(http_as, golden):
         assert _statements(browser, path, short) == _statements(browser, path, long), path
         assert _statements(browser, path, short | drill) == _statements(browser, path, long | drill), path
     # sessions, user, membership, refresh instant, snapshots, the range's totals, pinned cards,
-    # branding (+ the drilled name)
-    assert _statements(browser, PAGE, short) <= 11
+    # branding, the notes, the note form's channels and campaigns (+ the drilled name)
+    assert _statements(browser, PAGE, short) <= 13
     assert _statements(browser, API, short) <= 13
 
 
@@ -169,7 +169,9 @@ def test_the_page_has_a_strict_content_security_policy_and_no_inline_script(http
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "style-src 'self'" in policy and "unsafe-inline" not in policy
     html = response.content.decode()
-    assert html.count("<script") == html.count('<script src="') == 2
+    # two scripts, and the notes as data (json_script: never run)
+    assert html.count('<script src="') == 2
+    assert html.count("<script") == 2 + html.count('<script id="note-data" type="application/json">') == 3
     assert " style=" not in html
 
 

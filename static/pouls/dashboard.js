@@ -117,6 +117,86 @@
     return result;
   }
 
+  // The client's notes (dashboards/notes.py), marked on every time-series chart: a dashed line on one
+  // period, a band over several, and a flag above it whose hover or focus shows the note.
+  var NOTE = "#6d28d9";
+  var noteData = document.getElementById("note-data");
+  var notes = noteData ? JSON.parse(noteData.textContent) : [];
+
+  function nextStart(iso, step) {
+    var day = new Date(iso + "T00:00:00Z");
+    if (step === "day") day.setUTCDate(day.getUTCDate() + 1);
+    else if (step === "week") day.setUTCDate(day.getUTCDate() + 7);
+    else day.setUTCMonth(day.getUTCMonth() + (step === "quarter" ? 3 : 1));
+    return day.toISOString().slice(0, 10);
+  }
+
+  function noteSpans(chart) {
+    // The labels each note overlaps, first and last; ISO dates compare as text.
+    var starts = chart.starts || [];
+    var spans = [];
+    notes.forEach(function (note) {
+      var first = -1, last = -1;
+      starts.forEach(function (start, i) {
+        var end = i + 1 < starts.length ? starts[i + 1] : nextStart(start, chart.step);
+        if (note.start < end && note.end >= start) { if (first < 0) first = i; last = i; }
+      });
+      if (first >= 0) spans.push({ note: note, first: first, last: last });
+    });
+    return spans;
+  }
+
+  var notesPlugin = {
+    id: "poulsNotes",
+    afterDatasetsDraw: function (instance, _args, options) {
+      var x = instance.scales.x, area = instance.chartArea, ctx = instance.ctx;
+      (options.spans || []).forEach(function (span) {
+        var left = x.getPixelForValue(span.first), right = x.getPixelForValue(span.last);
+        ctx.save();
+        ctx.strokeStyle = NOTE;
+        ctx.lineWidth = 1.5;
+        if (span.first === span.last) {
+          ctx.setLineDash([4, 3]);
+          ctx.beginPath(); ctx.moveTo(left, area.top); ctx.lineTo(left, area.bottom); ctx.stroke();
+        } else {
+          ctx.fillStyle = "rgba(109,40,217,0.10)";
+          ctx.fillRect(left, area.top, right - left, area.bottom - area.top);
+        }
+        ctx.restore();
+      });
+    },
+    afterDraw: function (instance, _args, options) {
+      var spans = options.spans || [];
+      if (!instance.$noteFlags) {  // built once: a redraw (hover, resize) only moves them
+        instance.$noteFlags = spans.map(function (span) {
+          var words = span.note.dates + " · " + span.note.scope + separator + span.note.text;
+          var flag = document.createElement("button");
+          flag.type = "button";
+          flag.className = "note-flag";
+          flag.setAttribute("data-testid", "note-marker");
+          flag.setAttribute("aria-label", words);
+          var mark = document.createElement("span");
+          mark.setAttribute("aria-hidden", "true");
+          mark.textContent = "✎";
+          var tip = document.createElement("span");
+          tip.className = "note-tip";
+          tip.setAttribute("role", "tooltip");
+          tip.setAttribute("aria-hidden", "true");
+          tip.textContent = words;
+          flag.append(mark, tip);
+          instance.canvas.parentNode.appendChild(flag);
+          return flag;
+        });
+      }
+      var x = instance.scales.x, area = instance.chartArea;
+      spans.forEach(function (span, i) {
+        var centre = (x.getPixelForValue(span.first) + x.getPixelForValue(span.last)) / 2;
+        instance.$noteFlags[i].style.left = centre + "px";
+        instance.$noteFlags[i].style.top = Math.max(0, area.top - 10) + "px";
+      });
+    },
+  };
+
   function draw(figure, chart) {
     var canvas = figure.querySelector("canvas");
     if (!canvas) return;
@@ -162,6 +242,10 @@
         },
       },
     };
+    if (chart.starts && chart.starts.length && notes.length) {
+      config.options.plugins.poulsNotes = { spans: noteSpans(chart) };
+      config.plugins = [notesPlugin];
+    }
     new Chart(canvas, config);
     canvas.dataset.drawn = "true";
   }
