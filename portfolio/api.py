@@ -10,8 +10,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portfolio.models import HEADLINE_KPIS
-from portfolio.selectors import PortfolioRow, portfolio_for
+from portfolio.selectors import PortfolioRow, headline_choice, portfolio_for
+from tenants.access import clients_visible_to
 from tenants.urlconfs import client_url
 
 
@@ -68,13 +68,19 @@ class PortfolioRowSerializer(serializers.Serializer):
         help_text=_("What each remaining day needs to reach that month target (null on the month's last day)."),
     )
     misses = serializers.IntegerField(help_text=_("Weekly objectives projected to miss their month target."))
-    kpis = serializers.DictField(child=HeadlineSerializer())
+    kpis = serializers.DictField(
+        child=HeadlineSerializer(),
+        help_text=_(
+            "The headline KPIs the agency chose for its portfolio (Pouls' default: leads, cost per lead, "
+            "lead-to-customer rate, MQLs), by key, in the order of its columns."
+        ),
+    )
 
 
-def portfolio_row(row: PortfolioRow) -> dict:
+def portfolio_row(row: PortfolioRow, headlines: tuple[str, ...]) -> dict:
     client, pulse = row.access.client, row.pulse
     kpis = {}
-    for kpi in HEADLINE_KPIS:
+    for kpi in headlines:
         months = row.headlines.get(kpi, [])
         latest = row.reported(kpi)  # the page's month, not the one in progress
         kpis[kpi] = {
@@ -111,8 +117,9 @@ def portfolio_row(row: PortfolioRow) -> dict:
 
 
 class PortfolioApi(APIView):
-    """Headline KPIs (leads, cost per lead, lead-to-customer rate, MQLs this month, month-to-date
-    pacing, month-end projection) of every client account you may see, worst first."""
+    """Headline KPIs of every client account you may see, worst first: those its agency chose for
+    the portfolio (default: leads, cost per lead, lead-to-customer rate, MQLs), month-to-date pacing
+    and month-end projection."""
 
     permission_classes = [IsAuthenticated]
 
@@ -122,4 +129,7 @@ class PortfolioApi(APIView):
     )
     def get(self, request):
         attention = request.query_params.get("attention", "").lower() in ("1", "true", "yes")
-        return Response([portfolio_row(row) for row in portfolio_for(request.user, attention_only=attention)])
+        accesses = clients_visible_to(request.user)
+        headlines = headline_choice(accesses).kpis
+        rows = portfolio_for(request.user, attention_only=attention, accesses=accesses, kpis=headlines)
+        return Response([portfolio_row(row, headlines) for row in rows])

@@ -9,7 +9,29 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Client
 
+# Pouls' default columns, for an agency that has not chosen its own; also what "needs attention"
+# watches (portfolio.services.headline_publish says why it does not follow the choice).
 HEADLINE_KPIS = ("leads", "cost_per_lead", "lead_to_customer_rate", "mqls")
+# What an agency may choose from (tenants.Agency.headline_kpis): every refresh publishes them all, so
+# switching columns is instant. Totals that read across clients: counts, money, costs, a few rates.
+HEADLINE_CANDIDATES = (
+    "leads",
+    "visits",
+    "mqls",
+    "sqls",
+    "customers",
+    "spend",
+    "revenue",
+    "roi",
+    "cost_per_lead",
+    "cost_per_mql",
+    "cost_per_sql",
+    "cost_per_customer",
+    "lead_to_customer_rate",
+    "visit_to_lead_rate",
+    "lead_to_mql_rate",
+)
+MAX_HEADLINES = 6  # columns beside the client's name, its pacing, projection and sparkline
 HEADLINE_MONTHS = 13  # the current month and the twelve before it (sparklines, change)
 
 

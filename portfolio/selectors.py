@@ -6,8 +6,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from portfolio.models import HEADLINE_KPIS, Headline, Pulse
+from portfolio.models import HEADLINE_CANDIDATES, HEADLINE_KPIS, Headline, Pulse
 from tenants.access import ClientAccess, clients_visible_to
+from tenants.models import Agency, Role
+
+
+@dataclass(frozen=True)
+class HeadlineChoice:
+    """The headline KPIs a portfolio shows: those its agency chose, or Pouls' default."""
+
+    agency: Agency | None  # whose choice it is (None: no agency behind the clients listed)
+    kpis: tuple[str, ...]
+    chosen: bool  # False: Pouls' default
+    can_change: bool  # the agency's owners (and superusers) change it
+
+
+def headline_choice(accesses: list[ClientAccess]) -> HeadlineChoice:
+    """The choice of the agency of the clients listed (from ``accesses``, whose clients carry their
+    agency: no query). Several agencies (a superuser, someone in two agencies): the one with the most
+    of them, then by name; the table has one set of columns. A choice naming a KPI that is no longer
+    a candidate shows the rest of it."""
+    counts: dict[int, tuple[int, Agency]] = {}
+    for access in accesses:
+        agency = access.client.agency
+        if agency is not None:
+            counts[agency.pk] = (counts.get(agency.pk, (0, agency))[0] + 1, agency)
+    if not counts:
+        return HeadlineChoice(None, HEADLINE_KPIS, False, False)
+    agency = min(counts.values(), key=lambda pair: (-pair[0], pair[1].name))[1]
+    # An agency owner holds the owner role on each of its clients (superusers on every client).
+    owner = any(a.client.agency_id == agency.pk and a.role == Role.OWNER for a in accesses)
+    kpis = tuple(k for k in agency.headline_kpis if k in HEADLINE_CANDIDATES)
+    return HeadlineChoice(agency, kpis or HEADLINE_KPIS, bool(kpis), owner)
 
 
 @dataclass
@@ -32,7 +62,7 @@ class PortfolioRow:
     def reported_month(self) -> date | None:
         """The month the portfolio reports, on the page and in the API alike: the last complete one
         (a month in progress is not judged against a whole month's target), the latest any headline has."""
-        starts = [m.start for kpi in HEADLINE_KPIS for m in self.complete_months(kpi)]
+        starts = [m.start for kpi in self.headlines for m in self.complete_months(kpi)]
         return max(starts, default=None)
 
     def reported(self, kpi: str) -> Headline | None:
@@ -49,14 +79,22 @@ class PortfolioRow:
 
 
 def portfolio_for(
-    user, *, attention_only: bool = False, accesses: list[ClientAccess] | None = None, sort: str = "worst"
+    user,
+    *,
+    attention_only: bool = False,
+    accesses: list[ClientAccess] | None = None,
+    sort: str = "worst",
+    kpis: tuple[str, ...] | None = None,
 ) -> list[PortfolioRow]:
-    """``accesses``: the user's, when the caller has them already; ``sort``: worst (default) or name."""
+    """``accesses``: the user's, when the caller has them already; ``sort``: worst (default) or name;
+    ``kpis``: the headlines to read (default: :func:`headline_choice`'s), and always the leads (the
+    sparkline)."""
     accesses = clients_visible_to(user) if accesses is None else accesses
+    kpis = headline_choice(accesses).kpis if kpis is None else kpis
     ids = [a.client.pk for a in accesses]
     pulses = {p.client_id: p for p in Pulse.objects.filter(client_id__in=ids)}
     rows = {a.client.pk: PortfolioRow(access=a, pulse=pulses.get(a.client.pk)) for a in accesses}
-    for headline in Headline.objects.filter(client_id__in=ids, kpi__in=HEADLINE_KPIS).order_by("start"):
+    for headline in Headline.objects.filter(client_id__in=ids, kpi__in=sorted({*kpis, "leads"})).order_by("start"):
         rows[headline.client_id].headlines.setdefault(headline.kpi, []).append(headline)
     by_name = lambda row: row.access.client.name.lower()  # noqa: E731
     result = sorted(rows.values(), key=by_name if sort == "name" else PortfolioRow.sort_key)

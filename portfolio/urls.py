@@ -4,9 +4,10 @@ accounts'; each path here is matched whole, so neither shadows the other."""
 
 from django.urls import path
 
-from portfolio import api_clients, client_views
+from portfolio import api_clients, client_views, views
 
 urlpatterns = [
+    path("portfolio/headlines/", views.headlines_update, name="portfolio-headlines"),
     path("clients/new/", client_views.client_create_view, name="client-create"),
     path("clients/<slug:slug>/settings/", client_views.client_settings_view, name="client-settings"),
     path("clients/<slug:slug>/archive/", client_views.client_archive_view, name="client-archive"),

@@ -7,22 +7,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from accounts.first_steps import FirstSteps, first_steps_for
+from config.errors import DomainError
 from dashboards.cards import Spark, sparkline
 from dashboards.formatting import NUMBER, Formatter
 from dashboards.labels import anomaly_words, needed_words, projection_words, status_symbol, status_words
 from dashboards.tone import change_tone, tone, tone_words
 from kpis.models import PeriodKind
 from kpis.registry import KPIS
+from portfolio import services
 from portfolio.client_rules import agencies_creating_clients, archived_clients_for
-from portfolio.models import HEADLINE_KPIS
-from portfolio.selectors import PortfolioRow, portfolio_for
+from portfolio.models import HEADLINE_CANDIDATES, MAX_HEADLINES
+from portfolio.selectors import HeadlineChoice, PortfolioRow, headline_choice, portfolio_for
 from tenants.access import ClientAccess, clients_visible_to
 from tenants.urlconfs import client_url
 
@@ -94,10 +100,10 @@ class PortfolioLine:
     projection: Projected | None = None  # this month's weakest month-end projection (docs/kpis.md §5)
 
 
-def _line(row: PortfolioRow, language: str) -> PortfolioLine:
+def _line(row: PortfolioRow, language: str, kpis: tuple[str, ...]) -> PortfolioLine:
     fmt = Formatter(language, row.access.client.currency)
     cells = []
-    for kpi in HEADLINE_KPIS:
+    for kpi in kpis:
         latest, unit = row.reported(kpi), KPIS[kpi].unit
         value = latest.value if latest else None
         status = latest.status if latest else None
@@ -140,12 +146,34 @@ def _line(row: PortfolioRow, language: str) -> PortfolioLine:
     )
 
 
+def _headline_form(choice: HeadlineChoice, language: str, posted: list[str] | None, errors: dict | None) -> dict | None:
+    """The form of the portfolio's columns, for those who may change them: one choice per column."""
+    if not choice.can_change:
+        return None
+    chosen = list(choice.kpis if posted is None else posted)
+    chosen += [""] * (MAX_HEADLINES - len(chosen))
+    return {
+        "agency": choice.agency,
+        "chosen": choice.chosen,
+        "columns": list(enumerate(chosen[:MAX_HEADLINES], start=1)),
+        "candidates": [(k, KPIS[k].name(language)) for k in HEADLINE_CANDIDATES],
+        "errors": [message for messages_ in (errors or {}).values() for message in messages_],
+    }
+
+
 def portfolio_page(
-    request: HttpRequest, accesses: list[ClientAccess], first_steps: FirstSteps | None = None
+    request: HttpRequest,
+    accesses: list[ClientAccess],
+    first_steps: FirstSteps | None = None,
+    *,
+    posted: list[str] | None = None,
+    errors: dict | None = None,
 ) -> HttpResponse:
+    """``posted`` and ``errors``: a refused choice of columns, shown back in its form (a 400)."""
     attention = request.GET.get("attention") == "1"
     sort = "name" if request.GET.get("sort") == "name" else "worst"
-    rows = portfolio_for(request.user, attention_only=attention, accesses=accesses, sort=sort)
+    choice = headline_choice(accesses)
+    rows = portfolio_for(request.user, attention_only=attention, accesses=accesses, sort=sort, kpis=choice.kpis)
     language = translation.get_language()
     # Agency people create client accounts (their agency's clients are among them: no query then);
     # owners see their archived ones, to restore them (one query).
@@ -154,8 +182,9 @@ def portfolio_page(
         request,
         "portfolio/portfolio.html",
         {
-            "lines": [_line(row, language) for row in rows],
-            "headline_names": [KPIS[k].name(language) for k in HEADLINE_KPIS],
+            "lines": [_line(row, language, choice.kpis) for row in rows],
+            "headline_names": [KPIS[k].name(language) for k in choice.kpis],
+            "headline_form": _headline_form(choice, language, posted, errors),
             "attention": attention,
             "sort": sort,
             "total": len(accesses),
@@ -163,7 +192,32 @@ def portfolio_page(
             "can_create": can_create,
             "archived": list(archived_clients_for(request.user)),
         },
+        status=400 if errors else 200,
     )
+
+
+@login_required
+@require_POST
+def headlines_update(request: HttpRequest) -> HttpResponse:
+    """Choose the headline KPIs of the portfolio (its agency's owners): ``column_1``… in order, or
+    ``action=reset`` for Pouls' default. The agency is the one whose portfolio the person sees."""
+    accesses = clients_visible_to(request.user)
+    choice = headline_choice(accesses)
+    if choice.agency is None:
+        raise Http404("No portfolio")
+    if not choice.can_change:
+        raise PermissionDenied("Agency owners choose the headline KPIs")
+    if request.POST.get("action") == "reset":
+        services.headline_choice_save(agency=choice.agency, kpis=None)
+        messages.success(request, _("The portfolio shows Pouls' default headline KPIs again."))
+        return redirect("home")
+    posted = [request.POST.get(f"column_{n}", "").strip() for n in range(1, MAX_HEADLINES + 1)]
+    try:
+        services.headline_choice_save(agency=choice.agency, kpis=posted)
+    except DomainError as error:
+        return portfolio_page(request, accesses, posted=[k for k in posted if k], errors=error.as_dict())
+    messages.success(request, _("Headline KPIs saved for everyone in %(agency)s.") % {"agency": choice.agency.name})
+    return redirect("home")
 
 
 @login_required

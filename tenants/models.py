@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -29,6 +30,15 @@ class Agency(models.Model):
     # Set by platform staff (admin action): its people cannot log in and its clients are out of reach
     # (tenants.access), its data stays as it is. Empty: the agency is in good standing.
     suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True, editable=False)
+    # The columns of its portfolio, in order; empty: Pouls' default. Which KPIs may be chosen, and who
+    # chooses, is the portfolio's rule (portfolio.services.headline_choice_save).
+    headline_kpis = ArrayField(
+        models.CharField(max_length=40),
+        verbose_name=_("portfolio headline KPIs"),
+        default=list,
+        blank=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("agency")
