@@ -39,12 +39,12 @@ def dimension_name(dimension: str, *, title: bool = False) -> str:
 
 
 def needed_words(fmt: Formatter, needed_per_day) -> str:
-    """``il faut 4,3 par jour``; ``objectif atteint`` when nothing more is needed; empty on the
-    month's last day (no day left: docs/kpis.md §5)."""
+    """``il faut 4,3 par jour``; ``objectif du mois déjà atteint`` when nothing more is needed; empty
+    on the month's last day (no day left: docs/kpis.md §5)."""
     if needed_per_day is None:
         return ""
     if needed_per_day == 0:
-        return _("target reached")
+        return _("month target already reached")
     return _("%(needed)s needed per day") % {"needed": fmt.value(needed_per_day, NUMBER)}
 
 

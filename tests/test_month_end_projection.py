@@ -139,3 +139,25 @@ def test_the_portfolio_api_gives_the_projection(http_as, tenth):
     assert alpha["needed_per_day"] == pytest.approx(2.3)
     [beta] = [r for r in http_as(tenth.owner).get("/api/v1/portfolio/").json() if r["slug"] == "beta"]
     assert (beta["projection"], beta["projection_kpi"], beta["misses"]) == (None, None, 0)  # never refreshed
+
+
+@pytest.mark.parametrize(
+    ("needed", "status", "line"),
+    [
+        (4.26, "red", "Month-end projection: 212 / target 240 · 4.3 needed per day · Off target"),
+        (0.0, "green", "Month-end projection: 212 / target 240 · month target already reached · On target"),
+        (None, "amber", "Month-end projection: 212 / target 240 · Close to target"),  # the month's last day
+        (0.0, None, "Month-end projection: 212 / target 240 · month target already reached"),  # no status
+    ],
+)
+def test_the_projection_line_in_words(needed, status, line):
+    from django.utils import translation
+
+    from dashboards.formatting import Formatter
+    from dashboards.labels import projection_words
+
+    with translation.override("en"):
+        words = projection_words(
+            Formatter("en", "EUR"), projected=212, month_target=240, needed_per_day=needed, status=status
+        )
+    assert words == line

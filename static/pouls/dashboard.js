@@ -71,14 +71,27 @@
     };
     if (chart.datasets.some(function (d) { return d.marker; })) {
       // A bullet chart: bars overlap; the actual value is the wide bar, a bar coloured by its status
-      // (the projected month end) lies under it, the first marker (expected by today) is a thin dark
-      // bar drawn over them and a second one (the month target) a thinner grey one over that.
+      // (the projected month end) lies under it and the first marker (expected by today) is a thin
+      // bar drawn over them. A second marker (the month target) is a tick at its value: a line
+      // dataset without its line, whose points are vertical strokes.
       var markers = chart.datasets.filter(function (d) { return d.marker; });
-      var second = dataset.marker && markers.indexOf(dataset) > 0;
+      var target = dataset.marker && markers.indexOf(dataset) > 0;
       config.grouped = false;
-      config.barPercentage = dataset.marker ? (second ? 0.12 : 0.25) : 0.8;
-      if (dataset.marker) { config.order = second ? -2 : -1; config.backgroundColor = second ? "#64748b" : "#1d2433"; }
+      config.barPercentage = dataset.marker ? 0.25 : 0.8;
+      if (dataset.marker) { config.order = -1; config.backgroundColor = markers.length > 1 ? "#64748b" : "#1d2433"; }
       if (dataset.statuses) config.order = 1;
+      if (target) {
+        config.type = "line";
+        config.indexAxis = chart.kind === "hbar" ? "y" : "x";
+        config.showLine = false;
+        config.pointStyle = "line";
+        config.rotation = chart.kind === "hbar" ? 90 : 0;
+        config.pointRadius = 20;
+        config.pointHoverRadius = 22;
+        config.borderWidth = 3;
+        config.order = -2;
+        config.borderColor = config.backgroundColor = "#1d2433";
+      }
     }
     if (dataset.statuses) {
       config.backgroundColor = dataset.statuses.map(function (s) { return s ? tint(STATUS[s], 0.45) : colour(i, 0.35); });
@@ -218,7 +231,12 @@
         indexAxis: chart.kind === "hbar" ? "y" : "x",
         scales: doughnut ? {} : scales(chart),
         plugins: {
-          legend: { display: doughnut || chart.datasets.length > 1, position: "bottom" },
+          legend: {
+            display: doughnut || chart.datasets.length > 1,
+            position: "bottom",
+            // In the datasets' order, not their drawing order (a bullet chart draws its markers last).
+            labels: { sort: function (a, b) { return a.datasetIndex - b.datasetIndex; } },
+          },
           tooltip: {
             callbacks: {
               label: function (item) {
