@@ -35,6 +35,9 @@ class AuditAction(models.TextChoices):
     AGENCY_SIGNED_UP = "agency_signed_up", _("Agency signed up")
     AGENCY_SUSPENDED = "agency_suspended", _("Agency suspended")
     AGENCY_REINSTATED = "agency_reinstated", _("Agency reinstated")
+    SHARE_LINK_CREATED = "share_link_created", _("Share link created")
+    SHARE_LINK_REVOKED = "share_link_revoked", _("Share link revoked")
+    SHARE_LINK_OPENED = "share_link_opened", _("Share link opened")
 
 
 class AuditEvent(models.Model):

@@ -1,6 +1,6 @@
 """Which KPI cards a client's dashboard pins at its top, and in what order: the client's default
-(set by a manager) and, optionally, one person's own choice, which wins for them; and the agency's
-branding of the dashboard."""
+(set by a manager) and, optionally, one person's own choice, which wins for them; the agency's
+branding of the dashboard; and the read-only links that share it with people without an account."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kpis.models import PeriodKind
 from tenants.models import Client
 
 
@@ -70,3 +71,70 @@ class Branding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.color}"
+
+
+class ShareRange(models.TextChoices):
+    """A share link's period, in the dashboard's own terms (``dashboards.state``): rolling ones are
+    resolved on each visit, in the client's zone."""
+
+    LAST = "last", _("Last complete period")
+    THIS = "this", _("Period to date")
+    CUSTOM = "custom", _("Fixed dates")
+
+
+class ShareLink(models.Model):
+    """A read-only link to this client's dashboard for people without an account
+    (``dashboards.sharing``). Only the token's SHA-256 is kept: the URL is shown once, at creation,
+    and a copy of the table (a backup, a leak) opens nothing."""
+
+    token_hash = models.CharField(_("token (SHA-256)"), max_length=64, unique=True, editable=False)
+    label = models.CharField(_("label"), max_length=100)
+    period = models.CharField(
+        _("period"),
+        max_length=10,
+        choices=[(k, k.label) for k in (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER)],
+    )
+    range = models.CharField(_("range"), max_length=10, choices=ShareRange.choices)
+    date_from = models.DateField(_("from"), null=True, blank=True)
+    date_to = models.DateField(_("to"), null=True, blank=True)
+    password = models.CharField(_("password (hashed)"), max_length=128, blank=True, help_text=_("Empty: none."))
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # Users live in the public schema: no database constraint across schemas (as PinnedCards).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    created_by_email = models.EmailField(_("created by (email)"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    use_count = models.PositiveIntegerField(_("uses"), default=0)
+
+    class Meta:
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(range="custom", date_from__isnull=False, date_to__isnull=False)
+                    | (~models.Q(range="custom") & models.Q(date_from__isnull=True, date_to__isnull=True))
+                ),
+                name="share_link_fixed_dates_only_when_fixed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date_from__lte=models.F("date_to")) | models.Q(date_from__isnull=True),
+                name="share_link_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="share_link_expires_after_creation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dashboards import views
+from dashboards import sharing_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="client-home"),
@@ -11,4 +11,10 @@ urlpatterns = [
     path("dashboard/branding/", views.branding_edit, name="dashboard-branding"),
     path("dashboard/logo", views.brand_logo, name="dashboard-logo"),
     path("dashboard/brand.css", views.brand_css, name="dashboard-brand-css"),
+    path("dashboard/share/", sharing_views.share_links, name="dashboard-share"),
+    # A share link's page, open without an account (dashboards.sharing).
+    path("s/<slug:token>/", sharing_views.shared_dashboard, name="shared-dashboard"),
+    path("s/<slug:token>/data/", sharing_views.shared_data, name="shared-dashboard-data"),
+    path("s/<slug:token>/brand.css", sharing_views.shared_brand_css, name="shared-brand-css"),
+    path("s/<slug:token>/logo", sharing_views.shared_logo, name="shared-logo"),
 ]

@@ -69,10 +69,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         state = state_from_query(request.GET)
     except StateError as error:
         return render(request, "dashboards/bad_state.html", {"errors": error.labelled()}, status=400)
+    context = dashboard_context(request, state, access=request.client_access, user=request.user)
+    return render(request, "dashboards/dashboard.html", context)
+
+
+def dashboard_context(request: HttpRequest, state, *, access, user) -> dict:
+    """The dashboard page's context for ``state``, as ``access`` sees it (a share link's page:
+    a viewer's access and an anonymous user, so the client's default cards and nothing to change)."""
     language, fmt = translation.get_language(), _formatter(request)
     data = dashboard_data(state, today=local_today(), charts=False, notes=True)
-    pinned, pinned_source = services.pinned_for(request.user)
-    access = request.client_access
+    pinned, pinned_source = services.pinned_for(user)
     if data.over_range:  # the cards show the range's totals against the range before
         focus_label = fmt.span(data.first, data.focus, state.period)
         previous_label = fmt.span(data.previous_first, period_shift(data.first, state.period, -1), state.period)
@@ -106,8 +112,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "can_customise": access.can_write,
         "can_set_default": access.can_manage,
         "can_brand": access.is_agency,
+        "can_share": access.can_manage,
     }
-    return render(request, "dashboards/dashboard.html", context)
+    return context
 
 
 @require_GET
