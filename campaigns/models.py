@@ -446,6 +446,30 @@ class TrackingEvent(models.Model):
         return f"{self.type} {self.event_id}"
 
 
+class MetricValue(models.Model):
+    """One day of a series the product does not track itself (social mentions, reviews, calls), brought
+    in by the ``metrics`` import (docs/imports.md). A metric is a measure custom KPIs can name
+    (docs/kpis.md, "Custom KPIs and metrics"): the sum of its values over a period. ``key`` tells apart
+    several series of one metric on one day (a network, an account): '' when there is one."""
+
+    date = models.DateField(_("date"))
+    metric = models.CharField(_("metric"), max_length=40, validators=[slug_key_validator])
+    key = models.CharField(_("key"), max_length=100, blank=True, default="", validators=[slug_key_validator])
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=2)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("metric value")
+        verbose_name_plural = _("metric values")
+        ordering = ["metric", "-date", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "date", "key"], name="metricvalue_unique_metric_day_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.metric}{f' {self.key}' if self.key else ''} {self.value}"
+
+
 class ImportJob(models.Model):
     """An uploaded file and the progress of its import (admin and API uploads run on a worker)."""
 

@@ -159,3 +159,65 @@ def keyword_normalised(
     if len(keyword) > max_length:
         raise DomainError(_("Use at most %(max)d characters.") % {"max": max_length}, field=field)
     return keyword
+
+
+# --- custom metrics ------------------------------------------------------------------------------
+
+METRIC_NAME_MAX_LENGTH = 40
+# A metric is named in custom KPI formulas (``mentions / visits``): a key that a formula can read, so
+# it starts with a letter and has no '-' (``a-b`` reads as a minus b).
+_METRIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
+# The measures the KPI engine computes itself (kpis.measures.SOURCES; kpis.custom checks the two
+# lists agree): a metric may not take one of their names, a formula would not know which it means.
+METRIC_RESERVED_NAMES = frozenset(
+    {
+        "leads",
+        "paid_leads",
+        "leads_to_mql",
+        "leads_to_customer",
+        "mqls",
+        "mqls_to_sql",
+        "sqls",
+        "sqls_to_customer",
+        "customers",
+        "revenue",
+        "visits",
+        "spend",
+        "cta_clicks",
+        "cta_views",
+        "keyword_visits",
+        "emails_sent",
+        "emails_delivered",
+        "email_opens",
+        "email_clicks",
+        "email_unsubscribes",
+    }
+)
+MAX_METRIC_VALUE = Decimal("999999999999999999.99")  # DecimalField(max_digits=20, decimal_places=2)
+
+
+def metric_name_normalised(value, *, field: str = "metric") -> str:
+    """A custom metric's name as stored: a key (``key_normalised``) that starts with a letter, holds no
+    '-' (formulas read it) and is not the name of a measure the product computes itself."""
+    name = key_normalised(value, field=field, max_length=METRIC_NAME_MAX_LENGTH)
+    if not _METRIC_NAME.fullmatch(name):
+        raise DomainError(
+            _("A metric name starts with a letter and uses lower-case letters, digits and '_'."), field=field
+        )
+    if name in METRIC_RESERVED_NAMES:
+        raise DomainError(
+            _("'%(name)s' is a measure the product computes itself: choose another name.") % {"name": name},
+            field=field,
+        )
+    return name
+
+
+def metric_value_checked(value, *, field: str = "value") -> Decimal:
+    """A custom metric's value for one day: a finite decimal, to the cent. It may be negative: a metric is
+    summed over a period, so a level (followers) comes in as its daily change, which can fall."""
+    number = Decimal(value)
+    if not number.is_finite():
+        raise DomainError(_("Enter a number."), field=field)
+    if abs(number) > MAX_METRIC_VALUE:
+        raise DomainError(_("This number is too large."), field=field)
+    return number.quantize(Decimal("0.01"))

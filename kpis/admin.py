@@ -10,8 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.channels import channel_label
 from config.errors import DomainError
 from kpis import services
+from kpis.custom.definitions import kpi_choices, kpi_name
+from kpis.custom.forms import CustomKPIForm
+from kpis.custom.services import custom_kpi_delete, custom_kpi_save
 from kpis.forms import KPISettingsForm, ObjectiveTargetForm
-from kpis.models import Direction, KPISettings, Objective, RefreshRun, Snapshot
+from kpis.models import CustomKPI, Direction, KPISettings, Objective, RefreshRun, Snapshot
 from kpis.targets import amber_margin_for_entry, kpi_value_shown
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
@@ -39,6 +42,25 @@ def shown_key(obj) -> str:
     return channel_label(obj.key, obj.key) if obj.dimension == "channel" else obj.key
 
 
+@admin.display(description=_("KPI"), ordering="kpi")
+def shown_kpi(obj) -> str:
+    """A row's KPI by its name in the reader's language, a custom one's included."""
+    return kpi_name(obj.kpi)
+
+
+class KPIFilter(admin.SimpleListFilter):
+    """The KPIs by name, the client's custom ones included (the column has no fixed choices)."""
+
+    title = _("KPI")
+    parameter_name = "kpi__exact"  # the address the field's own filter had
+
+    def lookups(self, request, model_admin):
+        return kpi_choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kpi=self.value()) if self.value() else queryset
+
+
 class FlaggedFilter(admin.SimpleListFilter):
     title = _("anomaly")
     parameter_name = "flagged"
@@ -57,7 +79,7 @@ class FlaggedFilter(admin.SimpleListFilter):
 @admin.register(Snapshot, site=tenant_admin_site)
 class SnapshotAdmin(ReadOnlyAdmin):
     list_display = [
-        "kpi",
+        shown_kpi,
         "period",
         "start",
         "dimension",
@@ -71,7 +93,7 @@ class SnapshotAdmin(ReadOnlyAdmin):
         "is_partial",
         "as_of",
     ]
-    list_filter = ["period", "kpi", "dimension", FlaggedFilter, "status", "is_partial"]
+    list_filter = ["period", KPIFilter, "dimension", FlaggedFilter, "status", "is_partial"]
     search_fields = ["key"]
     date_hierarchy = "start"
     ordering = ["-start", "kpi", "dimension", "key"]
@@ -107,8 +129,8 @@ class SnapshotAdmin(ReadOnlyAdmin):
 @admin.register(Objective, site=tenant_admin_site)
 class ObjectiveAdmin(TenantModelAdmin):
     form = ObjectiveTargetForm  # a rate's target typed as a percentage (kpis.forms)
-    list_display = ["kpi", "period", "dimension", shown_key, "shown_target", "updated_at"]
-    list_filter = ["period", "kpi", "dimension"]
+    list_display = [shown_kpi, "period", "dimension", shown_key, "shown_target", "updated_at"]
+    list_filter = ["period", KPIFilter, "dimension"]
     search_fields = ["key"]
     fields = ["kpi", "period", "dimension", "key", "target"]
 
@@ -130,6 +152,33 @@ class ObjectiveAdmin(TenantModelAdmin):
     def delete_queryset(self, request, queryset):
         for objective in queryset:
             services.objective_delete(objective)
+
+
+@admin.register(CustomKPI, site=tenant_admin_site)
+class CustomKPIAdmin(TenantModelAdmin):
+    """A client's own KPIs (docs/kpis.md, "Custom KPIs and metrics"), written through kpis.custom.services."""
+
+    form = CustomKPIForm
+    list_display = ["name", "key", "formula", "unit", "better", "version", "updated_at"]
+    search_fields = ["key", "name", "formula"]
+    fields = ["key", "name", "formula", "unit", "better", "dimensions"]
+    readonly_fields: list[str] = []
+
+    def save_model(self, request, obj, form, change):
+        values = {f: form.cleaned_data[f] for f in self.fields}
+        existing = CustomKPI.objects.get(pk=obj.pk) if change else None
+        try:
+            saved = custom_kpi_save(existing, **values)
+        except DomainError as exc:  # checked in the form already; a race lands here
+            raise ValidationError({exc.field or "formula": exc.message}) from exc
+        obj.pk, obj.version = saved.pk, saved.version
+
+    def delete_model(self, request, obj):
+        custom_kpi_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for row in queryset:
+            custom_kpi_delete(row)
 
 
 @admin.register(KPISettings, site=tenant_admin_site)

@@ -19,9 +19,9 @@ from rest_framework.views import APIView
 
 from annotations.selectors import annotation_brief, annotation_explaining, annotations_between
 from kpis import selectors, services
+from kpis.custom.definitions import kpi_list
 from kpis.models import Objective, PeriodKind
 from kpis.periods import period_floor, period_shift
-from kpis.registry import REGISTRY
 from kpis.serializers import (
     AnomalyPageSerializer,
     AnomalyQuerySerializer,
@@ -139,7 +139,8 @@ class AnomalyListApi(APIView):
 
 
 class DefinitionListApi(APIView):
-    """Every KPI: names, formula (shown on every chart), unit, better direction, dimensions, version."""
+    """Every KPI, the client's custom ones last (family ``custom``): names, formula (shown on every
+    chart), unit, better direction, dimensions, version."""
 
     @extend_schema(responses=DefinitionOutputSerializer(many=True))
     def get(self, request):
@@ -160,7 +161,7 @@ class DefinitionListApi(APIView):
                     "dimension_required": k.dimension_required,
                     "version": k.version,
                 }
-                for k in REGISTRY
+                for k in kpi_list()
             ]
         )
 

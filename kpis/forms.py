@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy
 
 from config.errors import DomainError
 from kpis import services
+from kpis.custom.definitions import kpi_choices, kpi_definitions
 from kpis.models import KPISettings
-from kpis.registry import KPIS
 from kpis.targets import (
     amber_margin_for_entry,
     amber_ratio_from_margin,
@@ -33,7 +33,7 @@ class TargetInput(forms.TextInput):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         context["widget"]["suffix"] = self.suffix
-        context["widget"]["percent_kpis"] = " ".join(k for k in KPIS if typed_as_percent(k))
+        context["widget"]["percent_kpis"] = " ".join(k for k in kpi_definitions() if typed_as_percent(k))
         return context
 
 
@@ -51,6 +51,10 @@ class ObjectiveTargetForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "kpi" in self.fields:  # the built-in KPIs and the client's own (kpis.custom)
+            self.fields["kpi"] = forms.ChoiceField(
+                label=gettext_lazy("KPI"), choices=[("", "---------"), *kpi_choices()]
+            )
         kpi = self.data.get(self.add_prefix("kpi")) if self.is_bound else self.instance.kpi or self.initial.get("kpi")
         if self.instance.pk:
             self.initial["target"] = target_for_entry(kpi, self.instance.target)

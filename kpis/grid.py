@@ -19,8 +19,9 @@ from datetime import date
 
 import numpy as np
 
+from kpis.custom.parser import formula_evaluate, formula_measures, formula_parsed, formula_ratio
 from kpis.formulas import FORMULAS, Terms
-from kpis.measures import SOURCES
+from kpis.measures import SOURCE_OF_MEASURE, SOURCES, metric_source, source_measures
 from kpis.periods import period_shift
 from kpis.registry import KPI, Unit
 
@@ -68,14 +69,17 @@ class Grid:
         *,
         totals_after: int | None = None,
         current: int | None = None,
+        metrics: tuple[str, ...] = (),
     ):
         self.kind, self.first, self.segments = kind, first, segments
         self.totals_after, self.current = totals_after, current
         self._totals_mask: np.ndarray | None = None
         self.width = max((s.write_to - s.base + 1 for s in segments), default=0)
         shape = (len(segments), self.width)
-        self.measures = {name: np.zeros(shape) for name in MEASURES}
-        self.has = {source: np.zeros(shape, dtype=bool) for source in SOURCES}
+        # The engine's sources, then one per imported metric (``metrics``: their names).
+        self.sources = (*SOURCES, *(metric_source(m) for m in metrics))
+        self.measures = {name: np.zeros(shape) for name in (*MEASURES, *metrics)}
+        self.has = {source: np.zeros(shape, dtype=bool) for source in self.sources}
         self.global_index = np.array([s.base for s in segments], dtype=int)[:, None] + np.arange(self.width)[None, :]
         write_from = np.array([s.write_from for s in segments], dtype=int)[:, None]
         write_to = np.array([s.write_to for s in segments], dtype=int)[:, None]
@@ -84,7 +88,7 @@ class Grid:
 
     def put(self, source: str, rows: np.ndarray, columns: np.ndarray, values: list[np.ndarray]) -> None:
         """Measures of ``source`` at ``(rows[i], columns[i])``: ``values[j][i]`` is its j-th measure."""
-        for name, column_values in zip(SOURCES[source].measures, values, strict=False):
+        for name, column_values in zip(source_measures(source), values, strict=False):
             self.measures[name][rows, columns] = column_values
         self.has[source][rows, columns] = True
 
@@ -93,7 +97,7 @@ class Grid:
         if not rows:
             return
         segment, column, source, *measures = zip(*rows, strict=True)
-        codes = {name: code for code, name in enumerate(SOURCES, 1)}
+        codes = {name: code for code, name in enumerate(self.sources, 1)}
         self.put_arrays(
             np.array(segment),
             np.array(column),
@@ -102,8 +106,8 @@ class Grid:
         )
 
     def put_arrays(self, segment: np.ndarray, column: np.ndarray, source: np.ndarray, measures: list) -> None:
-        """Measure rows as arrays; ``source`` holds 1-based positions in ``SOURCES``."""
-        for code, name in enumerate(SOURCES, 1):
+        """Measure rows as arrays; ``source`` holds 1-based positions in ``self.sources``."""
+        for code, name in enumerate(self.sources, 1):
             mask = source == code
             if mask.any():
                 self.put(name, segment[mask], column[mask], [m[mask] for m in measures])
@@ -136,7 +140,9 @@ class Grid:
         return self._totals_mask
 
     def derive(self, kpi: KPI) -> Derived:
-        formula = FORMULAS[kpi.key]
+        formula = FORMULAS.get(kpi.key)
+        if formula is None:
+            return self._derive_custom(kpi)
         if formula.is_ratio:
             numerator, denominator = self._linear(formula.numerator), self._linear(formula.denominator)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -149,6 +155,29 @@ class Grid:
             present |= self.has[source]
         for source in formula.previous_sources:
             present |= _shift(self.has[source], False)
+        return self._derived(kpi, value, numerator, denominator, present)
+
+    def _derive_custom(self, kpi: KPI) -> Derived:
+        """A custom KPI (kpis.models.CustomKPI): its formula over the same measures, a division's sides
+        as numerator and denominator; a row exists where one of its measures' sources has the key."""
+        node = formula_parsed(str(kpi.formula))
+        shape = (len(self.segments), self.width)
+        zeros = np.zeros(shape)
+
+        def evaluate(part) -> np.ndarray:
+            return np.broadcast_to(formula_evaluate(part, lambda name: self.measures.get(name, zeros)), shape).copy()
+
+        ratio = formula_ratio(node)
+        numerator, denominator = (evaluate(ratio[0]), evaluate(ratio[1])) if ratio else (None, None)
+        value = evaluate(node)
+        present = np.zeros(shape, dtype=bool)
+        for name in formula_measures(node):
+            source = SOURCE_OF_MEASURE.get(name) or metric_source(name)
+            if source in self.has:
+                present |= self.has[source]
+        return self._derived(kpi, value, numerator, denominator, present)
+
+    def _derived(self, kpi: KPI, value, numerator, denominator, present) -> Derived:
         allowed = np.array([s.dimension in kpi.dimensions for s in self.segments], dtype=bool)
         present &= allowed[:, None]
         if not kpi.dimension_required:

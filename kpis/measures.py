@@ -11,12 +11,25 @@ columns ``m0``…``m4`` whose meaning ``SOURCES`` gives.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection
 
-from campaigns.models import CTA, Campaign, Channel, CTAStat, EmailSend, KeywordStat, LandingPage, Offer, Spend, Traffic
+from campaigns.models import (
+    CTA,
+    Campaign,
+    Channel,
+    CTAStat,
+    EmailSend,
+    KeywordStat,
+    LandingPage,
+    MetricValue,
+    Offer,
+    Spend,
+    Traffic,
+)
 from kpis.models import MEASURE_WIDTH
 from kpis.sql import grouping_sets, quoted_table
 from leads.models import Lead
@@ -283,6 +296,8 @@ def source_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], wi
     """
     if source in LEAD_SOURCES:
         return _lead_sql((source,), kind=kind, dimensions=dimensions, windowed=windowed)
+    if source == METRICS or source.startswith(METRIC_PREFIX):
+        return _metric_sql(source, kind=kind, dimensions=dimensions, windowed=windowed)
     shape = _fact_shape(source)
     dims = [d for d in dimensions if d is not None and d in shape.keys]
     grouping = grouping_sets(by=("i.start",), keys={d: shape.keys[d][0] for d in dims}, total=None in dimensions)
@@ -323,10 +338,12 @@ def present_days_sql() -> str:
     table's date index, so a long gap costs its facts, never a walk over empty days. Parameters
     ``tz``, ``since``, ``as_of``."""
     since = AS_OF_DATE.replace("as_of", "since")
+    facts = [(f"'{source}'", _fact_shape(source).table, column) for source, column in DATE_SOURCES.items()]
+    # each imported metric is a source of its own (``metric:<name>``)
+    facts.append((f"'{METRIC_PREFIX}' || f.metric", f"{quoted_table(MetricValue)} f", "f.date"))
     return " UNION ".join(
-        f"SELECT '{source}', {column} FROM {_fact_shape(source).table} "
-        f"WHERE {column} > {since} AND {column} <= {AS_OF_DATE}"
-        for source, column in DATE_SOURCES.items()
+        f"SELECT {source}, {column} FROM {table} WHERE {column} > {since} AND {column} <= {AS_OF_DATE}"
+        for source, table, column in facts
     )
 
 
@@ -352,3 +369,58 @@ def days_to_windows(days: set[date]) -> list[tuple[date, date]]:
         else:
             windows.append((day, day + timedelta(days=1)))
     return windows
+
+
+# --- custom metrics (docs/kpis.md, "Custom KPIs and metrics") -----------------------------------
+
+# Each imported metric is a source of its own, ``metric:<name>``, with one measure named after the
+# metric (Σ value in the period, total only: a metric's ``key`` tells its series apart on a day, it
+# is no dimension of the product). ``METRICS`` names them all at once (a full refresh).
+METRICS = "metric"
+METRIC_PREFIX = "metric:"
+_METRIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def metric_source(name: str) -> str:
+    return f"{METRIC_PREFIX}{name}"
+
+
+def source_measures(source: str) -> tuple[str, ...]:
+    """The measures of a source, an imported metric's included (its one measure is its name)."""
+    if source.startswith(METRIC_PREFIX):
+        return (source.removeprefix(METRIC_PREFIX),)
+    return SOURCES[source].measures
+
+
+def source_dimensions(source: str) -> tuple[str, ...]:
+    """The breakdowns a source allows (an imported metric: none, its total only)."""
+    return () if source.startswith(METRIC_PREFIX) else SOURCES[source].dimensions
+
+
+def metric_names() -> list[str]:
+    """The names of the current client's imported metrics."""
+    return sorted(MetricValue.objects.order_by().values_list("metric", flat=True).distinct())
+
+
+def _metric_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], windowed: bool) -> str:
+    """The day, week, … sums of one imported metric (``metric:<name>``) or of all (``METRICS``), total
+    rows only; daily facts, cut at the local date of as-of like the others (docs/kpis.md §1)."""
+    if None not in dimensions:
+        return ""
+    table = f"{quoted_table(MetricValue)} f"
+    condition = f"f.date <= {AS_OF_DATE}"
+    if source != METRICS:
+        name = source.removeprefix(METRIC_PREFIX)
+        if not _METRIC_NAME.fullmatch(name):  # names are checked on import (campaigns.rules); SQL text below
+            raise ValueError(f"Unknown source {source!r}")
+        condition += f" AND f.metric = '{name}'"
+    if windowed:
+        table = (
+            f"unnest(%(win_lo)s::date[], %(win_hi)s::date[]) w(lo, hi) JOIN {table} ON f.date >= w.lo AND f.date < w.hi"
+        )
+    start = "f.date" if kind == "day" else f"date_trunc('{kind}', f.date::timestamp)::date"
+    nulls = ", ".join(f"NULL::numeric AS m{i}" for i in range(1, MEASURE_WIDTH))
+    return f"""
+        SELECT {start} AS start, ('{METRIC_PREFIX}' || f.metric)::text AS source, ''::text AS dimension,
+               ''::text AS key, sum(f.value)::numeric AS m0, {nulls}
+        FROM {table} WHERE {condition} GROUP BY 1, 2"""

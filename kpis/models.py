@@ -16,13 +16,14 @@ and unique keys); the API shows them as ``null``.
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kpis.registry import DIMENSION_LABELS, REGISTRY, kpi_label
+from kpis.registry import DIMENSION_LABELS, REGISTRY, Better, Unit, kpi_label
 from kpis.targets import kpi_value_shown
 
 
@@ -33,6 +34,7 @@ class PeriodKind(models.TextChoices):
     QUARTER = "quarter", _("Quarter")
 
 
+# The built-in KPIs (forms and filters add the client's custom ones: kpis.custom.definitions).
 KPI_CHOICES = [(kpi.key, kpi_label(kpi.key)) for kpi in REGISTRY]
 DIMENSION_CHOICES = [("", _("Total")), *DIMENSION_LABELS.items()]
 MEASURE_WIDTH = 5
@@ -49,7 +51,8 @@ class Measure(models.Model):
     pk = models.CompositePrimaryKey("period", "dimension", "key", "start", "source")
     period = models.CharField(max_length=8, choices=PeriodKind.choices, db_collation="C")
     start = models.DateField()
-    source = models.CharField(max_length=16, db_collation="C")
+    # A source of kpis.measures.SOURCES or an imported metric's, ``metric:<name>``.
+    source = models.CharField(max_length=64, db_collation="C")
     dimension = models.CharField(max_length=16, blank=True, db_collation="C")
     key = models.CharField(max_length=300, blank=True, db_collation="C")
     m0 = models.DecimalField(max_digits=20, decimal_places=2, null=True)
@@ -80,7 +83,8 @@ class Direction(models.TextChoices):
 
 
 class Snapshot(models.Model):
-    kpi = models.CharField(_("KPI"), max_length=40, choices=KPI_CHOICES, db_collation="C")
+    # A built-in KPI (kpis.registry) or a custom one's key (CustomKPI): no fixed choices.
+    kpi = models.CharField(_("KPI"), max_length=40, db_collation="C")
     period = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices, db_collation="C")
     start = models.DateField(_("period start"))
     dimension = models.CharField(_("dimension"), max_length=16, blank=True, choices=DIMENSION_CHOICES, db_collation="C")
@@ -126,7 +130,7 @@ class Snapshot(models.Model):
 class Objective(models.Model):
     """A target for one KPI per period kind: the total (no dimension) or one key of a dimension."""
 
-    kpi = models.CharField(_("KPI"), max_length=40, choices=KPI_CHOICES, db_collation="C")
+    kpi = models.CharField(_("KPI"), max_length=40, db_collation="C")  # built-in or custom, as Snapshot.kpi
     period = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices, db_collation="C")
     dimension = models.CharField(_("dimension"), max_length=16, blank=True, choices=DIMENSION_CHOICES, db_collation="C")
     key = models.CharField(_("key"), max_length=300, blank=True, db_collation="C")
@@ -150,7 +154,9 @@ class Objective(models.Model):
         # Read in the admin (titles, deletions): names and the target as people read them, not keys.
         scope = f" · {self.get_dimension_display()} {self.key or _('(none)')}" if self.dimension else ""
         target = kpi_value_shown(self.kpi, self.target)
-        return f"{self.get_kpi_display()}{scope} · {target} / {self.get_period_display()}"
+        from kpis.custom.definitions import kpi_name
+
+        return f"{kpi_name(self.kpi)}{scope} · {target} / {self.get_period_display()}"
 
 
 class KPISettings(models.Model):
@@ -182,7 +188,7 @@ class DirtyDay(models.Model):
     """A local day of one data source whose facts changed (``source``/``day`` NULL: everything).
     Append-only while facts are written; a refresh consumes the rows it sees."""
 
-    source = models.CharField(max_length=16, null=True)
+    source = models.CharField(max_length=64, null=True)  # as Measure.source
     day = models.DateField(null=True)
 
     def __str__(self) -> str:
@@ -211,3 +217,49 @@ class RefreshRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mode} {self.as_of:%Y-%m-%d %H:%M}"
+
+
+FORMULA_MAX_LENGTH = 500
+UNIT_CHOICES = [
+    (Unit.COUNT.value, _("Count")),
+    (Unit.MONEY.value, _("Money")),
+    (Unit.RATE.value, _("Rate (a fraction, shown as a percentage)")),
+    (Unit.RATIO.value, _("Ratio")),
+]
+BETTER_CHOICES = [
+    (Better.UP.value, _("Higher is better")),
+    (Better.DOWN.value, _("Lower is better")),
+    (Better.NONE.value, _("Neither (no status)")),
+]
+
+
+class CustomKPI(models.Model):
+    """A KPI a manager defines as a formula over the engine's measures and the imported metrics
+    (docs/kpis.md, "Custom KPIs and metrics"). ``kpis.custom`` checks, parses and evaluates it; its
+    snapshots, objectives, cards and API rows are those of any KPI, under its key. ``version`` counts
+    the formulas it has had: snapshots carry it, and those of an older one are replaced."""
+
+    key = models.CharField(_("key"), max_length=40, unique=True, db_collation="C")
+    name = models.CharField(_("name"), max_length=200)
+    formula = models.CharField(_("formula"), max_length=FORMULA_MAX_LENGTH)
+    unit = models.CharField(_("unit"), max_length=8, choices=UNIT_CHOICES, default=Unit.RATIO.value)
+    better = models.CharField(_("better"), max_length=8, choices=BETTER_CHOICES, default=Better.UP.value)
+    dimensions = ArrayField(
+        models.CharField(max_length=16),
+        verbose_name=_("dimensions"),
+        default=list,
+        blank=True,
+        help_text=_("The breakdowns it is computed for, among those all its measures allow."),
+    )
+    version = models.PositiveSmallIntegerField(_("definition version"), default=1)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("custom KPI")
+        verbose_name_plural = _("custom KPIs")
+        ordering = ["key"]
+        constraints = [models.CheckConstraint(name="customkpi_version_positive", condition=Q(version__gte=1))]
+
+    def __str__(self) -> str:
+        return self.name

@@ -32,6 +32,7 @@ class Family(StrEnum):
     CONTENT = "content"
     EMAIL = "email"
     QUALIFICATION = "qualification"
+    CUSTOM = "custom"  # a client's own KPIs (kpis.models.CustomKPI)
 
 
 DIMENSIONS = ("channel", "campaign", "offer", "landing_page", "keyword", "cta", "email")

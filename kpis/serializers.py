@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from annotations.serializers import AnnotationBriefSerializer
-from kpis.models import DIMENSION_CHOICES, KPI_CHOICES, Direction, Objective, PeriodKind, Status
+from kpis.custom.definitions import kpi_definitions
+from kpis.models import DIMENSION_CHOICES, Direction, Objective, PeriodKind, Status
 from kpis.registry import DIMENSIONS, Better, Family, Unit
 
 PERIOD_FIELD = {"choices": PeriodKind.choices, "help_text": _("day, week, month or quarter")}
@@ -17,9 +18,9 @@ MAX_LIMIT = 10_000
 class SnapshotQuerySerializer(serializers.Serializer):
     period = serializers.ChoiceField(default=PeriodKind.MONTH, **PERIOD_FIELD)
     kpi = serializers.ListField(
-        child=serializers.ChoiceField(choices=KPI_CHOICES),
+        child=serializers.CharField(),
         required=False,
-        help_text=_("Repeat to ask for several KPIs (default: all)."),
+        help_text=_("Repeat to ask for several KPIs (default: all); built-in or custom keys."),
     )
     date_from = serializers.DateField(required=False, help_text=_("First period start (default: 12 periods ago)."))
     date_to = serializers.DateField(required=False, help_text=_("Last period start (default: the current period)."))
@@ -31,6 +32,13 @@ class SnapshotQuerySerializer(serializers.Serializer):
     )
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=2000)
     offset = serializers.IntegerField(min_value=0, default=0)
+
+    def validate_kpi(self, value):
+        known = kpi_definitions()
+        unknown = [key for key in value if key not in known]
+        if unknown:
+            raise serializers.ValidationError(_("Unknown KPI “%(kpi)s”.") % {"kpi": ", ".join(unknown)})
+        return value
 
     def validate(self, attrs):
         if attrs.get("key") is not None and "dimension" not in attrs:
@@ -152,7 +160,7 @@ class PacingOutputSerializer(serializers.Serializer):
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
-    kpi = serializers.ChoiceField(choices=KPI_CHOICES)
+    kpi = serializers.CharField(max_length=40, help_text=_("A built-in KPI's key or a custom one's."))
     dimension = serializers.ChoiceField(choices=DIMENSION_CHOICES, required=False, allow_blank=True, default="")
     key = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
     target = serializers.DecimalField(max_digits=18, decimal_places=6, min_value=0, coerce_to_string=False)

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from config.enqueue import Sending, task_send_on_commit
 from config.errors import DomainError
+from kpis.custom.definitions import kpi_definition
 from kpis.models import DirtyDay, KPISettings, Objective, PeriodKind, Snapshot
 from kpis.refresh.lock import TARGETS_MARK, refresh_lock
 from kpis.refresh.statuses import snapshot_statuses_write
-from kpis.registry import KPIS
 from kpis.selectors import amber_ratio
 
 
@@ -31,7 +31,7 @@ def _target(value) -> Decimal:
 
 def objective_validate(*, kpi: str, period: str, dimension: str, key: str, target) -> dict:
     """Plain, checked values of an objective (domain errors name the field)."""
-    definition = KPIS.get(kpi)
+    definition = kpi_definition(kpi)
     if definition is None:
         raise DomainError(_("Unknown KPI “%(kpi)s”.") % {"kpi": kpi}, field="kpi")
     if period not in PeriodKind.values:

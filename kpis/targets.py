@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from config.errors import DomainError
-from kpis.registry import KPIS, Unit
+from kpis.registry import KPI, Unit
 
 PERCENT_UNITS = (Unit.RATE, Unit.RATIO)
 PERCENT_DECIMALS = 4  # a target keeps 6 decimals as a fraction: 4 as a percentage
@@ -29,9 +29,16 @@ STRIPPED = str.maketrans("", "", "% \u00a0\u202f")
 SPACES = str.maketrans("", "", " \u00a0\u202f")  # thousands separators of a money or count target
 
 
+def kpi_definition(kpi: str) -> KPI | None:
+    """The KPI's definition, built-in or custom (imported here: the models import this module)."""
+    from kpis.custom.definitions import kpi_definition as definition
+
+    return definition(kpi)
+
+
 def typed_as_percent(kpi: str) -> bool:
     """Whether a target of ``kpi`` is typed and shown as a percentage (rates and ratios)."""
-    definition = KPIS.get(kpi)
+    definition = kpi_definition(kpi)
     return definition is not None and definition.unit in PERCENT_UNITS
 
 
@@ -95,7 +102,7 @@ def kpi_value_shown(kpi: str, value) -> str:
         return "—"
     locale = LOCALES.get((get_language() or "")[:2], LOCALES["en"])
     number = Decimal(str(value))
-    definition = KPIS.get(kpi)
+    definition = kpi_definition(kpi)
     unit = definition.unit if definition else Unit.COUNT
     if unit in PERCENT_UNITS:
         pattern = parse_pattern(Locale.parse(locale).percent_formats[None].pattern)  # "6 %", "6%"

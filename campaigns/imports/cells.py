@@ -112,6 +112,20 @@ def amount(value: str) -> Decimal:
         raise CellError(exc.message) from None
 
 
+def signed_number(value: str) -> Decimal:
+    """A decimal read like ``amount`` (``-12,5``, ``1 250,50``) that may be negative: a custom metric's
+    value (``rules.metric_value_checked``)."""
+    cleaned = value.strip().translate(_SPACES).replace(",", ".")
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise CellError(_("'%(value)s' is not a number") % {"value": value.strip()}) from None
+    try:
+        return rules.metric_value_checked(number)
+    except DomainError as exc:
+        raise CellError(exc.message) from None
+
+
 def _slashed(raw: str, first: bool) -> tuple[date, tuple[int, int, int] | None] | None:
     """A day-first date (and its time, if any) when ``raw`` is slashed; None when it is not. Slashed
     dates for a client that does not write day first are refused: 01/12/2026 could be either day."""

@@ -28,6 +28,7 @@ from campaigns.models import (
     FactSource,
     KeywordStat,
     LandingPage,
+    MetricValue,
     Offer,
     Spend,
     Traffic,
@@ -363,6 +364,22 @@ def _write_emails(rows, ctx, present):
     return upsert(EmailSend, values, conflict=["key"], update=update)
 
 
+# --- custom metrics: series the product does not track itself ------------------------------------
+
+
+def _parse_metric(row, ctx):
+    return {
+        "date": row_dated(row, "date", cells.day, ctx.first, required=True),
+        "metric": row_rule(rules.metric_name_normalised, row_cell(row, "metric", cells.text, required=True)),
+        "key": row_cell(row, "key", cells.key) or "",
+        "value": row_cell(row, "value", cells.signed_number, required=True),
+    }
+
+
+def _write_metrics(rows, ctx, present):
+    return upsert(MetricValue, rows, conflict=["metric", "date", "key"], update=["value"])
+
+
 # The day every template's example row happened (well inside the date bounds of config.dates).
 EXAMPLE_DAY = date(2026, 1, 15)
 
@@ -472,6 +489,15 @@ KINDS: dict[str, Kind] = {
                 "bounces": 100,
                 "complaints": 2,
             },
+        ),
+        Kind(
+            "metrics",
+            ("date", "metric", "value"),
+            ("key",),
+            ("date", "metric", "key"),
+            _parse_metric,
+            _write_metrics,
+            example={"date": EXAMPLE_DAY, "metric": "mentions", "value": Decimal("42"), "key": "linkedin"},
         ),
     )
 }

@@ -15,6 +15,7 @@ KIND_LABELS = {
     "emails": _("Emails"),
     "keywords": _("Keywords"),
     "leads": _("Leads"),
+    "metrics": _("Custom metrics"),
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from kpis.measures import SOURCES, days_to_windows, measures_sql, source_sql, windows_params
+from kpis.measures import METRICS, SOURCES, days_to_windows, measures_sql, source_sql, windows_params
 from kpis.models import Measure, PeriodKind
 from kpis.refresh.merge import table_merge
 from kpis.refresh.temp_tables import statistics_refresh
@@ -40,7 +40,7 @@ def _measures_merge(cursor, *, period: str, existing: str, record: bool, rows: i
 def day_measures(cursor, *, days: dict[str, set[date]] | None, params: dict) -> int:
     """Recompute day measures from the facts: all of them (``days`` None) or those days per source."""
     if days is None:
-        sql = measures_sql(kind="day", dimensions=ALL_DIMENSIONS, sources=tuple(SOURCES), windowed=False)
+        sql = measures_sql(kind="day", dimensions=ALL_DIMENSIONS, sources=(*SOURCES, METRICS), windowed=False)
         cursor.execute(f"INSERT INTO _kpi_new ({NEW_COLUMNS}) {sql}", params)
         rows = cursor.rowcount
         existing = f"SELECT ctid, * FROM {quoted_table(Measure)} t WHERE t.period = 'day'"

@@ -8,15 +8,16 @@ from __future__ import annotations
 import numpy as np
 
 from kpis import pgcopy
+from kpis.custom.definitions import kpi_list
 from kpis.grid import Grid, Segment, kpi_rows_by_kpi
-from kpis.measures import SOURCES
+from kpis.measures import metric_names
 from kpis.models import Direction, Measure, Objective, Snapshot
 from kpis.periods import period_index_sql, period_shift
 from kpis.refresh.merge import table_merge
 from kpis.refresh.statuses import STATUSES, targets_and_statuses
 from kpis.refresh.temp_tables import statistics_refresh
 from kpis.refresh.windows import AFTER, Span, grids_group, segments_find
-from kpis.registry import KPIS, REGISTRY
+from kpis.registry import KPI
 from kpis.sql import quoted_table
 
 COPY_BATCH = 200_000  # derived rows sent per COPY (bounds the memory of a full refresh)
@@ -41,22 +42,22 @@ DERIVED_COPY = [
 ]
 FLOAT_COLUMNS = [name for name, kind in DERIVED_COPY if kind == "float8"]
 DIRECTIONS = Direction.values  # codes 1, 2 (0: none): up, down
-KPI_CODES = {kpi.key: code for code, kpi in enumerate(REGISTRY, 1)}
-# The derived rows with their keys and NULLs, as the snapshots hold them.
+# The derived rows with their keys and NULLs, as the snapshots hold them; a KPI's code is its 1-based
+# position in ``kpi_keys`` (the registry's KPIs, then the client's custom ones).
 DERIVED_ROWS = f"""(
     SELECT d.n_id, k.kpi COLLATE "C" AS kpi, s.dimension, s.key, d.start,
         {", ".join(f"NULLIF(d.{c}, 'NaN') AS {c}" for c in FLOAT_COLUMNS)},
         (ARRAY{STATUSES})[NULLIF(d.status, 0)] AS status, (ARRAY{DIRECTIONS})[NULLIF(d.anomaly, 0)] AS anomaly,
         d.is_partial, d.definition_version
     FROM _kpi_derived d JOIN _kpi_segments s ON s.seg = d.seg
-    JOIN unnest(ARRAY{list(KPI_CODES)}) WITH ORDINALITY k(kpi, code) ON k.code = d.kpi_code)"""
+    JOIN unnest(%(kpi_keys)s::text[]) WITH ORDINALITY k(kpi, code) ON k.code = d.kpi_code)"""
 DECIDED = [name for name, _kind in DERIVED_COPY if name not in ("seg", "kpi_code", "start")]
 KEYS = ("kpi", "dimension", "key", "start")
 
 
-def _grid_load(cursor, span: Span, segments: list[Segment]) -> Grid:
+def _grid_load(cursor, span: Span, segments: list[Segment], *, metrics: tuple[str, ...]) -> Grid:
     """The stored measures of every segment, in one query (binary arrays, kpis.pgcopy)."""
-    grid = Grid(span.kind, span.first, segments, totals_after=AFTER, current=span.current)
+    grid = Grid(span.kind, span.first, segments, totals_after=AFTER, current=span.current, metrics=metrics)
     measures = ", ".join(f"COALESCE(m.m{i}::float8, 'NaN') AS m{i}" for i in range(5))
     rows = pgcopy.fetch_columns(
         cursor,
@@ -69,7 +70,7 @@ def _grid_load(cursor, span: Span, segments: list[Segment]) -> Grid:
         {
             "kind": span.kind,
             "first": span.first,
-            "sources": list(SOURCES),
+            "sources": list(grid.sources),
             "dim": [s.dimension for s in segments],
             "key": [s.key for s in segments],
             "lo": [period_shift(span.first, span.kind, s.base) for s in segments],
@@ -84,7 +85,9 @@ def _grid_load(cursor, span: Span, segments: list[Segment]) -> Grid:
     return grid
 
 
-def _derived_write(cursor, span: Span, grid: Grid, *, offset: int, targets: dict, ratio) -> tuple[int, int]:
+def _derived_write(
+    cursor, span: Span, grid: Grid, *, kpis: list[KPI], offset: int, targets: dict, ratio
+) -> tuple[int, int]:
     """Derive every KPI row of the grid (its segments numbered from ``offset`` in ``_kpi_segments``)
     into ``_kpi_derived`` (binary COPY); returns (rows, anomalies flagged). Statuses are decided here,
     exactly, for the rows with a target."""
@@ -103,17 +106,17 @@ def _derived_write(cursor, span: Span, grid: Grid, *, offset: int, targets: dict
             pgcopy.copy_in(cursor.cursor, "_kpi_derived", DERIVED_COPY, columns)
             batch.clear()
 
-    for rows in kpi_rows_by_kpi(grid, list(REGISTRY), current=span.current, anomalies=True):
+    codes = {kpi.key: code for code, kpi in enumerate(kpis, 1)}
+    for kpi, rows in zip(kpis, kpi_rows_by_kpi(grid, kpis, current=span.current, anomalies=True), strict=True):
         count = len(rows)
         if not count:
             continue
-        kpi = KPIS[rows.kpi[0]]
-        target, status = targets_and_statuses(rows, targets, ratio=ratio)
+        target, status = targets_and_statuses(rows, targets, ratio=ratio, kpi=kpi)
         anomaly = (rows.anomaly == Direction.UP) * 1 + (rows.anomaly == Direction.DOWN) * 2
         batch.append(
             {
                 "seg": rows.segment + offset,
-                "kpi_code": KPI_CODES[kpi.key],
+                "kpi_code": codes[kpi.key],
                 "start": start_days[rows.index - lo],
                 "value": rows.value,
                 "numerator": rows.numerator,
@@ -139,7 +142,7 @@ def _derived_write(cursor, span: Span, grid: Grid, *, offset: int, targets: dict
     return total, flagged
 
 
-def _snapshots_merge(cursor, span: Span, *, full: bool, params: dict) -> int:
+def _snapshots_merge(cursor, span: Span, *, full: bool, params: dict, kpis: list[KPI]) -> int:
     """Merge the derived rows into the snapshots of the kind: update what differs, insert what is
     new, delete what the derived windows (everything when ``full``) no longer hold. Changed rows take
     the refresh's as-of instant; unchanged rows keep theirs."""
@@ -161,7 +164,7 @@ def _snapshots_merge(cursor, span: Span, *, full: bool, params: dict) -> int:
         values={c: f"n.{c}" for c in DECIDED},
         existing=existing,
         touch={"as_of": "%(as_of)s", "updated_at": "now()"},
-        params={**params, "kpi_keys": list(KPI_CODES)},
+        params={**params, "kpi_keys": [kpi.key for kpi in kpis]},
     )
 
 
@@ -189,12 +192,12 @@ def snapshots_refresh(cursor, span: Span, *, full: bool, params: dict, ratio) ->
         [[s.dimension for s in ordered], [s.key for s in ordered]],
     )
     targets = {(o.kpi, o.dimension, o.key): o.target for o in Objective.objects.filter(period=span.kind)}
+    metrics, kpis = tuple(metric_names()), kpi_list()
     total = flagged = 0
     for offset, group in groups:
-        rows, flags = _derived_write(
-            cursor, span, _grid_load(cursor, span, group), offset=offset, targets=targets, ratio=ratio
-        )
+        grid = _grid_load(cursor, span, group, metrics=metrics)
+        rows, flags = _derived_write(cursor, span, grid, kpis=kpis, offset=offset, targets=targets, ratio=ratio)
         total, flagged = total + rows, flagged + flags
     statistics_refresh(cursor, "_kpi_segments", len(ordered))
     statistics_refresh(cursor, "_kpi_derived", total)
-    return _snapshots_merge(cursor, span, full=full, params=params), flagged
+    return _snapshots_merge(cursor, span, full=full, params=params, kpis=kpis), flagged

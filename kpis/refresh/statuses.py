@@ -8,20 +8,20 @@ import math
 import numpy as np
 from django.db.models import Q
 
+from kpis.custom.definitions import kpi_definitions
 from kpis.models import Objective, Snapshot, Status
-from kpis.registry import KPIS
+from kpis.registry import KPI
 from kpis.sql import quoted_table
 from kpis.status import row_status
 
 STATUSES = Status.values  # codes 1, 2, 3 (0: none): green, amber, red
 
 
-def targets_and_statuses(rows, targets: dict, *, ratio) -> tuple[np.ndarray, np.ndarray]:
+def targets_and_statuses(rows, targets: dict, *, ratio, kpi: KPI) -> tuple[np.ndarray, np.ndarray]:
     """The target (NaN: none) and status code of each row of one KPI."""
     count = len(rows)
     target, status = np.full(count, np.nan), np.zeros(count, dtype=np.int16)
-    kpi = rows.kpi[0] if count else None
-    scoped = {(d, k): t for (name, d, k), t in targets.items() if name == kpi}
+    scoped = {(d, k): t for (name, d, k), t in targets.items() if name == kpi.key}
     if not scoped:
         return target, status
     for i, scope in enumerate(zip(rows.dimension.tolist(), rows.key.tolist(), strict=True)):
@@ -32,7 +32,7 @@ def targets_and_statuses(rows, targets: dict, *, ratio) -> tuple[np.ndarray, np.
             None if math.isnan(x) else float(x) for x in (rows.value[i], rows.numerator[i], rows.denominator[i])
         )
         decided = row_status(
-            kpi=KPIS[kpi],
+            kpi=kpi,
             value=value,
             numerator=numerator,
             denominator=denominator,
@@ -47,9 +47,17 @@ def snapshot_statuses_write(cursor, rows, *, ratio) -> int:
     """Write the status of each ``(id, kpi, value, numerator, denominator, target, status)`` row
     whose stored status differs; returns how many changed (objectives and settings changes)."""
     ids, statuses = [], []
+    definitions = kpi_definitions()
     for pk, kpi, value, numerator, denominator, target, stored in rows:
+        if kpi not in definitions:  # a custom KPI deleted since: its rows go at the next refresh
+            continue
         status = row_status(
-            kpi=KPIS[kpi], value=value, numerator=numerator, denominator=denominator, target=target, amber_ratio=ratio
+            kpi=definitions[kpi],
+            value=value,
+            numerator=numerator,
+            denominator=denominator,
+            target=target,
+            amber_ratio=ratio,
         )
         if status != stored:
             ids.append(pk)
