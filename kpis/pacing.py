@@ -12,8 +12,10 @@ and the projected status from projected ÷ month_target, judged like a status. T
 pacing itself (actual × N ÷ d ÷ (T × N ÷ 7) = actual ÷ (T × d ÷ 7)), so the projected status always
 equals the pacing status: the projection says the same verdict in month-end numbers.
 
-Pacing is defined for count KPIs (the selector keeps only those); every built-in count KPI is
-better up, so "ahead" is always good here. Pure rules: no database, no models.
+Pacing is defined for count KPIs (the selector keeps only those). Every built-in count KPI is
+better up; a custom one may be better down (fewer is better), and is judged as a status judges it:
+from the inverse ratio (0 is green), with no amount "needed" per day. Pure rules: no database, no
+models.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from kpis.status import DEFAULT_AMBER_RATIO, amber_threshold, exact, status_from_ratio
+from kpis.status import DEFAULT_AMBER_RATIO, GREEN, amber_threshold, exact, status_from_ratio
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,12 @@ class Pacing:
 
 
 def pacing_compute(
-    *, weekly_target, as_of_local: date, actual_by_day: dict, amber_ratio: float = DEFAULT_AMBER_RATIO
+    *,
+    weekly_target,
+    as_of_local: date,
+    actual_by_day: dict,
+    amber_ratio: float = DEFAULT_AMBER_RATIO,
+    better: str = "up",
 ) -> Pacing:
     """Pacing of ``weekly_target`` for the month of ``as_of_local``, as of that local date.
 
@@ -44,9 +51,10 @@ def pacing_compute(
     the month or after ``as_of_local`` are ignored, as are null values (a missing day counts 0).
     The arithmetic is exact (rationals); the numbers are returned as floats. A weekly target of
     0 gives expected 0, hence no pacing and no status; a ``None`` target gives no expected
-    value either.
+    value either. ``better`` is the KPI's better direction: "down" judges expected ÷ actual.
     """
     ratio = amber_threshold(amber_ratio)
+    better = _direction(better)
     days, actual = _month_to_date(as_of_local, actual_by_day)
     if weekly_target is None:
         return Pacing(expected=None, actual=float(actual), pacing=None, status=None, days=days)
@@ -58,7 +66,7 @@ def pacing_compute(
         expected=float(expected),
         actual=float(actual),
         pacing=float(pacing),
-        status=status_from_ratio(pacing, ratio),
+        status=_judged(pacing, better, ratio),
         days=days,
     )
 
@@ -82,28 +90,44 @@ class Projection:
     needed_per_day: float | None  # max(0, month_target − actual) ÷ (N − d); None on the last day or without target
     ratio: float | None  # projected ÷ month_target (equal to the pacing); None when the target is 0 or absent
     status: str | None  # from ratio like a status; None when ratio is None
+    better: str = "up"  # the KPI's better direction
+
+    @property
+    def standing(self) -> float | None:
+        """The ratio as judged (projected ÷ target, or target ÷ projected when fewer is better):
+        below 1 the objective misses its month, whatever the direction."""
+        if self.ratio is None or self.better != "down":
+            return self.ratio
+        return float("inf") if self.ratio == 0 else 1 / self.ratio
 
 
 def projection_compute(
-    *, weekly_target, as_of_local: date, actual_by_day: dict, amber_ratio: float = DEFAULT_AMBER_RATIO
+    *,
+    weekly_target,
+    as_of_local: date,
+    actual_by_day: dict,
+    amber_ratio: float = DEFAULT_AMBER_RATIO,
+    better: str = "up",
 ) -> Projection:
     """Month-end projection of ``weekly_target`` for the month of ``as_of_local`` (docs/kpis.md §5).
 
     Same inputs and the same month-to-date sum as :func:`pacing_compute`. Exact arithmetic,
     floats out. On the month's last day nothing remains to be done per day: ``needed_per_day`` is
     None. A weekly target of 0 gives a month target of 0, nothing needed and no status, as pacing.
+    A KPI better down needs nothing per day (its target is a ceiling): ``needed_per_day`` is None.
     """
     ratio = amber_threshold(amber_ratio)
     days, actual = _month_to_date(as_of_local, actual_by_day)
     month_days = calendar.monthrange(as_of_local.year, as_of_local.month)[1]
     projected = actual * month_days / days
+    better = _direction(better)
     if weekly_target is None:
-        return Projection(month_days, None, float(projected), None, None, None)
+        return Projection(month_days, None, float(projected), None, None, None, better)
     month_target = exact(weekly_target) * month_days / 7
     remaining = month_days - days
-    needed = max(Fraction(0), month_target - actual) / remaining if remaining else None
+    needed = max(Fraction(0), month_target - actual) / remaining if remaining and better != "down" else None
     if month_target == 0:
-        return Projection(month_days, 0.0, float(projected), _float(needed), None, None)
+        return Projection(month_days, 0.0, float(projected), _float(needed), None, None, better)
     share = projected / month_target
     return Projection(
         month_days=month_days,
@@ -111,8 +135,28 @@ def projection_compute(
         projected=float(projected),
         needed_per_day=_float(needed),
         ratio=float(share),
-        status=status_from_ratio(share, ratio),
+        status=_judged(share, better, ratio),
+        better=better,
     )
+
+
+def _direction(better) -> str:
+    better = str(better)
+    if better not in ("up", "down", "none"):
+        raise ValueError(f"unknown better direction: {better!r}")
+    return better
+
+
+def _judged(share: Fraction, better, amber: Fraction) -> str | None:
+    """The status of an amount whose quotient by what it is compared with is ``share``, as
+    kpis.status judges a value against its target: from the share when more is better, from its
+    inverse when fewer is (none is green), no status without a better direction."""
+    better = _direction(better)
+    if better == "none":
+        return None
+    if better == "down":
+        return GREEN if share <= 0 else status_from_ratio(1 / share, amber)
+    return status_from_ratio(share, amber)
 
 
 def _float(number: Fraction | None) -> float | None:

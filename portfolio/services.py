@@ -42,7 +42,8 @@ def headline_publish(*, as_of: datetime, full_refresh: bool) -> Pulse:
     weakest = min(pacings, key=lambda p: p.pacing, default=None)
     # The month-end projection furthest short of its month target (docs/kpis.md §5): what the agency
     # reads on the 10th to see who will miss the month, in the month's own numbers.
-    short = min(paced, key=lambda p: p.projection.ratio, default=None)
+    # Judged as its status is (projection.standing: target ÷ projected when fewer is better).
+    short = min(paced, key=lambda p: p.projection.standing, default=None)
     # "Recent": the latest complete day, week and month; on the default headline totals (every
     # breakdown row of every KPI would flag nearly every client: 5 % of steady series trip the robust
     # z-score by chance, and a client has hundreds). Attention watches Pouls' default set, not the
@@ -76,7 +77,7 @@ def headline_publish(*, as_of: datetime, full_refresh: bool) -> Pulse:
         "projected": None if short is None else short.projection.projected,
         "month_target": None if short is None else short.projection.month_target,
         "needed_per_day": None if short is None else short.projection.needed_per_day,
-        "misses": sum(1 for p in paced if p.projection.ratio < 1),
+        "misses": sum(1 for p in paced if p.projection.standing < 1),
         "objectives": len(pacings),
         "red": red,
         "anomalies": anomalies,

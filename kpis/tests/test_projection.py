@@ -195,3 +195,34 @@ def test_the_projection_fields_are_documented(http_as, world):
     for name in ("month_days", "month_target", "projected", "needed_per_day", "projected_status"):
         assert properties[name].get("description"), name
     assert properties["needed_per_day"]["nullable"] is True
+
+
+# --- a KPI better down (a custom count KPI may be: fewer is better) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("actual", "projected", "status"),
+    [
+        # June 2025, d = 15, weekly 56: month target 240 is a ceiling; judged on 240 ÷ projected
+        (100, 200.0, "green"),  # 240 ÷ 200 = 1.2
+        (130, 260.0, "amber"),  # 240 ÷ 260 ≈ 0.923
+        (135, 270.0, "red"),  # 240 ÷ 270 ≈ 0.889
+        (0, 0.0, "green"),  # none is green, as a status of 0
+    ],
+)
+def test_a_kpi_better_down_is_judged_on_the_inverse_and_needs_nothing_per_day(actual, projected, status):
+    result = _project(56, date(2025, 6, 15), actual, better="down")
+    pacing = pacing_compute(
+        weekly_target=56, as_of_local=date(2025, 6, 15), actual_by_day={date(2025, 6, 15): actual}, better="down"
+    )
+    assert (result.projected, result.status, result.needed_per_day) == (projected, status, None)
+    assert pacing.status == status  # the same verdict as the pacing
+    assert result.standing is not None and (result.standing >= 1) == (status == "green")
+
+
+def test_a_kpi_without_better_direction_has_no_status_and_a_bad_one_is_refused():
+    assert _project(56, date(2025, 6, 15), 100, better="none").status is None
+    with pytest.raises(ValueError, match="better"):
+        _project(56, date(2025, 6, 15), 100, better="sideways")
+    with pytest.raises(ValueError, match="better"):
+        pacing_compute(weekly_target=7, as_of_local=date(2025, 6, 1), actual_by_day={}, better="sideways")
