@@ -56,7 +56,7 @@ class Projected:
     status: str | None
     status_text: str
     status_symbol: str
-    misses: str  # how many objectives fall short, when there are several
+    misses: str  # how many objectives fall short, when some do among several
     words: str  # the whole line, as the dashboard's pacing chart says it
 
 
@@ -64,7 +64,7 @@ def _projected(pulse, fmt: Formatter, language: str) -> Projected | None:
     if pulse is None or pulse.projection is None:
         return None
     misses = ""
-    if pulse.objectives > 1:
+    if pulse.objectives > 1 and pulse.misses:  # with one objective, or none short, the status says it
         misses = ngettext(
             "%(misses)s of %(objectives)s objective projected short",
             "%(misses)s of %(objectives)s objectives projected short",

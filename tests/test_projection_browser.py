@@ -45,3 +45,20 @@ def test_the_pacing_chart_says_where_each_objective_ends_the_month(demo_server):
             assert colour.startswith(f"rgba({status_rgb[line['status']]},")
         ARTIFACTS.mkdir(exist_ok=True)
         page.locator("#chart-pacing").screenshot(path=str(ARTIFACTS / "pacing-projection.png"))
+
+
+@pytest.mark.browser
+def test_the_portfolio_shows_which_client_will_miss_the_month(demo_server):
+    with browser_page(demo_server) as page:
+        # given the agency's owner on the portfolio
+        first_hour.log_in(page, first_hour.AGENCY_OWNER, "fr")
+        page.goto("/")
+        # then Vélo Nord, at about half its weekly pace, is projected to miss the month (red, in words)
+        cell = page.locator("tr[data-client=velo-nord] td[data-kpi=projection]")
+        assert cell.get_attribute("class") == "num status-red"
+        assert " / " in cell.inner_text() and "Hors objectif" in cell.inner_text()
+        # and Maison Lumière, ahead of its weekly pace, is not
+        ahead = page.locator("tr[data-client=maison-lumiere] td[data-kpi=projection]")
+        assert ahead.get_attribute("class") == "num status-green"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator("[data-testid=portfolio]").screenshot(path=str(ARTIFACTS / "portfolio-projection.png"))
