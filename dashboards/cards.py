@@ -16,8 +16,9 @@ from dashboards.labels import anomaly_words, status_symbol, status_words
 from dashboards.notes import note_explaining_focus
 from dashboards.selectors import DashboardData
 from dashboards.tone import change_tone, tone, tone_words
+from kpis.custom.definitions import kpi_definitions, kpi_list
 from kpis.periods import period_starts
-from kpis.registry import KPIS, REGISTRY, Family
+from kpis.registry import Family
 
 FAMILY_TITLES = {
     Family.ACQUISITION: gettext_lazy("Acquisition"),
@@ -25,6 +26,7 @@ FAMILY_TITLES = {
     Family.CONTENT: gettext_lazy("Content & campaigns"),
     Family.EMAIL: gettext_lazy("Email"),
     Family.QUALIFICATION: gettext_lazy("Lead qualification"),
+    Family.CUSTOM: gettext_lazy("Your KPIs"),  # the client's custom KPIs (kpis.models.CustomKPI)
 }
 SPARK_WIDTH, SPARK_HEIGHT = 120, 32
 
@@ -65,9 +67,10 @@ class Card:
 
 def cardable_kpis(dimension: str | None) -> list[str]:
     """KPIs with a card: totals for every KPI but ranked ones; in a drill-down, those split by it."""
+    every = kpi_list()  # the registry's, then the client's custom KPIs
     if dimension is None:
-        return [k.key for k in REGISTRY if not k.dimension_required]
-    return [k.key for k in REGISTRY if dimension in k.dimensions and not k.dimension_required]
+        return [k.key for k in every if not k.dimension_required]
+    return [k.key for k in every if dimension in k.dimensions and not k.dimension_required]
 
 
 def sparkline(kpi_key: str, values: list, anomalies: list, words: str) -> Spark | None:
@@ -93,7 +96,7 @@ def _coordinate(number: float) -> str:
 
 
 def card_for(kpi_key: str, data: DashboardData, fmt: Formatter, language: str) -> Card:
-    kpi = KPIS[kpi_key]
+    kpi = kpi_definitions()[kpi_key]
     row = data.total(kpi_key) or {}
     value, previous = row.get("value"), row.get("previous_value")
     starts = period_starts(data.state.period, data.first, data.focus)
@@ -148,8 +151,9 @@ def card_sections(data: DashboardData, fmt: Formatter, language: str, pinned: li
     available = cardable_kpis(data.state.dimension)
     pinned = [k for k in pinned if k in available]
     sections = [Section("pinned", _("Pinned"), [card_for(k, data, fmt, language) for k in pinned])] if pinned else []
+    definitions = kpi_definitions()
     for family, title in FAMILY_TITLES.items():
-        keys = [k for k in available if KPIS[k].family == family and k not in pinned]
+        keys = [k for k in available if definitions[k].family == family and k not in pinned]
         if keys:
             sections.append(Section(family.value, str(title), [card_for(k, data, fmt, language) for k in keys]))
     return sections

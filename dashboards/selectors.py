@@ -14,10 +14,9 @@ from annotations.selectors import annotations_between
 from campaigns.channels import channel_label
 from campaigns.models import CTA, Campaign, Channel, EmailSend, LandingPage, Offer
 from dashboards.state import DashboardState
-from kpis.formulas import FORMULAS
+from kpis.custom.definitions import kpi_definitions, kpi_is_ratio
 from kpis.models import PeriodKind, Snapshot
 from kpis.periods import period_index, period_shift
-from kpis.registry import KPIS
 from kpis.selectors import ObjectivePacing, last_refresh_as_of, pacing_for, range_kpis
 
 ROW_FIELDS = (
@@ -117,7 +116,7 @@ class DashboardData:
         docs/kpis.md §1 (a missing row means 0 for counts, null for rates)."""
         start = start or self.focus
         found = self.series.get(kpi, {}).get(start)
-        if found is not None or not self.state.dimension or FORMULAS[kpi].is_ratio:
+        if found is not None or not self.state.dimension or kpi_is_ratio(kpi):
             return found
         previous = self.series.get(kpi, {}).get(period_shift(start, self.state.period, -1))
         return dict.fromkeys(ROW_FIELDS) | {
@@ -186,7 +185,7 @@ def dashboard_data(state: DashboardState, *, today: date, charts: bool = True, n
             period=state.period,
             first=first,
             last=focus,
-            kpis=list(KPIS),
+            kpis=list(kpi_definitions()),  # built-in and custom
             dimensions=(state.dimension or "",),
             key=state.key or "",
         )

@@ -8,8 +8,9 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy
 
+from kpis.custom.definitions import kpi_definition
 from kpis.models import Direction
-from kpis.registry import KPIS, Better
+from kpis.registry import Better
 
 
 class Tone(StrEnum):
@@ -24,7 +25,8 @@ TONE_WORDS = {Tone.GOOD: gettext_lazy("(better)"), Tone.BAD: gettext_lazy("(wors
 
 def tone(kpi_key: str, movement: str | None) -> Tone:
     """The tone of a KPI moving ``up`` or ``down`` (an anomaly's direction, a change's sign)."""
-    better = KPIS[kpi_key].better
+    definition = kpi_definition(kpi_key)  # built-in or custom
+    better = definition.better if definition else Better.NONE
     if movement not in (Direction.UP, Direction.DOWN) or better == Better.NONE:
         return Tone.NEUTRAL
     return Tone.GOOD if movement == better.value else Tone.BAD

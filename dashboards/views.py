@@ -25,9 +25,9 @@ from dashboards.notes import note_choices, note_markers, note_rows
 from dashboards.payload import chart_build
 from dashboards.selectors import NAMED, dashboard_data
 from dashboards.state import DRILL_DIMENSIONS, PERIOD_KINDS, StateError, state_from_query
+from kpis.custom.definitions import kpi_name
 from kpis.models import PeriodKind
 from kpis.periods import period_shift
-from kpis.registry import KPIS
 from kpis.selectors import local_today
 
 
@@ -104,7 +104,7 @@ def dashboard_context(request: HttpRequest, state, *, access, user) -> dict:
         "locale": fmt.locale.replace("_", "-"),
         "pinned": pinned,
         "pinned_source": pinned_source,
-        "pinnable": [(k, KPIS[k].name(language)) for k in cardable_kpis(None)],
+        "pinnable": [(k, kpi_name(k)) for k in cardable_kpis(None)],
         "notes": note_rows(data, fmt),
         "note_markers": note_markers(data, fmt),
         "note_choices": note_choices() if access.can_write else [],  # one query, for the form only

@@ -12,8 +12,9 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from kpis.custom.definitions import kpi_definitions
 from kpis.grid import Grid, Segment
-from kpis.measures import SOURCES
+from kpis.measures import METRIC_PREFIX, SOURCES
 from kpis.models import MEASURE_WIDTH, KPISettings, Measure, Objective, PeriodKind, RefreshRun, Snapshot
 from kpis.pacing import Pacing, Projection, pacing_compute, projection_compute
 from kpis.periods import period_index, period_shift
@@ -58,7 +59,12 @@ def pacing_for(*, as_of_local: date) -> list[ObjectivePacing]:
     """Month-to-date pacing and month-end projection (docs/kpis.md §5) of every weekly objective on
     a count KPI, as of the local date ``as_of_local``: the day snapshots of the month so far, in one
     query, plus the objectives and the amber threshold."""
-    objectives = [o for o in Objective.objects.filter(period=PeriodKind.WEEK) if KPIS[o.kpi].unit == Unit.COUNT]
+    definitions = kpi_definitions()  # built-in and custom (a weekly objective may be on either)
+    objectives = [
+        o
+        for o in Objective.objects.filter(period=PeriodKind.WEEK)
+        if o.kpi in definitions and definitions[o.kpi].unit == Unit.COUNT
+    ]
     first = as_of_local.replace(day=1)
     by_day: dict[tuple[str, str, str], dict[date, float]] = {}
     if objectives:
@@ -198,21 +204,24 @@ def range_kpis(
                 "key": key,
             },
         )
-        fetched = [row for row in cursor.fetchall() if row[3] in SOURCES]
+        fetched = [row for row in cursor.fetchall() if row[3] in SOURCES or row[3].startswith(METRIC_PREFIX)]
+    # the imported metrics in the range (a custom KPI may read them)
+    metrics = tuple(sorted({row[3].removeprefix(METRIC_PREFIX) for row in fetched if row[3] not in SOURCES}))
     series = {(d, k) for d, k, *_rest in fetched}
     series |= {(d, key) for d in dimensions if key is not None} | ({("", "")} if "" in dimensions else set())
     ordered = sorted(series)
     segment_of = {s: i for i, s in enumerate(ordered)}
     # Column 0: the range before; column 1: the range. Only column 1 is read back.
-    grid = Grid(period, before, [Segment(d, k, 0, 1, 1) for d, k in ordered])
+    grid = Grid(period, before, [Segment(d, k, 0, 1, 1) for d, k in ordered], metrics=metrics)
     grid.put_rows([(segment_of[(d, k)], col, source, *m) for d, k, col, source, *m in fetched])
 
     def null(array, i):
         return None if array is None or array[i, 1] != array[i, 1] else float(array[i, 1])
 
     result = {}
+    definitions = kpi_definitions() if any(k not in KPIS for k in kpis) else KPIS
     for kpi_key in kpis:
-        kpi = KPIS[kpi_key]
+        kpi = definitions[kpi_key]
         derived = grid.derive(kpi)
         for i, (d, k) in enumerate(ordered):
             if not derived.present[i, 1] and not (key is not None and d and d in kpi.dimensions):

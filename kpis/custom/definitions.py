@@ -74,3 +74,14 @@ def kpi_choices() -> list[tuple[str, str]]:
     """(key, name) of every KPI of the current client, for forms and filters."""
     language = get_language()
     return [(kpi.key, kpi.name(language)) for kpi in kpi_list()]
+
+
+def kpi_is_ratio(key: str) -> bool:
+    """Whether a KPI divides (its missing row is null, not 0: docs/kpis.md §1). A custom KPI does when
+    its formula holds a division anywhere (with no facts its divisors are 0)."""
+    from kpis.formulas import FORMULAS
+
+    if key in FORMULAS:
+        return FORMULAS[key].is_ratio
+    definition = kpi_definition(key)
+    return definition is not None and "/" in str(definition.formula)
