@@ -141,8 +141,8 @@ IMPORTS = {
 def test_every_import_kind_refuses_a_date_out_of_bounds_with_its_line_and_column(alpha, kind):
     header, row, column = IMPORTS[kind]
     days = [*_refused(), *_accepted()]
-    if kind == "leads":  # a lead is not created in the future: today's row is early enough
-        days[-1] = f"{_today().isoformat()}"
+    if kind == "leads":  # a lead is not created in the future, and today at 09:00 local may still be ahead
+        days[-1] = (_today() - timedelta(days=1)).isoformat()
     body = "\n".join([header, *(row.format(day=day, i=i) for i, day in enumerate(days))]) + "\n"
     with translation.override("fr"):
         checked = import_check(kind=kind.strip(), data=body.encode())
