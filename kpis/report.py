@@ -1,6 +1,6 @@
 """The on-demand KPI report (docs/kpis.md), what the ``kpi_report`` command prints: every KPI of
-the registry computed from the facts of the current client, for every period whose local start
-date lies in ``[start, end]``, without reading or storing any snapshot.
+the registry and the current client's custom ones (docs/kpis.md §8) computed from its facts, for
+every period whose local start date lies in ``[start, end]``, without reading or storing any snapshot.
 
 One SQL statement per call: the facts of the sources the asked KPIs need are bucketed by local
 period in the client's zone and grouped by the asked dimension (``kpis.measures``), then every KPI
@@ -15,11 +15,11 @@ from datetime import date, datetime
 
 from django.db import connection
 
-from kpis.formulas import formula_sources
+from kpis.custom.definitions import kpi_definitions, kpi_sources
 from kpis.grid import Grid, Segment, kpi_rows
-from kpis.measures import current_zone_name, measures_sql
+from kpis.measures import METRIC_PREFIX, current_zone_name, measures_sql
 from kpis.periods import PERIODS, period_index, period_shift, period_starts
-from kpis.registry import DIMENSIONS, KPIS, REGISTRY, Unit
+from kpis.registry import DIMENSIONS, Unit
 from kpis.selectors import objective_targets
 from kpis.status import row_status
 
@@ -55,7 +55,8 @@ def kpi_compute(
         raise ValueError(f"Unknown period {period!r}; use one of {', '.join(PERIODS)}.")
     if dimension is not None and dimension not in DIMENSIONS:
         raise ValueError(f"Unknown dimension {dimension!r}; use one of {', '.join(DIMENSIONS)}.")
-    unknown = [key for key in kpis or () if key not in KPIS]
+    definitions = kpi_definitions()  # the registry's KPIs and the client's custom ones
+    unknown = [key for key in kpis or () if key not in definitions]
     if unknown:
         raise ValueError(f"Unknown KPI {', '.join(unknown)}.")
     if as_of.tzinfo is None:
@@ -64,14 +65,15 @@ def kpi_compute(
 
     selected = [
         kpi
-        for kpi in REGISTRY
+        for kpi in definitions.values()
         if (kpis is None or kpi.key in kpis)
         and (dimension in kpi.dimensions if dimension else not kpi.dimension_required)
     ]
     starts = period_starts(period, start, end)
     if not selected or not starts:
         return []
-    sources = tuple(sorted({source for kpi in selected for source in formula_sources(kpi.key)}))
+    sources = tuple(sorted({source for kpi in selected for source in kpi_sources(kpi)}))
+    metrics = tuple(s.removeprefix(METRIC_PREFIX) for s in sources if s.startswith(METRIC_PREFIX))
     # Column 0 of the grid is the period before the first asked one (lead growth, previous values).
     first = period_shift(starts[0], period, -1)
     measures = measures_sql(kind=period, dimensions=(dimension,), sources=sources, windowed=True)
@@ -85,7 +87,7 @@ def kpi_compute(
         fetched = cursor.fetchall()
     series = sorted({(row[2], row[3]) for row in fetched}) if dimension else [("", "")]
     segment_of = {s: i for i, s in enumerate(series)}
-    grid = Grid(period, first, [Segment(d, k, 0, 1, len(starts)) for d, k in series])
+    grid = Grid(period, first, [Segment(d, k, 0, 1, len(starts)) for d, k in series], metrics=metrics)
     grid.put_rows(
         [
             (segment_of[(d, k)], period_index(period, first, day), source, *m)
@@ -106,13 +108,13 @@ def kpi_compute(
         for i in range(len(rows))
     ]
 
-    order = {kpi.key: i for i, kpi in enumerate(REGISTRY)}
+    order = {key: i for i, key in enumerate(definitions)}
     computed.sort(key=lambda r: (order[r[3]], r[0], r[2] != "", r[2]))
     targets, amber_ratio = objective_targets(period=period, kpis=[kpi.key for kpi in selected])
     result = []
     for day, dim, key, kpi, value, numerator, denominator in computed:
         target = targets.get((kpi, dim, key))
-        whole = KPIS[kpi].unit == Unit.COUNT
+        whole = definitions[kpi].unit == Unit.COUNT
         result.append(
             {
                 "kpi": kpi,
@@ -125,7 +127,7 @@ def kpi_compute(
                 "denominator": _integral(denominator),
                 "target": None if target is None else float(target),
                 "status": row_status(
-                    kpi=KPIS[kpi],
+                    kpi=definitions[kpi],
                     value=value,
                     numerator=numerator,
                     denominator=denominator,

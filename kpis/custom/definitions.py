@@ -85,3 +85,16 @@ def kpi_is_ratio(key: str) -> bool:
         return FORMULAS[key].is_ratio
     definition = kpi_definition(key)
     return definition is not None and "/" in str(definition.formula)
+
+
+def kpi_sources(kpi: KPI) -> tuple[str, ...]:
+    """Every measure source a KPI reads (``kpis.measures``): a custom one's measures' sources, an
+    imported metric's being ``metric:<name>``."""
+    from kpis.custom.parser import formula_measures, formula_parsed
+    from kpis.formulas import FORMULAS, formula_sources
+    from kpis.measures import SOURCE_OF_MEASURE, metric_source
+
+    if kpi.key in FORMULAS:
+        return formula_sources(kpi.key)
+    names = formula_measures(formula_parsed(str(kpi.formula)))
+    return tuple(sorted({SOURCE_OF_MEASURE.get(name) or metric_source(name) for name in names}))

@@ -19,6 +19,7 @@ from kpis.custom.parser import FormulaError, formula_evaluate, formula_parse, fo
 from kpis.custom.services import custom_kpi_delete, custom_kpi_save, custom_kpi_validate
 from kpis.models import CustomKPI, Objective, Snapshot
 from kpis.refresh import kpi_snapshot_refresh
+from kpis.report import kpi_compute
 
 PARIS = ZoneInfo("Europe/Paris")
 AS_OF = datetime(2026, 4, 15, tzinfo=PARIS)
@@ -259,3 +260,34 @@ def test_a_metric_typed_in_advance_counts_once_its_day_comes(in_alpha, golden, t
     result = kpi_snapshot_refresh(as_of=datetime(2026, 4, 17, tzinfo=PARIS))
     # then the day reached counts, incrementally as in full
     assert result.mode == "incremental" and Snapshot.objects.get(**april).value == 12
+
+
+def test_the_report_from_the_facts_equals_the_snapshots_of_custom_kpis(in_alpha, golden):
+    # given custom KPIs, one over a metric, refreshed as of the golden instant
+    assert run_import(MENTIONS, "metrics", language="fr")[0] == 0
+    custom_kpi_save(key="margin_per_customer", name="Marge", formula="(revenue - spend) / customers", unit="money")
+    custom_kpi_save(key="mentions_per_visit", name="Mentions par visite", formula="mentions / visits", unit="ratio")
+    kpi_snapshot_refresh(as_of=AS_OF)
+    keys = ["margin_per_customer", "mentions_per_visit"]
+    for period, dimension in (("month", None), ("week", None), ("month", "channel")):
+        # when kpi_report computes them from the facts
+        report = kpi_compute(
+            period=period, start=date(2026, 1, 1), end=date(2026, 3, 31), dimension=dimension, as_of=AS_OF, kpis=keys
+        )
+        # then every row is the snapshot's
+        stored = {
+            (s.kpi, s.start.isoformat(), s.key or None): s
+            for s in Snapshot.objects.filter(
+                kpi__in=keys,
+                period=period,
+                dimension=dimension or "",
+                start__range=(date(2026, 1, 1), date(2026, 3, 31)),
+            )
+        }
+        assert report and len(report) == len(stored)
+        for row in report:
+            snapshot = stored[(row["kpi"], row["start"], row["key"])]
+            for field in ("value", "numerator", "denominator"):
+                mine, theirs = row[field], getattr(snapshot, field)
+                assert (mine is None and theirs is None) or mine == pytest.approx(theirs), (row, field)
+    assert {r["kpi"] for r in report} == {"margin_per_customer"}  # a metric has no breakdown
