@@ -94,7 +94,7 @@ def share_link_create(
         state = state_from_query(params)
     except StateError as error:
         field, texts = next(iter(error.errors.items()))
-        raise DomainError(texts[0], field=field) from error
+        raise DomainError(texts[0], field={"from": "date_from", "to": "date_to"}.get(field, field)) from error
     expires_on = _expiry_date(expires_on)
     if expires_on < today:
         raise DomainError(_("The expiry date has passed."), field="expires_on")

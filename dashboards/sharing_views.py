@@ -86,7 +86,7 @@ def share_links(request: HttpRequest) -> HttpResponse:
     if not request.client_access.can_manage:
         raise PermissionDenied("Managers and agency people only")
     today = local_today()
-    form = {"label": "", "period": "month", "range": ShareRange.LAST, "from": "", "to": "", "expires_on": ""}
+    form = {"label": "", "period": "month", "range": ShareRange.LAST, "date_from": "", "date_to": "", "expires_on": ""}
     form["expires_on"] = (today + DEFAULT_LIFETIME).isoformat()
     errors: dict[str, list[str]] = {}
     new_url = None
@@ -104,8 +104,8 @@ def share_links(request: HttpRequest) -> HttpResponse:
                 label=form["label"],
                 period=form["period"],
                 range=form["range"],
-                date_from=form["from"],
-                date_to=form["to"],
+                date_from=form["date_from"],
+                date_to=form["date_to"],
                 password=request.POST.get("password", ""),
                 expires_on=form["expires_on"],
                 by=request.user,
@@ -115,7 +115,7 @@ def share_links(request: HttpRequest) -> HttpResponse:
             errors = error.as_dict()
         else:
             new_url = request.build_absolute_uri(reverse("shared-dashboard", kwargs={"token": created.token}))
-            form = {**form, "label": "", "from": "", "to": ""}
+            form = {**form, "label": "", "date_from": "", "date_to": ""}
     fmt = views._formatter(request)
     context = {
         "rows": _rows(fmt),

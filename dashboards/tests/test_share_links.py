@@ -22,6 +22,7 @@ from tenants.models import Agency
 from tests.formats import euros_fr
 
 SHARE_PAGE = "/c/alpha/dashboard/share/"
+API = "/c/alpha/api/v1/share-links/"
 PARIS = ZoneInfo("Europe/Paris")
 MARCH = {"period": "month", "range": "custom", "date_from": "2026-03-01", "date_to": "2026-03-01"}
 
@@ -99,8 +100,12 @@ def test_the_managers_dashboard_links_to_the_share_page(http_as, world):
         ({"expires_on": ""}, "expires_on", "Enter the date the link stops working."),
         ({"expires_on": "2026-13-01"}, "expires_on", "Enter a date as YYYY-MM-DD."),
         ({"expires_on": "2000-01-01"}, "expires_on", "The expiry date has passed."),
-        ({"range": "custom"}, "from", "Required for a custom range."),
-        ({"range": "custom", "from": "2026-03-01", "to": "2026-01-01"}, "to", "The end comes before the start."),
+        ({"range": "custom"}, "date_from", "Required for a custom range."),
+        (
+            {"range": "custom", "date_from": "2026-03-01", "date_to": "2026-01-01"},
+            "date_to",
+            "The end comes before the start.",
+        ),
         ({"period": "day"}, "period", "Choose “Week”, “Month” or “Quarter”."),
         ({"password": "short"}, "password", "At least 8 characters, or none."),
     ],
@@ -110,8 +115,14 @@ def test_a_bad_field_is_a_field_error_and_creates_nothing(http_as, world, in_alp
     browser.cookies["django_language"] = "en"
     response = browser.post(SHARE_PAGE, _form(**fields))
     assert response.status_code == 400
-    assert message in response.content.decode()
+    html = response.content.decode()
+    assert html.index(f'name="{field}"') < html.index(message)  # under its field
     assert not ShareLink.objects.exists()
+    # the API says the same about the same field
+    api = http_as(world.manager_alpha)
+    api.cookies["django_language"] = "en"
+    body = {k: v for k, v in _form(**fields).items() if k != "action"}
+    assert api.post(API, body, content_type="application/json").json() == {field: [message]}
 
 
 def test_a_link_lasts_at_most_a_year(http_as, world, in_alpha):
@@ -146,6 +157,47 @@ def test_a_viewer_cannot_revoke_and_a_made_up_id_is_a_404(http_as, world, in_alp
     for made_up in ("999999", "x", ""):
         assert manager.post(SHARE_PAGE, {"action": "revoke", "link": made_up}).status_code == 404
     assert http_as(None).get(path).status_code == 200
+
+
+# --- The API ------------------------------------------------------------------------------------
+
+
+def test_the_api_creates_lists_and_revokes_links(http_as, world, in_alpha):
+    api = http_as(world.staff)
+    # when agency staff create a link by API
+    created = api.post(API, _form(label="API", password="open-sesame"), content_type="application/json")
+    # then its URL comes back once, and it opens
+    assert created.status_code == 201
+    body = created.json()
+    assert body["has_password"] is True and body["status"] == "live" and "password" not in body
+    path = body["url"].removeprefix("http://testserver")
+    assert path.startswith("/c/alpha/s/") and http_as(None).get(path).status_code == 200
+    # the list gives no URL and no hash
+    listed = api.get(API).json()
+    assert [row["label"] for row in listed] == ["API"]
+    assert "url" not in listed[0] and "token_hash" not in listed[0]
+    # revoking closes it
+    revoked = api.post(f"{API}{body['id']}/revoke/")
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    assert http_as(None).get(path).status_code == 404
+    assert api.post(f"{API}999999/revoke/").status_code == 404
+    actions = set(AuditEvent.objects.filter(client=world.alpha).values_list("action", flat=True))
+    assert {AuditAction.SHARE_LINK_CREATED, AuditAction.SHARE_LINK_REVOKED} <= actions
+
+
+@pytest.mark.parametrize("who", ["viewer_alpha", "sales_alpha"])
+def test_viewers_and_sales_get_403_from_the_api_even_to_read(http_as, world, in_alpha, who):
+    link, _path = _link(world)
+    api = http_as(getattr(world, who))
+    assert api.get(API).status_code == 403
+    assert api.post(API, _form(), content_type="application/json").status_code == 403
+    assert api.post(f"{API}{link.pk}/revoke/").status_code == 403
+    assert ShareLink.objects.get().revoked_at is None
+
+
+def test_the_api_of_another_client_is_a_404(http_as, world):
+    assert http_as(world.manager_alpha).get("/c/beta/api/v1/share-links/").status_code == 404
+    assert http_as(None).get(API).status_code in (401, 403)
 
 
 # --- The shared page -----------------------------------------------------------------------------
