@@ -405,3 +405,18 @@ def test_the_shared_page_takes_a_fixed_number_of_queries(
             assert visitor.get(long_path + suffix).status_code == 200
         with django_assert_max_num_queries(len(captured.captured_queries)):
             assert visitor.get(rolling_path + suffix).status_code == 200
+
+
+def test_the_shared_page_shows_the_notes_but_not_who_wrote_them(http_as, world, in_alpha):
+    from annotations.services import annotation_create
+
+    annotation_create(start=date(2026, 3, 3), text="Campagne de printemps lancée", author=world.manager_alpha)
+    link, path = _link(world, **MARCH)
+    html = http_as(None).get(path).content.decode()
+    assert "Campagne de printemps lancée" in html
+    assert "manager@alpha.test" not in html and "note-form" not in html
+    # while the team's own dashboard names the author
+    team = http_as(world.viewer_alpha).get(
+        "/c/alpha/", {"period": "month", "range": "custom", "from": "2026-03-01", "to": "2026-03-01"}
+    )
+    assert "manager@alpha.test" in team.content.decode()
