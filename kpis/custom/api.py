@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kpis.custom.services import custom_kpi_delete, custom_kpi_save
-from kpis.models import BETTER_CHOICES, FORMULA_MAX_LENGTH, UNIT_CHOICES, CustomKPI
-from kpis.registry import DIMENSIONS
+from kpis.models import FORMULA_MAX_LENGTH, CustomKPI
+from kpis.registry import DIMENSIONS, Better, Unit
 from tenants.permissions import ClientManagerPermission
 
 
@@ -28,8 +28,9 @@ class CustomKPIInputSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text=_("Measures and numbers with + - * / and parentheses, e.g. spend / sqls."),
     )
-    unit = serializers.ChoiceField(choices=UNIT_CHOICES, required=False)
-    better = serializers.ChoiceField(choices=BETTER_CHOICES, required=False)
+    # the values of the KPI definitions' unit and better direction (kpis.serializers), one enum each
+    unit = serializers.ChoiceField(choices=[u.value for u in Unit], required=False)
+    better = serializers.ChoiceField(choices=[b.value for b in Better], required=False)
     dimensions = serializers.ListField(
         child=serializers.ChoiceField(choices=DIMENSIONS),
         required=False,
@@ -38,6 +39,9 @@ class CustomKPIInputSerializer(serializers.Serializer):
 
 
 class CustomKPIOutputSerializer(serializers.ModelSerializer):
+    unit = serializers.ChoiceField(choices=[u.value for u in Unit], read_only=True)
+    better = serializers.ChoiceField(choices=[b.value for b in Better], read_only=True)
+
     class Meta:
         model = CustomKPI
         fields = ["key", "name", "formula", "unit", "better", "dimensions", "version", "created_at", "updated_at"]
