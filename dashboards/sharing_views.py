@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.client_address import client_ip
@@ -64,7 +64,11 @@ def _period_text(link: ShareLink, fmt: Formatter) -> str:
     return f"{kind} · {ShareRange(link.range).label}"
 
 
-STATUS_TEXTS = {"live": _("Active"), "expired": _("Expired"), "revoked": _("Revoked")}
+STATUS_TEXTS = {
+    "live": pgettext_lazy("share link", "Active"),
+    "expired": pgettext_lazy("share link", "Expired"),
+    "revoked": pgettext_lazy("share link", "Revoked"),
+}
 
 
 def _rows(fmt: Formatter) -> list[dict]:
@@ -74,7 +78,7 @@ def _rows(fmt: Formatter) -> list[dict]:
             "link": link,
             "period": _period_text(link, fmt),
             "status": (status := share_link_status(link, now)),
-            "status_text": _(STATUS_TEXTS[status]),
+            "status_text": str(STATUS_TEXTS[status]),
         }
         for link in share_links_list()
     ]
