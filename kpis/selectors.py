@@ -82,6 +82,7 @@ def pacing_for(*, as_of_local: date) -> list[ObjectivePacing]:
             "as_of_local": as_of_local,
             "actual_by_day": by_day.get((o.kpi, o.dimension, o.key), {}),
             "amber_ratio": ratio,
+            "better": definitions[o.kpi].better,  # a custom count KPI may be better down
         }
         result.append(
             ObjectivePacing(

@@ -149,7 +149,7 @@ class PacingOutputSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_(
             "max(0, month target − actual) ÷ days left after the date: what each remaining day needs to reach "
-            "the month target (null on the month's last day)"
+            "the month target (null on the month's last day, and for a KPI better down: its target is a ceiling)"
         ),
     )
     projected_status = serializers.ChoiceField(

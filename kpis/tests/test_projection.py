@@ -226,3 +226,24 @@ def test_a_kpi_without_better_direction_has_no_status_and_a_bad_one_is_refused()
         _project(56, date(2025, 6, 15), 100, better="sideways")
     with pytest.raises(ValueError, match="better"):
         pacing_compute(weekly_target=7, as_of_local=date(2025, 6, 1), actual_by_day={}, better="sideways")
+
+
+@pytest.mark.parametrize(
+    ("day", "projected", "status"),
+    [
+        ("2026-06-01", 60.0, "red"),  # 2 × 30 ÷ 1 = 60 against a ceiling of 30: 30 ÷ 60 = 0.5
+        ("2026-06-15", 28.0, "green"),  # 14 × 30 ÷ 15 = 28: 30 ÷ 28 > 1
+    ],
+)
+def test_a_custom_count_kpi_better_down_is_projected_against_its_ceiling(http_as, june, day, projected, status):
+    from kpis.custom.services import custom_kpi_save
+
+    # given a custom count KPI where fewer is better (none of June's leads is an MQL: it equals leads)
+    custom_kpi_save(key="unqualified", name="Leads non qualifiés", formula="leads - mqls", unit="count", better="down")
+    Objective.objects.create(kpi="unqualified", period="week", target=7)  # month target 30
+    kpi_snapshot_refresh(full=True, as_of=datetime(2026, 7, 2, tzinfo=PARIS))
+    # when the pacing is read
+    [row] = http_as(june.viewer_alpha).get(f"{BASE}pacing/", {"date": day}).json()
+    # then it is judged on month target ÷ projected, and nothing is "needed" per day
+    assert (row["kpi"], row["projected"], row["month_target"]) == ("unqualified", projected, 30.0)
+    assert (row["projected_status"], row["status"], row["needed_per_day"]) == (status, status, None)
