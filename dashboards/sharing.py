@@ -39,9 +39,10 @@ from tenants.zones import client_zone
 MAX_LIFETIME = timedelta(days=365)
 DEFAULT_LIFETIME = timedelta(days=30)
 MIN_PASSWORD_LENGTH = 8
-# Requests to shared pages (page, chart data, password form) per address and minute: a person reading
-# a dashboard makes a few; a script walking tokens or hammering one link is stopped early.
-SHARED_REQUESTS = Quota(scope="share_link_requests", limit=60, window=timedelta(minutes=1))
+# Requests to shared pages (page, chart data, brand, password form) per address and minute: one opening
+# makes two to four, so a meeting room behind one address opens it together; a script walking tokens
+# or hammering one link is stopped early.
+SHARED_REQUESTS = Quota(scope="share_link_requests", limit=120, window=timedelta(minutes=1))
 # Wrong passwords per address and link in 15 minutes (counted only when wrong).
 PASSWORD_FAILURES = FailureLimit(scope="share_link_password", limit=10, window=timedelta(minutes=15))
 
