@@ -452,7 +452,7 @@ def test_an_english_preview_reads_dates_in_english(http_as, world, in_client):
 # --- templates ------------------------------------------------------------------------------------
 
 QUERIES_UPLOAD_PAGE, QUERIES_TEMPLATE = 8, 7
-ORDER = ["campaigns", "offers", "landing_pages", "spend", "traffic", "cta", "keywords", "emails", "leads"]
+ORDER = ["campaigns", "offers", "landing_pages", "spend", "traffic", "cta", "keywords", "emails", "metrics", "leads"]
 
 
 def template(admin, slug: str, kind: str, fmt: str) -> bytes:
