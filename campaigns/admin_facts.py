@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.admin_forms import EmailSendForm, FactForm, KeyedForm, KeywordStatForm
-from campaigns.models import CTA, CTAStat, EmailSend, FactSource, KeywordStat, Spend, Traffic
+from campaigns.models import CTA, CTAStat, EmailSend, FactSource, KeywordStat, MetricValue, Spend, Traffic
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
 
@@ -120,3 +120,20 @@ class EmailSendAdmin(TenantModelAdmin):
         (None, {"fields": ["key", "name", "sent_at", "campaign"]}),
         (_("Counters"), {"fields": [*EmailSend.COUNTERS, "updated_at"]}),
     ]
+
+
+@admin.register(MetricValue, site=tenant_admin_site)
+class MetricValueAdmin(TenantModelAdmin):
+    """Imported metrics (the ``metrics`` import, docs/imports.md): browsed and deleted here, brought in
+    or corrected by importing a file (its rules: ``campaigns.rules.metric_name_normalised``)."""
+
+    list_display = ["date", "metric", "key", "value", "updated_at"]
+    list_filter = ["metric"]
+    search_fields = ["metric", "key"]
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -123,3 +123,17 @@ def test_a_metric_is_a_measure_summed_over_its_keys(in_alpha):
     week = Measure.objects.get(period="week", source="metric:mentions", start=date(2026, 3, 2), dimension="")
     assert week.m0 == Decimal("35")
     assert not Measure.objects.filter(source__startswith="metric:").exclude(dimension="").exists()
+
+
+def test_the_client_admin_lists_metrics_and_deletes_them(http_as, world, in_alpha):
+    run_import(MENTIONS, "metrics", language="fr")
+    admin = http_as(world.manager_alpha)
+    page = admin.get("/c/alpha/admin/campaigns/metricvalue/", {"metric": "avis_clients"}).content.decode()
+    assert "avis_clients" in page and "2,50" in page
+    assert admin.get("/c/alpha/admin/campaigns/metricvalue/add/").status_code == 403  # files bring them in
+    row = MetricValue.objects.get(metric="avis_clients")
+    DirtyDay.objects.all().delete()
+    response = admin.post(f"/c/alpha/admin/campaigns/metricvalue/{row.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not MetricValue.objects.filter(metric="avis_clients").exists()
+    assert set(DirtyDay.objects.values_list("source", "day")) == {("metric:avis_clients", date(2026, 3, 3))}
