@@ -90,7 +90,7 @@ def share_links(request: HttpRequest) -> HttpResponse:
     if not request.client_access.can_manage:
         raise PermissionDenied("Managers and agency people only")
     today = local_today()
-    form = {"label": "", "period": "month", "range": ShareRange.LAST, "date_from": "", "date_to": "", "expires_on": ""}
+    form = {"label": "", "period": "month", "range": ShareRange.LAST, "date_from": "", "date_to": ""}
     form["expires_on"] = (today + DEFAULT_LIFETIME).isoformat()
     errors: dict[str, list[str]] = {}
     new_url = None
@@ -120,9 +120,8 @@ def share_links(request: HttpRequest) -> HttpResponse:
         else:
             new_url = request.build_absolute_uri(reverse("shared-dashboard", kwargs={"token": created.token}))
             form = {**form, "label": "", "date_from": "", "date_to": ""}
-    fmt = views._formatter(request)
     context = {
-        "rows": _rows(fmt),
+        "rows": _rows(Formatter(translation.get_language(), request.tenant.currency)),
         "form": form,
         "errors": errors,
         "new_url": new_url,
@@ -131,7 +130,10 @@ def share_links(request: HttpRequest) -> HttpResponse:
         "max_expiry": (today + MAX_LIFETIME).isoformat(),
         "min_expiry": today.isoformat(),
     }
-    return render(request, "dashboards/share/links.html", context, status=400 if errors else 200)
+    response = render(request, "dashboards/share/links.html", context, status=400 if errors else 200)
+    if new_url:
+        response["Cache-Control"] = "private, no-store"  # the only copy of the token: kept in no cache
+    return response
 
 
 def _is_id(raw: str | None) -> bool:

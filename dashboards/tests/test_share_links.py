@@ -55,8 +55,8 @@ def test_a_manager_creates_a_link_shown_once_and_stored_as_a_hash(http_as, world
     browser.cookies["django_language"] = "en"
     # when they create a link
     response = browser.post(SHARE_PAGE, _form(password="s3cret-pass"))
-    # then the page shows its URL, once
-    assert response.status_code == 200
+    # then the page shows its URL, once (and no cache keeps it)
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     url = re.search(
         r'value="(http://[^"]+/c/alpha/s/([^/"]+)/)"[^>]*data-testid="new-share-url"', response.content.decode()
     )
@@ -420,3 +420,17 @@ def test_the_shared_page_shows_the_notes_but_not_who_wrote_them(http_as, world, 
         "/c/alpha/", {"period": "month", "range": "custom", "from": "2026-03-01", "to": "2026-03-01"}
     )
     assert "manager@alpha.test" in team.content.decode()
+
+
+def test_the_share_page_takes_the_same_queries_for_one_link_or_many(
+    http_as, world, in_alpha, django_assert_num_queries
+):
+    _link(world)
+    manager = http_as(world.manager_alpha)
+    manager.get(SHARE_PAGE)  # warm up: session, language cookie
+    with CaptureQueriesContext(connection) as captured:
+        assert manager.get(SHARE_PAGE).status_code == 200
+    for i in range(5):
+        _link(world, label=f"Board {i}", password="open-sesame")
+    with django_assert_num_queries(len(captured.captured_queries)):
+        assert manager.get(SHARE_PAGE).status_code == 200
