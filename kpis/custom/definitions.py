@@ -30,8 +30,10 @@ CACHE = "_pouls_custom_kpis"
 
 
 def custom_kpis() -> list[KPI]:
-    """The current client's custom KPIs, by key: one query per client object (a request's, a task's),
-    kept on it so that a page listing many rows reads them once; ``custom_kpis_forget`` after a write."""
+    """The current client's custom KPIs, by key: one query per client object (django-tenants loads a
+    request's afresh), kept on it so that a page listing many rows reads them once. Writes
+    (``kpis.custom.services``) and each refresh (``kpis.refresh.snapshots``) call ``custom_kpis_forget``:
+    a refresh never works from definitions read before it started."""
     tenant = getattr(connection, "tenant", None)
     cached = getattr(tenant, CACHE, None)
     if cached is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from kpis import pgcopy
-from kpis.custom.definitions import kpi_list
+from kpis.custom.definitions import custom_kpis_forget, kpi_list
 from kpis.grid import Grid, Segment, kpi_rows_by_kpi
 from kpis.measures import metric_names
 from kpis.models import Direction, Measure, Objective, Snapshot
@@ -192,6 +192,7 @@ def snapshots_refresh(cursor, span: Span, *, full: bool, params: dict, ratio) ->
         [[s.dimension for s in ordered], [s.key for s in ordered]],
     )
     targets = {(o.kpi, o.dimension, o.key): o.target for o in Objective.objects.filter(period=span.kind)}
+    custom_kpis_forget()  # the definitions as they are now (a worker may keep its client object)
     metrics, kpis = tuple(metric_names()), kpi_list()
     total = flagged = 0
     for offset, group in groups:

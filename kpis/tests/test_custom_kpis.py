@@ -15,6 +15,7 @@ from django_tenants.utils import tenant_context
 
 from campaigns.tests.test_imports import run_import
 from config.errors import DomainError
+from kpis.custom.definitions import CACHE
 from kpis.custom.parser import FormulaError, formula_evaluate, formula_parse, formula_ratio, formula_sql
 from kpis.custom.services import custom_kpi_delete, custom_kpi_save, custom_kpi_validate
 from kpis.models import CustomKPI, Objective, Snapshot
@@ -36,6 +37,14 @@ SAME = (
     "baseline_high",
     "is_partial",
 )
+
+
+@pytest.fixture(autouse=True)
+def _definitions_forgotten(world):
+    """The test clients live for the session: no definition they cache here outlives its test's rollback."""
+    yield
+    for client in (world.alpha, world.beta, world.gamma):
+        client.__dict__.pop(CACHE, None)
 
 
 def formula_error(text: str, names=("spend", "leads", "sqls", "visits", "mqls")) -> str:
