@@ -18,6 +18,7 @@ from config.errors import DomainError
 from kpis.custom.definitions import CACHE
 from kpis.custom.parser import FormulaError, formula_evaluate, formula_parse, formula_ratio, formula_sql
 from kpis.custom.services import custom_kpi_delete, custom_kpi_save, custom_kpi_validate
+from kpis.measures import SOURCE_OF_MEASURE, metric_source, source_measures
 from kpis.models import CustomKPI, Objective, Snapshot
 from kpis.refresh import kpi_snapshot_refresh
 from kpis.report import kpi_compute
@@ -300,3 +301,39 @@ def test_the_report_from_the_facts_equals_the_snapshots_of_custom_kpis(in_alpha,
                 mine, theirs = row[field], getattr(snapshot, field)
                 assert (mine is None and theirs is None) or mine == pytest.approx(theirs), (row, field)
     assert {r["kpi"] for r in report} == {"margin_per_customer"}  # a metric has no breakdown
+
+
+def test_the_formula_compiled_to_sql_over_the_stored_measures_gives_the_snapshots(in_alpha, golden):
+    # given custom KPIs refreshed from the golden facts (the grid's NumPy evaluation)
+    assert run_import(MENTIONS, "metrics", language="fr")[0] == 0
+    formulas = {"margin": "(revenue - spend) / customers", "mix": "-(mqls - 2 * sqls) / visits + 1", "m": "mentions"}
+    for key, formula in formulas.items():
+        custom_kpi_save(key=key, name=key, formula=formula, unit="ratio")
+    kpi_snapshot_refresh(as_of=AS_OF)
+
+    def column(name: str) -> str:
+        source = SOURCE_OF_MEASURE.get(name) or metric_source(name)
+        return f"COALESCE(sum(m{source_measures(source).index(name)}) FILTER (WHERE source = '{source}'), 0)"
+
+    for key, formula in formulas.items():
+        for period, dimension in (("month", ""), ("week", ""), ("month", "channel")):
+            # when the same formula is compiled to SQL over the stored measures (kpis.Measure)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT start, key, ({formula_sql(formula_parse(formula), column)})::float8 "
+                    "FROM kpis_measure WHERE period = %s AND dimension = %s GROUP BY start, key",
+                    [period, dimension],
+                )
+                in_sql = {(start, k): value for start, k, value in cursor.fetchall()}
+            # then every snapshot holds the value SQL computes (division by 0: NULL in both)
+            rows = Snapshot.objects.filter(kpi=key, period=period, dimension=dimension, start__lte=date(2026, 3, 31))
+            assert rows.exists() or (key == "m" and dimension)
+            without_facts = formula_evaluate(formula_parse(formula), lambda _name: np.zeros(1))[0]
+            for row in rows:
+                where = (key, period, dimension, row.start, row.key)
+                if (row.start, row.key) not in in_sql:  # a total row of a period without measures: all 0
+                    assert row.value == (None if np.isnan(without_facts) else pytest.approx(without_facts)), where
+                elif in_sql[(row.start, row.key)] is None:
+                    assert row.value is None, where
+                else:
+                    assert row.value == pytest.approx(in_sql[(row.start, row.key)]), where
