@@ -14,7 +14,7 @@ from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
 class AnnotationForm(forms.ModelForm):
     # Presence and length are the rule's to refuse, in its words (the form's own would answer first).
-    start = forms.DateField(label=_("from"), required=False)
+    start = forms.DateField(label=_("start day"), required=False)
     text = forms.CharField(label=_("text"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     class Meta:

@@ -14,8 +14,8 @@ TEXT_MAX = 500
 
 
 class Annotation(models.Model):
-    start = models.DateField(_("from"))
-    end = models.DateField(_("to"), null=True, blank=True, help_text=_("Empty: the start day alone."))
+    start = models.DateField(_("start day"))
+    end = models.DateField(_("end day"), null=True, blank=True, help_text=_("Empty: the start day alone."))
     text = models.CharField(_("text"), max_length=TEXT_MAX)
     channel = models.ForeignKey(
         "campaigns.Channel",

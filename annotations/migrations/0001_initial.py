@@ -20,8 +20,8 @@ class Migration(migrations.Migration):
             name='Annotation',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField(verbose_name='from')),
-                ('end', models.DateField(blank=True, help_text='Empty: the start day alone.', null=True, verbose_name='to')),
+                ('start', models.DateField(verbose_name='start day')),
+                ('end', models.DateField(blank=True, help_text='Empty: the start day alone.', null=True, verbose_name='end day')),
                 ('text', models.CharField(max_length=500, verbose_name='text')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
