@@ -49,7 +49,10 @@ class CustomKPIOutputSerializer(serializers.ModelSerializer):
 
 
 def _custom_kpi(key: str) -> CustomKPI:
-    row = CustomKPI.objects.filter(key=key).first()
+    # A key is ASCII letters, digits and '_' (kpis.custom.services): any other text names no KPI, and
+    # a NUL byte would be an error of PostgreSQL's, not a 404.
+    ok = key.isascii() and key.replace("_", "").isalnum()
+    row = CustomKPI.objects.filter(key=key).first() if ok else None
     if row is None:
         raise NotFound()
     return row

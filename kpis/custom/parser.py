@@ -198,16 +198,24 @@ def formula_ratio(node: Node) -> tuple[Node, Node] | None:
     return (node.left, node.right) if isinstance(node, Binary) and node.operator == "/" else None
 
 
-def formula_evaluate(node: Node, measure: Callable[[str], np.ndarray]) -> np.ndarray | float:
+def formula_evaluate(node: Node, measure: Callable[[str], np.ndarray]) -> np.ndarray:
     """The formula over arrays of measures (float64, as the grid holds them): a division by 0 is NaN
-    (null), and NaN spreads through every operation."""
+    (null), and NaN spreads through every operation. A value beyond float64's range (a number of 400
+    digits, a product that overflows) is NaN too: an infinity would reach the snapshots, which JSON
+    and the dashboard's formatting cannot carry."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = np.asarray(_evaluate(node, measure), dtype=float)
+    return np.where(np.isfinite(value), value, np.nan)
+
+
+def _evaluate(node: Node, measure: Callable[[str], np.ndarray]) -> np.ndarray | float:
     if isinstance(node, Number):
         return float(node.value)
     if isinstance(node, Measure):
         return measure(node.name)
     if isinstance(node, Negative):
-        return -formula_evaluate(node.operand, measure)
-    left, right = formula_evaluate(node.left, measure), formula_evaluate(node.right, measure)
+        return -_evaluate(node.operand, measure)
+    left, right = _evaluate(node.left, measure), _evaluate(node.right, measure)
     if node.operator == "+":
         return left + right
     if node.operator == "-":

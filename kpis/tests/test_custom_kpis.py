@@ -90,6 +90,15 @@ def test_precedence_unary_minus_and_numbers():
     assert sql == "((m.revenue - m.spend) / NULLIF(m.customers, 0))"
 
 
+def test_a_value_beyond_floats_range_is_null_never_infinite():
+    # a number of 400 digits, or a product that overflows: an infinity would reach the snapshots
+    measures = {"spend": np.array([0.0, 2.0]), "leads": np.array([1e200, 3.0])}
+    huge = formula_evaluate(formula_parse("spend * 1" + "0" * 400 + " + leads"), measures.__getitem__)
+    assert np.isnan(huge).all()
+    squared = formula_evaluate(formula_parse("leads * leads / spend"), measures.__getitem__)
+    assert np.isnan(squared[0]) and squared[1] == pytest.approx(4.5)
+
+
 def test_formula_sql_divides_by_zero_into_null(db):
     sql = formula_sql(formula_parse("spend / leads + 1"), {"spend": "a", "leads": "b"}.__getitem__)
     with connection.cursor() as cursor:
@@ -141,6 +150,14 @@ def test_the_api_answers_400_on_the_formula_and_managers_alone_write(http_as, wo
     assert patched.json()["version"] == 2
     assert manager.delete(f"{url}cost_per_sql_x/").status_code == 204
     assert not CustomKPI.objects.exists()
+
+
+def test_a_key_no_kpi_can_have_is_a_404(http_as, world, in_alpha):
+    manager = http_as(world.manager_alpha)
+    for key in ("%00", "a%00b", "cl%C3%A9"):  # a NUL byte reached PostgreSQL: a 500
+        assert manager.get(f"/c/alpha/api/v1/kpis/custom/{key}/").status_code == 404
+        patched = manager.patch(f"/c/alpha/api/v1/kpis/custom/{key}/", {"name": "x"}, content_type="application/json")
+        assert patched.status_code == 404
 
 
 # --- the snapshots ---------------------------------------------------------------------------------
