@@ -193,7 +193,10 @@ METRIC_RESERVED_NAMES = frozenset(
         "email_unsubscribes",
     }
 )
-MAX_METRIC_VALUE = Decimal("999999999999999999.99")  # DecimalField(max_digits=20, decimal_places=2)
+# A day's value is bounded like an amount (MAX_AMOUNT), not by its own column: the KPI engine sums a
+# period's values into kpis.Measure (20 digits, as this column), so a value at the column's limit
+# made every refresh of the client fail on the second one of a month.
+MAX_METRIC_VALUE = Decimal("999999999999.99")
 
 
 def metric_name_normalised(value, *, field: str = "metric") -> str:

@@ -13,6 +13,7 @@ from campaigns.imports.jobs import import_job_run
 from campaigns.imports.runner import import_kinds
 from campaigns.imports.template_files import template_csv
 from campaigns.models import MetricValue
+from campaigns.rules import MAX_METRIC_VALUE
 from campaigns.tests.test_imports import run_import
 from kpis.models import DirtyDay, Measure
 from kpis.refresh import kpi_snapshot_refresh
@@ -123,6 +124,23 @@ def test_a_metric_is_a_measure_summed_over_its_keys(in_alpha):
     week = Measure.objects.get(period="week", source="metric:mentions", start=date(2026, 3, 2), dimension="")
     assert week.m0 == Decimal("35")
     assert not Measure.objects.filter(source__startswith="metric:").exclude(dimension="").exists()
+
+
+def test_the_largest_values_accepted_still_sum_into_the_measures(in_alpha, tmp_path):
+    # given two days of a month at the largest value a file may bring, and a larger one refused
+    top = f"{MAX_METRIC_VALUE:f}"
+    big = tmp_path / "big.csv"
+    big.write_text(f"date,metric,value\n2026-03-02,calls,{top}\n2026-03-03,calls,{top}\n", encoding="utf-8")
+    code, _out, err = run_import(big, "metrics")
+    assert code == 0, err
+    too_big = tmp_path / "too-big.csv"
+    too_big.write_text(f"date,metric,value\n2026-03-04,calls,{MAX_METRIC_VALUE + 1:f}\n", encoding="utf-8")
+    code, _out, err = run_import(too_big, "metrics")
+    assert code == 1 and "line 2, column value: This number is too large." in err
+    # when the KPIs are refreshed, then their sum is the month's measure (it overflowed the column)
+    kpi_snapshot_refresh(full=True)
+    month = Measure.objects.get(period="month", source="metric:calls", start=date(2026, 3, 1), dimension="")
+    assert month.m0 == 2 * MAX_METRIC_VALUE
 
 
 def test_the_client_admin_lists_metrics_and_deletes_them(http_as, world, in_alpha):
