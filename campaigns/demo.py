@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from campaigns.imports.kinds import KINDS, Context
 from campaigns.landing_pages import page_path
 from campaigns.models import (
     CTA,
@@ -40,10 +41,12 @@ from campaigns.models import (
     FactSource,
     KeywordStat,
     LandingPage,
+    MetricValue,
     Spend,
     TrackingEvent,
     Traffic,
 )
+from campaigns.rules import metric_name_normalised, metric_value_checked
 from campaigns.tracking_rollup import tracking_rollup
 
 # Periods of the variations, in months, days and days: none divides another, so they never line up.
@@ -87,6 +90,24 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
 def local_bounds(month: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """A local calendar month as instants (UTC)."""
     return local_midnight(month, zone), local_midnight(month_add(month, 1), zone)
+
+
+def day_gone(local_now: datetime) -> float:
+    """The share of its local day gone at ``local_now``: a daily import made then holds no more."""
+    midnight = datetime.combine(local_now.date(), time(), tzinfo=local_now.tzinfo)
+    return (local_now - midnight) / timedelta(days=1)
+
+
+def plan_anchor(months: int) -> date | None:
+    """The current month of the client's first seed (month 0 of its plan), derived from its first
+    day of spend and the plan's ``months``; None when it has no spend (no plan, or facts of its own)."""
+    first = Spend.objects.aggregate(first=Min("date"))["first"]
+    return None if first is None else month_add(first.replace(day=1), months - 1)
+
+
+def rising_start(anchor: date, months: int) -> date:
+    """The day the profile's rising keyword starts to take off (three months before the plan's month 0)."""
+    return max(month_add(anchor, -3), month_add(anchor, 1 - months))
 
 
 def demo_now(now: datetime | None) -> datetime:
@@ -273,8 +294,7 @@ def demo_marketing_seed(*, slug: str, time_zone: str, months: int = 13, now: dat
     for model in (Traffic, CTAStat):
         model.objects.filter(date__gte=start, source=FactSource.IMPORT).delete()
     profile, shape, rates = PROFILES[slug], rhythm(slug), rhythm(slug, "rates")
-    # Today's facts so far: the share of the day gone (a daily import would hold no more).
-    today_share = (local_now - datetime.combine(today, time(), tzinfo=zone)) / timedelta(days=1)
+    today_share = day_gone(local_now)  # today's facts so far
     channels = {c.key: c for c in Channel.objects.filter(key__in=profile.monthly_visits)}
     pages = {p.key: p for p in LandingPage.objects.filter(key__in=profile.page_weights)}
     campaigns = {c.key: c for c in Campaign.objects.filter(key__in=profile.monthly_budget)}
@@ -289,7 +309,7 @@ def demo_marketing_seed(*, slug: str, time_zone: str, months: int = 13, now: dat
     sent_keys = set(EmailSend.objects.values_list("key", flat=True))
     page_shares = [(pages.get(key), weight) for key, weight in profile.page_weights.items()]
     page_shares.append((None, max(0.0, 1 - sum(profile.page_weights.values()))))
-    rising_start = max(month_add(anchor, -3), month_add(anchor, 1 - months))
+    rising_from = rising_start(anchor, months)
     tracked = Traffic.objects.filter(date__gte=start, source=FactSource.TRACKING)
     tracked_visits = {(row.date, row.channel_id, row.landing_page_id): row.visits for row in tracked}
     tracked_ctas = {
@@ -341,8 +361,8 @@ def demo_marketing_seed(*, slug: str, time_zone: str, months: int = 13, now: dat
         base = trend(*profile.keyword_visits, index) * pulse * weekday
         for keyword, keyword_share in zip(KEYWORDS, KEYWORD_SHARES, strict=True):
             level = base * keyword_share
-            if keyword == profile.rising_keyword and day >= rising_start:
-                level *= 1 + RISING_GAIN * (day - rising_start).days / 30.4
+            if keyword == profile.rising_keyword and day >= rising_from:
+                level *= 1 + RISING_GAIN * (day - rising_from).days / 30.4
             if visits := round(level):
                 rows[KeywordStat].append(
                     KeywordStat(date=day, keyword=keyword, channel=organic, visits=visits, impressions=visits * 14)
@@ -359,6 +379,66 @@ def demo_marketing_seed(*, slug: str, time_zone: str, months: int = 13, now: dat
     # Rolled up now, as the worker would within minutes: the snapshots refreshed next count them.
     rolled = tracking_rollup()
     return sum(len(objects) for objects in rows.values()) + rolled.events
+
+
+@dataclass(frozen=True)
+class MetricSeries:
+    """A series the agency brings in with the ``metrics`` import (docs/imports.md)."""
+
+    name: str
+    per_day: tuple[float, float]  # a day's value a year ago and now (a trend)
+    weekday: int | None = None  # a weekly series: dated this day of the week (0: Monday), the week's total
+
+
+METRICS = {
+    # Social mentions ("nombre de mentions sur les réseaux sociaux"), from the agency's listening tool.
+    "maison-lumiere": (MetricSeries("mentions", (22, 36)),),
+    # The workshop also counts its new customer reviews, exported every Monday.
+    "atelier-sillon": (MetricSeries("mentions", (12, 19)), MetricSeries("avis", (0.6, 1.0), weekday=0)),
+    # A shop people talk about less and less.
+    "velo-nord": (MetricSeries("mentions", (44, 24)),),
+}
+
+
+@transaction.atomic
+def demo_metrics_seed(*, slug: str, time_zone: str, months: int = 13, now: datetime | None = None) -> int:
+    """The imported series of one demo client (``METRICS``, in its schema) up to ``now``, written as
+    the ``metrics`` import writes them (its row rules, its upsert); returns the rows written.
+
+    On the marketing plan's months (``plan_anchor``: seed the marketing first): a series starts at
+    the plan's first day, or goes on from its last one (today's value so far is replaced). A client
+    without the plan's spend is left alone. A daily series follows the audience's week (the
+    profile's weekend) and slow waves, like the traffic; today's value is the day so far."""
+    now = demo_now(now)
+    anchor = plan_anchor(months)
+    if anchor is None:
+        return 0
+    zone = ZoneInfo(time_zone)
+    local_now = now.astimezone(zone)
+    today, today_share = local_now.date(), day_gone(local_now)
+    last = dict(
+        MetricValue.objects.filter(key="").values("metric").annotate(last=Max("date")).values_list("metric", "last")
+    )
+    weekend = PROFILES[slug].weekend
+    rows = []
+    for series in METRICS[slug]:
+        name = metric_name_normalised(series.name)
+        shape = rhythm(slug, name)
+        start = last.get(name, month_add(anchor, 1 - months))
+        for offset in range((today - start).days + 1):
+            day = start + timedelta(days=offset)
+            index = month_index(day.replace(day=1), anchor)
+            level = trend(*series.per_day, index)
+            if series.weekday is None:
+                value = level * shape.day(day, index) * (weekend if day.weekday() >= 5 else 1.0)
+                value *= today_share if day == today else 1.0
+            elif day.weekday() == series.weekday:
+                value = 7 * level * shape.month(index - 0.5 + (day.day - 0.5) / days_in(day))
+            else:
+                continue
+            rows.append({"date": day, "metric": name, "key": "", "value": metric_value_checked(round(value))})
+    written = KINDS["metrics"].write(rows, Context(zone=zone), {"date", "metric", "key", "value"})
+    return written.created + written.updated
 
 
 def _tracking_events(slug: str, day: date, zone: ZoneInfo, now: datetime, visits: dict, ctas: dict) -> list:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from campaigns.demo import demo_marketing_seed
-from kpis.demo import demo_objectives_seed
+from campaigns.demo import demo_marketing_seed, demo_metrics_seed, plan_anchor
+from demo.notes import demo_notes_seed
+from kpis.demo import demo_custom_kpis_seed, demo_objectives_seed
 from kpis.refresh import kpi_snapshot_refresh
 from leads.demo import demo_leads_seed
 from leads.selectors import lead_owners
-from tenants.models import Client
+from tenants.models import Client, User
 from tenants.services import agency_get_or_create, client_create, membership_grant, user_create_or_update
 
 DEMO_AGENCY = "Agence Démo"
@@ -81,14 +83,28 @@ def demo_accounts_seed(*, now: datetime | None = None, months: int = 13) -> list
 
 def demo_client_seed(*, client: Client, profile: str, now: datetime, months: int = 13) -> None:
     """One client's own data shaped on the demo ``profile`` (a demo slug), in its schema, up to
-    ``now`` (a client seeded before catches up), today's tracking events rolled up, then its
-    snapshots as of ``now``."""
+    ``now`` (a client seeded before catches up), today's tracking events rolled up, its imported
+    metrics, the objectives, custom KPIs and notes its people set up (once), then its snapshots as
+    of ``now``."""
     owners = list(lead_owners(client).order_by("email"))
+    author = _note_author(profile)
     with tenant_context(client):
         demo_leads_seed(slug=profile, owners=owners, time_zone=client.time_zone, months=months, now=now)
         demo_marketing_seed(slug=profile, time_zone=client.time_zone, months=months, now=now)
+        demo_metrics_seed(slug=profile, time_zone=client.time_zone, months=months, now=now)
         demo_objectives_seed(slug=profile)
+        demo_custom_kpis_seed(slug=profile)
+        if (anchor := plan_anchor(months)) is not None:
+            today = now.astimezone(ZoneInfo(client.time_zone)).date()
+            demo_notes_seed(slug=profile, author=author, today=today, anchor=anchor, months=months)
         kpi_snapshot_refresh(as_of=now)  # the first one is full; a re-run only catches up
+
+
+def _note_author(slug: str) -> User | None:
+    """Who wrote a client's notes: its manager among the demo logins, else the agency's consultant."""
+    logins = [login for login in DEMO_LOGINS if login.role == "manager" and login.scope == slug]
+    logins += [login for login in DEMO_LOGINS if login.role == "staff" and login.scope == DEMO_AGENCY]
+    return User.objects.filter(email=logins[0].email).first() if logins else None
 
 
 def _seed_client_data(clients: dict[str, Client], *, now: datetime, months: int) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from kpis.models import Objective
+from kpis.custom.services import custom_kpi_save
+from kpis.models import CustomKPI, Objective
 from kpis.services import objective_save
 
 # slug → (kpi, period, dimension, key, target). Tuned on the demo data (campaigns.demo, leads.demo):
@@ -47,3 +48,36 @@ def demo_objectives_seed(*, slug: str) -> int:
     for kpi, period, dimension, key, target in DEMO_OBJECTIVES[slug]:
         objective_save(kpi=kpi, period=period, dimension=dimension, key=key, target=Decimal(target))
     return len(DEMO_OBJECTIVES[slug])
+
+
+MENTIONS_PER_VISITS = (
+    "mentions_1000_visites",
+    "Mentions pour 1 000 visites",
+    "mentions * 1000 / visits",
+    "ratio",
+    "up",
+)
+MARGIN_PER_CUSTOMER = ("marge_par_client", "Marge par client", "(revenue - spend) / customers", "money", "up")
+COST_PER_MENTION = ("cout_par_mention", "Coût par mention", "spend / mentions", "money", "down")
+# slug → (key, name, formula, unit, better): the KPIs each client's manager defined over the engine's
+# measures and its imported metrics (campaigns.demo.METRICS), and the objective of one of them (kpi,
+# period, target), beaten by Maison Lumière (about 48 mentions per 1 000 visits against 40).
+DEMO_CUSTOM_KPIS = {
+    "maison-lumiere": [MENTIONS_PER_VISITS, MARGIN_PER_CUSTOMER],
+    "atelier-sillon": [MARGIN_PER_CUSTOMER, MENTIONS_PER_VISITS],
+    "velo-nord": [MENTIONS_PER_VISITS, COST_PER_MENTION],
+}
+DEMO_CUSTOM_OBJECTIVES = {"maison-lumiere": [("mentions_1000_visites", "month", "40")]}
+
+
+def demo_custom_kpis_seed(*, slug: str) -> int:
+    """The demo custom KPIs of one client (in its schema) and their objectives, unless it has custom
+    KPIs already. Its metrics must be seeded first: a formula names only measures that exist."""
+    if CustomKPI.objects.exists():
+        return 0
+    for key, name, formula, unit, better in DEMO_CUSTOM_KPIS[slug]:
+        # Totals only: a channel's handful of customers a month would make a jumpy breakdown.
+        custom_kpi_save(key=key, name=name, formula=formula, unit=unit, better=better, dimensions=[])
+    for kpi, period, target in DEMO_CUSTOM_OBJECTIVES.get(slug, []):
+        objective_save(kpi=kpi, period=period, target=Decimal(target))
+    return len(DEMO_CUSTOM_KPIS[slug])

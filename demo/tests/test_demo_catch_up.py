@@ -4,15 +4,17 @@ seed, on the same plan, up to the new moment and none after; a third at that mom
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Sum, Value
 from django.db.models.functions import Concat
 from django_tenants.utils import tenant_context
 
-from campaigns.models import CTAStat, EmailSend, FactSource, KeywordStat, Spend, TrackingEvent, Traffic
+from annotations.models import Annotation
+from campaigns.models import CTAStat, EmailSend, FactSource, KeywordStat, MetricValue, Spend, TrackingEvent, Traffic
 from demo.seed import demo_accounts_seed
-from kpis.models import Snapshot
+from kpis.models import CustomKPI, Objective, Snapshot
 from leads.demo import lead_plan
 from leads.models import Lead
 from tenants.models import Client
@@ -27,7 +29,19 @@ MONTHS = 2  # enough for the catch-up, and quick
 def _counts() -> dict:
     return {
         model.__name__: model.objects.count()
-        for model in (Lead, Traffic, Spend, CTAStat, KeywordStat, EmailSend, TrackingEvent)
+        for model in (
+            Lead,
+            Traffic,
+            Spend,
+            CTAStat,
+            KeywordStat,
+            EmailSend,
+            TrackingEvent,
+            MetricValue,
+            Annotation,
+            CustomKPI,
+            Objective,
+        )
     } | {"visits": Traffic.objects.aggregate(total=Sum("visits"))["total"]}
 
 
@@ -71,12 +85,22 @@ def test_a_later_seed_catches_up_and_a_repeat_adds_nothing(db):
         first_visits = _day_visits(date(2026, 11, 24))
         leads_before = Lead.objects.count()
         states_before = list(Lead.objects.order_by("created_at").values_list("stage", "is_lost"))
+        first_mentions = MetricValue.objects.get(metric="mentions", date=date(2026, 11, 24)).value
+        set_up = {model: model.objects.count() for model in (Annotation, CustomKPI, Objective)}
+        assert all(set_up.values()), set_up
 
     demo_accounts_seed(now=LATER, months=MONTHS)
     with tenant_context(client):
         days = [date(2026, 11, 24) + timedelta(days=n) for n in range(8)]
         for model in (Traffic, Spend, CTAStat):
             assert sorted(set(model.objects.filter(date__gte=days[0]).values_list("date", flat=True))) == days, model
+        # The mentions caught up too, a day each, the first seed's day (imported in part) now whole;
+        # the notes, custom KPIs and objectives the client's people set up are not made twice.
+        mentions = MetricValue.objects.filter(metric="mentions", date__gte=days[0]).order_by("date")
+        assert list(mentions.values_list("date", flat=True)) == days
+        assert mentions.first().value > first_mentions * Decimal("1.3")
+        assert {model: model.objects.count() for model in set_up} == set_up
+        assert _snapshot("mentions_1000_visites", days[-1]) is not None
         # The first seed's day was tracked in part (up to 16:00 in Paris): the rest is imported, the
         # snippet's part counted once (the KPI: both parts; the tracked part: still its events).
         assert _day_visits(days[0], source=FactSource.TRACKING) == first_visits == _visit_events(days[0])

@@ -13,11 +13,13 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from annotations.models import Annotation
+from annotations.selectors import annotation_explaining, annotations_between
 from campaigns.demo import month_starts
-from campaigns.models import KeywordStat, Traffic
+from campaigns.models import KeywordStat, MetricValue, Traffic
 from demo.seed import demo_accounts_seed
 from kpis.demo import DEMO_OBJECTIVES
-from kpis.models import Snapshot
+from kpis.models import CustomKPI, Snapshot
 from kpis.pacing import pacing_compute
 from kpis.periods import period_floor, period_shift
 from leads.demo import lead_plan
@@ -114,6 +116,13 @@ def test_the_demo_portfolio_shows_a_healthy_a_mixed_and_a_troubled_client(db):
             )
             # Atelier Sillon's one clear anomaly: a keyword that took off last month.
             assert (rising.anomaly == "up") is (client.slug == "atelier-sillon"), client.slug
+            if rising.anomaly:  # …which its notes explain
+                notes = annotations_between(first=last_month, last=month - timedelta(days=1))
+                explanation = annotation_explaining(
+                    notes, first=last_month, last=month - timedelta(days=1), dimension="keyword", key="seo b2b"
+                )
+                assert explanation is not None and "SEO B2B" in explanation.text
+            _assert_set_up_by_the_agency(client.slug, local, month)
     roi = dict.fromkeys(rows)
     for slug, row in rows.items():
         with tenant_context(row.access.client):
@@ -121,6 +130,38 @@ def test_the_demo_portfolio_shows_a_healthy_a_mixed_and_a_troubled_client(db):
                 "roi", period_shift(period_floor(now.astimezone(PARIS).date(), "month"), "month", -1)
             )
     assert roi["velo-nord"] < 0.5 < roi["maison-lumiere"]  # the trouble shows in the money too
+
+
+def _assert_set_up_by_the_agency(slug: str, local: date, month: date) -> None:
+    """What the client's people brought in and set up: the daily social mentions up to today (a
+    day each, since the first seeded day), custom KPIs with this month's snapshots, an objective's
+    status on one, and notes of their own within the charts' twelve months."""
+    first = month_starts(local, 13)[0]
+    mentions = MetricValue.objects.filter(metric="mentions", key="")
+    assert list(mentions.order_by("date").values_list("date", flat=True)) == [
+        first + timedelta(days=n) for n in range((local - first).days + 1)
+    ], slug
+    year_ago, last_month = period_shift(month, "month", -12), period_shift(month, "month", -1)
+
+    def month_mentions(start: date) -> Decimal:
+        days = mentions.filter(date__gte=start, date__lt=period_shift(start, "month", 1))
+        return sum(days.values_list("value", flat=True), Decimal(0))
+
+    growth = month_mentions(last_month) / month_mentions(max(year_ago, first))
+    if slug == "maison-lumiere":  # talked about more and more; Vélo Nord less and less
+        assert growth > Decimal("1.2"), growth
+    if slug == "velo-nord":
+        assert growth < Decimal("0.8"), growth
+    customs = list(CustomKPI.objects.values_list("key", flat=True))
+    assert customs, slug
+    for key in customs:
+        assert Snapshot.objects.filter(kpi=key, period="month", start=month, dimension="", key="").exists(), key
+    if slug == "maison-lumiere":
+        row = Snapshot.objects.get(kpi="mentions_1000_visites", period="month", start=last_month, dimension="")
+        assert row.status == "green", row.value
+    notes = list(Annotation.objects.all())
+    assert 2 <= len(notes) <= 3 and all(note.author_id for note in notes), slug
+    assert all(period_shift(month, "month", -11) <= note.start <= local for note in notes), slug
 
 
 # The seed is relative to now: the first minutes of a month, its last evening, a leap day, the DST
