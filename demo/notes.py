@@ -39,12 +39,13 @@ class DemoNote:
 
 
 def french_day(day: date) -> str:
-    return f"{day.day} {MONTHS_FR[day.month - 1]}"
+    """A day as French writes it: 7 novembre, 1er décembre."""
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS_FR[day.month - 1]}"
 
 
 def french_span(start: date, end: date) -> str:
-    """ "du 7 au 9 novembre", "du 30 novembre au 2 décembre"."""
-    first = str(start.day) if start.month == end.month else french_day(start)
+    """A span as French writes it: du 7 au 9 novembre, du 30 novembre au 2 décembre."""
+    first = french_day(start).split()[0] if start.month == end.month else french_day(start)
     return f"du {first} au {french_day(end)}"
 
 
