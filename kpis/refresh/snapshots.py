@@ -8,16 +8,16 @@ from __future__ import annotations
 import numpy as np
 
 from kpis import pgcopy
-from kpis.custom.definitions import custom_kpis_forget, kpi_list
+from kpis.custom.definitions import custom_kpis_forget, kpi_list, kpi_sources
 from kpis.grid import Grid, Segment, kpi_rows_by_kpi
-from kpis.measures import metric_names
+from kpis.measures import metric_names, metric_source
 from kpis.models import Direction, Measure, Objective, Snapshot
 from kpis.periods import period_index_sql, period_shift
 from kpis.refresh.merge import table_merge
 from kpis.refresh.statuses import STATUSES, targets_and_statuses
 from kpis.refresh.temp_tables import statistics_refresh
 from kpis.refresh.windows import AFTER, Span, grids_group, segments_find
-from kpis.registry import KPI
+from kpis.registry import KPI, KPIS
 from kpis.sql import quoted_table
 
 COPY_BATCH = 200_000  # derived rows sent per COPY (bounds the memory of a full refresh)
@@ -66,7 +66,7 @@ def _grid_load(cursor, span: Span, segments: list[Segment], *, metrics: tuple[st
             FROM unnest(%(dim)s::text[], %(key)s::text[], %(lo)s::date[], %(hi)s::date[], %(base)s::int[])
                  WITH ORDINALITY g(dimension, key, lo, hi, base, n)
             JOIN {quoted_table(Measure)} m ON m.period = %(kind)s AND m.dimension = g.dimension AND m.key = g.key
-                AND m.start >= g.lo AND m.start <= g.hi""",
+                AND m.start >= g.lo AND m.start <= g.hi AND m.source = ANY(%(sources)s::text[])""",
         {
             "kind": span.kind,
             "first": span.first,
@@ -193,7 +193,11 @@ def snapshots_refresh(cursor, span: Span, *, full: bool, params: dict, ratio) ->
     )
     targets = {(o.kpi, o.dimension, o.key): o.target for o in Objective.objects.filter(period=span.kind)}
     custom_kpis_forget()  # the definitions as they are now (a worker may keep its client object)
-    metrics, kpis = tuple(metric_names()), kpi_list()
+    kpis = kpi_list()
+    # Only the imported metrics a custom KPI names: a grid holds an array of GRID_CELLS per metric, and
+    # a file may bring thousands of metrics no formula reads (as kpis.report reads only its KPIs').
+    named = {source for kpi in kpis if kpi.key not in KPIS for source in kpi_sources(kpi)}
+    metrics = tuple(m for m in metric_names() if metric_source(m) in named)
     total = flagged = 0
     for offset, group in groups:
         grid = _grid_load(cursor, span, group, metrics=metrics)

@@ -20,7 +20,7 @@ from kpis.custom.parser import FormulaError, formula_evaluate, formula_parse, fo
 from kpis.custom.services import custom_kpi_delete, custom_kpi_save, custom_kpi_validate
 from kpis.measures import SOURCE_OF_MEASURE, metric_source, source_measures
 from kpis.models import CustomKPI, Objective, Snapshot
-from kpis.refresh import kpi_snapshot_refresh
+from kpis.refresh import kpi_snapshot_refresh, snapshots
 from kpis.report import kpi_compute
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -287,6 +287,23 @@ def test_a_metric_typed_in_advance_counts_once_its_day_comes(in_alpha, golden, t
     result = kpi_snapshot_refresh(as_of=datetime(2026, 4, 17, tzinfo=PARIS))
     # then the day reached counts, incrementally as in full
     assert result.mode == "incremental" and Snapshot.objects.get(**april).value == 12
+
+
+def test_the_refresh_holds_only_the_metrics_a_custom_kpi_names(in_alpha, golden, tmp_path, monkeypatch):
+    # given three imported metrics, one of them named by a custom KPI
+    many = tmp_path / "many.csv"
+    many.write_text("date,metric,value\n2026-03-02,mentions,5\n2026-03-02,calls,7\n2026-03-02,reviews,2\n")
+    assert run_import(many, "metrics")[0] == 0
+    custom_kpi_save(key="mentions_total", name="Mentions", formula="mentions", unit="count")
+    loaded = []
+    load = snapshots._grid_load
+    monkeypatch.setattr(snapshots, "_grid_load", lambda *a, **kw: loaded.append(kw["metrics"]) or load(*a, **kw))
+    # when the KPIs are refreshed
+    kpi_snapshot_refresh(as_of=AS_OF)
+    # then each grid holds an array for that metric alone (a file may bring thousands no formula reads)
+    assert loaded and set(loaded) == {("mentions",)}
+    march = {"kpi": "mentions_total", "period": "month", "dimension": "", "start": date(2026, 3, 1)}
+    assert Snapshot.objects.get(**march).value == 5
 
 
 def test_the_report_from_the_facts_equals_the_snapshots_of_custom_kpis(in_alpha, golden):
