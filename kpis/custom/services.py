@@ -21,6 +21,8 @@ from kpis.refresh.lock import refresh_lock
 from kpis.registry import DIMENSIONS, KPIS, Better, Unit
 
 KEY_MAX_LENGTH = 40
+# Each custom KPI is derived for every period and key by every refresh and has a card: a bounded set.
+MAX_CUSTOM_KPIS = 50
 NAME_MAX_LENGTH = 200
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
 # Fields whose change alters the numbers or statuses of the snapshots (a full refresh follows).
@@ -55,6 +57,9 @@ def _key(value, instance: CustomKPI | None) -> str:
         return instance.key
     if not key:
         raise DomainError(_("A key is required."), field="key")
+    if CustomKPI.objects.count() >= MAX_CUSTOM_KPIS:
+        message = _("A client account has at most %(max)d custom KPIs: delete one first.") % {"max": MAX_CUSTOM_KPIS}
+        raise DomainError(message, field="key")
     if len(key) > KEY_MAX_LENGTH or not (key.isascii() and _KEY.fullmatch(key)):
         raise DomainError(
             _("A KPI key starts with a letter and uses lower-case letters, digits and '_' (at most %(max)d).")

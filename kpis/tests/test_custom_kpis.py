@@ -17,7 +17,7 @@ from campaigns.tests.test_imports import run_import
 from config.errors import DomainError
 from kpis.custom.definitions import CACHE
 from kpis.custom.parser import FormulaError, formula_evaluate, formula_parse, formula_ratio, formula_sql
-from kpis.custom.services import custom_kpi_delete, custom_kpi_save, custom_kpi_validate
+from kpis.custom.services import MAX_CUSTOM_KPIS, custom_kpi_delete, custom_kpi_save, custom_kpi_validate
 from kpis.measures import SOURCE_OF_MEASURE, metric_source, source_measures
 from kpis.models import CustomKPI, Objective, Snapshot
 from kpis.refresh import kpi_snapshot_refresh, snapshots
@@ -128,6 +128,18 @@ def test_the_rule_refuses_on_each_field(in_alpha):
     )
     values = custom_kpi_validate(key="cps", name="Coût", formula="spend / sqls", unit="money", better="down")
     assert values["dimensions"] == ["channel", "campaign"]  # what both measures allow
+
+
+def test_a_client_has_a_bounded_number_of_custom_kpis(in_alpha):
+    # given as many custom KPIs as a client may have
+    CustomKPI.objects.bulk_create(
+        CustomKPI(key=f"k{n}", name=f"K{n}", formula="spend / leads", unit="money") for n in range(MAX_CUSTOM_KPIS)
+    )
+    # then one more is refused on its key, and changing one still works
+    with pytest.raises(DomainError) as caught:
+        custom_kpi_validate(key="one_more", name="x", formula="spend", unit="money")
+    assert caught.value.field == "key" and str(MAX_CUSTOM_KPIS) in caught.value.message
+    assert custom_kpi_validate(instance=CustomKPI.objects.get(key="k0"), name="Renamed")["name"] == "Renamed"
 
 
 def test_the_api_answers_400_on_the_formula_and_managers_alone_write(http_as, world, in_alpha):
