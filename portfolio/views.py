@@ -72,7 +72,8 @@ def _projected(pulse, fmt: Formatter, language: str) -> Projected | None:
         ) % {"misses": pulse.misses, "objectives": pulse.objectives}
     return Projected(
         f"{fmt.value(pulse.projected, NUMBER)} / {fmt.value(pulse.month_target, NUMBER)}",
-        KPIS[pulse.projection_kpi].name(language) if pulse.projection_kpi in KPIS else "",
+        # a custom KPI's name lives in its client's schema: its key says which one
+        KPIS[pulse.projection_kpi].name(language) if pulse.projection_kpi in KPIS else pulse.projection_kpi,
         needed_words(fmt, pulse.needed_per_day),
         pulse.projection_status,
         status_words(pulse.projection_status),

@@ -127,6 +127,15 @@ def test_the_portfolio_page_shows_who_will_miss_the_month(http_as, tenth):
     assert "2,3 " in french[french.index('data-kpi="projection"') :]
 
 
+def test_the_portfolio_names_a_custom_kpis_projection_by_its_key(http_as, tenth):
+    # a weekly objective on a custom count KPI paces and projects like the others (kpis.pacing)
+    Pulse.objects.filter(client=tenth.alpha).update(projection_kpi="calls_total")
+    html = _browser(http_as, tenth.owner, "en").get("/").content.decode()
+    row = html[html.index('data-client="alpha"') :]
+    cell = row[row.index('data-kpi="projection"') : row.index("</td>", row.index('data-kpi="projection"'))]
+    assert "calls_total · 2.3 needed per day" in cell and 'title="calls_total — ' in cell
+
+
 def test_the_portfolio_api_gives_the_projection(http_as, tenth):
     [alpha] = [r for r in http_as(tenth.owner).get("/api/v1/portfolio/").json() if r["slug"] == "alpha"]
     assert alpha["projection"] == pytest.approx(0.7) and alpha["projection_status"] == "red"
