@@ -221,6 +221,6 @@ def metric_value_checked(value, *, field: str = "value") -> Decimal:
     number = Decimal(value)
     if not number.is_finite():
         raise DomainError(_("Enter a number."), field=field)
-    if abs(number) > MAX_METRIC_VALUE:
+    if number.copy_abs() > MAX_METRIC_VALUE:  # abs() rounds in the context: 9e99999999 overflowed
         raise DomainError(_("This number is too large."), field=field)
     return number.quantize(Decimal("0.01"))

@@ -134,9 +134,13 @@ def test_the_largest_values_accepted_still_sum_into_the_measures(in_alpha, tmp_p
     code, _out, err = run_import(big, "metrics")
     assert code == 0, err
     too_big = tmp_path / "too-big.csv"
-    too_big.write_text(f"date,metric,value\n2026-03-04,calls,{MAX_METRIC_VALUE + 1:f}\n", encoding="utf-8")
+    too_big.write_text(
+        f"date,metric,value\n2026-03-04,calls,{MAX_METRIC_VALUE + 1:f}\n2026-03-05,calls,9e99999999\n"
+        "2026-03-06,calls,-9e99999999\n",
+        encoding="utf-8",
+    )
     code, _out, err = run_import(too_big, "metrics")
-    assert code == 1 and "line 2, column value: This number is too large." in err
+    assert code == 1 and [f"line {n}, column value: This number is too large." in err for n in (2, 3, 4)] == [True] * 3
     # when the KPIs are refreshed, then their sum is the month's measure (it overflowed the column)
     kpi_snapshot_refresh(full=True)
     month = Measure.objects.get(period="month", source="metric:calls", start=date(2026, 3, 1), dimension="")
