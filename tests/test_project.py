@@ -35,19 +35,22 @@ def test_the_openapi_schema_is_valid_and_generated_without_warnings(http_as, wor
     call_command("spectacular", "--validate", "--fail-on-warn", "--urlconf", "config.urls_tenants", stdout=StringIO())
 
 
-def _po_entries(po: Path) -> dict[str, str]:
-    entries, current, field = {}, {"msgid": [], "msgstr": []}, None
+def _po_entries(po: Path) -> dict[tuple[str | None, str], str]:
+    """(context, msgid) → msgstr of every translated entry (a context tells apart words that translate
+    differently: a share link is "actif", an invitation "active")."""
+    entries, current, field = {}, {"msgctxt": None, "msgid": [], "msgstr": []}, None
     for line in [*po.read_text(encoding="utf-8").splitlines(), ""]:
-        if line.startswith(("msgid ", "msgstr ")):
+        if line.startswith(("msgctxt ", "msgid ", "msgstr ")):
             field, _, rest = line.partition(" ")
             current[field] = [json.loads(rest)]
         elif line.startswith('"') and field:
             current[field].append(json.loads(line))
         elif not line.strip():
+            context = "".join(current["msgctxt"]) if current["msgctxt"] is not None else None
             msgid, msgstr = "".join(current["msgid"]), "".join(current["msgstr"])
             if msgid and msgstr:
-                entries[msgid] = msgstr
-            current, field = {"msgid": [], "msgstr": []}, None
+                entries[context, msgid] = msgstr
+            current, field = {"msgctxt": None, "msgid": [], "msgstr": []}, None
     return entries
 
 
@@ -57,7 +60,12 @@ def test_the_french_catalogue_is_complete_and_compiled():
     with (folder / "django.mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
     assert len(entries) > 50
-    stale = [msgid for msgid, msgstr in entries.items() if compiled.gettext(msgid) != msgstr]
+    assert any(context for context, _msgid in entries)  # contexts are read, not merged into their msgid
+
+    def translated(context, msgid):
+        return compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
+
+    stale = [msgid for (context, msgid), msgstr in entries.items() if translated(context, msgid) != msgstr]
     assert stale == [], "run `make messages` to recompile the catalogue"
     untranslated = (folder / "django.po").read_text(encoding="utf-8").count('msgstr ""\n\n')
     assert untranslated == 0

@@ -110,7 +110,7 @@ def test_sales_add_and_delete_notes_from_the_dashboard_in_the_apis_words(http_as
     api = browser.post("/c/alpha/api/v1/annotations/", bad, content_type="application/json").json()["end"][0]
     assert api in shown
     assert (
-        "Choose a channel or a campaign from the list."
+        "Choisissez un canal ou une campagne dans la liste."  # the agency's people speak French
         in browser.post(
             ADD, {"start": "2026-03-20", "text": "x", "scope": "channel:999999"}, follow=True
         ).content.decode()
