@@ -14,6 +14,9 @@ from campaigns.models import Campaign, Channel
 from config.dates import date_check
 from config.errors import DomainError
 
+# Notes per client: the API lists and the dashboard draws every note of its window, so a bounded set.
+MAX_ANNOTATIONS = 1000
+
 
 def annotation_fields_check(
     *, start: date | None, end: date | None, text: str | None, channel: Channel | None, campaign: Campaign | None
@@ -53,6 +56,9 @@ def annotation_create(
     author=None,
 ) -> Annotation:
     fields = annotation_fields_check(start=start, end=end, text=text, channel=channel, campaign=campaign)
+    if Annotation.objects.count() >= MAX_ANNOTATIONS:
+        message = _("A client account has at most %(max)d notes: delete old ones first.") % {"max": MAX_ANNOTATIONS}
+        raise DomainError(message, field="text")
     authenticated = author is not None and getattr(author, "is_authenticated", False)
     return Annotation.objects.create(**fields, author=author if authenticated else None)
 

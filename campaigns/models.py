@@ -465,6 +465,8 @@ class MetricValue(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["metric", "date", "key"], name="metricvalue_unique_metric_day_key"),
         ]
+        # The refresh reads a few days of every metric at once (the days that became present, a window).
+        indexes = [models.Index(fields=["date"], name="metricvalue_date")]
 
     def __str__(self) -> str:
         return f"{self.date} {self.metric}{f' {self.key}' if self.key else ''} {self.value}"

@@ -39,6 +39,8 @@ from tenants.zones import client_zone
 MAX_LIFETIME = timedelta(days=365)
 DEFAULT_LIFETIME = timedelta(days=30)
 MIN_PASSWORD_LENGTH = 8
+# Open links at once per client: the Share page lists them all (revoked and expired ones stay listed).
+MAX_SHARE_LINKS = 100
 # Requests to shared pages (page, chart data, brand, password form) per address and minute: one opening
 # makes two to four, so a meeting room behind one address opens it together; a script walking tokens
 # or hammering one link is stopped early.
@@ -86,6 +88,9 @@ def share_link_create(
     label = (label or "").strip()
     if not label:
         raise DomainError(_("Give the link a label."), field="label")
+    if ShareLink.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()).count() >= MAX_SHARE_LINKS:
+        message = _("A client account has at most %(max)d open share links: revoke one first.")
+        raise DomainError(message % {"max": MAX_SHARE_LINKS}, field="label")
     if len(label) > ShareLink._meta.get_field("label").max_length:
         raise DomainError(_("At most 100 characters."), field="label")
     params = {"period": period, "range": range}

@@ -86,3 +86,18 @@ def test_notes_overlapping_a_range_and_the_one_that_explains_a_row(in_alpha, dja
     drilled = annotations_between(first=date(2026, 3, 1), last=date(2026, 3, 31), dimension="campaign", key="printemps")
     assert drilled == [whole, spring]
     assert annotations_between(first=date(2026, 3, 1), last=date(2026, 3, 31), dimension="offer", key="x") == [whole]
+
+
+def test_a_client_holds_a_bounded_number_of_notes(in_alpha, monkeypatch):
+    # given a client at its (lowered) limit of notes
+    monkeypatch.setattr(services, "MAX_ANNOTATIONS", 2)
+    for day in (1, 2):
+        services.annotation_create(start=date(2026, 3, day), text=f"Note {day}")
+    # then one more is refused on its text, and nothing is written
+    with pytest.raises(DomainError) as refused:
+        services.annotation_create(start=date(2026, 3, 3), text="Une de trop")
+    assert refused.value.field == "text" and "2" in refused.value.message
+    assert Annotation.objects.count() == 2
+    # and deleting one makes room again
+    services.annotation_delete(Annotation.objects.first())
+    assert services.annotation_create(start=date(2026, 3, 3), text="À nouveau").pk

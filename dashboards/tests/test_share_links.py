@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
+from config.errors import DomainError
 from conftest import GOLDEN_AS_OF
 from dashboards.models import ShareLink
 from dashboards.sharing import PASSWORD_FAILURES, SHARED_REQUESTS, share_link_create, share_link_revoke
@@ -434,3 +435,19 @@ def test_the_share_page_takes_the_same_queries_for_one_link_or_many(
         _link(world, label=f"Board {i}", password="open-sesame")
     with django_assert_num_queries(len(captured.captured_queries)):
         assert manager.get(SHARE_PAGE).status_code == 200
+
+
+def test_a_client_holds_a_bounded_number_of_open_links(world, in_alpha, monkeypatch):
+    from dashboards import sharing
+
+    # given a client at its (lowered) limit of open links
+    monkeypatch.setattr(sharing, "MAX_SHARE_LINKS", 2)
+    first, _path = _link(world)
+    _link(world)
+    # then one more is refused on its label
+    with pytest.raises(DomainError) as refused:
+        _link(world)
+    assert refused.value.field == "label"
+    # and a revoked link no longer counts
+    share_link_revoke(link=first, by=world.manager_alpha)
+    assert _link(world)[0].pk

@@ -27,7 +27,9 @@ from django.utils.translation import gettext as _
 from kpis.models import FORMULA_MAX_LENGTH
 
 MAX_DEPTH = 20  # nested parentheses and signs: the parser recurses once per level
-_TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d+)?|\.\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/()]))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<number>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/()]))"
+)
 
 
 class FormulaError(ValueError):

@@ -70,6 +70,7 @@ def test_errors_point_at_their_position():
     assert formula_error("spend + " * 70 + "leads") == "position 501: a formula has at most 500 characters"
     assert formula_error("(" * 25 + "spend" + ")" * 25) == "position 22: nested too deeply (at most 20 levels)"
     assert formula_error("import os") == "position 1: unknown measure 'import'"
+    assert formula_error("spend / \u0661") == "position 9: unexpected character '\u0661'"  # ASCII digits only
 
 
 def test_errors_in_french():
