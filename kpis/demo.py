@@ -54,7 +54,7 @@ MENTIONS_PER_VISITS = (
     "mentions_1000_visites",
     "Mentions pour 1 000 visites",
     "mentions * 1000 / visits",
-    "ratio",
+    "count",  # a number of mentions (a ratio would read as a percentage: 4 904 %)
     "up",
 )
 MARGIN_PER_CUSTOMER = ("marge_par_client", "Marge par client", "(revenue - spend) / customers", "money", "up")

@@ -201,11 +201,14 @@
           return flag;
         });
       }
-      var x = instance.scales.x, area = instance.chartArea;
+      var x = instance.scales.x, area = instance.chartArea, placed = [];
       spans.forEach(function (span, i) {
         var centre = (x.getPixelForValue(span.first) + x.getPixelForValue(span.last)) / 2;
+        // Notes of one period share its place: each further one stacks below, so every flag is reachable.
+        var below = placed.filter(function (other) { return Math.abs(other - centre) < 20; }).length;
+        placed.push(centre);
         instance.$noteFlags[i].style.left = centre + "px";
-        instance.$noteFlags[i].style.top = Math.max(0, area.top - 10) + "px";
+        instance.$noteFlags[i].style.top = Math.max(0, area.top - 10) + below * 22 + "px";
       });
     },
   };
