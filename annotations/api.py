@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,6 +12,7 @@ from rest_framework.views import APIView
 
 from annotations import services
 from annotations.models import Annotation
+from annotations.selectors import overlapping
 from annotations.serializers import AnnotationQuerySerializer, AnnotationSerializer
 from tenants.permissions import ClientMemberPermission
 
@@ -41,10 +41,7 @@ class AnnotationListCreateApi(APIView):
         query = AnnotationQuerySerializer(data={target: params[name] for name, target in names if name in params})
         query.is_valid(raise_exception=True)
         values, notes = query.validated_data, _notes()
-        if "date_from" in values:
-            notes = notes.filter(Q(end__gte=values["date_from"]) | Q(end__isnull=True, start__gte=values["date_from"]))
-        if "date_to" in values:
-            notes = notes.filter(start__lte=values["date_to"])
+        notes = notes.filter(overlapping(values.get("date_from"), values.get("date_to")))
         if "channel" in values:
             notes = notes.filter(channel__key=values["channel"])
         if "campaign" in values:

@@ -14,13 +14,22 @@ from annotations.models import Annotation
 SCOPED = ("channel", "campaign")
 
 
+def overlapping(first: date | None = None, last: date | None = None) -> Q:
+    """Notes whose days (``start`` to ``end``, or ``start`` alone) touch ``[first, last]``; a missing
+    bound is open. The one overlap rule of the dashboard, the explanations and the API's filter."""
+    condition = Q()
+    if first is not None:
+        condition &= Q(end__gte=first) | Q(end__isnull=True, start__gte=first)
+    if last is not None:
+        condition &= Q(start__lte=last)
+    return condition
+
+
 def annotations_between(*, first: date, last: date, dimension: str = "", key: str = "") -> list[Annotation]:
     """The notes whose days overlap ``[first, last]``, oldest first, with their channel, campaign
     and author: ONE query. With ``dimension`` (a drill-down), only the whole account's notes and
     those of the key drilled into."""
-    notes = Annotation.objects.select_related("channel", "campaign", "author").filter(
-        Q(end__isnull=True, start__range=(first, last)) | Q(end__isnull=False, start__lte=last, end__gte=first)
-    )
+    notes = Annotation.objects.select_related("channel", "campaign", "author").filter(overlapping(first, last))
     if dimension:
         scope = Q(channel__isnull=True, campaign__isnull=True)
         if dimension in SCOPED:

@@ -166,9 +166,10 @@ def keyword_normalised(
 METRIC_NAME_MAX_LENGTH = 40
 # A metric is named in custom KPI formulas (``mentions / visits``): a key that a formula can read, so
 # it starts with a letter and has no '-' (``a-b`` reads as a minus b).
-_METRIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
-# The measures the KPI engine computes itself (kpis.measures.SOURCES; kpis.custom checks the two
-# lists agree): a metric may not take one of their names, a formula would not know which it means.
+METRIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
+# The measures the KPI engine computes itself (kpis.measures.SOURCES, which campaigns may not import;
+# kpis/tests/test_custom_kpis.py holds the two lists equal): a metric may not take one of their
+# names, a formula would not know which it means.
 METRIC_RESERVED_NAMES = frozenset(
     {
         "leads",
@@ -203,7 +204,7 @@ def metric_name_normalised(value, *, field: str = "metric") -> str:
     """A custom metric's name as stored: a key (``key_normalised``) that starts with a letter, holds no
     '-' (formulas read it) and is not the name of a measure the product computes itself."""
     name = key_normalised(value, field=field, max_length=METRIC_NAME_MAX_LENGTH)
-    if not _METRIC_NAME.fullmatch(name):
+    if not METRIC_NAME.fullmatch(name):
         raise DomainError(
             _("A metric name starts with a letter and uses lower-case letters, digits and '_'."), field=field
         )

@@ -39,8 +39,9 @@ def note_dates(note: Annotation, fmt: Formatter) -> str:
     return first if not note.end or note.end == note.start else f"{first} – {fmt.period(note.end, PeriodKind.DAY)}"
 
 
-def note_rows(data: DashboardData, fmt: Formatter) -> list[dict]:
-    """The list beside the charts, newest first."""
+def note_rows(data: DashboardData, fmt: Formatter, *, authors: bool = True) -> list[dict]:
+    """The list beside the charts, newest first; without ``authors`` (a shared page's reader has no
+    account) nobody's name or email is in it."""
     return [
         {
             "id": note.pk,
@@ -49,7 +50,9 @@ def note_rows(data: DashboardData, fmt: Formatter) -> list[dict]:
             "dates": note_dates(note, fmt),
             "text": note.text,
             "scope": note_scope(note),
-            "author": (note.author.full_name or note.author.email) if note.author_id and note.author else "—",
+            "author": (note.author.full_name or note.author.email)
+            if authors and note.author_id and note.author
+            else "",
         }
         for note in reversed(data.notes)
     ]

@@ -238,9 +238,6 @@ def shared_dashboard(request: HttpRequest, token: str) -> HttpResponse:
         "base_template": "dashboards/share/base.html",
         "shared": urls,
         "current_client": request.tenant,
-        "can_customise": False,
-        "can_set_default": False,
-        "can_brand": False,
     }
     share_link_opened(link=link)
     return _private(render(request, "dashboards/dashboard.html", context))
@@ -275,23 +272,23 @@ def shared_data(request: HttpRequest, token: str) -> HttpResponse:
     return _private(JsonResponse(_shared_only(dashboard_json(data, fmt, base_url=""))))
 
 
-@client_public_endpoint
-@require_GET
-def shared_brand_css(request: HttpRequest, token: str) -> HttpResponse:
+def _branding(request: HttpRequest, token: str, serve) -> HttpResponse:
+    """The client's branding (``serve``: its stylesheet or logo view) for an open, unlocked link."""
     link, refusal = _gate(request, token)
     if refusal is not None:
         return refusal
     if not _unlocked(request, link):
         raise Http404("Locked")
-    return _private(views.brand_css(request))
+    return _private(serve(request))
+
+
+@client_public_endpoint
+@require_GET
+def shared_brand_css(request: HttpRequest, token: str) -> HttpResponse:
+    return _branding(request, token, views.brand_css)
 
 
 @client_public_endpoint
 @require_GET
 def shared_logo(request: HttpRequest, token: str) -> HttpResponse:
-    link, refusal = _gate(request, token)
-    if refusal is not None:
-        return refusal
-    if not _unlocked(request, link):
-        raise Http404("Locked")
-    return _private(views.brand_logo(request))
+    return _branding(request, token, views.brand_logo)

@@ -105,7 +105,7 @@ def dashboard_context(request: HttpRequest, state, *, access, user) -> dict:
         "pinned": pinned,
         "pinned_source": pinned_source,
         "pinnable": [(k, kpi_name(k)) for k in cardable_kpis(None)],
-        "notes": note_rows(data, fmt),
+        "notes": note_rows(data, fmt, authors=user.is_authenticated),
         "note_markers": note_markers(data, fmt),
         "note_choices": note_choices() if access.can_write else [],  # one query, for the form only
         "can_annotate": access.can_write,

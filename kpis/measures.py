@@ -11,7 +11,6 @@ columns ``m0``…``m4`` whose meaning ``SOURCES`` gives.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -30,6 +29,7 @@ from campaigns.models import (
     Spend,
     Traffic,
 )
+from campaigns.rules import METRIC_NAME
 from kpis.models import MEASURE_WIDTH
 from kpis.sql import grouping_sets, quoted_table
 from leads.models import Lead
@@ -378,7 +378,6 @@ def days_to_windows(days: set[date]) -> list[tuple[date, date]]:
 # is no dimension of the product). ``METRICS`` names them all at once (a full refresh).
 METRICS = "metric"
 METRIC_PREFIX = "metric:"
-_METRIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def metric_source(name: str) -> str:
@@ -411,7 +410,7 @@ def _metric_sql(source: str, *, kind: str, dimensions: tuple[str | None, ...], w
     condition = f"f.date <= {AS_OF_DATE}"
     if source != METRICS:
         name = source.removeprefix(METRIC_PREFIX)
-        if not _METRIC_NAME.fullmatch(name):  # names are checked on import (campaigns.rules); SQL text below
+        if not METRIC_NAME.fullmatch(name):  # names are checked on import (campaigns.rules); SQL text below
             raise ValueError(f"Unknown source {source!r}")
         condition += f" AND f.metric = '{name}'"
     if windowed:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from kpis.status import DEFAULT_AMBER_RATIO, GREEN, amber_threshold, exact, status_from_ratio
+from kpis.status import DEFAULT_AMBER_RATIO, exact, kpi_status
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,7 @@ def pacing_compute(
     0 gives expected 0, hence no pacing and no status; a ``None`` target gives no expected
     value either. ``better`` is the KPI's better direction: "down" judges expected ÷ actual.
     """
-    ratio = amber_threshold(amber_ratio)
-    better = _direction(better)
+    better = str(better)
     days, actual = _month_to_date(as_of_local, actual_by_day)
     if weekly_target is None:
         return Pacing(expected=None, actual=float(actual), pacing=None, status=None, days=days)
@@ -66,7 +65,7 @@ def pacing_compute(
         expected=float(expected),
         actual=float(actual),
         pacing=float(pacing),
-        status=_judged(pacing, better, ratio),
+        status=kpi_status(better=better, value=actual, target=expected, amber_ratio=amber_ratio),
         days=days,
     )
 
@@ -116,11 +115,10 @@ def projection_compute(
     None. A weekly target of 0 gives a month target of 0, nothing needed and no status, as pacing.
     A KPI better down needs nothing per day (its target is a ceiling): ``needed_per_day`` is None.
     """
-    ratio = amber_threshold(amber_ratio)
     days, actual = _month_to_date(as_of_local, actual_by_day)
     month_days = calendar.monthrange(as_of_local.year, as_of_local.month)[1]
     projected = actual * month_days / days
-    better = _direction(better)
+    better = str(better)
     if weekly_target is None:
         return Projection(month_days, None, float(projected), None, None, None, better)
     month_target = exact(weekly_target) * month_days / 7
@@ -135,28 +133,9 @@ def projection_compute(
         projected=float(projected),
         needed_per_day=_float(needed),
         ratio=float(share),
-        status=_judged(share, better, ratio),
+        status=kpi_status(better=better, value=projected, target=month_target, amber_ratio=amber_ratio),
         better=better,
     )
-
-
-def _direction(better) -> str:
-    better = str(better)
-    if better not in ("up", "down", "none"):
-        raise ValueError(f"unknown better direction: {better!r}")
-    return better
-
-
-def _judged(share: Fraction, better, amber: Fraction) -> str | None:
-    """The status of an amount whose quotient by what it is compared with is ``share``, as
-    kpis.status judges a value against its target: from the share when more is better, from its
-    inverse when fewer is (none is green), no status without a better direction."""
-    better = _direction(better)
-    if better == "none":
-        return None
-    if better == "down":
-        return GREEN if share <= 0 else status_from_ratio(1 / share, amber)
-    return status_from_ratio(share, amber)
 
 
 def _float(number: Fraction | None) -> float | None:

@@ -114,7 +114,6 @@ def test_the_chart_downloads_as_french_csv(http_as, golden, in_alpha):
     social = next(r for r in rows if r[0] == "Réseaux sociaux (payant)")
     cost = _month("cost_per_mql", "paid_social", "2026-03-01")
     assert social[2] == f"{cost:.2f}".replace(".", ",")
-    assert "cost_per_stage" in CHART_TITLES
 
 
 def test_the_chart_without_spend_is_empty_and_a_drill_down_highlights_its_channel(http_as, golden, in_alpha):

@@ -413,9 +413,12 @@ def test_the_shared_page_shows_the_notes_but_not_who_wrote_them(http_as, world, 
 
     annotation_create(start=date(2026, 3, 3), text="Campagne de printemps lancée", author=world.manager_alpha)
     link, path = _link(world, **MARCH)
-    html = http_as(None).get(path).content.decode()
+    shared = http_as(None).get(path)
+    html = shared.content.decode()
     assert "Campagne de printemps lancée" in html
     assert "manager@alpha.test" not in html and "note-form" not in html
+    # nor is the author in what the page was rendered from (not merely hidden by the template)
+    assert [note["author"] for note in shared.context["notes"]] == [""]
     # while the team's own dashboard names the author
     team = http_as(world.viewer_alpha).get(
         "/c/alpha/", {"period": "month", "range": "custom", "from": "2026-03-01", "to": "2026-03-01"}

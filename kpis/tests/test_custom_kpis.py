@@ -385,3 +385,10 @@ def test_the_formula_compiled_to_sql_over_the_stored_measures_gives_the_snapshot
                     assert row.value is None, where
                 else:
                     assert row.value == pytest.approx(in_sql[(row.start, row.key)]), where
+
+
+def test_a_metric_may_take_no_name_of_a_measure_the_engine_computes():
+    # campaigns.rules cannot import the engine's list: the two are held equal here
+    from campaigns.rules import METRIC_RESERVED_NAMES
+
+    assert set(METRIC_RESERVED_NAMES) == set(SOURCE_OF_MEASURE)
