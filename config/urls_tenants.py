@@ -12,6 +12,8 @@ api_v1 = [
     path("", include("kpis.urls")),
     path("", include("annotations.api_urls")),
     path("", include("dashboards.api_urls")),
+    path("", include("reports.api_urls")),
+    path("", include("alerts.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -21,6 +23,8 @@ urlpatterns = [
     path("admin/", tenant_admin_site.urls),
     path("leads/", include("leads.urls")),
     path("annotations/", include("annotations.urls")),
+    path("reports/", include("reports.urls")),
+    path("alerts/", include("alerts.urls")),
     path("capture/", include("leads.capture_urls")),
     path("track/", include("campaigns.tracking_urls")),
     path("webhooks/email/", include("campaigns.webhook_urls")),

@@ -63,6 +63,10 @@ TENANT_APPS = [
     "annotations",
     "kpis",
     "dashboards",
+    # KPI alert rules, open and past alerts and their deliveries (email, Slack/Teams, signed webhooks).
+    "alerts",
+    # Scheduled branded PDF reports of the dashboard, their approvals and deliveries.
+    "reports",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -327,7 +331,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # Task modules outside an app's tasks.py.
-CELERY_IMPORTS = ["campaigns.imports.jobs"]
+CELERY_IMPORTS = ["campaigns.imports.jobs", "alerts.digest"]
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.db_scheduler:TenantAwareDatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     # Sent from the public schema, the purge visits every client (see leads.tasks).
@@ -351,6 +355,21 @@ CELERY_BEAT_SCHEDULE: dict = {
         "tenant_schemas": ["public"],
         "options": {"expires": 240},
     },
+    # Report schedules whose period is due (in each client's time zone) are drafted or sent, once per
+    # (schedule, period); deliveries a dead worker left half-done are taken up again.
+    "reports-due": {
+        "task": "reports.due",
+        "schedule": 300.0,
+        "tenant_schemas": ["public"],
+        "options": {"expires": 240},
+    },
+    # Each agency person's Monday-morning digest, in the agency's time zone (once per person and week).
+    "agency-digest-due": {
+        "task": "alerts.digest_due",
+        "schedule": 900.0,
+        "tenant_schemas": ["public"],
+        "options": {"expires": 840},
+    },
     "capture-rate-windows-purge": {
         "task": "leads.capture_rate_windows_purge",
         "schedule": 3600.0,
@@ -370,6 +389,11 @@ POULS_CAPTURE_CEILING_PER_MINUTE = env.int("POULS_CAPTURE_CEILING_PER_MINUTE", d
 # --- Tracking ------------------------------------------------------------------------------------
 # Events one sender's address may post per minute (a busy office behind one NAT stays under it).
 POULS_TRACKING_EVENTS_PER_MINUTE = env.int("POULS_TRACKING_EVENTS_PER_MINUTE", default=6000)
+
+# --- Outgoing requests (alert webhooks; config/outbound.py) ---------------------------------------
+# Webhooks refuse private, loopback and link-local addresses (a user could otherwise make Pouls call
+# its own network); the suite and `make demo` allow them so their receivers can run on loopback.
+POULS_WEBHOOK_ALLOW_PRIVATE = env.bool("POULS_WEBHOOK_ALLOW_PRIVATE", default=False)
 
 # --- Cross-origin requests (django-cors-headers, through config.cors) ---------------------------
 # The tracking snippet posts from any website, without credentials (campaigns/tracking.py says why an

@@ -23,3 +23,5 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 # Tests that prove the refresh after imports turn it back on (with a real worker).
 POULS_KPI_REFRESH_AFTER_WRITES = env.bool("POULS_KPI_REFRESH_AFTER_WRITES", default=False)
+# Test receivers (webhooks) listen on loopback; the test of the refusal turns it off.
+POULS_WEBHOOK_ALLOW_PRIVATE = env.bool("POULS_WEBHOOK_ALLOW_PRIVATE", default=True)

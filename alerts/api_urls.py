@@ -1,0 +1,3 @@
+"""API routes of alerts (mounted under /c/<slug>/api/v1/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of alerts (mounted under /c/<slug>/alerts/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API routes of reports (mounted under /c/<slug>/api/v1/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of reports (mounted under /c/<slug>/reports/)."""
+
+urlpatterns: list = []
