@@ -19,6 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# The demo's alert webhooks may target a receiver on this machine (docs/alerts.md); its reports and
+# alerts are written to the console unless EMAIL_URL says otherwise.
+os.environ.setdefault("POULS_WEBHOOK_ALLOW_PRIVATE", "true")
+os.environ.setdefault("EMAIL_URL", "consolemail://")
 
 
 def main() -> int:
