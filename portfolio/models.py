@@ -7,7 +7,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import Client
+from portfolio.alert_rule_fields import AlertRuleFields
+from tenants.models import Agency, Client
 
 # Pouls' default columns, for an agency that has not chosen its own; also what "needs attention"
 # watches (portfolio.services.headline_publish says why it does not follow the choice).
@@ -106,3 +107,18 @@ class Pulse(models.Model):
     @property
     def needs_attention(self) -> bool:
         return bool(self.red or self.anomalies)
+
+
+MAX_AGENCY_ALERT_RULES = 50
+
+
+class AgencyAlertRule(AlertRuleFields):
+    """An alert rule an agency sets for all its clients (issue 16): each client's evaluation applies
+    its own rules and these (docs/alerts.md). Same fields and validation as ``alerts.AlertRule``."""
+
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), related_name="alert_rules", on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = _("agency alert rule")
+        verbose_name_plural = _("agency alert rules")
+        ordering = ["agency", "id"]
