@@ -55,20 +55,26 @@ def send_mail_to(
     html_template: str | None = None,
     context: dict | None = None,
     language: str | None = None,
+    force_language: bool = False,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> bool:
     """Render and send one mail to ``recipient`` (a user or an email address).
 
     ``subject_template`` renders to one line (line breaks are dropped); ``body_template`` is the plain
     text (both rendered without HTML escaping), ``html_template`` an optional HTML alternative (escaped).
     Templates get ``context`` plus ``recipient`` (the address), ``public_url`` and ``language``.
-    ``language`` is the caller's guess, used only when the recipient has no language of their own.
+    ``language`` is the caller's guess, used only when the recipient has no language of their own,
+    unless ``force_language``: then it is the mail's language whoever reads it (a scheduled report is
+    written in the language its schedule names). ``attachments`` are ``(filename, bytes, mimetype)``;
+    ``headers`` are added to the message's own (``List-Unsubscribe``).
 
     Returns whether the backend accepted the mail. A mail server that is down or refuses the message
     is logged, not raised: the write that asked for the mail (an invitation, a sign-up) stands, and
     the person can ask for it again (resend, reset).
     """
     address = recipient.email if isinstance(recipient, User) else recipient.strip().lower()
-    chosen = recipient_language(recipient, language)
+    chosen = language if force_language and language in Language.values else recipient_language(recipient, language)
     full_context = {
         **(context or {}),
         "recipient": address,
@@ -84,10 +90,12 @@ def send_mail_to(
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
-        headers={"Content-Language": chosen},
+        headers={**(headers or {}), "Content-Language": chosen},
     )
     if html is not None:
         message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or ():
+        message.attach(filename, content, mimetype)
     try:
         return message.send() == 1
     except (smtplib.SMTPException, OSError):
