@@ -386,6 +386,11 @@ POULS_KPI_REFRESH_AFTER_WRITES = env.bool("POULS_KPI_REFRESH_AFTER_WRITES", defa
 # Submissions a form accepts per minute from all visitors together (a distributed flood's ceiling).
 POULS_CAPTURE_CEILING_PER_MINUTE = env.int("POULS_CAPTURE_CEILING_PER_MINUTE", default=600)
 
+# --- Scheduled reports (reports app) -------------------------------------------------------------
+# How long a worker owns a delivery it claimed (render + send); past it, a dead worker's delivery is
+# taken up again by the next reports.due tick. Longer than a render and a send ever take.
+POULS_REPORT_LEASE_SECONDS = env.int("POULS_REPORT_LEASE_SECONDS", default=600)
+
 # --- Tracking ------------------------------------------------------------------------------------
 # Events one sender's address may post per minute (a busy office behind one NAT stays under it).
 POULS_TRACKING_EVENTS_PER_MINUTE = env.int("POULS_TRACKING_EVENTS_PER_MINUTE", default=6000)
@@ -394,6 +399,12 @@ POULS_TRACKING_EVENTS_PER_MINUTE = env.int("POULS_TRACKING_EVENTS_PER_MINUTE", d
 # Webhooks refuse private, loopback and link-local addresses (a user could otherwise make Pouls call
 # its own network); the suite and `make demo` allow them so their receivers can run on loopback.
 POULS_WEBHOOK_ALLOW_PRIVATE = env.bool("POULS_WEBHOOK_ALLOW_PRIVATE", default=False)
+
+# --- Reports (PDF) -------------------------------------------------------------------------------
+# A report's PDF is its print view printed by headless chromium (dashboards/pdf.py): the binary (a
+# name looked up on PATH, or a path) and how long one print may take before it is killed.
+POULS_CHROMIUM = env("POULS_CHROMIUM", default="chromium")
+POULS_PDF_TIMEOUT_SECONDS = env.int("POULS_PDF_TIMEOUT_SECONDS", default=60)
 
 # --- Cross-origin requests (django-cors-headers, through config.cors) ---------------------------
 # The tracking snippet posts from any website, without credentials (campaigns/tracking.py says why an

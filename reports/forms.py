@@ -1,0 +1,65 @@
+"""The schedule form of the reports page and of the client admin: its ``clean`` is the rule of the API
+and the command (``reports.rules.schedule_fields_checked``), so a value is refused in the same words."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import DomainError
+from dashboards.report_sections import REPORT_SECTIONS
+from reports import rules
+from reports.models import ReportSchedule
+from reports.services import FIELDS
+
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class ReportScheduleForm(forms.ModelForm):
+    # Loose fields: presence, ranges and addresses are the rule's to refuse, in its words.
+    name = forms.CharField(label=_("name"), required=False, strip=False)
+    recipients = forms.CharField(
+        label=_("recipients"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Email addresses, one per line or separated by commas (at most 50)."),
+    )
+    sections = forms.MultipleChoiceField(
+        label=_("sections"),
+        required=False,
+        choices=REPORT_SECTIONS,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: all of them."),
+    )
+    weekday = forms.TypedChoiceField(
+        label=_("weekday"), coerce=int, choices=ReportSchedule._meta.get_field("weekday").choices, initial=0
+    )
+    day_of_month = forms.IntegerField(label=_("day of the month"), required=False, initial=1)
+    hour = forms.IntegerField(
+        label=_("hour"), required=False, initial=8, help_text=_("In the client's time zone (0-23).")
+    )
+
+    class Meta:
+        model = ReportSchedule
+        fields = list(FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["recipients"] = "\n".join(self.instance.recipients)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:  # a value Django could not read (an hour that is not a number): its own message
+            return cleaned
+        values = {name: cleaned.get(name) for name in FIELDS}
+        values["recipients"] = [a for a in _SEPARATORS.split(cleaned.get("recipients") or "") if a]
+        values["day_of_month"] = 1 if values["day_of_month"] is None else values["day_of_month"]
+        values["hour"] = 8 if values["hour"] is None else values["hour"]
+        try:
+            cleaned.update(rules.schedule_fields_checked(**values))
+        except DomainError as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+        return cleaned

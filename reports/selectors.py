@@ -1,0 +1,28 @@
+"""Reads of the reports app: which schedules and deliveries a person may see."""
+
+from __future__ import annotations
+
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+
+from reports.models import ReportDelivery, ReportSchedule
+from tenants.access import ClientAccess
+
+
+def schedules_visible(access: ClientAccess, user) -> QuerySet[ReportSchedule]:
+    """Every schedule for managers and agency people; for sales and viewers, those they receive."""
+    schedules = ReportSchedule.objects.select_related("created_by")
+    if access.can_manage:
+        return schedules
+    return schedules.filter(recipients__contains=[user.email.lower()])
+
+
+def deliveries_of(schedule: ReportSchedule) -> QuerySet[ReportDelivery]:
+    """A schedule's deliveries, newest first, without their PDF's bytes (``has_pdf`` says if it has one)."""
+    has_pdf = ExpressionWrapper(Q(pdf__isnull=False), output_field=BooleanField())
+    return (
+        ReportDelivery.objects.filter(schedule=schedule)
+        .defer("pdf")
+        .select_related("approved_by")
+        .annotate(has_pdf=has_pdf)
+        .order_by("-created_at", "-pk")
+    )
