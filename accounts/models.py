@@ -113,3 +113,59 @@ class Invitation(models.Model):
     def place(self) -> Agency | Client:
         """What the invitation opens: the agency (agency roles) or the client account."""
         return self.agency if self.agency_id is not None else self.client
+
+
+class DigestPreference(models.Model):
+    """What a person wants of the agency digest (alerts.digest): no row is the defaults, the digest on
+    and nothing sent in a calm week. Who may change it and how is accounts.profile's rule."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        related_name="digest_preference",
+        on_delete=models.CASCADE,
+        primary_key=True,
+    )
+    enabled = models.BooleanField(_("weekly digest"), default=True)
+    when_calm = models.BooleanField(_("send it even when all is well"), default=False)
+
+    class Meta:
+        verbose_name = _("digest preference")
+        verbose_name_plural = _("digest preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} digest {'on' if self.enabled else 'off'}"
+
+
+class DigestSendStatus(models.TextChoices):
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    CALM = "calm", _("Nothing to report")
+    FAILED = "failed", _("Failed")
+
+
+class DigestSend(models.Model):
+    """One person's digest of one agency for one week (its Monday, in the agency's zone). The row is
+    written, in its own transaction, before the mail is sent: its unique key is what keeps a second
+    tick or a second beat from sending the same week twice (docs/digest.md)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), related_name="digest_sends", on_delete=models.CASCADE
+    )
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), related_name="digest_sends", on_delete=models.CASCADE)
+    week_start = models.DateField(_("week"))
+    status = models.CharField(_("status"), max_length=8, choices=DigestSendStatus.choices)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    clients = models.PositiveIntegerField(_("client accounts listed"), default=0)
+    error = models.TextField(_("error"), blank=True, default="")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("digest sent")
+        verbose_name_plural = _("digests sent")
+        ordering = ["-week_start", "agency", "user"]
+        constraints = [models.UniqueConstraint(fields=["user", "agency", "week_start"], name="digest_send_once_a_week")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.agency_id} · {self.week_start} · {self.status}"

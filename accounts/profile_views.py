@@ -1,4 +1,5 @@
-"""The profile page (/accounts/profile/): name and language, with links to the password change."""
+"""The profile page (/accounts/profile/): name and language, the weekly digest (its own form, told
+apart by its field), with links to the password change."""
 
 from __future__ import annotations
 
@@ -12,9 +13,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.profile import FULL_NAME_MAX, profile_update
+from accounts.profile import (
+    DIGEST_CHOICE_LABELS,
+    FULL_NAME_MAX,
+    digest_choice,
+    digest_preference_update,
+    profile_update,
+)
 from config.errors import DomainError
-from tenants.models import Language
+from tenants.models import Language, Membership
 from tenants.selectors import user_preferred_language
 
 
@@ -28,9 +35,22 @@ class ProfileForm(forms.Form):
     )
 
 
+class DigestForm(forms.Form):
+    digest = forms.ChoiceField(
+        label=gettext_lazy("Weekly digest"),
+        choices=DIGEST_CHOICE_LABELS,
+        help_text=gettext_lazy(
+            "On Monday morning, the client accounts of your agency that need attention, worst first."
+        ),
+    )
+
+
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
+    # The digest's form posts its one field alone: a post that carries it is that form's.
+    if request.method == "POST" and "digest" in request.POST:
+        return _digest_post(request)
     form = ProfileForm(request.POST or None, initial={"full_name": user.full_name, "language": user.language})
     if request.method == "POST" and form.is_valid():
         try:
@@ -46,4 +66,26 @@ def profile(request: HttpRequest) -> HttpResponse:
             response = redirect("profile")
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
             return response
-    return render(request, "accounts/profile.html", {"form": form})
+    return _page(request, form, DigestForm(initial={"digest": digest_choice(user)}))
+
+
+def _digest_post(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    digest_form = DigestForm(request.POST)
+    if digest_form.is_valid():
+        try:
+            digest_preference_update(user, **digest_form.cleaned_data)
+        except DomainError as error:
+            digest_form.add_error("digest", error.message)
+        else:
+            messages.success(request, _("Your digest choice was saved."))
+            return redirect("profile")
+    form = ProfileForm(initial={"full_name": user.full_name, "language": user.language})
+    return _page(request, form, digest_form, status=400)
+
+
+def _page(request: HttpRequest, form: ProfileForm, digest_form: DigestForm, status: int = 200) -> HttpResponse:
+    # The digest goes to agency people only (owners and staff): nobody else is asked about it.
+    agency_person = Membership.objects.filter(user_id=request.user.pk, agency__isnull=False).exists()
+    context = {"form": form, "digest_form": digest_form if agency_person else None}
+    return render(request, "accounts/profile.html", context, status=status)

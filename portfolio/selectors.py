@@ -4,7 +4,7 @@ schema only (a fixed number of queries however many clients)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from portfolio.models import HEADLINE_CANDIDATES, HEADLINE_KPIS, Headline, Pulse
 from tenants.access import ClientAccess, clients_visible_to
@@ -76,6 +76,18 @@ class PortfolioRow:
             return (1, 0, 0, float("inf"), self.access.client.name)
         pacing = self.pulse.pacing if self.pulse.pacing is not None else float("inf")
         return (0, -self.pulse.red, -self.pulse.anomalies, pacing, self.access.client.name)
+
+
+# Beat refreshes every active client every 15 minutes (kpis.refresh_due): a pulse older than this
+# means the refresh has stopped for that client, and its numbers no longer say anything.
+STALE_AFTER = timedelta(days=2)
+
+
+def is_stale(row: PortfolioRow, *, now: datetime) -> bool:
+    """Whether ``row``'s numbers are out of date: its last refresh (or, never refreshed, its
+    creation) is more than ``STALE_AFTER`` before ``now``."""
+    since = row.pulse.as_of if row.pulse is not None else row.access.client.created_at
+    return since < now - STALE_AFTER
 
 
 def portfolio_for(
