@@ -1,1 +1,130 @@
-"""Outgoing HTTP requests (alert webhooks): only to addresses the settings allow, with timeouts."""
+"""Outgoing HTTP requests (alert webhooks): only to addresses the settings allow, with timeouts.
+
+One rule, ``webhook_url_checked``: http or https, at most 2 000 characters, a host whose every
+resolved address is public (not private, loopback, link-local, multicast, reserved or unspecified)
+unless ``settings.POULS_WEBHOOK_ALLOW_PRIVATE``. Rule validation calls it when a URL is saved, and
+``post_json`` calls it again at send time, since DNS may have changed since.
+
+``post_json`` then connects to the address it checked, not to a second resolution of the name: the
+URL's host is replaced by that address, the ``Host`` header and the TLS server name (httpx's
+``sni_hostname`` extension, which is also the name the certificate is verified against) keep the
+original name. So a name that resolves to a public address at check time and to 127.0.0.1 a moment
+later (DNS rebinding) cannot redirect the request. Redirects are never followed (a 3xx is a failure),
+timeouts are short and at most ``MAX_RESPONSE_BYTES`` of the answer are read.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+MAX_URL_LENGTH = 2000
+MAX_RESPONSE_BYTES = 64 * 1024
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class OutboundResult:
+    status: int | None  # the HTTP status, None when no answer came
+    error: str  # "" on a 2xx answer
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+def _checked(url: str) -> tuple[object, str]:
+    """``(parts, address)``: the URL split and the first resolved address, all addresses checked."""
+    if not isinstance(url, str) or not url.strip():
+        raise ValidationError(_("Enter a webhook URL."), code="invalid")
+    if len(url) > MAX_URL_LENGTH:
+        raise ValidationError(
+            _("A webhook URL has at most %(max)d characters.") % {"max": MAX_URL_LENGTH}, code="max_length"
+        )
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ValidationError(_("Enter a valid webhook URL."), code="invalid") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(_("A webhook URL starts with http:// or https:// and names a host."), code="invalid")
+    if parts.username or parts.password:
+        raise ValidationError(_("A webhook URL may not carry a user name or password."), code="invalid")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise ValidationError(_("The webhook's host name cannot be resolved."), code="unresolved") from None
+    addresses = [info[4][0] for info in infos]
+    if not addresses:
+        raise ValidationError(_("The webhook's host name cannot be resolved."), code="unresolved")
+    if not settings.POULS_WEBHOOK_ALLOW_PRIVATE:
+        for address in addresses:
+            if _refused(ipaddress.ip_address(address.split("%", 1)[0])):
+                raise ValidationError(
+                    _("Webhooks may not be sent to private, loopback or reserved addresses."), code="private"
+                )
+    return parts, addresses[0]
+
+
+def webhook_url_checked(url: str) -> str:
+    """``url`` (stripped) when a webhook may be sent there; else a ``ValidationError``."""
+    _checked(url)
+    return url.strip()
+
+
+def post_json(url: str, body: bytes, headers: dict, timeout: float = READ_TIMEOUT) -> OutboundResult:
+    """POST ``body`` (JSON bytes) to ``url`` after checking it again; never raises for the network."""
+    try:
+        parts, address = _checked(url)
+    except ValidationError as error:
+        return OutboundResult(status=None, error=" ".join(str(m) for m in error.messages))
+    host = parts.hostname
+    literal = f"[{address}]" if ":" in address else address
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    named = f"[{host}]" if ":" in host else host
+    host_header = f"{named}:{parts.port}" if parts.port else named
+    send_headers = {**headers, "Host": host_header, "Content-Type": "application/json"}
+    try:
+        with httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT), follow_redirects=False, trust_env=False
+        ) as client:
+            request = client.build_request(
+                "POST", pinned, content=body, headers=send_headers, extensions={"sni_hostname": host}
+            )
+            response = client.send(request, stream=True)
+            try:
+                read = 0
+                for chunk in response.iter_raw():
+                    read += len(chunk)
+                    if read >= MAX_RESPONSE_BYTES:
+                        break
+            finally:
+                response.close()
+    except httpx.HTTPError as error:
+        return OutboundResult(status=None, error=f"{type(error).__name__}: {error}"[:500])
+    if 200 <= response.status_code < 300:
+        return OutboundResult(status=response.status_code, error="")
+    return OutboundResult(status=response.status_code, error=f"HTTP {response.status_code}")

@@ -1,0 +1,194 @@
+"""Sending an alert's notices: one ``AlertDelivery`` per (alert, channel, event), one Celery task
+``alerts.deliver`` per delivery, retried with exponential backoff up to ``MAX_ATTEMPTS``.
+
+- email: ``accounts.mail.send_mail_to`` (HTML and text, in the recipient's language);
+- slack: ``{"text", "blocks"}`` (Slack's incoming webhooks; Mattermost and others read ``text``);
+- teams: a MessageCard (Teams' incoming webhooks and Power Automate's "post a message" flows);
+- webhook: the alert as JSON, signed ``X-Pouls-Signature: sha256=<hex HMAC-SHA256 of the raw body
+  with the channel's secret>``, with ``X-Pouls-Event`` (alert.fired / alert.recovered) and
+  ``X-Pouls-Delivery`` (stable across retries: receivers drop the duplicates).
+
+Every attempt appends its outcome to the delivery's log. Outgoing requests go through
+``config.outbound.post_json``, which checks the address again at send time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.mail import recipient_language, send_mail_to
+from alerts.models import AlertDelivery, DeliveryStatus
+from alerts.notices import client_language, notice_for
+from config.outbound import post_json
+
+MAX_ATTEMPTS = 5
+SIGNATURE_HEADER = "X-Pouls-Signature"
+
+
+def retry_base_seconds() -> float:
+    """Backoff base: the setting ``POULS_ALERT_RETRY_BASE`` (seconds), else the environment variable of
+    the same name (a test's worker), else 30 s; attempt n waits base × 2^(n-1)."""
+    configured = getattr(settings, "POULS_ALERT_RETRY_BASE", None)
+    if configured is None:
+        configured = os.environ.get("POULS_ALERT_RETRY_BASE", "30")
+    return float(configured)
+
+
+def backoff_seconds(attempts: int) -> float:
+    return retry_base_seconds() * 2 ** max(0, attempts - 1)
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def delivery_key(delivery: AlertDelivery) -> str:
+    return f"{connection.schema_name}-{delivery.pk}"
+
+
+def _event_name(delivery: AlertDelivery) -> str:
+    return f"alert.{delivery.event}"
+
+
+def _json(payload: dict) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def webhook_body(delivery: AlertDelivery, notice) -> bytes:
+    alert = delivery.alert
+    return _json(
+        {
+            "event": _event_name(delivery),
+            "delivery": delivery_key(delivery),
+            "client": {"slug": connection.tenant.slug, "name": notice.client},
+            "alert": {
+                "id": alert.pk,
+                "kind": alert.kind,
+                "subject": alert.subject,
+                "kpi": alert.kpi or None,
+                "dimension": alert.dimension or None,
+                "key": alert.key or None,
+                "period": alert.period,
+                "state": alert.state,
+                "opened_at": alert.opened_at.isoformat(),
+                "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+                "details": alert.details,
+            },
+            "title": notice.title,
+            "text": "\n".join(notice.lines),
+            "url": notice.link,
+        }
+    )
+
+
+def slack_body(notice) -> bytes:
+    text = "\n".join(notice.lines)
+    return _json(
+        {
+            "text": f"{notice.title}\n{text}\n{notice.link}",
+            "blocks": [
+                {"type": "header", "text": {"type": "plain_text", "text": notice.title[:150]}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": text or notice.title}},
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{notice.link}|{notice.client}>"}]},
+            ],
+        }
+    )
+
+
+def teams_body(notice, recovered: bool) -> bytes:
+    return _json(
+        {
+            "@type": "MessageCard",
+            "@context": "https://schema.org/extensions",
+            "summary": notice.title,
+            "themeColor": "2E7D32" if recovered else "C62828",
+            "title": notice.title,
+            "text": "<br>".join(notice.lines),
+            "potentialAction": [
+                {"@type": "OpenUri", "name": notice.client, "targets": [{"os": "default", "uri": notice.link}]}
+            ],
+        }
+    )
+
+
+def _send(delivery: AlertDelivery) -> tuple[bool, int | None, str]:
+    """One attempt: ``(ok, status code, error)``."""
+    channel, recovered = delivery.channel, delivery.event == "recovered"
+    kind = channel.get("type")
+    if kind == "email":
+        language = recipient_language(channel["to"], client_language())
+        notice = notice_for(delivery.alert, delivery.event, language)
+        sent = send_mail_to(
+            channel["to"],
+            subject_template="alerts/mail/alert_subject.txt",
+            body_template="alerts/mail/alert_body.txt",
+            html_template="alerts/mail/alert_body.html",
+            context={"notice": notice, "recovered": recovered},
+            language=language,
+        )
+        return sent, None, "" if sent else "the mail server did not accept the message"
+    notice = notice_for(delivery.alert, delivery.event, client_language())
+    headers = {
+        "User-Agent": "Pouls-Alerts/1",
+        "X-Pouls-Event": _event_name(delivery),
+        "X-Pouls-Delivery": delivery_key(delivery),
+    }
+    if kind == "webhook":
+        body = webhook_body(delivery, notice)
+        headers[SIGNATURE_HEADER] = signature(channel["secret"], body)
+    elif kind == "slack":
+        body = slack_body(notice)
+    elif kind == "teams":
+        body = teams_body(notice, recovered)
+    else:
+        return False, None, f"unknown channel type {kind!r}"
+    result = post_json(channel["url"], body, headers)
+    return result.ok, result.status, result.error
+
+
+def delivery_attempt(delivery_id: int) -> str:
+    """Make one attempt of a pending delivery (its row locked, so two workers never both send it).
+    Returns "sent", "retry" (try again after ``backoff_seconds(attempts)``), "failed" (attempts
+    spent) or "done" (nothing to do: sent already, or gone)."""
+    with transaction.atomic():
+        delivery = (
+            AlertDelivery.objects.select_for_update(of=("self",)).select_related("alert").filter(pk=delivery_id).first()
+        )
+        if delivery is None or delivery.status != DeliveryStatus.PENDING:
+            return "done"
+        try:
+            ok, code, error = _send(delivery)
+        except Exception as exc:  # a template or payload bug: logged in the delivery, retried
+            ok, code, error = False, None, f"{type(exc).__name__}: {exc}"
+        now = timezone.now()
+        delivery.attempts += 1
+        delivery.last_status_code, delivery.last_error = code, error[:500]
+        delivery.log = [*delivery.log, {"at": now.isoformat(), "status_code": code, "error": error[:200]}]
+        if ok:
+            delivery.status, delivery.sent_at, delivery.next_attempt_at = DeliveryStatus.SENT, now, None
+            outcome = "sent"
+        elif delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+            outcome = "failed"
+        else:
+            delivery.next_attempt_at = now + timedelta(seconds=backoff_seconds(delivery.attempts))
+            outcome = "retry"
+        delivery.save()
+    return outcome
+
+
+def deliveries_send_on_commit(ids: list[int]) -> None:
+    """Queue one ``alerts.deliver`` task per delivery once the evaluation commits."""
+    from alerts.tasks import alert_deliver_task
+    from config.enqueue import task_send_on_commit
+
+    for pk in ids:
+        task_send_on_commit(alert_deliver_task, args=(pk,))

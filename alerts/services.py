@@ -1,0 +1,36 @@
+"""Writes of a client's alert rules: every field goes through ``alerts.rules.rule_clean``."""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from alerts.models import MAX_RULES, AlertRule
+from alerts.rules import rule_clean, rules_count_check
+
+RULE_FIELDS = ("kind", "kpi", "dimension", "key", "threshold", "stale_days", "stale_source", "channels", "active")
+
+
+def rule_create(data: dict, *, created_by=None) -> AlertRule:
+    """A new rule of the current client (``ValidationError`` with field errors when refused)."""
+    with transaction.atomic():
+        # Serialised per client: two concurrent creations cannot both pass the cap.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"alert-rules:{connection.schema_name}"])
+        rules_count_check(AlertRule.objects.count(), MAX_RULES)
+        cleaned = rule_clean({k: v for k, v in data.items() if k in RULE_FIELDS})
+        return AlertRule.objects.create(**cleaned, created_by=created_by)
+
+
+def rule_update(rule: AlertRule, data: dict) -> AlertRule:
+    cleaned = rule_clean({k: v for k, v in data.items() if k in RULE_FIELDS}, previous_channels=rule.channels)
+    kind = cleaned.get("kind", rule.kind)
+    if kind == "stale" and (cleaned.get("kpi", rule.kpi) or cleaned.get("dimension", rule.dimension)):
+        rule_clean({"kind": kind, "kpi": cleaned.get("kpi", rule.kpi), "dimension": cleaned.get("dimension", "")})
+    for name, value in cleaned.items():
+        setattr(rule, name, value)
+    rule.save()
+    return rule
+
+
+def rule_delete(rule: AlertRule) -> None:
+    rule.delete()
