@@ -1,0 +1,56 @@
+"""The digest's periodic task in a real Celery worker, sending through a real SMTP server on loopback:
+one DigestSend row and one mail per agency person, however many times the task runs that Monday."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import DigestSend, DigestSendStatus
+from alerts.digest import agency_zones, digest_due
+from portfolio.models import Pulse
+from tests.processes import start_worker, stop
+from tests.receivers import smtp_inbox
+
+pytestmark = pytest.mark.worker
+
+WEEK = date(2026, 12, 7)  # a Monday
+
+
+@pytest.fixture
+def inbox():
+    with smtp_inbox() as inbox:
+        yield inbox
+
+
+@pytest.fixture
+def worker(committed, tmp_path, inbox):
+    queue = f"pouls-test-{uuid.uuid4().hex[:10]}"
+    process = start_worker(queue, tmp_path / "worker.log", env={"EMAIL_URL": inbox.url})
+    yield queue
+    stop(process)
+    DigestSend.objects.filter(week_start=WEEK).delete()
+
+
+def test_the_periodic_task_sends_each_agency_person_one_digest(committed, worker, inbox):
+    world = committed
+    Pulse.objects.update_or_create(client=world.beta, defaults={"as_of": timezone.now(), "red": 2})
+    # The worker's clock cannot be moved: the task is told the instant, 08:05 on Monday in the agency's zone.
+    zone = agency_zones([world.agency])[world.agency.pk]
+    at = datetime(WEEK.year, WEEK.month, WEEK.day, 8, 5, tzinfo=zone).isoformat()
+
+    first = digest_due.apply_async(kwargs={"at": at}, queue=worker).get(timeout=90)
+    second = digest_due.apply_async(kwargs={"at": at}, queue=worker).get(timeout=60)
+
+    rows = DigestSend.objects.filter(agency=world.agency, week_start=WEEK)
+    assert sorted(rows.values_list("user__email", "status")) == [
+        ("owner@agence.test", DigestSendStatus.SENT),
+        ("staff@agence.test", DigestSendStatus.SENT),
+    ]
+    assert first["sent"] >= 2 and second.get("sent", 0) == 0 and second["skipped"] == sum(first.values())
+    assert [len(inbox.to(email)) for email in ("owner@agence.test", "staff@agence.test")] == [1, 1]
+    assert inbox.to("manager@alpha.test") == [] and inbox.to("viewer@beta.test") == []
+    assert "Beta SARL" in inbox.to("owner@agence.test")[0].get_body(("plain",)).get_content()
