@@ -6,7 +6,7 @@ Channels: at most ``MAX_CHANNELS`` of ``{"type": "email", "to"}``, ``{"type": "w
 "secret"}``, ``{"type": "slack"|"teams", "url"}``. Webhook URLs go through
 ``config.outbound.webhook_url_checked`` (no private address unless the setting allows it). A
 webhook's secret is never shown back in full (``channels_public``); an update that leaves it out
-keeps the secret of the same channel (same position, type and URL).
+keeps the secret of the stored webhook channel with the same URL.
 """
 
 from __future__ import annotations
@@ -81,6 +81,14 @@ def _channel_clean(raw, previous: dict | None) -> dict:
     return {"type": "webhook", "url": url, "secret": secret}
 
 
+def _same_webhook(raw, previous: list) -> dict | None:
+    """The stored webhook channel with the same URL, whose secret an update may keep."""
+    if not isinstance(raw, dict) or raw.get("type") != "webhook":
+        return None
+    url = raw.get("url").strip() if isinstance(raw.get("url"), str) else None
+    return next((p for p in previous if p.get("type") == "webhook" and p.get("url") == url), None)
+
+
 def channels_clean(channels, previous: list | None = None) -> list[dict]:
     """The channels checked and normalised; a ``ValidationError`` naming the channel otherwise."""
     if not isinstance(channels, list):
@@ -93,7 +101,7 @@ def channels_clean(channels, previous: list | None = None) -> list[dict]:
     cleaned = []
     for index, raw in enumerate(channels):
         try:
-            cleaned.append(_channel_clean(raw, previous[index] if index < len(previous) else None))
+            cleaned.append(_channel_clean(raw, _same_webhook(raw, previous)))
         except ValidationError as error:
             raise ValidationError(
                 _("Channel %(number)d: %(error)s") % {"number": index + 1, "error": " ".join(error.messages)}
