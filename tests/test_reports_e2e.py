@@ -1,0 +1,178 @@
+"""Scheduled reports end to end: a real Celery worker renders the PDF with chromium and sends through a
+real SMTP server on loopback (aiosmtpd). A scheduled report arrives once however often the periodic
+task runs, with the PDF whose text holds the client, the period and the snapshots' numbers; a report
+that needs approval is not sent before it and is sent once after; a worker killed mid-delivery leaves
+one delivery that the next worker finishes, one email per recipient."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import time
+import uuid
+
+import pytest
+from django.test import Client as HttpClient
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+from pypdf import PdfReader
+
+from config.celery import app
+from reports import rules
+from reports.models import DeliveryStatus, ReportDelivery, ReportSchedule
+from reports.tasks import reports_due_task
+from reports.tests.helpers import headline_snapshots, schedule
+from tenants.zones import client_zone
+from tests.processes import start_worker, stop, wait_for
+from tests.receivers import smtp_inbox
+
+pytestmark = pytest.mark.worker
+
+RECIPIENTS = ["manager@alpha.test", "boss@client.test"]
+
+
+@pytest.fixture
+def inbox():
+    with smtp_inbox() as server:
+        yield server
+
+
+@pytest.fixture
+def queue(committed):
+    """A queue of the test's own: the periodic task's fan-out sends the deliveries there."""
+    name = f"pouls-test-{uuid.uuid4().hex[:10]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = name
+    yield name
+    app.conf.task_default_queue = previous
+    with tenant_context(committed.alpha):
+        ReportSchedule.objects.all().delete()
+
+
+def worker(queue: str, inbox, log_path, **env):
+    return start_worker(queue, log_path, env={"CELERY_TASK_DEFAULT_QUEUE": queue, "EMAIL_URL": inbox.url, **env})
+
+
+def due_schedule(client, **fields) -> tuple[ReportSchedule, tuple]:
+    """A weekly schedule of ``client`` due now, and the period it covers (with its snapshots)."""
+    with tenant_context(client):
+        weekly = schedule(recipients=RECIPIENTS, **fields)
+        period = rules.due_period(weekly, now=timezone.now(), zone=client_zone(client))
+        headline_snapshots(period="week", start=period[0])
+    return weekly, period
+
+
+def tick(queue: str) -> dict:
+    return reports_due_task.apply_async(queue=queue).get(timeout=60)
+
+
+def deliveries(client) -> list[ReportDelivery]:
+    with tenant_context(client):
+        return list(ReportDelivery.objects.defer("pdf").order_by("pk"))
+
+
+def pdf_text(message) -> str:
+    attachment = next(part for part in message.iter_attachments() if part.get_content_type() == "application/pdf")
+    reader = PdfReader(io.BytesIO(attachment.get_content()))
+    return " ".join(page.extract_text() for page in reader.pages)
+
+
+def test_a_scheduled_report_arrives_once_with_its_pdf(committed, queue, inbox, tmp_path):
+    weekly, (start, end) = due_schedule(committed.alpha)
+    process = worker(queue, inbox, tmp_path / "worker.log")
+    try:
+        # beat fires twice (or two ticks overlap): both see the report due
+        tick(queue)
+        tick(queue)
+        assert wait_for(lambda: len(inbox.messages) >= 2, timeout=120), (tmp_path / "worker.log").read_text()[-3000:]
+        time.sleep(3)  # a second sending would have arrived by now
+        # one delivery of that period, sent, one message to each recipient
+        [delivery] = deliveries(committed.alpha)
+        assert (delivery.period_start, delivery.period_end, delivery.status) == (start, end, DeliveryStatus.SENT)
+        assert sorted(delivery.sent_to) == sorted(RECIPIENTS)
+        assert sorted(rcpt for _sender, rcpts in inbox.envelopes for rcpt in rcpts) == sorted(RECIPIENTS)
+        message = inbox.to("boss@client.test")[0]
+        assert "Alpha SAS" in message["Subject"]
+        assert message["List-Unsubscribe"] and not inbox.to("manager@alpha.test")[0]["List-Unsubscribe"]
+        # the PDF: the client's name, the period and the snapshots' values
+        text = pdf_text(message)
+        assert "Alpha SAS" in text
+        assert str(start.day) in text and str(end.year) in text
+        normalised = text.replace("\u202f", " ").replace("\u00a0", " ")
+        assert "1 234" in normalised and "321" in normalised, normalised[:2000]
+        # the next tick finds nothing to do
+        tick(queue)
+        time.sleep(2)
+        assert len(inbox.messages) == 2 and len(deliveries(committed.alpha)) == 1
+    finally:
+        stop(process)
+
+
+def test_an_approval_gated_report_waits_for_the_agency(committed, queue, inbox, tmp_path):
+    weekly, _period = due_schedule(committed.alpha, requires_approval=True)
+    process = worker(queue, inbox, tmp_path / "worker.log")
+    try:
+        tick(queue)
+        assert wait_for(lambda: [d.status for d in deliveries(committed.alpha)] == ["awaiting_approval"], timeout=120)
+        tick(queue)
+        time.sleep(2)
+        assert inbox.messages == []
+        [draft] = deliveries(committed.alpha)
+        browser = HttpClient()
+        api = f"/c/alpha/api/v1/reports/{weekly.pk}/deliveries/{draft.pk}/"
+        # the draft's preview is there; a client manager may not approve it, the agency does
+        preview = browser_as(browser, committed.manager_alpha).get(f"{api}pdf/")
+        assert preview.status_code == 200 and preview.content.startswith(b"%PDF")
+        assert browser.post(f"{api}approve/").status_code == 403
+        approved = browser_as(browser, committed.staff).post(f"{api}approve/")
+        assert approved.status_code == 200, approved.content
+        assert wait_for(lambda: len(inbox.messages) >= 2, timeout=60), (tmp_path / "worker.log").read_text()[-3000:]
+        tick(queue)
+        time.sleep(3)
+        assert len(inbox.messages) == 2
+        [sent] = deliveries(committed.alpha)
+        assert (sent.status, sent.approved_by_id) == (DeliveryStatus.SENT, committed.staff.pk)
+    finally:
+        stop(process)
+
+
+def browser_as(browser: HttpClient, user) -> HttpClient:
+    browser.force_login(user)
+    return browser
+
+
+def test_a_worker_killed_mid_delivery_leaves_one_delivery_and_one_email_each(committed, queue, inbox, tmp_path):
+    due_schedule(committed.alpha)
+    lease = {"POULS_REPORT_LEASE_SECONDS": "3"}
+    first = worker(queue, inbox, tmp_path / "first.log", **lease)
+    try:
+        tick(queue)
+        # kill it (SIGKILL: no cleanup, the task's message stays unacknowledged) while it renders
+        deadline = time.monotonic() + 90
+        statuses: list[str] = []
+        while time.monotonic() < deadline:
+            statuses = [d.status for d in deliveries(committed.alpha)]
+            if statuses == ["rendering"]:
+                break
+            time.sleep(0.02)
+        assert statuses == ["rendering"], statuses
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        if first.poll() is None:
+            stop(first)
+    assert inbox.messages == []
+    second = worker(queue, inbox, tmp_path / "second.log", **lease)
+    try:
+        # once the dead worker's lease has expired, the periodic task hands the delivery to the new worker
+        time.sleep(4)
+        tick(queue)
+        assert wait_for(lambda: len(inbox.messages) >= 2, timeout=120), (tmp_path / "second.log").read_text()[-3000:]
+        tick(queue)
+        time.sleep(3)
+        [delivery] = deliveries(committed.alpha)
+        assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 2
+        assert sorted(m["To"] for m in inbox.messages) == sorted(RECIPIENTS)
+    finally:
+        stop(second)
