@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dashboards import sharing_views, views
+from dashboards import report_print_views, sharing_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="client-home"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("dashboard/logo", views.brand_logo, name="dashboard-logo"),
     path("dashboard/brand.css", views.brand_css, name="dashboard-brand-css"),
     path("dashboard/share/", sharing_views.share_links, name="dashboard-share"),
+    path("report-print/", report_print_views.report_print, name="dashboard-report-print"),
     # A share link's page, open without an account (dashboards.sharing).
     path("s/<slug:token>/", sharing_views.shared_dashboard, name="shared-dashboard"),
     path("s/<slug:token>/data/", sharing_views.shared_data, name="shared-dashboard-data"),

@@ -365,6 +365,10 @@
     root.dataset.loaded = "true";
   }
 
+  // A report's print view carries its data inline (it is printed from a file, with no server).
+  var inline = document.getElementById("dashboard-payload");
+  if (inline) { show(JSON.parse(inline.textContent)); return; }
+
   fetch(root.dataset.api, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status);
