@@ -27,6 +27,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
+from django.template import Context
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -276,6 +278,17 @@ def digest_context(digest: Digest, language: str, *, now: datetime | None = None
             "attention_url": absolute_url(_public_path("home") + "?attention=1"),
             "profile_url": absolute_url(_public_path("profile")),
         }
+
+
+def digest_preview(digest: Digest, *, now: datetime | None = None) -> str:
+    """The subject and plain text ``digest_mail`` would send, to read without sending or recording."""
+    language = recipient_language(digest.user, digest.agency.default_language)
+    context = Context({**digest_context(digest, language, now=now), "language": language}, autoescape=False)
+    with translation.override(language):
+        subject, body = (
+            get_template(f"alerts/digest/{name}.txt").template.render(context) for name in ("subject", "body")
+        )
+    return f"{' '.join(subject.split())}\n\n{body}"
 
 
 def digest_mail(digest: Digest, *, now: datetime | None = None) -> bool:

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
 from accounts.models import DigestPreference, DigestSend, DigestSendStatus
@@ -141,9 +141,10 @@ def test_nothing_is_sent_outside_monday_morning_in_the_agencys_zone(agency_in_pa
     with time_machine.travel(moment, tick=False):
         troubled(agency_in_paris)
         digest_due()
-    # Montreal's Monday 08:05 is Paris's Monday 14:05: Agence Test's digest is due then
     agency_sent = [m for m in mailoutbox if m.to[0].endswith("@agence.test")]
-    assert agency_sent == [] if moment.tzinfo == PARIS else len(agency_sent) == 2
+    # Montreal's Monday 08:05 is Paris's Monday 14:05: Agence Test's digest is due then
+    expected = 0 if moment.tzinfo == PARIS else 2
+    assert len(agency_sent) == expected
 
 
 def test_the_agency_zone_is_its_clients_zone(agency_in_paris):
@@ -270,3 +271,17 @@ def test_a_refused_send_is_tried_again_at_the_next_ticks_up_to_a_bound(agency_in
         outcomes = [digest_due() for _ in range(MAX_ATTEMPTS + 2)]
     assert outcomes == [{"failed": 2}] * MAX_ATTEMPTS + [{"skipped": 2}] * 2
     assert digest_due() == {"skipped": 2} and mailoutbox == []  # given up for the week
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_command_previews_without_sending_or_recording(agency_in_paris, mailoutbox):
+    troubled(agency_in_paris)
+    out = StringIO()
+    with translation.override("en"):
+        call_command(
+            "digest_send", agency=str(agency_in_paris.agency.pk), user="staff@agence.test", preview=True, stdout=out
+        )
+    text = out.getvalue()
+    assert text.startswith("--- staff@agence.test\nAgence Test : 2 comptes clients demandent votre attention")
+    assert text.index("Beta SARL") < text.index("Alpha SAS")
+    assert mailoutbox == [] and not DigestSend.objects.exists()

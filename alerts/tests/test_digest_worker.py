@@ -3,10 +3,12 @@ one DigestSend row and one mail per agency person, however many times the task r
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import date, datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import DigestSend, DigestSendStatus
@@ -54,3 +56,33 @@ def test_the_periodic_task_sends_each_agency_person_one_digest(committed, worker
     assert [len(inbox.to(email)) for email in ("owner@agence.test", "staff@agence.test")] == [1, 1]
     assert inbox.to("manager@alpha.test") == [] and inbox.to("viewer@beta.test") == []
     assert "Beta SARL" in inbox.to("owner@agence.test")[0].get_body(("plain",)).get_content()
+
+
+def test_two_ticks_at_once_send_each_person_once(committed, mailoutbox):
+    """Two beats (or a tick still running when the next one starts), racing on their own connections."""
+    world = committed
+    Pulse.objects.update_or_create(client=world.beta, defaults={"as_of": timezone.now(), "red": 2})
+    zone = agency_zones([world.agency])[world.agency.pk]
+    at = datetime(WEEK.year, WEEK.month, WEEK.day, 8, 5, tzinfo=zone).isoformat()
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def tick():
+        start.wait()
+        try:
+            outcomes.append(digest_due(at=at))
+        finally:
+            connection.close()
+
+    try:
+        threads = [threading.Thread(target=tick) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        agency_mails = sorted(m.to[0] for m in mailoutbox if m.to[0].endswith("@agence.test"))
+        assert agency_mails == ["owner@agence.test", "staff@agence.test"]
+        assert DigestSend.objects.filter(agency=world.agency, week_start=WEEK).count() == 2
+        assert sum(o.get("sent", 0) for o in outcomes) == len(mailoutbox)
+    finally:
+        DigestSend.objects.filter(week_start=WEEK).delete()

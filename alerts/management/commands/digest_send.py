@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.text import slugify
 
-from alerts.digest import agency_people, agency_zones, digest_deliver, week_of
+from alerts.digest import agency_people, agency_zones, digest_deliver, digest_for, digest_preview, week_of
 from tenants.models import Agency
 
 
@@ -31,8 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--agency", required=True, help="Agency id, name or slug of its name.")
         parser.add_argument("--user", help="Only this person (email); an owner or staff of the agency.")
         parser.add_argument("--force", action="store_true", help="Send even if sent this week or calm.")
+        parser.add_argument("--preview", action="store_true", help="Print each mail instead: nothing sent or recorded.")
 
-    def handle(self, *args, agency, user, force, **options):
+    def handle(self, *args, agency, user, force, preview, **options):
         agency = agency_named(agency)
         if agency.is_suspended:
             raise CommandError(f"Agency '{agency.name}' is suspended: no digest.")
@@ -43,6 +44,9 @@ class Command(BaseCommand):
                 raise CommandError(f"'{user}' is not an active owner or staff of '{agency.name}' getting the digest.")
         today = timezone.now().astimezone(agency_zones([agency])[agency.pk]).date()
         for person in people:
+            if preview:
+                self.stdout.write(f"--- {person.email}\n{digest_preview(digest_for(person, agency, today=today))}")
+                continue
             outcome, digest = digest_deliver(person, agency, today=today, force=force)
             listed = f": {len(digest.clients)} client account(s) of {digest.total}" if digest is not None else ""
             names = ", ".join(item.client.name for item in digest.clients) if digest is not None else ""
