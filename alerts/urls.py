@@ -1,3 +1,7 @@
 """Pages of alerts (mounted under /c/<slug>/alerts/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from alerts import views
+
+urlpatterns = [path("", views.alerts_page, name="alerts-page")]
