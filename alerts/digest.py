@@ -38,6 +38,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from accounts.mail import absolute_url, recipient_language, send_mail_to
 from accounts.models import DigestPreference, DigestSend, DigestSendStatus
 from alerts.selectors import open_alert_counts
+from config.words import of_name
 from dashboards.formatting import Formatter
 from dashboards.labels import anomaly_words, projection_words
 from kpis.models import PeriodKind, Status
@@ -267,6 +268,7 @@ def digest_context(digest: Digest, language: str, *, now: datetime | None = None
         listed = digest.clients[:MAX_LISTED]
         return {
             "agency": digest.agency.name,
+            "of_agency": of_name(digest.agency.name),  # "d'Agence Test": config.words
             "person": digest.user.full_name.split(" ")[0] if digest.user.full_name else "",
             "week": _day(fmt, digest.week_start),
             "calm": digest.calm,

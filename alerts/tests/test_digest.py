@@ -104,7 +104,7 @@ def test_agency_people_get_the_clients_worst_first_with_numbers_and_links_in_fre
         "Objectifs projetés sous la cible du mois : 1 sur 1 — Leads générés : "
         "Projection fin de mois\u00a0: 120 / objectif 200 · il faut 8,5 par jour" in body
     )
-    assert body.startswith("Bonjour,\n")
+    assert body.startswith("Bonjour,\n\n2 comptes clients d'Agence Test demandent votre attention cette semaine")
     assert f"{URL}/c/beta/" in body and f"{URL}/c/alpha/" in body
     assert f"{URL}/?attention=1" not in body  # every client listed: no "and N more"
     assert f'href="{URL}/c/beta/"' in html_of(mail)
@@ -189,7 +189,7 @@ def test_a_calm_week_sends_nothing_unless_the_person_asked(agency_in_paris, mail
     assert list(received(mailoutbox)) == ["staff@agence.test"]
     mail = mailoutbox[0]
     assert mail.subject == "Agence Test : tout va bien cette semaine (7 déc. 2026)"
-    assert "2 comptes clients de Agence Test, aucun ne demande votre attention" in mail.body
+    assert "2 comptes clients d'Agence Test, aucun ne demande votre attention" in mail.body
     assert DigestSend.objects.get(user=world.owner).status == DigestSendStatus.CALM
     assert digest_due() == {"skipped": 3}  # the calm week is settled too
 
