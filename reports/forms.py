@@ -50,12 +50,15 @@ class ReportScheduleForm(forms.ModelForm):
         if self.instance.pk and not self.is_bound:
             self.initial["recipients"] = "\n".join(self.instance.recipients)
 
+    def clean_recipients(self) -> list[str]:
+        """The typed addresses as a list (the model's field holds one); the rule checks them."""
+        return [a for a in _SEPARATORS.split(self.cleaned_data.get("recipients") or "") if a]
+
     def clean(self):
         cleaned = super().clean()
         if self.errors:  # a value Django could not read (an hour that is not a number): its own message
             return cleaned
         values = {name: cleaned.get(name) for name in FIELDS}
-        values["recipients"] = [a for a in _SEPARATORS.split(cleaned.get("recipients") or "") if a]
         values["day_of_month"] = 1 if values["day_of_month"] is None else values["day_of_month"]
         values["hour"] = 8 if values["hour"] is None else values["hour"]
         try:

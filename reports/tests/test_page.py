@@ -1,0 +1,93 @@
+"""The reports page (/c/<slug>/reports/) and the client admin: the form refuses in the API's words,
+Preview opens the PDF, Send now and Approve queue deliveries, roles as in the API."""
+
+from datetime import date
+
+from django.utils import translation
+
+from reports.models import DeliveryStatus, ReportDelivery, ReportSchedule
+from reports.tests.helpers import schedule
+
+PAGE = "/c/alpha/reports/"
+FORM = {
+    "name": "Mensuel direction",
+    "frequency": "monthly",
+    "weekday": "0",
+    "day_of_month": "2",
+    "hour": "7",
+    "language": "en",
+    "recipients": "Boss@Client.test, cfo@client.test\nboss@client.test",
+    "sections": ["charts", "families"],
+    "active": "on",
+}
+
+
+def test_a_manager_creates_a_schedule_and_the_page_lists_it(http_as, world, in_alpha):
+    browser = http_as(world.manager_alpha)
+    assert 'data-testid="reports-link"' in browser.get("/c/alpha/").content.decode()
+    created = browser.post(f"{PAGE}new/", FORM)
+    assert created.status_code == 302, created.content.decode()[-2000:]
+    saved = ReportSchedule.objects.get()
+    assert saved.recipients == ["boss@client.test", "cfo@client.test"]
+    assert (saved.sections, saved.day_of_month, saved.hour) == (["families", "charts"], 2, 7)
+    page = browser.get(PAGE).content.decode()
+    assert "Mensuel direction" in page and "boss@client.test, cfo@client.test" in page
+
+
+def test_the_form_refuses_in_the_rules_words(http_as, world, in_alpha):
+    with translation.override("en"):
+        refused = http_as(world.owner).post(f"{PAGE}new/", FORM | {"recipients": "boss@, x@y.test"})
+    assert refused.status_code == 400
+    assert "&#x27;boss@&#x27; is not an email address." in refused.content.decode()
+    assert not ReportSchedule.objects.exists()
+
+
+def test_send_now_approve_and_roles(http_as, world, in_alpha):
+    gated = schedule(requires_approval=True)
+    # a manager's "send now" of a gated schedule waits for the agency's approval
+    assert http_as(world.manager_alpha).post(f"{PAGE}{gated.pk}/send/").status_code == 302
+    delivery = ReportDelivery.objects.get(schedule=gated)
+    assert (delivery.trigger, delivery.approved_at) == ("manual", None)
+    ReportDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.AWAITING_APPROVAL, pdf=b"%PDF-1.4 d")
+    approve = f"{PAGE}{gated.pk}/deliveries/{delivery.pk}/approve/"
+    assert http_as(world.manager_alpha).post(approve).status_code == 403
+    # the draft's Approve button is the agency's only
+    assert f'action="{approve}"' in http_as(world.staff).get(PAGE).content.decode()
+    assert f'action="{approve}"' not in http_as(world.manager_alpha).get(PAGE).content.decode()
+    assert http_as(world.staff).post(approve).status_code == 302
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.approved_by_id) == (DeliveryStatus.QUEUED, world.staff.pk)
+    # sales read the page but change nothing; viewers' product is the dashboard
+    assert http_as(world.sales_alpha).get(PAGE).status_code == 200
+    assert http_as(world.sales_alpha).post(f"{PAGE}{gated.pk}/send/").status_code == 403
+    assert http_as(world.viewer_alpha).get(PAGE).status_code == 403
+    assert http_as(world.other_owner).get(PAGE).status_code == 404
+
+
+def test_preview_opens_the_pdf_of_the_last_complete_period(http_as, world, in_alpha):
+    weekly = schedule()
+    preview = http_as(world.manager_alpha).get(f"{PAGE}{weekly.pk}/preview.pdf")
+    assert preview.status_code == 200 and preview["Content-Type"] == "application/pdf"
+    assert preview.content.startswith(b"%PDF")
+    assert 'filename="alpha-report-' in preview["Content-Disposition"]
+    api = http_as(world.manager_alpha).get(f"/c/alpha/api/v1/reports/{weekly.pk}/preview/?period_start=2026-11-04")
+    assert api.status_code == 200 and api.content.startswith(b"%PDF")
+    assert "alpha-report-2026-11-02-2026-11-08.pdf" in api["Content-Disposition"]
+    assert not ReportDelivery.objects.exists()
+
+
+def test_the_client_admin_uses_the_same_rule(http_as, world, in_alpha):
+    browser = http_as(world.manager_alpha)
+    with translation.override("en"):
+        refused = browser.post(
+            "/c/alpha/admin/reports/reportschedule/add/", FORM | {"frequency": "daily"}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert refused.status_code == 200
+    assert not ReportSchedule.objects.exists()
+    created = browser.post("/c/alpha/admin/reports/reportschedule/add/", FORM)
+    assert created.status_code == 302, created.content.decode()[-1500:]
+    assert ReportSchedule.objects.get().created_by_id == world.manager_alpha.pk
+    ReportDelivery.objects.create(
+        schedule=ReportSchedule.objects.get(), period_start=date(2026, 1, 1), period_end=date(2026, 1, 31)
+    )
+    assert browser.get("/c/alpha/admin/reports/reportdelivery/").status_code == 200
