@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,17 +32,9 @@ MAX_ATTEMPTS = 5
 SIGNATURE_HEADER = "X-Pouls-Signature"
 
 
-def retry_base_seconds() -> float:
-    """Backoff base: the setting ``POULS_ALERT_RETRY_BASE`` (seconds), else the environment variable of
-    the same name (a test's worker), else 30 s; attempt n waits base × 2^(n-1)."""
-    configured = getattr(settings, "POULS_ALERT_RETRY_BASE", None)
-    if configured is None:
-        configured = os.environ.get("POULS_ALERT_RETRY_BASE", "30")
-    return float(configured)
-
-
 def backoff_seconds(attempts: int) -> float:
-    return retry_base_seconds() * 2 ** max(0, attempts - 1)
+    """The wait after ``attempts`` failed attempts: ``POULS_ALERT_RETRY_BASE`` × 2^(attempts-1)."""
+    return float(settings.POULS_ALERT_RETRY_BASE) * 2 ** max(0, attempts - 1)
 
 
 def signature(secret: str, body: bytes) -> str:

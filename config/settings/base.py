@@ -292,6 +292,7 @@ SPECTACULAR_SETTINGS = {
         "KpiStatusEnum": "kpis.models.Status",
         "PeriodKindEnum": "kpis.models.PeriodKind",
         "AuditActionEnum": "audit.models.AuditAction",
+        "AlertKindEnum": "portfolio.alert_rule_fields.AlertKind",
     },
 }
 
@@ -399,6 +400,8 @@ POULS_TRACKING_EVENTS_PER_MINUTE = env.int("POULS_TRACKING_EVENTS_PER_MINUTE", d
 # Webhooks refuse private, loopback and link-local addresses (a user could otherwise make Pouls call
 # its own network); the suite and `make demo` allow them so their receivers can run on loopback.
 POULS_WEBHOOK_ALLOW_PRIVATE = env.bool("POULS_WEBHOOK_ALLOW_PRIVATE", default=False)
+# Alert notices (alerts.deliver): seconds before the first retry, doubled at each one (docs/alerts.md).
+POULS_ALERT_RETRY_BASE = env.float("POULS_ALERT_RETRY_BASE", default=30)
 
 # --- Reports (PDF) -------------------------------------------------------------------------------
 # A report's PDF is its print view printed by headless chromium (dashboards/pdf.py): the binary (a
