@@ -214,7 +214,7 @@ def report_page(*, period_start: date, period_end: date, language: str, sections
             "period_words": _period_words(fmt, period_start, period_end),
             "previous_label": fmt.period(period_shift(period_start, kind, -1), kind),
             "first_label": fmt.period(data.first, kind),
-            "kind_label": PeriodKind(kind).label,
+            "report_title": _("Monthly report") if kind == PeriodKind.MONTH else _("Weekly report"),
             "as_of": data.as_of,
             "sections": sections,
             "card_sections": cards,
