@@ -33,7 +33,7 @@ class PdfRenderError(RuntimeError):
 
 
 def _chromium() -> str:
-    name = getattr(settings, "POULS_CHROMIUM", "chromium")
+    name = settings.POULS_CHROMIUM
     found = shutil.which(name)
     if not found:
         raise PdfRenderError(f"Chromium not found: {name!r} (set POULS_CHROMIUM to its path).")
@@ -47,7 +47,7 @@ def _tail(data: bytes | None) -> str:
 def html_to_pdf(html: str) -> bytes:
     """``html`` (a self-contained page) printed to A4 PDF by headless chromium."""
     binary = _chromium()
-    timeout = getattr(settings, "POULS_PDF_TIMEOUT_SECONDS", 60)
+    timeout = settings.POULS_PDF_TIMEOUT_SECONDS
     with tempfile.TemporaryDirectory(prefix="pouls-pdf-") as work:
         page, output, profile = Path(work) / "report.html", Path(work) / "report.pdf", Path(work) / "profile"
         page.write_text(html, encoding="utf-8")

@@ -99,7 +99,7 @@ def report_query_checked(params) -> dict:
     all) as :func:`report_html`'s arguments; ``ValidationError`` with an error per field."""
     errors: dict[str, list[str]] = {}
     start, end = _day(params.get("start"), "start", errors), _day(params.get("end"), "end", errors)
-    language = (params.get("lang") or "").strip() or translation.get_language() or "fr"
+    language = (params.get("lang") or "").strip() or (translation.get_language() or "fr").split("-")[0]
     if language not in _languages():
         errors["lang"] = [_("Choose among: %(choices)s.") % {"choices": ", ".join(_languages())}]
     raw_sections = params.get("sections")

@@ -185,6 +185,13 @@ def test_bad_parameters_are_a_400_naming_the_field(golden, http_as, query, field
         assert re.findall(r"<strong>(.*?)</strong>", errors) == [str(QUERY_LABELS[field])]
 
 
+def test_a_weeks_report_says_its_days_in_the_language(golden, in_alpha):
+    week = {"period_start": date(2026, 3, 2), "period_end": date(2026, 3, 8), "sections": ["pinned"]}
+    french, english = report_html(**week, language="fr"), report_html(**week, language="en")
+    assert '<html lang="fr">' in french and "2 mars 2026 – 8 mars 2026" in french
+    assert '<html lang="en">' in english and "2 March 2026 – 8 March 2026" in english and "Weekly report" in english
+
+
 def test_a_week_and_a_month_are_the_periods_a_report_covers():
     assert report_period_kind(date(2026, 3, 2), date(2026, 3, 8)) == "week"
     assert report_period_kind(date(2026, 2, 1), date(2026, 2, 28)) == "month"
