@@ -6,6 +6,8 @@ document, for the client's people only, 400 on bad parameters."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import re
 import unicodedata
@@ -154,6 +156,11 @@ def test_the_print_page_is_the_report_for_the_clients_people_only(golden, http_a
     # its inline scripts and style run under its own policy: allowed by their hashes, nothing else
     policy = response["Content-Security-Policy"]
     assert "'unsafe-inline'" not in policy and policy.count("'sha256-") == 4 and "default-src 'none'" in policy
+    inline = re.findall(r"<script>(.*?)</script>", html, re.S) + re.findall(r"<style>(.*?)</style>", html, re.S)
+    assert len(inline) == 4
+    for text in inline:
+        digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy
     # another client's person and a stranger get nothing
     assert http_as(golden.viewer_beta).get(PAGE, query).status_code == 404
     assert http_as(golden.other_owner).get(PAGE, query).status_code == 404
