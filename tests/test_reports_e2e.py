@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 from babel.dates import format_date
+from django.conf import settings
 from django.test import Client as HttpClient
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -21,7 +22,7 @@ from pypdf import PdfReader
 
 from config.celery import app
 from reports import rules
-from reports.models import DeliveryStatus, ReportDelivery, ReportSchedule
+from reports.models import DeliveryStatus, ReportDelivery, ReportSchedule, ReportUnsubscribe
 from reports.tasks import reports_due_task
 from reports.tests.helpers import headline_snapshots, schedule
 from tenants.zones import client_zone
@@ -103,6 +104,18 @@ def test_a_scheduled_report_arrives_once_with_its_pdf(committed, queue, inbox, t
         for day in (start, end):  # "23 novembre 2026": the report's language is French
             assert format_date(day, "d MMMM y", locale="fr_FR") in normalised, normalised[:2000]
         assert "1 234" in normalised and "321" in normalised, normalised[:2000]
+        # the external recipient's link (as received) unsubscribes them; tampered, it is refused
+        link = str(message["List-Unsubscribe"]).strip().strip("<>")
+        path = link.removeprefix(settings.POULS_PUBLIC_URL)
+        assert path.startswith("/c/alpha/reports/unsubscribe/") and link in message.get_body(("plain",)).get_content()
+        anonymous = HttpClient()
+        assert anonymous.post(path[:-3] + "x" + path[-2:]).status_code == 400
+        assert anonymous.get(path).status_code == 200
+        assert anonymous.post(path).status_code == 200
+        with tenant_context(committed.alpha):
+            assert list(ReportUnsubscribe.objects.values_list("schedule_id", "email")) == [
+                (weekly.pk, "boss@client.test")
+            ]
         # the next tick finds nothing to do
         tick(queue)
         time.sleep(2)

@@ -91,3 +91,24 @@ def test_the_client_admin_uses_the_same_rule(http_as, world, in_alpha):
         schedule=ReportSchedule.objects.get(), period_start=date(2026, 1, 1), period_end=date(2026, 1, 31)
     )
     assert browser.get("/c/alpha/admin/reports/reportdelivery/").status_code == 200
+
+
+def test_the_page_costs_a_fixed_number_of_queries(http_as, world, in_alpha, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = http_as(world.owner)
+    first = schedule()
+    ReportDelivery.objects.create(schedule=first, period_start=date(2026, 1, 1), period_end=date(2026, 1, 31))
+    with CaptureQueriesContext(connection) as few:
+        assert browser.get(PAGE).status_code == 200
+    for i in range(5):
+        other = schedule(name=f"R{i}", created_by=world.manager_alpha)
+        for month in range(1, 9):
+            ReportDelivery.objects.create(
+                schedule=other, period_start=date(2026, month, 1), period_end=date(2026, month, 28), trigger="manual"
+            )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = browser.get(PAGE).content.decode()
+    # the newest five deliveries of each schedule
+    assert page.count('data-testid="delivery-') == 1 + 5 * 5
