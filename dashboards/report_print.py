@@ -178,6 +178,8 @@ def report_page(*, period_start: date, period_end: date, language: str, sections
     its browser page is served with."""
     kind = report_period_kind(period_start, period_end)
     sections = report_sections_checked(sections)
+    if language not in _languages():
+        raise ValidationError({"lang": [_("Choose among: %(choices)s.") % {"choices": ", ".join(_languages())}]})
     client = connection.tenant
     with translation.override(language), timezone.override(client_zone(client)):
         fmt = Formatter(language, client.currency)

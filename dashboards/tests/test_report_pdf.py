@@ -208,6 +208,12 @@ def test_a_week_and_a_month_are_the_periods_a_report_covers():
             report_period_kind(start, end)
 
 
+def test_a_report_in_a_language_pouls_does_not_speak_is_refused(golden, in_alpha):
+    with pytest.raises(ValidationError) as refused:
+        report_html(**MARCH, language="de", sections=["pinned"])
+    assert list(refused.value.message_dict) == ["lang"]
+
+
 def test_sections_come_back_in_the_reports_order_and_unknown_or_twice_is_refused():
     assert report_sections_checked(["objectives", "pinned", "charts"]) == ["pinned", "charts", "objectives"]
     assert report_sections_checked([]) == []
