@@ -1,11 +1,14 @@
 """Scheduled reports end to end: a real Celery worker renders the PDF with chromium and sends through a
 real SMTP server on loopback (aiosmtpd). A scheduled report arrives once however often the periodic
 task runs, with the PDF whose text holds the client, the period and the snapshots' numbers; a report
-that needs approval is not sent before it and is sent once after; a worker killed mid-delivery leaves
-one delivery that the next worker finishes, one email per recipient."""
+that needs approval is not sent before it and is sent once after; a worker killed mid-render, or
+between two recipients, leaves one delivery that the next worker finishes, one email per recipient."""
 
 from __future__ import annotations
 
+import asyncio
+import email
+import email.policy
 import io
 import os
 import signal
@@ -13,6 +16,7 @@ import time
 import uuid
 
 import pytest
+from aiosmtpd.controller import Controller
 from babel.dates import format_date
 from django.conf import settings
 from django.test import Client as HttpClient
@@ -26,8 +30,8 @@ from reports.models import DeliveryStatus, ReportDelivery, ReportSchedule, Repor
 from reports.tasks import reports_due_task
 from reports.tests.helpers import headline_snapshots, schedule
 from tenants.zones import client_zone
-from tests.processes import start_worker, stop, wait_for
-from tests.receivers import smtp_inbox
+from tests.processes import free_port, start_worker, stop, wait_for
+from tests.receivers import SmtpInbox, smtp_inbox
 
 pytestmark = pytest.mark.worker
 
@@ -191,3 +195,66 @@ def test_a_worker_killed_mid_delivery_leaves_one_delivery_and_one_email_each(com
         assert sorted(m["To"] for m in inbox.messages) == sorted(RECIPIENTS)
     finally:
         stop(second)
+
+
+class _SlowFirstRcpt:
+    """An SMTP server that stalls the first time ``slow`` is named as a recipient (a slow relay), so a
+    test can kill the worker between two recipients; it keeps what it accepts in ``inbox``."""
+
+    def __init__(self, inbox: SmtpInbox, slow: str):
+        self.inbox, self.slow, self.stalled = inbox, slow, False
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.slow and not self.stalled:
+            self.stalled = True
+            await asyncio.sleep(30)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.inbox.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.inbox.messages.append(message)
+        return "250 Message accepted for delivery"
+
+
+def test_a_worker_killed_between_two_recipients_does_not_resend_to_the_first(committed, queue, tmp_path):
+    inbox = SmtpInbox(host="127.0.0.1", port=free_port())
+    controller = Controller(_SlowFirstRcpt(inbox, "boss@client.test"), hostname=inbox.host, port=inbox.port)
+    controller.start()
+    due_schedule(committed.alpha)
+    lease = {"POULS_REPORT_LEASE_SECONDS": "3"}
+    try:
+        first = worker(queue, inbox, tmp_path / "first.log", **lease)
+        try:
+            tick(queue)
+            # the member got theirs (logged in sent_to); the worker is stuck on the second recipient
+            assert wait_for(
+                lambda: (
+                    [(d.status, d.sent_to) for d in deliveries(committed.alpha)]
+                    == [("sending", ["manager@alpha.test"])]
+                ),
+                timeout=90,
+            ), (tmp_path / "first.log").read_text()[-3000:]
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait(timeout=10)
+        finally:
+            if first.poll() is None:
+                stop(first)
+        assert [m["To"] for m in inbox.messages] == ["manager@alpha.test"]
+        second = worker(queue, inbox, tmp_path / "second.log", **lease)
+        try:
+            time.sleep(4)  # the dead worker's lease expires
+            tick(queue)
+            assert wait_for(lambda: len(inbox.messages) >= 2, timeout=90), (tmp_path / "second.log").read_text()[-3000:]
+            tick(queue)
+            time.sleep(3)
+        finally:
+            stop(second)
+        # one delivery, one email per recipient: the member was not sent the report again
+        [delivery] = deliveries(committed.alpha)
+        assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 2)
+        assert delivery.sent_to == ["manager@alpha.test", "boss@client.test"]
+        assert sorted(m["To"] for m in inbox.messages) == sorted(RECIPIENTS)
+    finally:
+        controller.stop()
