@@ -45,7 +45,7 @@ def recipients_checked(recipients) -> list[str]:
     """1-50 email addresses, trimmed, lower-cased, each once (first occurrence kept)."""
     if isinstance(recipients, str) or not isinstance(recipients, list | tuple):
         raise DomainError(_("Give a list of email addresses."), field="recipients")
-    seen: list[str] = []
+    seen: dict[str, None] = {}  # ordered, with constant-time membership
     for raw in recipients:
         address = raw.strip().lower() if isinstance(raw, str) else ""
         try:
@@ -54,13 +54,12 @@ def recipients_checked(recipients) -> list[str]:
             raise DomainError(
                 _("'%(value)s' is not an email address.") % {"value": _quoted(raw)}, field="recipients"
             ) from None
-        if address not in seen:
-            seen.append(address)
+        seen[address] = None
+        if len(seen) > MAX_RECIPIENTS:  # refused at the first one too many, however long the list
+            raise DomainError(_("At most %(max)d recipients per report.") % {"max": MAX_RECIPIENTS}, field="recipients")
     if not seen:
         raise DomainError(_("Give at least one recipient."), field="recipients")
-    if len(seen) > MAX_RECIPIENTS:
-        raise DomainError(_("At most %(max)d recipients per report.") % {"max": MAX_RECIPIENTS}, field="recipients")
-    return seen
+    return list(seen)
 
 
 def sections_checked(sections) -> list[str]:
