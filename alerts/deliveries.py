@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.mail import recipient_language, send_mail_to
@@ -183,3 +184,18 @@ def deliveries_send_on_commit(ids: list[int]) -> None:
 
     for pk in ids:
         task_send_on_commit(alert_deliver_task, args=(pk,))
+
+
+OVERDUE_AFTER = timedelta(minutes=2)
+SWEEP_BATCH = 200
+
+
+def deliveries_overdue(now=None) -> list[int]:
+    """Pending deliveries of the current client whose task should have run by now: never attempted for
+    ``OVERDUE_AFTER``, or past their next attempt by as long (oldest first, at most ``SWEEP_BATCH``)."""
+    now = now or timezone.now()
+    late = now - OVERDUE_AFTER
+    rows = AlertDelivery.objects.filter(status=DeliveryStatus.PENDING).filter(
+        Q(next_attempt_at__isnull=True, created_at__lt=late) | Q(next_attempt_at__lt=late)
+    )
+    return list(rows.order_by("id").values_list("pk", flat=True)[:SWEEP_BATCH])

@@ -41,3 +41,22 @@ def alert_deliver_task(self, delivery_id: int) -> str:
         attempts = AlertDelivery.objects.values_list("attempts", flat=True).get(pk=delivery_id)
         raise self.retry(countdown=backoff_seconds(attempts))
     return outcome
+
+
+@shared_task(name="alerts.deliveries_sweep", acks_late=True)
+def alert_deliveries_sweep() -> dict:
+    """Every 5 minutes (beat, public schema): send again the deliveries whose task never came (the
+    broker was down when the evaluation committed, or a worker died holding it). A delivery sent twice
+    is attempted once at a time and never after it succeeded (``delivery_attempt`` locks it)."""
+    from alerts.deliveries import deliveries_overdue
+    from config.enqueue import task_send
+    from tenants.fanout import each_active_client
+
+    def send(client) -> str:
+        for pk in deliveries_overdue():
+            if not task_send(alert_deliver_task, args=(pk,)):
+                return "failed"
+        return "ok"
+
+    outcomes = each_active_client(send, stop=lambda outcome: outcome == "failed")
+    return {kind: outcomes.count(kind) for kind in ("ok", "failed")}

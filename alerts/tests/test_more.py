@@ -2,7 +2,7 @@
 Slack and Teams shapes and the agency default's admin form (same rule as the API)."""
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 from django.core.management import call_command
@@ -117,3 +117,24 @@ def test_the_admin_forms_use_the_rule(db, world, in_alpha):
         }
     )
     assert good.is_valid(), good.errors
+
+
+def test_the_sweep_finds_the_deliveries_whose_task_never_came(in_alpha):
+    from alerts.deliveries import deliveries_overdue
+    from alerts.models import AlertDelivery
+
+    rule = AlertRule.objects.create(kind="status_red", kpi="leads", channels=EMAIL)
+    alert = Alert.objects.create(
+        rule=rule, rule_ref=f"c:{rule.pk}", kind="status_red", subject="leads", period="month:2026-11-01"
+    )
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+
+    def delivery(index, **fields):
+        return AlertDelivery.objects.create(alert=alert, channel_index=index, channel=EMAIL[0], event="fired", **fields)
+
+    lost = delivery(0, created_at=now - timedelta(minutes=10))
+    delivery(1, created_at=now - timedelta(seconds=30))  # its task is surely on its way
+    late_retry = delivery(2, created_at=now - timedelta(hours=1), next_attempt_at=now - timedelta(minutes=5))
+    delivery(3, created_at=now - timedelta(hours=1), next_attempt_at=now + timedelta(minutes=1))
+    delivery(4, created_at=now - timedelta(hours=1), status="sent")
+    assert deliveries_overdue(now) == [lost.pk, late_retry.pk]

@@ -371,6 +371,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "tenant_schemas": ["public"],
         "options": {"expires": 840},
     },
+    # Alert notices whose task never came (broker down at the evaluation's commit) are sent again.
+    "alert-deliveries-sweep": {
+        "task": "alerts.deliveries_sweep",
+        "schedule": 300.0,
+        "tenant_schemas": ["public"],
+        "options": {"expires": 240},
+    },
     "capture-rate-windows-purge": {
         "task": "leads.capture_rate_windows_purge",
         "schedule": 3600.0,
