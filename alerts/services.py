@@ -6,6 +6,7 @@ from django.db import connection, transaction
 
 from alerts.models import MAX_RULES, AlertRule
 from alerts.rules import rule_clean, rules_count_check
+from portfolio.models import MAX_AGENCY_ALERT_RULES, AgencyAlertRule
 
 RULE_FIELDS = ("kind", "kpi", "dimension", "key", "threshold", "stale_days", "stale_source", "channels", "active")
 
@@ -34,3 +35,14 @@ def rule_update(rule: AlertRule, data: dict) -> AlertRule:
 
 def rule_delete(rule: AlertRule) -> None:
     rule.delete()
+
+
+def agency_rule_create(data: dict, *, agency) -> AgencyAlertRule:
+    """A default rule for all of ``agency``'s clients (agency people only: the caller checks). Only
+    built-in KPIs: each client's custom KPIs differ."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"agency-alert-rules:{agency.pk}"])
+        rules_count_check(AgencyAlertRule.objects.filter(agency=agency).count(), MAX_AGENCY_ALERT_RULES)
+        cleaned = rule_clean({k: v for k, v in data.items() if k in RULE_FIELDS}, client_level=False)
+        return AgencyAlertRule.objects.create(**cleaned, agency=agency)

@@ -1,6 +1,7 @@
 """The alerts page of one client account (/c/<slug>/alerts/): open alerts with their numbers, past
 ones, the rules in force (the client's and its agency's defaults) and, for managers and agency
-people, a form to add a rule and buttons to remove one. The rule is the API's: ``alerts.rules``."""
+people, a form to add a rule and buttons to remove one; agency people may make it a default of all
+their agency's clients. The rule is the API's: ``alerts.rules``."""
 
 from __future__ import annotations
 
@@ -73,20 +74,31 @@ def _is_id(raw: str | None) -> bool:
 
 def alerts_page(request: HttpRequest) -> HttpResponse:
     can_manage = request.client_access.can_manage
+    is_agency = request.client_access.is_agency
+    agency_id = getattr(request.tenant, "agency_id", None)
     form = dict.fromkeys(FORM_FIELDS, "")
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied("Managers and agency people only")
-        if request.POST.get("action") == "delete":
+        if request.POST.get("action") in ("delete", "delete-default"):
             if not _is_id(request.POST.get("rule")):
                 raise Http404("No such rule")
-            services.rule_delete(get_object_or_404(AlertRule, pk=request.POST["rule"]))
+            if request.POST["action"] == "delete":
+                services.rule_delete(get_object_or_404(AlertRule, pk=request.POST["rule"]))
+            else:  # an agency default: its agency's people only
+                if not (is_agency and agency_id):
+                    raise PermissionDenied("Agency people only")
+                get_object_or_404(AgencyAlertRule, pk=request.POST["rule"], agency_id=agency_id).delete()
             messages.success(request, _("The alert rule is removed."))
             return HttpResponseRedirect(reverse("alerts-page"))
         form = {key: request.POST.get(key, "").strip() for key in FORM_FIELDS}
         try:
-            services.rule_create(rule_data_from_form(form), created_by=request.user)
+            data = rule_data_from_form(form)
+            if request.POST.get("for_agency") and is_agency and agency_id:
+                services.agency_rule_create(data, agency=request.tenant.agency)
+            else:
+                services.rule_create(data, created_by=request.user)
         except ValidationError as error:
             errors = error.message_dict
         else:
@@ -97,7 +109,6 @@ def alerts_page(request: HttpRequest) -> HttpResponse:
         Alert.objects.filter(state=AlertState.RESOLVED)[:PAST_SHOWN]
     )
     rows = [{"alert": a, "notice": notice_for(a, "fired", language)} for a in alerts]
-    agency_id = getattr(request.tenant, "agency_id", None)
     context = {
         "open_rows": [r for r in rows if r["alert"].state == AlertState.OPEN],
         "past_rows": [r for r in rows if r["alert"].state != AlertState.OPEN],
@@ -107,6 +118,7 @@ def alerts_page(request: HttpRequest) -> HttpResponse:
             for r in (AgencyAlertRule.objects.filter(agency_id=agency_id, active=True) if agency_id else [])
         ],
         "can_manage": can_manage,
+        "can_set_defaults": bool(is_agency and agency_id),
         "form": form,
         "errors": errors,
         "kinds": AlertKind.choices,

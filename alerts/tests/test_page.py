@@ -58,3 +58,19 @@ def test_a_manager_adds_a_rule_or_reads_its_errors(http_as, world, in_alpha):
 
 def test_another_clients_user_gets_404(http_as, world, in_alpha):
     assert http_as(world.viewer_beta).get(PAGE).status_code == 404
+
+
+def test_agency_people_set_a_default_for_all_their_clients_managers_cannot(http_as, world, in_alpha):
+    from portfolio.models import AgencyAlertRule
+
+    body = {"action": "create", "kind": "anomaly", "emails": "agency@agence.test", "for_agency": "1"}
+    assert http_as(world.staff).post(PAGE, body).status_code == 302
+    default = AgencyAlertRule.objects.get()
+    assert (default.agency, default.kind) == (world.agency, "anomaly") and not AlertRule.objects.exists()
+    assert "agency@agence.test" not in http_as(world.viewer_alpha).get(PAGE).content.decode()  # types only
+    # a client's manager asking the same gets a rule of the client only
+    assert http_as(world.manager_alpha).post(PAGE, body).status_code == 302
+    assert AgencyAlertRule.objects.count() == 1 and AlertRule.objects.count() == 1
+    assert http_as(world.manager_alpha).post(PAGE, {"action": "delete-default", "rule": default.pk}).status_code == 403
+    assert http_as(world.owner).post(PAGE, {"action": "delete-default", "rule": default.pk}).status_code == 302
+    assert not AgencyAlertRule.objects.exists()
