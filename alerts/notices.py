@@ -15,7 +15,7 @@ from accounts.mail import absolute_url
 from alerts.models import Alert, DeliveryEvent
 from dashboards.formatting import NUMBER, Formatter
 from kpis.custom.definitions import kpi_definition, kpi_name
-from kpis.registry import Unit
+from kpis.registry import DIMENSION_LABELS, Unit
 from portfolio.alert_rule_fields import AlertKind, StaleSource
 
 
@@ -45,7 +45,9 @@ def _unit(kpi: str) -> str:
 def _what(alert: Alert) -> str:
     if alert.kpi:
         name = kpi_name(alert.kpi)
-        return f"{name} · {alert.dimension} {alert.key}".strip() if alert.dimension else name
+        if not alert.dimension:
+            return name
+        return f"{name} · {DIMENSION_LABELS.get(alert.dimension, alert.dimension)} {alert.key}".strip()
     source = alert.details.get("source", "")
     return str(StaleSource(source).label) if source in StaleSource.values else alert.subject
 

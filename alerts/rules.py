@@ -121,7 +121,8 @@ def rule_clean(data: dict, *, client_level: bool = True, previous_channels: list
     kpi = data.get("kpi") or ""
     if kpi and kpi not in kpi_keys(client_level=client_level):
         errors["kpi"] = [_("Unknown KPI: %(kpi)s.") % {"kpi": str(kpi)[:40]}]
-    cleaned["kpi"] = kpi if "kpi" in data else cleaned.get("kpi", "")
+    if "kpi" in data:
+        cleaned["kpi"] = kpi
     dimension, key = data.get("dimension") or "", data.get("key") or ""
     if dimension and dimension not in DIMENSION_LABELS:
         errors["dimension"] = [_("Unknown dimension: %(dimension)s.") % {"dimension": str(dimension)[:16]}]

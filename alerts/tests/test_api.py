@@ -134,3 +134,14 @@ def test_another_clients_user_gets_404(http_as, world, in_alpha):
         assert http_as(world.other_owner).get(path).status_code == 404
     with tenant_context(world.beta):
         assert http_as(world.viewer_beta).get("/c/beta/api/v1/alerts/").json() == []
+
+
+def test_a_patch_changes_only_what_it_names(http_as, world, in_alpha):
+    rule = AlertRule.objects.create(kind="status_red", kpi="leads", channels=[{"type": "email", "to": "a@b.test"}])
+    browser = http_as(world.manager_alpha)
+    answer = browser.patch(f"{RULES}{rule.pk}/", {"active": False}, content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    rule.refresh_from_db()
+    assert (rule.kpi, rule.active, rule.channels) == ("leads", False, [{"type": "email", "to": "a@b.test"}])
+    stale = browser.patch(f"{RULES}{rule.pk}/", {"kind": "stale"}, content_type="application/json")
+    assert stale.status_code == 400 and "kpi" in stale.json()
