@@ -10,6 +10,8 @@
 3. **Send** one message per recipient (nobody sees the others), skipping addresses already in
    ``sent_to`` (each is added in its own commit once the server accepted its message, so a retry after a
    crash resends to nobody who got it) and unsubscribed ones; then the delivery is ``sent``, never again.
+   The lease is renewed before each message, under the same condition: a worker whose claim was taken
+   over sends nothing more.
 """
 
 from __future__ import annotations
@@ -137,6 +139,11 @@ def _send_all(delivery: ReportDelivery, schedule: ReportSchedule) -> ReportDeliv
     for address in schedule.recipients:
         if address in done or (address in stopped and address not in internal):
             continue
+        # Renew the claim before each message: a worker that lost it (its lease expired and another
+        # worker took the delivery over) stops here instead of sending once more what the other sends;
+        # one that keeps making progress keeps its delivery however many recipients it has.
+        if not _owned_update(delivery, claimed_until=_lease_end()):
+            return None
         headers, link = {}, None
         if address not in internal:
             link = unsubscribe_link(client, schedule_id=schedule.pk, email=address)

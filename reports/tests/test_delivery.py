@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.core import mail
 from django.utils import timezone
 
-from reports.delivery import delivery_claim, delivery_run
+from reports.delivery import _send_all, delivery_claim, delivery_run
 from reports.models import DeliveryStatus, ReportDelivery, ReportUnsubscribe
 from reports.services import deliveries_due, delivery_approve
 from reports.tests.helpers import headline_snapshots, schedule
@@ -106,3 +106,19 @@ def test_an_unsubscribed_external_address_is_skipped(world, in_alpha, http_as):
     )
     assert delivery_run(delivery.pk).sent_to == ["manager@alpha.test"]
     assert [m.to for m in mail.outbox] == [["manager@alpha.test"]]
+
+
+def test_a_worker_whose_claim_was_taken_over_sends_nothing_more(world, in_alpha):
+    weekly = schedule(created_at=timezone.now())
+    delivery = ReportDelivery.objects.create(
+        schedule=weekly, period_start=WEEK[0], period_end=WEEK[1], pdf=b"%PDF-1.4 rendered"
+    )
+    slow = delivery_claim(delivery.pk)  # this worker stalls past its lease…
+    ReportDelivery.objects.filter(pk=delivery.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
+    other = delivery_claim(delivery.pk)  # …and another one takes the delivery over
+    assert other is not None
+    # the first one wakes up: it must not send what the second one is sending
+    assert _send_all(slow, weekly) is None
+    assert mail.outbox == []
+    assert _send_all(other, weekly).status == DeliveryStatus.SENT
+    assert sorted(m.to[0] for m in mail.outbox) == ["boss@client.test", "manager@alpha.test"]
