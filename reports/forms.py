@@ -36,7 +36,12 @@ class ReportScheduleForm(forms.ModelForm):
     weekday = forms.TypedChoiceField(
         label=_("weekday"), coerce=int, choices=ReportSchedule._meta.get_field("weekday").choices, initial=0
     )
-    day_of_month = forms.IntegerField(label=_("day of the month"), required=False, initial=1)
+    day_of_month = forms.IntegerField(
+        label=_("day of the month"),
+        required=False,
+        initial=1,
+        help_text=_("Monthly reports: the day sent (1-31; a shorter month: its last day)."),
+    )
     hour = forms.IntegerField(
         label=_("hour"), required=False, initial=8, help_text=_("In the client's time zone (0-23).")
     )

@@ -43,7 +43,9 @@ class ReportSchedule(models.Model):
         _("weekday"), choices=Weekday.choices, default=Weekday.MONDAY, help_text=_("Weekly reports: the day sent.")
     )
     day_of_month = models.PositiveSmallIntegerField(
-        _("day of the month"), default=1, help_text=_("Monthly reports: the day sent (1-28).")
+        _("day of the month"),
+        default=1,
+        help_text=_("Monthly reports: the day sent (1-31; a shorter month: its last day)."),
     )
     hour = models.PositiveSmallIntegerField(_("hour"), default=8, help_text=_("In the client's time zone (0-23)."))
     language = models.CharField(_("language"), max_length=2, choices=ReportLanguage.choices)

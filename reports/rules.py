@@ -5,7 +5,8 @@ runs (in the client's time zone) and which period a report covers."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import calendar
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from reports.models import Frequency, ReportLanguage, Weekday
 NAME_MAX = 200
 MAX_RECIPIENTS = 50
 MAX_SCHEDULES = 50  # per client: each one renders a PDF with Chromium every period
-DAY_OF_MONTH_MAX = 28  # every month has it
+DAY_OF_MONTH_MAX = 31  # a month without that day sends on its last day (``month_day``)
 QUOTE_MAX = 60
 
 
@@ -152,31 +153,48 @@ def period_start_checked(frequency: str, day: date, *, today: date) -> tuple[dat
     return start, end
 
 
+def month_day(year: int, month: int, day_of_month: int) -> date:
+    """A monthly schedule's day in one month: ``day_of_month``, or the month's last day when the month
+    is shorter (the 31st sends on 30 April and on 28 or 29 February): once every month, never skipped
+    and never pushed into the next month, which would then have two."""
+    return date(year, month, min(day_of_month, calendar.monthrange(year, month)[1]))
+
+
 def _run_at(day: date, hour: int, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=zone)
+    """``hour`` o'clock on ``day`` in ``zone``. Across DST (``fold=0``): an hour the clocks skip (02:30
+    on the spring change in Paris) is read with the offset before the change, i.e. one hour later on
+    the clock (03:30); an hour that happens twice (the autumn change) is its first occurrence."""
+    wall_clock = datetime.combine(day, time(hour), tzinfo=zone)
+    # As a UTC instant: Python compares a skipped or repeated wall-clock time of a zone with another
+    # zone's instant as never equal (PEP 495), and shows the skipped one as a 02:00 that never was.
+    return wall_clock.astimezone(UTC)
 
 
 def latest_run(schedule, *, now: datetime, zone: ZoneInfo) -> datetime:
     """The latest time at or before ``now`` the schedule was due (its day and hour in ``zone``)."""
+    # In UTC: two datetimes of the same zone compare their wall clocks, which a DST change repeats.
+    now = now.astimezone(UTC)
     today = now.astimezone(zone).date()
     if schedule.frequency == Frequency.WEEKLY:
         day = today - timedelta(days=(today.weekday() - schedule.weekday) % 7)
         run = _run_at(day, schedule.hour, zone)
         return run if run <= now else _run_at(day - timedelta(days=7), schedule.hour, zone)
-    run = _run_at(today.replace(day=schedule.day_of_month), schedule.hour, zone)
+    run = _run_at(month_day(today.year, today.month, schedule.day_of_month), schedule.hour, zone)
     if run <= now:
         return run
-    previous = (today.replace(day=1) - timedelta(days=1)).replace(day=schedule.day_of_month)
-    return _run_at(previous, schedule.hour, zone)
+    previous = today.replace(day=1) - timedelta(days=1)
+    return _run_at(month_day(previous.year, previous.month, schedule.day_of_month), schedule.hour, zone)
 
 
 def next_run(schedule, *, now: datetime, zone: ZoneInfo) -> datetime:
-    """The next time after ``now`` the schedule is due."""
+    """The next time after ``now`` the schedule is due, as the client's zone shows it."""
     latest = latest_run(schedule, now=now, zone=zone).astimezone(zone)
     if schedule.frequency == Frequency.WEEKLY:
-        return _run_at(latest.date() + timedelta(days=7), schedule.hour, zone)
-    following = (latest.date().replace(day=1) + timedelta(days=32)).replace(day=schedule.day_of_month)
-    return _run_at(following, schedule.hour, zone)
+        run = _run_at(latest.date() + timedelta(days=7), schedule.hour, zone)
+    else:
+        following = latest.date().replace(day=1) + timedelta(days=32)
+        run = _run_at(month_day(following.year, following.month, schedule.day_of_month), schedule.hour, zone)
+    return run.astimezone(zone)
 
 
 def due_period(schedule, *, now: datetime, zone: ZoneInfo) -> tuple[date, date] | None:

@@ -40,7 +40,9 @@ class ReportScheduleSerializer(serializers.ModelSerializer):
         help_text=_("The report's sections, in order (empty: all of them)."),
     )
     weekday = serializers.IntegerField(required=False, help_text=_("Weekly: 0 (Monday) to 6 (Sunday)."))
-    day_of_month = serializers.IntegerField(required=False, help_text=_("Monthly: 1 to 28."))
+    day_of_month = serializers.IntegerField(
+        required=False, help_text=_("Monthly: 1 to 31; a month without that day: its last day.")
+    )
     hour = serializers.IntegerField(required=False, help_text=_("0-23, in the client's time zone."))
     requires_approval = serializers.BooleanField(required=False)
     active = serializers.BooleanField(required=False)
