@@ -13,6 +13,7 @@ from django_tenants.utils import tenant_context
 
 from campaigns.demo import demo_marketing_seed, demo_metrics_seed, plan_anchor
 from demo.notes import demo_notes_seed
+from demo.notices import demo_notices_seed
 from kpis.demo import demo_custom_kpis_seed, demo_objectives_seed
 from kpis.refresh import kpi_snapshot_refresh
 from leads.demo import demo_leads_seed
@@ -94,10 +95,16 @@ def demo_client_seed(*, client: Client, profile: str, now: datetime, months: int
         demo_metrics_seed(slug=profile, time_zone=client.time_zone, months=months, now=now)
         demo_objectives_seed(slug=profile)
         demo_custom_kpis_seed(slug=profile)
+        demo_notices_seed(slug=profile, name=client.name, viewer_email=_viewer_email(profile), author=author)
         if (anchor := plan_anchor(months)) is not None:
             today = now.astimezone(ZoneInfo(client.time_zone)).date()
             demo_notes_seed(slug=profile, author=author, today=today, anchor=anchor, months=months)
         kpi_snapshot_refresh(as_of=now)  # the first one is full; a re-run only catches up
+
+
+def _viewer_email(slug: str) -> str | None:
+    """The client's read-only login, who receives its reports."""
+    return next((login.email for login in DEMO_LOGINS if login.role == "viewer" and login.scope == slug), None)
 
 
 def _note_author(slug: str) -> User | None:

@@ -47,3 +47,21 @@ def test_the_demo_clients_have_kpis_objectives_and_a_portfolio(db, http_as):
     portfolio = http_as(owner).get("/api/v1/portfolio/").json()
     assert {row["slug"] for row in portfolio} == set(DEMO_SLUGS)
     assert all(len(row["kpis"]["leads"]["months"]) == 13 and row["as_of"] for row in portfolio)
+
+
+def test_the_demo_clients_have_report_schedules_and_alert_rules_once(db):
+    from django_tenants.utils import tenant_context
+
+    from alerts.models import AlertRule
+    from reports.models import ReportSchedule
+
+    demo_accounts_seed()
+    demo_accounts_seed()  # a re-seed adds nothing
+    for client in Client.objects.filter(slug__in=DEMO_SLUGS):
+        with tenant_context(client):
+            schedules = list(ReportSchedule.objects.order_by("frequency"))
+            assert [s.frequency for s in schedules] == ["monthly", "weekly"], client.slug
+            assert all(f"direction@{client.slug}.example" in s.recipients for s in schedules)
+            gated = [s.requires_approval for s in schedules]
+            assert gated == ([True, False] if client.slug == "velo-nord" else [False, False])
+            assert sorted(AlertRule.objects.values_list("kind", flat=True)) == ["anomaly", "stale", "status_red"]
