@@ -17,10 +17,11 @@ from rest_framework.views import APIView
 
 from config.enqueue import task_send_on_commit
 from config.errors import DomainError
-from dashboards.pdf import PdfRenderError, report_pdf
+from dashboards.pdf import PdfRenderError
 from reports import services
 from reports.delivery import report_filename
 from reports.models import ReportDelivery, ReportSchedule
+from reports.preview import RETRY_AFTER_SECONDS, PreviewBusy, preview_pdf
 from reports.selectors import deliveries_of, schedules_visible
 from reports.serializers import PeriodSerializer, ReportDeliverySerializer, ReportScheduleSerializer
 from reports.tasks import report_deliver_task
@@ -94,7 +95,8 @@ class ReportDetailApi(APIView):
 
 
 class ReportPreviewApi(APIView):
-    """The report's PDF for a period, rendered now (nothing is sent or stored)."""
+    """The report's PDF for a period, rendered now (nothing is sent; cached a few minutes and bounded
+    in concurrency: ``reports.preview``)."""
 
     permission_classes = [ClientManagerPermission]
 
@@ -111,13 +113,18 @@ class ReportPreviewApi(APIView):
         except DomainError as error:
             raise _domain(error) from error
         try:
-            content = report_pdf(
-                period_start=start, period_end=end, language=schedule.language, sections=list(schedule.sections)
+            content = preview_pdf(schedule, period_start=start, period_end=end)
+        except PreviewBusy:
+            return Response(
+                {"detail": _("Another preview is being rendered; try again in a moment.")},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
         except PdfRenderError:
             return Response(
                 {"detail": _("The report could not be rendered; try again in a moment.")},
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
         delivery = ReportDelivery(period_start=start, period_end=end)
         return _pdf(content, report_filename(request.tenant, delivery))

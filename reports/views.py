@@ -19,11 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.enqueue import task_send_on_commit
 from config.errors import DomainError
-from dashboards.pdf import PdfRenderError, report_pdf
+from dashboards.pdf import PdfRenderError
 from reports import rules, services
 from reports.delivery import report_filename
 from reports.forms import ReportScheduleForm
 from reports.models import DeliveryStatus, ReportDelivery
+from reports.preview import PreviewBusy, preview_pdf
 from reports.selectors import schedules_visible
 from reports.tasks import report_deliver_task
 from reports.unsubscribe import unsubscribe_read
@@ -120,11 +121,12 @@ def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = get_object_or_404(_schedules(request), pk=pk)
+    start, end = services.chosen_period(schedule, None, now=timezone.now())
     try:
-        start, end = services.chosen_period(schedule, None, now=timezone.now())
-        content = report_pdf(
-            period_start=start, period_end=end, language=schedule.language, sections=list(schedule.sections)
-        )
+        content = preview_pdf(schedule, period_start=start, period_end=end)
+    except PreviewBusy:
+        messages.error(request, _("Another preview is being rendered; try again in a moment."))
+        return _back()
     except PdfRenderError:
         messages.error(request, _("The report could not be rendered; try again in a moment."))
         return _back()
