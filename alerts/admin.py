@@ -1,15 +1,20 @@
 """Admin of alerts: a client's rules in its tenant admin (managers), its alerts and their delivery
 log read-only; the agency default rules in the platform admin. Both forms check a rule with
-``alerts.rules.rule_clean`` (the API's and the page's rule)."""
+``alerts.rules.rule_clean`` (the API's and the page's rule). Channels are shown masked
+(``alerts.rules.channels_public``: a webhook's secret, a Slack or Teams URL), in the form and to
+view-only users alike; a masked value saved back unchanged keeps the stored one."""
 
 from __future__ import annotations
+
+import json
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from alerts.models import MAX_RULES, Alert, AlertDelivery, AlertRule
-from alerts.rules import rule_clean, rules_count_check
+from alerts.rules import channels_public, rule_clean, rules_count_check
 from portfolio.models import MAX_AGENCY_ALERT_RULES, AgencyAlertRule
 from tenants.tenant_admin import TenantModelAdmin, tenant_admin_site
 
@@ -18,6 +23,11 @@ CHECKED = ("kind", "kpi", "dimension", "key", "threshold", "stale_days", "stale_
 
 class _RuleForm(forms.ModelForm):
     client_level = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # the stored credentials never reach the page
+            self.initial["channels"] = channels_public(self.instance.channels)
 
     def clean(self):
         data = super().clean()
@@ -55,8 +65,26 @@ class AgencyAlertRuleForm(_RuleForm):
             rules_count_check(AgencyAlertRule.objects.filter(agency=agency).count(), MAX_AGENCY_ALERT_RULES)
 
 
+class _MaskedChannels:
+    """A view-only user sees every field read-only, drawn from the stored value: the channels are
+    swapped for their masked form."""
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = ["channels_shown" if name == "channels" else name for name in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "channels_shown"]
+
+    @admin.display(description=_("channels"))
+    def channels_shown(self, obj) -> str:
+        return json.dumps(channels_public(obj.channels), ensure_ascii=False)
+
+
 @admin.register(AlertRule, site=tenant_admin_site)
-class AlertRuleAdmin(TenantModelAdmin):
+class AlertRuleAdmin(_MaskedChannels, TenantModelAdmin):
     form = AlertRuleForm
     list_display = ["kind", "kpi", "dimension", "key", "active", "created_at"]
     list_filter = ["kind", "active"]
@@ -103,7 +131,7 @@ class AlertDeliveryAdmin(_ReadOnly):
 
 
 @admin.register(AgencyAlertRule)
-class AgencyAlertRuleAdmin(admin.ModelAdmin):
+class AgencyAlertRuleAdmin(_MaskedChannels, admin.ModelAdmin):
     form = AgencyAlertRuleForm
     list_display = ["agency", "kind", "kpi", "active", "created_at"]
     list_filter = ["kind", "active"]

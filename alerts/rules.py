@@ -4,12 +4,18 @@ the client's rules and of the agency's defaults all call ``rule_clean``. Errors 
 
 Channels: at most ``MAX_CHANNELS`` of ``{"type": "email", "to"}``, ``{"type": "webhook", "url",
 "secret"}``, ``{"type": "slack"|"teams", "url"}``. Webhook URLs go through
-``config.outbound.webhook_url_checked`` (no private address unless the setting allows it). A
-webhook's secret is never shown back in full (``channels_public``); an update that leaves it out
-keeps the secret of the stored webhook channel with the same URL.
+``config.outbound.webhook_url_checked`` (no private address unless the setting allows it).
+
+Credentials are never shown back in full, to any role, on any read path (API, page, both admins):
+``channels_public`` masks a webhook's secret (``…abcd``) and a Slack or Teams URL, which is itself
+the credential (``https://hooks.slack.com/…abcd``: scheme, host and the last 4 characters). An update
+that sends the masked value back unchanged (or leaves a webhook's secret out) keeps the stored one:
+``channels_clean`` matches it against the rule's stored channels.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -23,6 +29,12 @@ CHANNEL_TYPES = ("email", "webhook", "slack", "teams")
 SECRET_MIN, SECRET_MAX = 16, 200
 MAX_THRESHOLD = 200  # percent
 MAX_STALE_DAYS = 365
+MAX_KEY_LENGTH = 300  # AlertRuleFields.key
+
+
+def _whole(value) -> bool:
+    """An integer, not a bool (``True`` is an ``int`` to Python, not a percentage to anyone)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def kpi_keys(*, client_level: bool) -> set[str]:
@@ -35,19 +47,40 @@ def kpi_keys(*, client_level: bool) -> set[str]:
     return set(kpi_definitions())
 
 
+URL_IS_SECRET = ("slack", "teams")  # incoming-webhook URLs: whoever has one may post
+
+
+MASK = "…"
+
+
 def secret_masked(secret: str) -> str:
-    return "…" + secret[-4:] if secret else ""
+    return MASK + secret[-4:] if secret else ""
+
+
+def url_masked(url: str) -> str:
+    """``https://hooks.slack.com/…abcd``: enough to recognise the URL, not to use it."""
+    if not isinstance(url, str) or not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        head = f"{parts.scheme}://{parts.hostname}" if parts.scheme and parts.hostname else ""
+    except ValueError:
+        head = ""
+    return f"{head}/{MASK}{url[-4:]}"
+
+
+def channel_public(channel: dict) -> dict:
+    channel = dict(channel)
+    if "secret" in channel:
+        channel["secret"] = secret_masked(channel["secret"])
+    if channel.get("type") in URL_IS_SECRET and "url" in channel:
+        channel["url"] = url_masked(channel["url"])
+    return channel
 
 
 def channels_public(channels: list) -> list[dict]:
-    """The channels as the API and pages show them: secrets masked."""
-    shown = []
-    for channel in channels or []:
-        channel = dict(channel)
-        if "secret" in channel:
-            channel["secret"] = secret_masked(channel["secret"])
-        shown.append(channel)
-    return shown
+    """The channels as every read path shows them: secrets and Slack/Teams URLs masked."""
+    return [channel_public(channel) for channel in channels or [] if isinstance(channel, dict)]
 
 
 def _channel_clean(raw, previous: dict | None) -> dict:
@@ -65,11 +98,20 @@ def _channel_clean(raw, previous: dict | None) -> dict:
     url = raw.get("url")
     if not isinstance(url, str):
         raise ValidationError(_("A %(type)s channel needs a URL.") % {"type": kind})
+    if (
+        kind in URL_IS_SECRET
+        and previous
+        and previous.get("type") == kind
+        and url.strip() == url_masked(previous["url"])
+    ):
+        return {"type": kind, "url": previous["url"]}  # the masked URL sent back unchanged: kept
+    if MASK in url:  # a masked URL matching none stored (another kind, or its rule's URL changed)
+        raise ValidationError(_("This URL is shown masked: enter the full URL."))
     url = webhook_url_checked(url)
     if kind != "webhook":
         return {"type": kind, "url": url}
     secret = raw.get("secret")
-    kept = previous and previous.get("type") == "webhook" and previous.get("url") == url
+    kept = bool(previous) and previous.get("type") == "webhook" and previous.get("url") == url
     if (secret in (None, "") or (kept and secret == secret_masked(previous.get("secret", "")))) and kept:
         secret = previous["secret"]
     if not isinstance(secret, str) or not secret:
@@ -81,12 +123,17 @@ def _channel_clean(raw, previous: dict | None) -> dict:
     return {"type": "webhook", "url": url, "secret": secret}
 
 
-def _same_webhook(raw, previous: list) -> dict | None:
-    """The stored webhook channel with the same URL, whose secret an update may keep."""
-    if not isinstance(raw, dict) or raw.get("type") != "webhook":
+def _same_channel(raw, previous: list) -> dict | None:
+    """The stored channel an update may keep a credential of: the webhook with the same URL (its
+    secret), or the Slack/Teams channel whose masked URL was sent back."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
         return None
-    url = raw.get("url").strip() if isinstance(raw.get("url"), str) else None
-    return next((p for p in previous if p.get("type") == "webhook" and p.get("url") == url), None)
+    url, kind = raw["url"].strip(), raw.get("type")
+    if kind == "webhook":
+        return next((p for p in previous if p.get("type") == "webhook" and p.get("url") == url), None)
+    if kind in URL_IS_SECRET:
+        return next((p for p in previous if p.get("type") == kind and url_masked(p.get("url", "")) == url), None)
+    return None
 
 
 def channels_clean(channels, previous: list | None = None) -> list[dict]:
@@ -101,7 +148,7 @@ def channels_clean(channels, previous: list | None = None) -> list[dict]:
     cleaned = []
     for index, raw in enumerate(channels):
         try:
-            cleaned.append(_channel_clean(raw, _same_webhook(raw, previous)))
+            cleaned.append(_channel_clean(raw, _same_channel(raw, previous)))
         except ValidationError as error:
             raise ValidationError(
                 _("Channel %(number)d: %(error)s") % {"number": index + 1, "error": " ".join(error.messages)}
@@ -128,14 +175,16 @@ def rule_clean(data: dict, *, client_level: bool = True, previous_channels: list
         errors["dimension"] = [_("Unknown dimension: %(dimension)s.") % {"dimension": str(dimension)[:16]}]
     if key and not dimension:
         errors["key"] = [_("A key needs a dimension.")]
+    elif not isinstance(key, str) or len(key) > MAX_KEY_LENGTH:  # the column's length: a 500 otherwise
+        errors["key"] = [_("A key has at most %(max)d characters.") % {"max": MAX_KEY_LENGTH}]
     if kind == AlertKind.STALE and (kpi or dimension):
         errors.setdefault("kpi", []).append(_("A stale-data rule watches a source, not a KPI."))
     for field in ("dimension", "key"):
         if field in data:
             cleaned[field] = data.get(field) or ""
-    if "threshold" in data and not (isinstance(data["threshold"], int) and 1 <= data["threshold"] <= MAX_THRESHOLD):
+    if "threshold" in data and not (_whole(data["threshold"]) and 1 <= data["threshold"] <= MAX_THRESHOLD):
         errors["threshold"] = [_("A threshold is a percentage from 1 to %(max)d.") % {"max": MAX_THRESHOLD}]
-    if "stale_days" in data and not (isinstance(data["stale_days"], int) and 1 <= data["stale_days"] <= MAX_STALE_DAYS):
+    if "stale_days" in data and not (_whole(data["stale_days"]) and 1 <= data["stale_days"] <= MAX_STALE_DAYS):
         errors["stale_days"] = [_("Days without data: from 1 to %(max)d.") % {"max": MAX_STALE_DAYS}]
     if "stale_source" in data:
         cleaned["stale_source"] = data["stale_source"] or StaleSource.ANY

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from alerts.models import Alert, AlertDelivery, AlertRule
 from alerts.rules import channels_public, rule_clean
 from portfolio.alert_rule_fields import AlertKind, StaleSource
+from portfolio.models import AgencyAlertRule
 
 RULE_FIELDS = ("kind", "kpi", "dimension", "key", "threshold", "stale_days", "stale_source", "channels", "active")
 
@@ -29,6 +30,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         )
     )
     created_by = serializers.SerializerMethodField()
+    client_level = True  # a client's own rule may name its custom KPIs
 
     class Meta:
         model = AlertRule
@@ -46,7 +48,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         previous = self.instance.channels if self.instance else None
         try:
-            cleaned = rule_clean(attrs, previous_channels=previous)
+            cleaned = rule_clean(attrs, client_level=self.client_level, previous_channels=previous)
         except ValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error
         if self.instance is not None:  # PATCH: a stale rule stays without a KPI
@@ -54,6 +56,32 @@ class AlertRuleSerializer(serializers.ModelSerializer):
             kpi = cleaned.get("kpi", self.instance.kpi)
             if kind == AlertKind.STALE and kpi:
                 raise serializers.ValidationError({"kpi": [_("A stale-data rule watches a source, not a KPI.")]})
+        return cleaned
+
+
+class AgencyAlertRuleSerializer(AlertRuleSerializer):
+    """An agency's default rule: the same fields and rule, built-in KPIs only (each client's custom
+    KPIs differ)."""
+
+    client_level = False
+    created_by = None
+    agency = serializers.IntegerField(
+        source="agency_id",
+        min_value=1,
+        required=False,
+        help_text=_("The agency's id; by default the one agency you work for. Fixed once created."),
+    )
+
+    class Meta:
+        model = AgencyAlertRule
+        fields = ["id", "agency", *RULE_FIELDS, "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        agency = attrs.pop("agency_id", None)
+        cleaned = super().validate(attrs)
+        if agency is not None:
+            cleaned["agency_id"] = agency
         return cleaned
 
 

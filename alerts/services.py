@@ -46,3 +46,26 @@ def agency_rule_create(data: dict, *, agency) -> AgencyAlertRule:
         rules_count_check(AgencyAlertRule.objects.filter(agency=agency).count(), MAX_AGENCY_ALERT_RULES)
         cleaned = rule_clean({k: v for k, v in data.items() if k in RULE_FIELDS}, client_level=False)
         return AgencyAlertRule.objects.create(**cleaned, agency=agency)
+
+
+def agency_rule_update(rule: AgencyAlertRule, data: dict) -> AgencyAlertRule:
+    """Change an agency's default rule (the caller checked the user works for its agency)."""
+    cleaned = rule_clean(
+        {k: v for k, v in data.items() if k in RULE_FIELDS}, client_level=False, previous_channels=rule.channels
+    )
+    kind = cleaned.get("kind", rule.kind)
+    if kind == "stale" and (cleaned.get("kpi", rule.kpi) or cleaned.get("dimension", rule.dimension)):
+        rule_clean(
+            {"kind": kind, "kpi": cleaned.get("kpi", rule.kpi), "dimension": cleaned.get("dimension", "")},
+            client_level=False,
+        )
+    for name, value in cleaned.items():
+        setattr(rule, name, value)
+    rule.save()
+    return rule
+
+
+def agency_rule_delete(rule: AgencyAlertRule) -> None:
+    """Its open alerts in the clients' schemas are closed quietly by their next evaluation (the rule
+    is no longer in force)."""
+    rule.delete()

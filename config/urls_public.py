@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
 from accounts import login, logout
+from alerts import api_defaults as alert_defaults_api
 from config.favicon import favicon
 from portfolio import api as portfolio_api
 from portfolio import views as portfolio_views
@@ -24,6 +25,14 @@ urlpatterns = [
     path("api/v1/tokens/", api.TokenListCreateApi.as_view(), name="token-list"),
     path("api/v1/tokens/<slug:token_key>/", api.TokenRevokeApi.as_view(), name="token-revoke"),
     path("api/v1/portfolio/", portfolio_api.PortfolioApi.as_view(), name="portfolio"),
+    path(
+        "api/v1/alert-defaults/", alert_defaults_api.AgencyAlertRuleListCreateApi.as_view(), name="alert-default-list"
+    ),
+    path(
+        "api/v1/alert-defaults/<int:pk>/",
+        alert_defaults_api.AgencyAlertRuleDetailApi.as_view(),
+        name="alert-default-detail",
+    ),
     path(
         "api/v1/schema/",
         SpectacularAPIView.as_view(urlconf="config.urls_public", permission_classes=[AllowAny]),
