@@ -50,10 +50,33 @@ class ReportScheduleForm(forms.ModelForm):
         model = ReportSchedule
         fields = list(FIELDS)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, members: list[tuple[str, str]] | None = None, **kwargs):
+        """``members``: the client's people as (email, label) (``selectors.member_choices``); given, the
+        form offers them as checkboxes and the text field takes the other (external) addresses. The
+        admin gives none: every address is typed."""
         super().__init__(*args, **kwargs)
+        stored = list(self.instance.recipients) if self.instance.pk else []
+        if members is not None:
+            emails = {email for email, _label in members}
+            self.fields["members"] = forms.MultipleChoiceField(
+                label=_("the client's people"),
+                required=False,
+                choices=members,
+                widget=forms.CheckboxSelectMultiple,
+                help_text=_("People with access to this client account."),
+            )
+            order = [name for name in self.fields if name != "members"]
+            order.insert(order.index("recipients"), "members")
+            self.order_fields(order)
+            self.fields["recipients"].label = _("other addresses")
+            self.fields["recipients"].help_text = _(
+                "External addresses, one per line or separated by commas (at most 50 recipients in all)."
+            )
+            if not self.is_bound:
+                self.initial["members"] = [a for a in stored if a in emails]
+                stored = [a for a in stored if a not in emails]
         if self.instance.pk and not self.is_bound:
-            self.initial["recipients"] = "\n".join(self.instance.recipients)
+            self.initial["recipients"] = "\n".join(stored)
 
     def clean_recipients(self) -> list[str]:
         """The typed addresses as a list (the model's field holds one); the rule checks them."""
@@ -64,6 +87,8 @@ class ReportScheduleForm(forms.ModelForm):
         if self.errors:  # a value Django could not read (an hour that is not a number): its own message
             return cleaned
         values = {name: cleaned.get(name) for name in FIELDS}
+        # The ticked people first, then the typed addresses: one list for the one rule.
+        values["recipients"] = [*(cleaned.get("members") or []), *(values["recipients"] or [])]
         values["day_of_month"] = 1 if values["day_of_month"] is None else values["day_of_month"]
         values["hour"] = 8 if values["hour"] is None else values["hour"]
         try:

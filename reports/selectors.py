@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
+from accounts.people import agency_people, client_members
 from reports.models import ReportDelivery, ReportSchedule
 from tenants.access import ClientAccess
+from tenants.models import Client
 
 
 def schedules_visible(access: ClientAccess, user) -> QuerySet[ReportSchedule]:
@@ -26,3 +28,16 @@ def deliveries_of(schedule: ReportSchedule) -> QuerySet[ReportDelivery]:
         .annotate(has_pdf=has_pdf)
         .order_by("-created_at", "-pk")
     )
+
+
+def member_choices(client: Client) -> list[tuple[str, str]]:
+    """The people with access to the client (its own members, and its agency's owners and staff), as
+    (email, "Name (email)") by email, each once: the page's recipient checkboxes. Two queries."""
+    people: dict[str, str] = {}
+    memberships = [*client_members(client), *(agency_people(client.agency) if client.agency_id else [])]
+    for membership in memberships:
+        user = membership.user
+        if user.is_active:
+            email = user.email.lower()
+            people[email] = f"{user.full_name} ({email})" if user.full_name else email
+    return sorted(people.items())

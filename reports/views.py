@@ -25,7 +25,7 @@ from reports.delivery import report_filename
 from reports.forms import ReportScheduleForm
 from reports.models import DeliveryStatus, ReportDelivery
 from reports.preview import PreviewBusy, preview_pdf
-from reports.selectors import schedules_visible
+from reports.selectors import member_choices, schedules_visible
 from reports.tasks import report_deliver_task
 from reports.unsubscribe import unsubscribe_read
 from tenants.middleware import client_public_endpoint, client_team_only
@@ -47,6 +47,12 @@ def _schedules(request: HttpRequest):
     return schedules_visible(request.client_access, request.user)
 
 
+def _form(request: HttpRequest, *args, instance=None) -> ReportScheduleForm:
+    """The schedule form with the client's people as recipient checkboxes (only managers see it)."""
+    members = member_choices(request.tenant) if request.client_access.can_manage else None
+    return ReportScheduleForm(*args, instance=instance, members=members)
+
+
 @client_team_only
 @require_GET
 def reports_page(request: HttpRequest) -> HttpResponse:
@@ -54,7 +60,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     editing = None
     if edit.isascii() and edit.isdigit() and request.client_access.can_manage:
         editing = get_object_or_404(_schedules(request), pk=int(edit))
-    return _page(request, ReportScheduleForm(instance=editing), editing)
+    return _page(request, _form(request, instance=editing), editing)
 
 
 def _page(request: HttpRequest, form: ReportScheduleForm, editing, status: int = 200) -> HttpResponse:
@@ -92,7 +98,7 @@ def deliveries_of_all():
 def report_save(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _can_manage(request)
     schedule = get_object_or_404(_schedules(request), pk=pk) if pk is not None else None
-    form = ReportScheduleForm(request.POST, instance=schedule)
+    form = _form(request, request.POST, instance=schedule)
     if not form.is_valid():
         return _page(request, form, schedule, status=400)
     fields = {name: form.cleaned_data[name] for name in services.FIELDS}

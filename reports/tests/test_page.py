@@ -1,6 +1,7 @@
 """The reports page (/c/<slug>/reports/) and the client admin: the form refuses in the API's words,
 Preview opens the PDF, Send now and Approve queue deliveries, roles as in the API."""
 
+import re
 from datetime import date
 
 from django.utils import translation
@@ -112,3 +113,28 @@ def test_the_page_costs_a_fixed_number_of_queries(http_as, world, in_alpha, djan
         page = browser.get(PAGE).content.decode()
     # the newest five deliveries of each schedule
     assert page.count('data-testid="delivery-') == 1 + 5 * 5
+
+
+def test_the_form_offers_the_clients_people_and_external_addresses(http_as, world, in_alpha):
+    browser = http_as(world.manager_alpha)
+    form = browser.get(PAGE).content.decode()
+    # the people with access to alpha (its members, the agency's owner and staff), not another agency's
+    for email in ("manager@alpha.test", "sales@alpha.test", "viewer@alpha.test", "owner@agence.test"):
+        assert f'name="members" value="{email}"' in form, email
+    assert "owner@other.test" not in form
+    ticked = FORM | {"members": ["viewer@alpha.test", "sales@alpha.test"], "recipients": "cfo@client.test"}
+    assert browser.post(f"{PAGE}new/", ticked).status_code == 302
+    saved = ReportSchedule.objects.get()
+    # the same rule and the same list as the API's: ticked people first, then the typed addresses
+    assert saved.recipients == ["viewer@alpha.test", "sales@alpha.test", "cfo@client.test"]
+    edit = browser.get(f"{PAGE}?edit={saved.pk}").content.decode()
+    # editing: the people ticked, the external address typed
+    ticked_now = set(re.findall(r'name="members" value="([^"]+)" id="id_members_\d+" checked', edit))
+    assert ticked_now == {"viewer@alpha.test", "sales@alpha.test"}
+    assert "\ncfo@client.test</textarea>" in edit
+    # someone who is not among the client's people cannot be ticked
+    assert browser.post(f"{PAGE}new/", FORM | {"members": ["owner@other.test"]}).status_code == 400
+    # nobody at all: the rule's words
+    with translation.override("en"):
+        empty = browser.post(f"{PAGE}new/", FORM | {"name": "Empty", "recipients": ""})
+    assert empty.status_code == 400 and "Give at least one recipient." in empty.content.decode()
