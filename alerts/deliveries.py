@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
 from datetime import timedelta
 
@@ -33,9 +34,17 @@ MAX_ATTEMPTS = 5
 SIGNATURE_HEADER = "X-Pouls-Signature"
 
 
+# A retry's own task may run a moment before its due time (clocks of two workers); a duplicate that
+# comes within the grace waits for the row lock, then finds the attempt made and the next one due later.
+EARLY_GRACE = timedelta(seconds=5)
+MAX_BACKOFF_SECONDS = 3600.0  # below the broker's visibility timeout: a countdown past it is sent twice
+
+
 def backoff_seconds(attempts: int) -> float:
-    """The wait after ``attempts`` failed attempts: ``POULS_ALERT_RETRY_BASE`` × 2^(attempts-1)."""
-    return float(settings.POULS_ALERT_RETRY_BASE) * 2 ** max(0, attempts - 1)
+    """The wait after ``attempts`` failed attempts: ``POULS_ALERT_RETRY_BASE`` × 2^(attempts-1), at
+    most ``MAX_BACKOFF_SECONDS`` (a large base or attempts count would otherwise overflow or wait days)."""
+    exponent = min(max(0, attempts - 1), 30)
+    return min(float(settings.POULS_ALERT_RETRY_BASE) * 2**exponent, MAX_BACKOFF_SECONDS)
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -81,29 +90,37 @@ def webhook_body(delivery: AlertDelivery, notice) -> bytes:
     )
 
 
+def _slack_escaped(text: str) -> str:
+    """Slack's escaping of mrkdwn text: a note's or a client's ``<!channel>`` or ``<https://x|y>``
+    would otherwise ping everyone or show a disguised link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_body(notice) -> bytes:
-    text = "\n".join(notice.lines)
+    title, text = _slack_escaped(notice.title), _slack_escaped("\n".join(notice.lines))
+    client = _slack_escaped(notice.client).replace("|", "¦")
     return _json(
         {
-            "text": f"{notice.title}\n{text}\n{notice.link}",
+            "text": f"{title}\n{text}\n{notice.link}",
             "blocks": [
                 {"type": "header", "text": {"type": "plain_text", "text": notice.title[:150]}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": text or notice.title}},
-                {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{notice.link}|{notice.client}>"}]},
+                {"type": "section", "text": {"type": "mrkdwn", "text": text or title}},
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{notice.link}|{client}>"}]},
             ],
         }
     )
 
 
 def teams_body(notice, recovered: bool) -> bytes:
+    # A MessageCard's text is Markdown with some HTML: escaped, a note's markup stays text.
     return _json(
         {
             "@type": "MessageCard",
             "@context": "https://schema.org/extensions",
             "summary": notice.title,
             "themeColor": "2E7D32" if recovered else "C62828",
-            "title": notice.title,
-            "text": "<br>".join(notice.lines),
+            "title": html.escape(notice.title),
+            "text": "<br>".join(html.escape(line) for line in notice.lines),
             "potentialAction": [
                 {"@type": "OpenUri", "name": notice.client, "targets": [{"os": "default", "uri": notice.link}]}
             ],
@@ -149,13 +166,17 @@ def _send(delivery: AlertDelivery) -> tuple[bool, int | None, str]:
 def delivery_attempt(delivery_id: int) -> str:
     """Make one attempt of a pending delivery (its row locked, so two workers never both send it).
     Returns "sent", "retry" (try again after ``backoff_seconds(attempts)``), "failed" (attempts
-    spent) or "done" (nothing to do: sent already, or gone)."""
+    spent), "done" (nothing to do: sent already, or gone) or "early": its next attempt is not due
+    yet, so this is a second task for it (the sweep's, or a broker's redelivery) while the first
+    waits out its backoff; the first one makes that attempt, so a duplicate never sends early."""
     with transaction.atomic():
         delivery = (
             AlertDelivery.objects.select_for_update(of=("self",)).select_related("alert").filter(pk=delivery_id).first()
         )
         if delivery is None or delivery.status != DeliveryStatus.PENDING:
             return "done"
+        if delivery.next_attempt_at is not None and delivery.next_attempt_at - EARLY_GRACE > timezone.now():
+            return "early"
         try:
             ok, code, error = _send(delivery)
         except Exception as exc:  # a template or payload bug: logged in the delivery, retried

@@ -271,6 +271,31 @@ def _channels_of(rule) -> list[dict]:
     return list(rule.channels or [])
 
 
+def _channel_id(channel: dict) -> tuple:
+    return (channel.get("type"), channel.get("to") or channel.get("url"))
+
+
+def _notified(new: list[Alert]) -> set[tuple]:
+    """(kind, subject, period, event, channel) already notified by another rule's alert: one query."""
+    if not new:
+        return set()
+    rows = AlertDelivery.objects.filter(
+        event=DeliveryEvent.FIRED,
+        alert__kind__in={a.kind for a in new},
+        alert__subject__in={a.subject for a in new},
+        alert__period__in={a.period for a in new},
+    ).values_list("alert__kind", "alert__subject", "alert__period", "channel")
+    return {(kind, subject, period, DeliveryEvent.FIRED, _channel_id(c)) for kind, subject, period, c in rows}
+
+
+def _first_notice(notified: set[tuple], alert: Alert, event: str, channel: dict) -> bool:
+    key = (alert.kind, alert.subject, alert.period, event, _channel_id(channel))
+    if key in notified:
+        return False
+    notified.add(key)
+    return True
+
+
 def alerts_evaluate(*, now: datetime | None = None) -> Outcome:
     """Evaluate every rule in force for the current client; open, resolve and close alerts and
     create their deliveries (whose tasks are sent once the transaction commits)."""
@@ -328,12 +353,14 @@ def alerts_evaluate(*, now: datetime | None = None) -> Outcome:
         Alert.objects.bulk_create(new)
         outcome.fired = new
         deliveries = []
+        # A client's rule and its agency's default (or two rules) that find the same thing notify
+        # each channel once: both alerts open, one notice per channel, even across evaluations.
+        notified = _notified(new)
         for alert in new:
             rule = refs[alert.rule_ref].rule
-            deliveries += [
-                AlertDelivery(alert=alert, channel_index=i, channel=c, event=DeliveryEvent.FIRED)
-                for i, c in enumerate(_channels_of(rule))
-            ]
+            for i, c in enumerate(_channels_of(rule)):
+                if _first_notice(notified, alert, DeliveryEvent.FIRED, c):
+                    deliveries.append(AlertDelivery(alert=alert, channel_index=i, channel=c, event=DeliveryEvent.FIRED))
 
         for alert in Alert.objects.filter(state=AlertState.OPEN).select_for_update():
             if (alert.rule_ref, alert.subject, alert.period) in wanted:
@@ -348,6 +375,7 @@ def alerts_evaluate(*, now: datetime | None = None) -> Outcome:
                 deliveries += [
                     AlertDelivery(alert=alert, channel_index=i, channel=c, event=DeliveryEvent.RECOVERED)
                     for i, c in enumerate(_channels_of(rule.rule))
+                    if _first_notice(notified, alert, DeliveryEvent.RECOVERED, c)
                 ]
             else:  # its period ended or its rule went: nothing to announce
                 alert.details = {**alert.details, "closed": True}

@@ -148,11 +148,17 @@ def channels_clean(channels, previous: list | None = None) -> list[dict]:
     cleaned = []
     for index, raw in enumerate(channels):
         try:
-            cleaned.append(_channel_clean(raw, _same_channel(raw, previous)))
+            channel = _channel_clean(raw, _same_channel(raw, previous))
         except ValidationError as error:
             raise ValidationError(
                 _("Channel %(number)d: %(error)s") % {"number": index + 1, "error": " ".join(error.messages)}
             ) from None
+        # The same address or URL twice would send each notice twice: the first one stands.
+        if not any(
+            c["type"] == channel["type"] and c.get("to", c.get("url")) == channel.get("to", channel.get("url"))
+            for c in cleaned
+        ):
+            cleaned.append(channel)
     return cleaned
 
 

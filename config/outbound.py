@@ -41,9 +41,31 @@ class OutboundResult:
         return self.status is not None and 200 <= self.status < 300
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the last 32 bits are an IPv4 address
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries to: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d),
+    6to4 (2002:AABB:CCDD::) or NAT64 (64:ff9b::a.b.c.d). Python calls some of these global, yet a
+    host with a 6to4 relay or a NAT64 gateway would reach 127.0.0.1 or 10.x through them."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    packed = int(address)
+    if address in NAT64 or address in NAT64_LOCAL or (packed >> 32 == 0 and packed > 1):
+        return ipaddress.IPv4Address(packed & 0xFFFFFFFF)
+    return None
+
+
 def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None and _refused(embedded):
+            return True
+        if address in NAT64_LOCAL:
+            return True
     return (
         address.is_private
         or address.is_loopback

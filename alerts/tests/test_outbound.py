@@ -83,6 +83,9 @@ def test_a_delivery_to_a_private_address_is_refused_at_send_time(in_alpha):
         delivery.refresh_from_db()
         assert receiver.requests == []
         assert delivery.attempts == 1 and "private" in delivery.last_error.lower()
+        # not before its backoff is over
+        assert delivery_attempt(delivery.pk) == "early"
+        AlertDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=None)
         # allowed again: the next attempt goes through, signed
         assert delivery_attempt(delivery.pk) == "sent"
         assert receiver.requests[0].headers["x-pouls-signature"].startswith("sha256=")

@@ -1,0 +1,134 @@
+"""What the review of issue 16 found in alerts, each held by a test that failed before its fix:
+addresses that carry a private IPv4 inside IPv6 (6to4), a bounded backoff, a duplicate task that
+never attempts before its due time, one notice per channel when a client's rule and its agency's
+default find the same thing, Slack and Teams text escaped, duplicate channels, bounded rule fields."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import override_settings
+from django.utils import timezone
+
+from alerts.deliveries import MAX_BACKOFF_SECONDS, backoff_seconds, delivery_attempt, slack_body, teams_body
+from alerts.evaluate import alerts_evaluate
+from alerts.models import Alert, AlertDelivery, AlertRule
+from alerts.notices import Notice
+from alerts.rules import rule_clean
+from config.outbound import webhook_url_checked
+from portfolio.models import AgencyAlertRule
+from tests.receivers import http_receiver
+
+EMAIL = [{"type": "email", "to": "ops@alpha.test"}]
+RULES = "/c/alpha/api/v1/alerts/rules/"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[2002:7f00:1::]/x",  # 6to4 of 127.0.0.1
+        "http://[2002:a00:1::1]/x",  # 6to4 of 10.0.0.1
+        "http://[2002:c0a8:101::]/x",  # 6to4 of 192.168.1.1
+        "http://[64:ff9b::7f00:1]/x",  # NAT64 of 127.0.0.1
+        "http://[::ffff:127.0.0.1]/x",
+        "http://[::127.0.0.1]/x",
+        "http://[::1]/x",
+        "http://[fd00::1]/x",
+        "http://[fe80::1]/x",
+        "http://0.0.0.0/x",
+        "http://2130706433/x",  # 127.0.0.1 in decimal
+        "http://0177.0.0.1/x",  # in octal
+        "http://0x7f.1/x",
+        "http://169.254.169.254/latest/meta-data/",
+    ],
+)
+def test_private_addresses_in_every_spelling_are_refused(url):
+    with override_settings(POULS_WEBHOOK_ALLOW_PRIVATE=False), pytest.raises(ValidationError):
+        webhook_url_checked(url)
+
+
+def test_the_backoff_is_exponential_and_bounded():
+    with override_settings(POULS_ALERT_RETRY_BASE=30):
+        assert [backoff_seconds(n) for n in (1, 2, 3)] == [30.0, 60.0, 120.0]
+        assert backoff_seconds(9) == MAX_BACKOFF_SECONDS and backoff_seconds(10_000) == MAX_BACKOFF_SECONDS
+
+
+def _alert(**fields) -> Alert:
+    return Alert.objects.create(
+        rule_ref="a:1", agency_rule_id=1, kind="status_red", subject="leads", kpi="leads", period="month:2026-11-01"
+    )
+
+
+def test_a_second_task_never_attempts_before_the_backoff_is_over(in_alpha):
+    with http_receiver(statuses=[500, 200]) as receiver:
+        channel = {"type": "webhook", "url": f"{receiver.base_url}/hook", "secret": "x" * 20}
+        delivery = AlertDelivery.objects.create(alert=_alert(), channel_index=0, channel=channel, event="fired")
+        assert delivery_attempt(delivery.pk) == "retry"
+        # the sweep (or a broker's redelivery) sends another task while the first waits its backoff
+        assert delivery_attempt(delivery.pk) == "early"
+        assert len(receiver.requests) == 1
+        AlertDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+        assert delivery_attempt(delivery.pk) == "sent"
+        assert delivery_attempt(delivery.pk) == "done"
+        assert len(receiver.requests) == 2
+
+
+def test_a_client_rule_and_its_agency_default_notify_each_channel_once(world, in_alpha):
+    default = AgencyAlertRule.objects.create(agency=world.agency, kind="stale", stale_source="leads", channels=EMAIL)
+    try:
+        mine = AlertRule.objects.create(
+            kind="stale", stale_source="leads", channels=[*EMAIL, {"type": "email", "to": "me@alpha.test"}]
+        )
+        outcome = alerts_evaluate()
+        assert len(outcome.fired) == 2  # both rules hold their alert
+        sent = sorted(d.channel["to"] for d in AlertDelivery.objects.all())
+        assert sent == ["me@alpha.test", "ops@alpha.test"]
+        # a rule added later that finds the same thing does not notify the same address again
+        AlertRule.objects.create(kind="stale", stale_source="leads", channels=EMAIL)
+        later = alerts_evaluate()
+        assert len(later.fired) == 1 and later.deliveries == []
+        # nor does anything fire twice when the refresh runs again
+        assert alerts_evaluate().fired == []
+        assert Alert.objects.filter(rule=mine).count() == 1
+    finally:
+        default.delete()
+
+
+def test_slack_and_teams_text_is_escaped():
+    notice = Notice(
+        title="Anomaly: leads (A <b>&</b> B)",
+        lines=["Note: <!channel> see <https://evil.test|your bank>"],
+        link="https://pouls.test/c/alpha/alerts/",
+        client="A|B <x>",
+    )
+    slack = slack_body(notice).decode()
+    assert "<!channel>" not in slack and "&lt;!channel&gt;" in slack and "<https://evil.test" not in slack
+    assert "<https://pouls.test/c/alpha/alerts/|A¦B &lt;x&gt;>" in slack
+    teams = json.loads(teams_body(notice, recovered=False))  # its summary is plain text: left as is
+    assert "<b>" not in teams["title"] and "&lt;!channel&gt;" in teams["text"]
+
+
+def test_the_same_channel_twice_is_kept_once():
+    cleaned = rule_clean({"kind": "anomaly", "channels": [*EMAIL, {"type": "email", "to": "OPS@alpha.test"}]})
+    assert cleaned["channels"] == EMAIL
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "status_red", "dimension": "channel", "key": "k" * 301, "channels": EMAIL}, "key"),
+        ({"kind": "pacing", "threshold": True, "channels": EMAIL}, "threshold"),
+        ({"kind": "stale", "stale_days": 366, "channels": EMAIL}, "stale_days"),
+        ({"kind": "pacing", "threshold": 201, "channels": EMAIL}, "threshold"),
+        (
+            {"kind": "status_red", "channels": [{"type": "webhook", "url": "http://127.0.0.1:9/h", "secret": 5}]},
+            "channels",
+        ),
+        ({"kind": "status_red", "channels": [{"type": "slack", "url": "http://127.0.0.1/…abcd"}]}, "channels"),
+    ],
+)
+def test_bad_rule_fields_are_400_not_500(http_as, world, in_alpha, body, field):
+    answer = http_as(world.manager_alpha).post(RULES, body, content_type="application/json")
+    assert answer.status_code == 400 and field in answer.json(), answer.content
+    assert not AlertRule.objects.exists()
