@@ -267,6 +267,23 @@ def _stale(rules: list[RuleInForce], today: date) -> list[Finding]:
     return findings
 
 
+def _still_watched(rule, alert: Alert) -> bool:
+    """Whether ``rule`` as it is now still watches what ``alert`` is about. A rule changed since
+    (another kind, KPI, dimension or source) did not see its old subject recover: that alert is
+    closed quietly, not announced as recovered. A failed import is an event, not a condition: its
+    alert ends quietly once out of the rule's window."""
+    if rule.kind != alert.kind:
+        return False
+    if alert.kind == AlertKind.STALE:
+        source = alert.details.get("source")
+        return source != StaleSource.IMPORT_FAILED and source == (rule.stale_source or StaleSource.ANY)
+    if alert.kind == AlertKind.PACING:  # any objective's KPI, not only the headline ones (_pacing)
+        if rule.kpi and alert.kpi != rule.kpi:
+            return False
+        return alert.dimension == rule.dimension and (not rule.key or alert.key == rule.key)
+    return _matches(rule, {"kpi": alert.kpi, "dimension": alert.dimension, "key": alert.key})
+
+
 def _channels_of(rule) -> list[dict]:
     return list(rule.channels or [])
 
@@ -366,8 +383,10 @@ def alerts_evaluate(*, now: datetime | None = None) -> Outcome:
             if (alert.rule_ref, alert.subject, alert.period) in wanted:
                 continue
             rule = refs.get(alert.rule_ref)
-            in_scope = rule is not None and (
-                alert.kind == AlertKind.STALE or alert.period in evaluated.get(alert.kind, set())
+            in_scope = (
+                rule is not None
+                and _still_watched(rule.rule, alert)
+                and (alert.kind == AlertKind.STALE or alert.period in evaluated.get(alert.kind, set()))
             )
             alert.state, alert.resolved_at = AlertState.RESOLVED, now
             if in_scope:

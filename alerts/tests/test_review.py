@@ -132,3 +132,61 @@ def test_bad_rule_fields_are_400_not_500(http_as, world, in_alpha, body, field):
     answer = http_as(world.manager_alpha).post(RULES, body, content_type="application/json")
     assert answer.status_code == 400 and field in answer.json(), answer.content
     assert not AlertRule.objects.exists()
+
+
+def test_a_rule_changed_to_another_kpi_closes_its_alert_quietly(in_alpha):
+    from datetime import UTC, date, datetime
+
+    from kpis.models import Snapshot
+
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    Snapshot.objects.create(
+        kpi="leads",
+        period="month",
+        start=date(2026, 11, 1),
+        value=12.0,
+        target=40.0,
+        status="red",
+        as_of=now,
+        definition_version=1,
+    )
+    rule = AlertRule.objects.create(kind="status_red", kpi="leads", channels=EMAIL)
+    (alert,) = alerts_evaluate(now=now).fired
+    rule.kpi = "mqls"  # leads is still red: nothing recovered
+    rule.save()
+    outcome = alerts_evaluate(now=now)
+    assert outcome.recovered == [] and [a.pk for a in outcome.closed] == [alert.pk] and outcome.deliveries == []
+    assert AlertDelivery.objects.filter(event="recovered").count() == 0
+
+
+def test_a_failed_import_leaving_the_window_is_closed_not_recovered(in_alpha):
+    rule = AlertRule.objects.create(kind="stale", stale_source="import_failed", stale_days=3, channels=EMAIL)
+    alert = Alert.objects.create(
+        rule=rule,
+        rule_ref=f"c:{rule.pk}",
+        kind="stale",
+        subject="import:1",
+        period="import:1",
+        details={"source": "import_failed", "job": 1},
+    )
+    outcome = alerts_evaluate()
+    assert outcome.recovered == [] and [a.pk for a in outcome.closed] == [alert.pk]
+    assert not AlertDelivery.objects.exists()
+
+
+def test_a_stale_rule_switched_to_another_source_closes_its_alert_quietly(in_alpha):
+    rule = AlertRule.objects.create(kind="stale", stale_source="leads", stale_days=2, channels=EMAIL)
+    (alert,) = alerts_evaluate().fired
+    # the rule now watches another source: the leads alert is closed quietly
+    rule.stale_source = "visits"
+    rule.save()
+    outcome = alerts_evaluate()
+    assert alert.pk in [a.pk for a in outcome.closed] and outcome.recovered == []
+
+
+def test_huge_ids_are_404_not_500(http_as, world, in_alpha):
+    huge = "9" * 30
+    manager = http_as(world.manager_alpha)
+    assert manager.get(f"{RULES}{huge}/").status_code == 404
+    assert manager.get(f"/c/alpha/api/v1/alerts/{huge}/").status_code == 404
+    assert http_as(world.owner).get(f"/api/v1/alert-defaults/{huge}/").status_code == 404
