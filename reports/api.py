@@ -91,7 +91,8 @@ class ReportDetailApi(APIView):
         schedule = _schedule(request, pk)
         data = ReportScheduleSerializer(schedule, data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        return Response(ReportScheduleSerializer(services.schedule_update(schedule, **data.validated_data)).data)
+        updated = services.schedule_update(schedule, by_agency=request.client_access.is_agency, **data.validated_data)
+        return Response(ReportScheduleSerializer(updated).data)
 
 
 class ReportPreviewApi(APIView):

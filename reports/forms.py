@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError
 from dashboards.report_sections import REPORT_SECTIONS
-from reports import rules
+from reports import rules, services
 from reports.models import ReportSchedule
 from reports.services import FIELDS
 
@@ -50,11 +50,13 @@ class ReportScheduleForm(forms.ModelForm):
         model = ReportSchedule
         fields = list(FIELDS)
 
-    def __init__(self, *args, members: list[tuple[str, str]] | None = None, **kwargs):
+    def __init__(self, *args, members: list[tuple[str, str]] | None = None, by_agency: bool = False, **kwargs):
         """``members``: the client's people as (email, label) (``selectors.member_choices``); given, the
         form offers them as checkboxes and the text field takes the other (external) addresses. The
-        admin gives none: every address is typed."""
+        admin gives none: every address is typed. ``by_agency``: an agency person fills it in (only
+        they turn approval off)."""
         super().__init__(*args, **kwargs)
+        self.by_agency = by_agency
         stored = list(self.instance.recipients) if self.instance.pk else []
         if members is not None:
             emails = {email for email, _label in members}
@@ -93,6 +95,13 @@ class ReportScheduleForm(forms.ModelForm):
         values["hour"] = 8 if values["hour"] is None else values["hour"]
         try:
             cleaned.update(rules.schedule_fields_checked(**values))
+            # The service's checks too, so that the admin (which saves after validating) says them.
+            if self.instance.pk:
+                rules.approval_change_checked(
+                    self.instance.requires_approval, cleaned["requires_approval"], by_agency=self.by_agency
+                )
+            else:
+                services.schedule_limit_checked()
         except DomainError as error:
             self.add_error(error.field if error.field in self.fields else None, error.message)
         return cleaned

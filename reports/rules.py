@@ -125,6 +125,14 @@ def schedule_fields_checked(
     }
 
 
+def approval_change_checked(before: bool, after: bool, *, by_agency: bool) -> None:
+    """Approval is the agency's review of what goes out: once a schedule requires it, only an agency
+    person turns it off (a client's manager would otherwise lift the review the agency asked for by
+    unticking a box). Turning it on is anyone's."""
+    if before and not after and not by_agency:
+        raise DomainError(_("Only the agency turns off the approval of this report."), field="requires_approval")
+
+
 # --- The calendar ---------------------------------------------------------------------------------
 
 

@@ -36,18 +36,25 @@ FIELDS = (
 MAX_ATTEMPTS = 5  # a delivery that failed this many times is marked failed, not retried
 
 
-def schedule_create(*, created_by=None, **fields) -> ReportSchedule:
-    values = rules.schedule_fields_checked(**fields)
+def schedule_limit_checked() -> None:
+    """A new schedule fits under the client's limit (``DomainError`` on ``name`` otherwise)."""
     if ReportSchedule.objects.count() >= rules.MAX_SCHEDULES:
         raise DomainError(
             _("At most %(max)d report schedules per client account.") % {"max": rules.MAX_SCHEDULES}, field="name"
         )
+
+
+def schedule_create(*, created_by=None, **fields) -> ReportSchedule:
+    values = rules.schedule_fields_checked(**fields)
+    schedule_limit_checked()
     return ReportSchedule.objects.create(**values, created_by=created_by)
 
 
-def schedule_update(schedule: ReportSchedule, **fields) -> ReportSchedule:
+def schedule_update(schedule: ReportSchedule, *, by_agency: bool = False, **fields) -> ReportSchedule:
+    """``by_agency``: an agency person (or the operator) asks; only they turn approval off."""
     stored = {name: getattr(schedule, name) for name in FIELDS}
     values = rules.schedule_fields_checked(**(stored | fields))
+    rules.approval_change_checked(schedule.requires_approval, values["requires_approval"], by_agency=by_agency)
     for name, value in values.items():
         setattr(schedule, name, value)
     schedule.save()

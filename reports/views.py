@@ -50,7 +50,7 @@ def _schedules(request: HttpRequest):
 def _form(request: HttpRequest, *args, instance=None) -> ReportScheduleForm:
     """The schedule form with the client's people as recipient checkboxes (only managers see it)."""
     members = member_choices(request.tenant) if request.client_access.can_manage else None
-    return ReportScheduleForm(*args, instance=instance, members=members)
+    return ReportScheduleForm(*args, instance=instance, members=members, by_agency=request.client_access.is_agency)
 
 
 @client_team_only
@@ -106,7 +106,7 @@ def report_save(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if schedule is None:
             services.schedule_create(**fields, created_by=request.user)
         else:
-            services.schedule_update(schedule, **fields)
+            services.schedule_update(schedule, by_agency=request.client_access.is_agency, **fields)
     except DomainError as error:
         form.add_error(error.field if error.field in form.fields else None, error.message)
         return _page(request, form, schedule, status=400)

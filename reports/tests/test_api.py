@@ -172,3 +172,23 @@ def test_the_lists_cost_a_fixed_number_of_queries(http_as, world, in_alpha, djan
         assert len(browser.get(API).json()) == 7
     with django_assert_max_num_queries(few_deliveries):
         assert len(browser.get(f"{API}{first.pk}/deliveries/").json()) == 11
+
+
+def test_only_the_agency_turns_approval_off(http_as, world, in_alpha):
+    gated = _schedule(requires_approval=True)
+    path = f"{API}{gated.pk}/"
+    manager = http_as(world.manager_alpha)
+    # a manager edits the schedule, but cannot lift the review the agency asked for
+    assert _patch(manager, path, {"name": "Renamed"}).status_code == 200
+    with translation.override("en"):
+        lifted = _patch(manager, path, {"requires_approval": False})
+    assert lifted.status_code == 400
+    assert lifted.json() == {"requires_approval": ["Only the agency turns off the approval of this report."]}
+    assert ReportSchedule.objects.get(pk=gated.pk).requires_approval is True
+    # turning it on is anyone's; off, the agency's
+    assert _patch(http_as(world.staff), path, {"requires_approval": False}).status_code == 200
+    assert _patch(manager, path, {"requires_approval": True}).status_code == 200
+
+
+def _patch(browser, path: str, body: dict):
+    return browser.patch(path, body, content_type="application/json")

@@ -138,3 +138,22 @@ def test_the_form_offers_the_clients_people_and_external_addresses(http_as, worl
     with translation.override("en"):
         empty = browser.post(f"{PAGE}new/", FORM | {"name": "Empty", "recipients": ""})
     assert empty.status_code == 400 and "Give at least one recipient." in empty.content.decode()
+
+
+def test_the_page_and_the_admin_keep_the_agencys_approval_and_the_limit(http_as, world, in_alpha):
+    gated = schedule(requires_approval=True, recipients=["boss@client.test"])
+    manager = http_as(world.manager_alpha)
+    unticked = FORM | {"name": gated.name}  # requires_approval left unticked
+    assert manager.post(f"{PAGE}{gated.pk}/", unticked).status_code == 400
+    admin_change = f"/c/alpha/admin/reports/reportschedule/{gated.pk}/change/"
+    assert manager.post(admin_change, unticked).status_code == 200  # the form again, with the error
+    assert ReportSchedule.objects.get(pk=gated.pk).requires_approval is True
+    assert http_as(world.staff).post(f"{PAGE}{gated.pk}/", unticked).status_code == 302
+    assert ReportSchedule.objects.get(pk=gated.pk).requires_approval is False
+    # the 51st schedule: a form error in the admin too, not a server error
+    for i in range(49):
+        schedule(name=f"S{i}")
+    with translation.override("en"):
+        full = manager.post("/c/alpha/admin/reports/reportschedule/add/", FORM, HTTP_ACCEPT_LANGUAGE="en")
+    assert full.status_code == 200 and "At most 50 report schedules" in full.content.decode()
+    assert ReportSchedule.objects.count() == 50
