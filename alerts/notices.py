@@ -92,17 +92,20 @@ def _lines(alert: Alert, fmt: Formatter) -> list[str]:
             for text in d.get("explanation") or []:
                 lines.append(_("Note: %(text)s") % {"text": text})
     elif alert.kind == AlertKind.PACING:
+        # Money in the client's currency ("1 234,56 €" for a spend objective); anything else a plain
+        # number, decimals kept (an expected count to date is rarely whole).
+        unit = Unit.MONEY if _unit(alert.kpi) == Unit.MONEY else NUMBER
         lines.append(_("Pacing: %(pacing)s") % {"pacing": fmt.value(d.get("pacing"), Unit.RATE)})
         lines.append(
             _("Month to date: %(actual)s of %(expected)s expected")
-            % {"actual": fmt.value(d.get("actual"), NUMBER), "expected": fmt.value(d.get("expected"), NUMBER)}
+            % {"actual": fmt.value(d.get("actual"), unit), "expected": fmt.value(d.get("expected"), unit)}
         )
         if d.get("month_target") is not None:
             lines.append(
                 _("Projected month end: %(projected)s for a target of %(target)s")
                 % {
-                    "projected": fmt.value(d.get("projected"), NUMBER),
-                    "target": fmt.value(d.get("month_target"), NUMBER),
+                    "projected": fmt.value(d.get("projected"), unit),
+                    "target": fmt.value(d.get("month_target"), unit),
                 }
             )
         lines.append(_("Threshold: %(threshold)s") % {"threshold": fmt.value(d.get("threshold", 0) / 100, Unit.RATE)})

@@ -10,13 +10,16 @@ URL's host is replaced by that address, the ``Host`` header and the TLS server n
 ``sni_hostname`` extension, which is also the name the certificate is verified against) keep the
 original name. So a name that resolves to a public address at check time and to 127.0.0.1 a moment
 later (DNS rebinding) cannot redirect the request. Redirects are never followed (a 3xx is a failure),
-timeouts are short and at most ``MAX_RESPONSE_BYTES`` of the answer are read.
+timeouts are short (each read, and ``TOTAL_TIMEOUT`` for the whole exchange) and at most
+``MAX_RESPONSE_BYTES`` of the answer are read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,6 +32,9 @@ MAX_URL_LENGTH = 2000
 MAX_RESPONSE_BYTES = 64 * 1024
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 10.0
+# httpx's timeouts are per operation: a receiver that drips a byte every few seconds would hold the
+# worker (and the delivery's row lock) for hours. Past this, the socket is shut down under it.
+TOTAL_TIMEOUT = 20.0
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,12 @@ def _checked(url: str) -> tuple[object, str]:
     return parts, addresses[0]
 
 
+def _cut(sockets: list) -> None:
+    for raw in sockets:
+        with contextlib.suppress(OSError):  # closed already
+            raw.shutdown(socket.SHUT_RDWR)
+
+
 def webhook_url_checked(url: str) -> str:
     """``url`` (stripped) when a webhook may be sent there; else a ``ValidationError``."""
     _checked(url)
@@ -129,12 +141,23 @@ def post_json(url: str, body: bytes, headers: dict, timeout: float = READ_TIMEOU
     named = f"[{host}]" if ":" in host else host
     host_header = f"{named}:{parts.port}" if parts.port else named
     send_headers = {**headers, "Host": host_header, "Content-Type": "application/json"}
+    sockets: list[socket.socket] = []
+
+    def trace(event: str, info: dict) -> None:  # keeps the connection's socket, to cut it at the deadline
+        if event == "connection.connect_tcp.complete" and info.get("return_value") is not None:
+            raw = info["return_value"].get_extra_info("socket")
+            if raw is not None:
+                sockets.append(raw)
+
+    deadline = threading.Timer(min(TOTAL_TIMEOUT, timeout * 2), _cut, args=(sockets,))
+    deadline.daemon = True
+    deadline.start()
     try:
         with httpx.Client(
             timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT), follow_redirects=False, trust_env=False
         ) as client:
             request = client.build_request(
-                "POST", pinned, content=body, headers=send_headers, extensions={"sni_hostname": host}
+                "POST", pinned, content=body, headers=send_headers, extensions={"sni_hostname": host, "trace": trace}
             )
             response = client.send(request, stream=True)
             try:
@@ -146,7 +169,11 @@ def post_json(url: str, body: bytes, headers: dict, timeout: float = READ_TIMEOU
             finally:
                 response.close()
     except httpx.HTTPError as error:
+        if not deadline.is_alive():
+            return OutboundResult(status=None, error="The receiver took too long to answer.")
         return OutboundResult(status=None, error=f"{type(error).__name__}: {error}"[:500])
+    finally:
+        deadline.cancel()
     if 200 <= response.status_code < 300:
         return OutboundResult(status=response.status_code, error="")
     return OutboundResult(status=response.status_code, error=f"HTTP {response.status_code}")

@@ -190,3 +190,68 @@ def test_huge_ids_are_404_not_500(http_as, world, in_alpha):
     assert manager.get(f"{RULES}{huge}/").status_code == 404
     assert manager.get(f"/c/alpha/api/v1/alerts/{huge}/").status_code == 404
     assert http_as(world.owner).get(f"/api/v1/alert-defaults/{huge}/").status_code == 404
+
+
+def test_a_pacing_notice_speaks_money_in_the_clients_currency(in_alpha):
+    from django.utils import translation
+
+    from alerts.notices import notice_for
+
+    alert = Alert.objects.create(
+        rule_ref="a:1",
+        agency_rule_id=1,
+        kind="pacing",
+        subject="spend",
+        kpi="spend",
+        period="month:2026-12-01",
+        details={
+            "pacing": 0.5,
+            "expected": 2469.0,
+            "actual": 1234.56,
+            "projected": 3000.0,
+            "month_target": 6000.0,
+            "threshold": 90,
+            "period_kind": "month",
+            "start": "2026-12-01",
+        },
+    )
+    with translation.override("fr"):
+        lines = " ".join(notice_for(alert, "fired", "fr").lines).replace("\u202f", " ").replace("\xa0", " ")
+    assert "1 234,56 €" in lines and "2 469,00 €" in lines and "6 000,00 €" in lines and "décembre 2026" in lines
+    with translation.override("en"):
+        english = " ".join(notice_for(alert, "fired", "en").lines)
+    assert "€1,234.56" in english and "December 2026" in english
+
+
+def test_a_receiver_dripping_its_answer_is_cut_at_the_total_deadline(monkeypatch):
+    import socket
+    import threading
+
+    from config import outbound
+
+    finished = threading.Event()
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def drip():
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            try:
+                connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                for _ in range(300):  # a byte every 0.05 s: each read is quick, the whole is not
+                    connection.sendall(b"a")
+                    threading.Event().wait(0.05)
+                connection.sendall(b"\r\nContent-Length: 0\r\n\r\n")
+                finished.set()
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    monkeypatch.setattr(outbound, "TOTAL_TIMEOUT", 0.5)
+    port = server.getsockname()[1]
+    with override_settings(POULS_WEBHOOK_ALLOW_PRIVATE=True):
+        result = outbound.post_json(f"http://127.0.0.1:{port}/hook", b"{}", {})
+    assert not result.ok and result.status is None and "too long" in result.error
+    assert not finished.is_set()  # cut while the receiver was still dripping
+    server.close()
