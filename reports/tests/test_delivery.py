@@ -49,6 +49,8 @@ def test_a_gated_report_waits_with_its_preview_then_goes_once_to_each_recipient(
     html = to_client.alternatives[0][0]
     for text in ("Alpha SAS", "1\u202f234", "+23,4\u00a0%", "Objectif atteint", "/c/alpha/"):
         assert text in html or text in to_client.body, text
+    # the change column is the variation, not the verb of the people page's button ("Modifier")
+    assert "Modifier" not in html
     # only the external recipient gets the unsubscribe link and headers
     assert "List-Unsubscribe" not in to_member.extra_headers and "/reports/unsubscribe/" not in to_member.body
     assert to_client.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
