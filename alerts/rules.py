@@ -167,6 +167,13 @@ def rule_clean(data: dict, *, client_level: bool = True, previous_channels: list
     ``threshold``, ``stale_days``, ``stale_source``, ``channels``, ``active``: whichever are given),
     or a ``ValidationError`` with every field's errors."""
     errors: dict[str, list[str]] = {}
+    # Text fields as text (the API's serializer ensures it; a form, the admin or a command may not):
+    # a list or a dict would otherwise fail the set lookups below with a TypeError (a 500).
+    for name in ("kind", "kpi", "dimension", "key", "stale_source"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            errors[name] = [_("Enter text.")]
+    if errors:
+        raise ValidationError(errors)
     cleaned = dict(data)
     kind = data.get("kind")
     if "kind" in data and kind not in AlertKind.values:

@@ -255,3 +255,11 @@ def test_a_receiver_dripping_its_answer_is_cut_at_the_total_deadline(monkeypatch
     assert not result.ok and result.status is None and "too long" in result.error
     assert not finished.is_set()  # cut while the receiver was still dripping
     server.close()
+
+
+@pytest.mark.parametrize("field", ["kind", "kpi", "dimension", "key", "stale_source"])
+def test_the_rule_refuses_non_text_fields_with_a_field_error(field, in_alpha):
+    data = {"kind": "anomaly", "channels": EMAIL, field: {"not": "text"}}
+    with pytest.raises(ValidationError) as refused:
+        rule_clean(data)
+    assert field in refused.value.message_dict
