@@ -33,6 +33,12 @@ FIELDS = (
     "requires_approval",
     "active",
 )
+OPEN_STATUSES = (
+    DeliveryStatus.QUEUED,
+    DeliveryStatus.RENDERING,
+    DeliveryStatus.SENDING,
+    DeliveryStatus.AWAITING_APPROVAL,
+)
 MAX_ATTEMPTS = 5  # a delivery that failed this many times is marked failed, not retried
 
 
@@ -77,21 +83,29 @@ def chosen_period(schedule: ReportSchedule, period_start: date | None, *, now: d
 def delivery_request(
     schedule: ReportSchedule, *, period_start: date | None = None, user=None, approved: bool = False
 ) -> ReportDelivery:
-    """A manual delivery ("send now"): not bound by the once-per-period rule of scheduled ones. It is
+    """A manual delivery ("send now"): not bound by the once-per-period rule of scheduled ones (a
+    report may be sent again), but refused while a delivery of the same period is still on its way
+    (queued, rendering, sending or awaiting approval): a double click, or a script looping on the
+    endpoint, does not queue one chromium render and one email per recipient per request. It is
     approved by the request when ``approved`` (an agency person asked, or the operator's command);
     otherwise a schedule that requires approval makes it wait for one like a scheduled draft."""
     start, end = chosen_period(schedule, period_start, now=timezone.now())
     now = timezone.now()
-    return ReportDelivery.objects.create(
-        schedule=schedule,
-        period_start=start,
-        period_end=end,
-        trigger=Trigger.MANUAL,
-        status=DeliveryStatus.QUEUED,
-        requested_by=user,
-        approved_by=user if approved and schedule.requires_approval else None,
-        approved_at=now if approved and schedule.requires_approval else None,
-    )
+    with transaction.atomic():
+        # The schedule's row lock serialises two requests, so that one of them sees the other's delivery.
+        ReportSchedule.objects.select_for_update().filter(pk=schedule.pk).first()
+        if ReportDelivery.objects.filter(schedule=schedule, period_start=start, status__in=OPEN_STATUSES).exists():
+            raise DomainError(_("A report of this period is already on its way."), field="period_start")
+        return ReportDelivery.objects.create(
+            schedule=schedule,
+            period_start=start,
+            period_end=end,
+            trigger=Trigger.MANUAL,
+            status=DeliveryStatus.QUEUED,
+            requested_by=user,
+            approved_by=user if approved and schedule.requires_approval else None,
+            approved_at=now if approved and schedule.requires_approval else None,
+        )
 
 
 def deliveries_due(client, *, now: datetime) -> list[int]:

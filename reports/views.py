@@ -147,7 +147,11 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
 def report_send(request: HttpRequest, pk: int) -> HttpResponse:
     _can_manage(request)
     schedule = get_object_or_404(_schedules(request), pk=pk)
-    delivery = services.delivery_request(schedule, user=request.user, approved=request.client_access.is_agency)
+    try:
+        delivery = services.delivery_request(schedule, user=request.user, approved=request.client_access.is_agency)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _back()
     task_send_on_commit(report_deliver_task, args=(delivery.pk,))
     messages.success(request, _("The report is being sent."))
     return _back()
