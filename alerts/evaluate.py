@@ -267,6 +267,26 @@ def _stale(rules: list[RuleInForce], today: date) -> list[Finding]:
     return findings
 
 
+def _stale_continues(findings: list[Finding]) -> None:
+    """A silence that goes on is the alert already open for it, whatever its last day says now: data
+    that comes in late (yesterday's spend imported four days on, old leads imported) moves the last
+    day without ending the silence, and would otherwise resolve the open alert and fire a new one
+    every day. One query."""
+    stale = [f for f in findings if f.rule.rule.kind == AlertKind.STALE and f.period.startswith("since:")]
+    if not stale:
+        return
+    rows = Alert.objects.filter(
+        state=AlertState.OPEN,
+        kind=AlertKind.STALE,
+        rule_ref__in={f.rule.ref for f in stale},
+        subject__in={f.subject for f in stale},
+        period__startswith="since:",
+    ).values_list("rule_ref", "subject", "period")
+    open_periods = {(ref, subject): period for ref, subject, period in rows}
+    for finding in stale:
+        finding.period = open_periods.get((finding.rule.ref, finding.subject), finding.period)
+
+
 def _still_watched(rule, alert: Alert) -> bool:
     """Whether ``rule`` as it is now still watches what ``alert`` is about. A rule changed since
     (another kind, KPI, dimension or source) did not see its old subject recover: that alert is
@@ -340,6 +360,7 @@ def alerts_evaluate(*, now: datetime | None = None) -> Outcome:
         findings += _stale(by_kind[AlertKind.STALE], today)
 
         refs = {r.ref: r for r in rules}
+        _stale_continues(findings)
         wanted = {(f.rule.ref, f.subject, f.period): f for f in findings}
         known = (
             set(

@@ -263,3 +263,21 @@ def test_the_rule_refuses_non_text_fields_with_a_field_error(field, in_alpha):
     with pytest.raises(ValidationError) as refused:
         rule_clean(data)
     assert field in refused.value.message_dict
+
+
+def test_late_data_during_a_silence_keeps_one_alert_no_daily_storm(in_alpha):
+    from leads.models import Lead
+
+    now = timezone.now()
+    AlertRule.objects.create(kind="stale", stale_source="leads", stale_days=3, channels=EMAIL)
+    Lead.objects.create(email="old@alpha.test", created_at=now - timedelta(days=10))
+    (alert,) = alerts_evaluate(now=now).fired
+    # each day, leads of four days before are imported: the last day moves, the silence goes on
+    for day in range(1, 4):
+        Lead.objects.create(email=f"late{day}@alpha.test", created_at=now - timedelta(days=6 - day))
+        outcome = alerts_evaluate(now=now + timedelta(days=day))
+        assert (outcome.fired, outcome.recovered, outcome.deliveries) == ([], [], [])
+    assert list(Alert.objects.values_list("pk", "state")) == [(alert.pk, "open")]
+    # activity comes back: one recovery
+    Lead.objects.create(email="today@alpha.test", created_at=now + timedelta(days=3))
+    assert [a.pk for a in alerts_evaluate(now=now + timedelta(days=3)).recovered] == [alert.pk]
