@@ -17,12 +17,14 @@ from alerts import services
 from alerts.models import Alert, AlertRule, AlertState
 from alerts.notices import notice_for
 from alerts.rules import channels_public
+from alerts.selectors import open_alert_total
 from kpis.custom.definitions import kpi_choices
 from kpis.registry import DIMENSION_LABELS
 from portfolio.alert_rule_fields import AlertKind, StaleSource
 from portfolio.models import AgencyAlertRule
 
 PAST_SHOWN = 50
+OPEN_SHOWN = 200
 FORM_FIELDS = (
     "kind",
     "kpi",
@@ -105,13 +107,16 @@ def alerts_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The alert rule is saved."))
             return HttpResponseRedirect(reverse("alerts-page"))
     language = translation.get_language() or "en"
-    alerts = list(Alert.objects.filter(state=AlertState.OPEN)) + list(
-        Alert.objects.filter(state=AlertState.RESOLVED)[:PAST_SHOWN]
-    )
+    # Bounded: a rule on a dimension without a key can hold an open alert per key (the API pages the rest).
+    open_alerts = list(Alert.objects.filter(state=AlertState.OPEN)[: OPEN_SHOWN + 1])
+    open_total = len(open_alerts) if len(open_alerts) <= OPEN_SHOWN else open_alert_total()
+    alerts = open_alerts[:OPEN_SHOWN] + list(Alert.objects.filter(state=AlertState.RESOLVED)[:PAST_SHOWN])
     rows = [{"alert": a, "notice": notice_for(a, "fired", language)} for a in alerts]
     context = {
         "open_rows": [r for r in rows if r["alert"].state == AlertState.OPEN],
         "past_rows": [r for r in rows if r["alert"].state != AlertState.OPEN],
+        "open_total": open_total,
+        "open_more": open_total - min(open_total, OPEN_SHOWN),
         "rules": [(r, channels_public(r.channels)) for r in AlertRule.objects.order_by("id")],
         "defaults": [
             (r, channels_public(r.channels))

@@ -281,3 +281,39 @@ def test_late_data_during_a_silence_keeps_one_alert_no_daily_storm(in_alpha):
     # activity comes back: one recovery
     Lead.objects.create(email="today@alpha.test", created_at=now + timedelta(days=3))
     assert [a.pk for a in alerts_evaluate(now=now + timedelta(days=3)).recovered] == [alert.pk]
+
+
+def test_the_page_shows_a_bounded_number_of_open_alerts_in_fixed_queries(
+    http_as, world, in_alpha, django_assert_max_num_queries, monkeypatch
+):
+    from alerts import views
+
+    monkeypatch.setattr(views, "OPEN_SHOWN", 5)
+    rule = AlertRule.objects.create(kind="status_red", kpi="leads", dimension="channel", channels=EMAIL)
+
+    def opened(first, count):
+        Alert.objects.bulk_create(
+            Alert(
+                rule=rule,
+                rule_ref=f"c:{rule.pk}",
+                kind="status_red",
+                subject=f"leads|channel|k{i}",
+                kpi="leads",
+                dimension="channel",
+                key=f"k{i}",
+                period="month:2026-11-01",
+                details={"value": 1.0, "target": 2.0, "period_kind": "month", "start": "2026-11-01"},
+            )
+            for i in range(first, first + count)
+        )
+
+    browser = http_as(world.viewer_alpha)
+    browser.get("/c/alpha/alerts/")  # the session and the user, once
+    opened(0, 2)
+    with django_assert_max_num_queries(11) as few:
+        assert browser.get("/c/alpha/alerts/").status_code == 200
+    opened(2, 30)
+    with django_assert_max_num_queries(len(few.captured_queries) + 1):  # + the count of all open alerts
+        page = browser.get("/c/alpha/alerts/").content.decode()
+    assert page.count("<li><strong>") == 5  # one per open alert shown
+    assert 'data-testid="open-alerts-more"' in page and "32" in page
