@@ -2,7 +2,7 @@
 and to whom a client's branded PDF report goes; a delivery is one sending of one period, the log of
 what was sent to whom; an unsubscribe is an external address that asked to stop receiving a schedule.
 
-Exactly once: a scheduled delivery is unique per (schedule, period start) — the database, not the
+Exactly once: a scheduled delivery is unique per (schedule, period) — the database, not the
 code, refuses a second one, so two beats or two ticks create one row — and the worker that sends it
 first claims it under a row lock with a lease (``claimed_until``)."""
 
@@ -135,8 +135,10 @@ class ReportDelivery(models.Model):
         verbose_name_plural = _("report deliveries")
         ordering = ["-created_at", "-id"]
         constraints = [
+            # The period's end is part of the key: a week and a month may start on the same Monday
+            # (1 June 2026), and a schedule switched from weekly to monthly still sends that month.
             models.UniqueConstraint(
-                fields=["schedule", "period_start"],
+                fields=["schedule", "period_start", "period_end"],
                 condition=Q(trigger="scheduled"),
                 name="report_delivery_once_per_period",
             ),

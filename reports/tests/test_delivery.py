@@ -124,3 +124,19 @@ def test_a_worker_whose_claim_was_taken_over_sends_nothing_more(world, in_alpha)
     assert mail.outbox == []
     assert _send_all(other, weekly).status == DeliveryStatus.SENT
     assert sorted(m.to[0] for m in mail.outbox) == ["boss@client.test", "manager@alpha.test"]
+
+
+def test_a_schedule_switched_to_monthly_sends_a_month_that_starts_on_a_sent_weeks_monday(world, in_alpha):
+    # 1 June 2026 is a Monday: the week of 1-7 June was sent while the schedule was weekly
+    switched = schedule(created_at=datetime(2026, 1, 1, tzinfo=ZoneInfo("Europe/Paris")))
+    ReportDelivery.objects.create(
+        schedule=switched,
+        period_start=date(2026, 6, 1),
+        period_end=date(2026, 6, 7),
+        status=DeliveryStatus.SENT,
+    )
+    switched.frequency = "monthly"
+    switched.save()
+    due = deliveries_due(world.alpha, now=datetime(2026, 7, 1, 9, tzinfo=ZoneInfo("Europe/Paris")))
+    june = ReportDelivery.objects.get(schedule=switched, period_end=date(2026, 6, 30))
+    assert due == [june.pk] and june.period_start == date(2026, 6, 1)
