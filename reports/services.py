@@ -94,7 +94,9 @@ def delivery_request(
     with transaction.atomic():
         # The schedule's row lock serialises two requests, so that one of them sees the other's delivery.
         ReportSchedule.objects.select_for_update().filter(pk=schedule.pk).first()
-        if ReportDelivery.objects.filter(schedule=schedule, period_start=start, status__in=OPEN_STATUSES).exists():
+        if ReportDelivery.objects.filter(
+            schedule=schedule, period_start=start, period_end=end, status__in=OPEN_STATUSES
+        ).exists():
             raise DomainError(_("A report of this period is already on its way."), field="period_start")
         return ReportDelivery.objects.create(
             schedule=schedule,
