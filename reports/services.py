@@ -113,7 +113,11 @@ def delivery_request(
 def deliveries_due(client, *, now: datetime) -> list[int]:
     """In ``client``'s schema: create the scheduled deliveries the calendar makes due (the partial
     unique constraint turns a second tick's, or a second beat's, insert into nothing), then return the
-    deliveries a worker should take: queued ones, and those whose worker's lease expired mid-way."""
+    deliveries a worker should take: queued ones, and those whose worker's lease expired mid-way.
+    A suspended agency's clients get none: its people reach nothing (``tenants.access``), and nothing
+    goes out in its name either until it is reinstated (then the latest period is due, once)."""
+    if client.agency_id is not None and client.agency.suspended_at is not None:
+        return []
     zone = client_zone(client)
     rows = []
     for schedule in ReportSchedule.objects.filter(active=True):

@@ -14,6 +14,7 @@ from reports.models import DeliveryStatus, ReportDelivery, ReportUnsubscribe
 from reports.services import deliveries_due, delivery_approve
 from reports.tests.helpers import headline_snapshots, schedule
 from reports.unsubscribe import unsubscribe_token
+from tenants.models import Agency, Client
 
 # Monday 7 December 2026, 09:00 in Paris: the weekly schedules of Monday 08:00 cover 30 Nov - 6 Dec.
 NOW = datetime(2026, 12, 7, 9, tzinfo=ZoneInfo("Europe/Paris"))
@@ -140,3 +141,12 @@ def test_a_schedule_switched_to_monthly_sends_a_month_that_starts_on_a_sent_week
     due = deliveries_due(world.alpha, now=datetime(2026, 7, 1, 9, tzinfo=ZoneInfo("Europe/Paris")))
     june = ReportDelivery.objects.get(schedule=switched, period_end=date(2026, 6, 30))
     assert due == [june.pk] and june.period_start == date(2026, 6, 1)
+
+
+def test_a_suspended_agencys_clients_send_no_report(world, in_alpha):
+    weekly = schedule()
+    Agency.objects.filter(pk=world.alpha.agency_id).update(suspended_at=timezone.now())
+    assert deliveries_due(Client.objects.get(pk=world.alpha.pk), now=NOW) == []
+    assert not ReportDelivery.objects.filter(schedule=weekly).exists()
+    Agency.objects.filter(pk=world.alpha.agency_id).update(suspended_at=None)
+    assert len(deliveries_due(Client.objects.get(pk=world.alpha.pk), now=NOW)) == 1
