@@ -19,6 +19,7 @@ import hmac
 import html
 import json
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -28,6 +29,7 @@ from django.utils import timezone
 from accounts.mail import recipient_language, send_mail_to
 from alerts.models import AlertDelivery, DeliveryStatus
 from alerts.notices import client_language, notice_for
+from alerts.rules import channel_public
 from config.outbound import post_json
 
 MAX_ATTEMPTS = 5
@@ -163,6 +165,20 @@ def _send(delivery: AlertDelivery) -> tuple[bool, int | None, str]:
     return result.ok, result.status, result.error
 
 
+def error_scrubbed(error: str, channel: dict) -> str:
+    """``error`` without the channel's credentials: the delivery log is read by the client's members
+    (API) and managers (admin), and an exception's text may quote the URL it failed on."""
+    shown = channel_public(channel)
+    for name in ("secret", "url"):
+        secret = channel.get(name)
+        if isinstance(secret, str) and secret and secret != shown.get(name):
+            error = error.replace(secret, shown[name])
+            path = urlsplit(secret).path if name == "url" else ""
+            if len(path) > 8:  # the request went to the checked address: the path alone carries the token
+                error = error.replace(path, "/…")
+    return error
+
+
 def delivery_attempt(delivery_id: int) -> str:
     """Make one attempt of a pending delivery (its row locked, so two workers never both send it).
     Returns "sent", "retry" (try again after ``backoff_seconds(attempts)``), "failed" (attempts
@@ -181,6 +197,7 @@ def delivery_attempt(delivery_id: int) -> str:
             ok, code, error = _send(delivery)
         except Exception as exc:  # a template or payload bug: logged in the delivery, retried
             ok, code, error = False, None, f"{type(exc).__name__}: {exc}"
+        error = error_scrubbed(error, delivery.channel)
         now = timezone.now()
         delivery.attempts += 1
         delivery.last_status_code, delivery.last_error = code, error[:500]

@@ -4,6 +4,7 @@ a rule is saved (field errors) and again when a notice is sent (a real receiver 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
+from django.utils import translation
 
 from alerts.deliveries import delivery_attempt
 from alerts.models import Alert, AlertDelivery
@@ -78,7 +79,7 @@ def test_a_delivery_to_a_private_address_is_refused_at_send_time(in_alpha):
         channel = {"type": "webhook", "url": f"{receiver.base_url}/hook", "secret": "x" * 20}
         delivery = AlertDelivery.objects.create(alert=alert, channel_index=0, channel=channel, event="fired")
         # saved while allowed (or DNS changed since): the send checks again
-        with override_settings(POULS_WEBHOOK_ALLOW_PRIVATE=False):
+        with override_settings(POULS_WEBHOOK_ALLOW_PRIVATE=False), translation.override("en"):
             assert delivery_attempt(delivery.pk) == "retry"
         delivery.refresh_from_db()
         assert receiver.requests == []

@@ -317,3 +317,22 @@ def test_the_page_shows_a_bounded_number_of_open_alerts_in_fixed_queries(
         page = browser.get("/c/alpha/alerts/").content.decode()
     assert page.count("<li><strong>") == 5  # one per open alert shown
     assert 'data-testid="open-alerts-more"' in page and "32" in page
+
+
+def test_a_delivery_error_never_records_a_credential(in_alpha):
+    from alerts.deliveries import error_scrubbed
+
+    slack = {"type": "slack", "url": "https://hooks.slack.com/services/T0/B0/SLACKTOKENabcd"}
+    pinned = "ConnectError: POST https://1.2.3.4/services/T0/B0/SLACKTOKENabcd failed"
+    assert "SLACKTOKEN" not in error_scrubbed(pinned, slack)
+    assert "SLACKTOKEN" not in error_scrubbed(f"failed: {slack['url']}", slack)
+    hook = {"type": "webhook", "url": "https://example.com/h", "secret": "s3cret-long-enough-for-hmac"}
+    assert error_scrubbed("bad key s3cret-long-enough-for-hmac", hook) == "bad key …hmac"
+    # through an attempt whose send fails with such a text
+    with http_receiver(statuses=[200]) as receiver:
+        channel = {"type": "teams", "url": f"{receiver.base_url}/webhookb2/TEAMSTOKENwxyz"}
+        delivery = AlertDelivery.objects.create(alert=_alert(), channel_index=0, channel=channel, event="fired")
+        with override_settings(POULS_WEBHOOK_ALLOW_PRIVATE=False):  # refused: the error names no URL anyway
+            delivery_attempt(delivery.pk)
+        delivery.refresh_from_db()
+        assert "TEAMSTOKEN" not in delivery.last_error and "TEAMSTOKEN" not in str(delivery.log)
