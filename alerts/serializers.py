@@ -51,10 +51,11 @@ class AlertRuleSerializer(serializers.ModelSerializer):
             cleaned = rule_clean(attrs, client_level=self.client_level, previous_channels=previous)
         except ValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error
-        if self.instance is not None:  # PATCH: a stale rule stays without a KPI
+        if self.instance is not None:  # PATCH: a stale rule stays without a KPI or a dimension
             kind = cleaned.get("kind", self.instance.kind)
             kpi = cleaned.get("kpi", self.instance.kpi)
-            if kind == AlertKind.STALE and kpi:
+            dimension = cleaned.get("dimension", self.instance.dimension)
+            if kind == AlertKind.STALE and (kpi or dimension):
                 raise serializers.ValidationError({"kpi": [_("A stale-data rule watches a source, not a KPI.")]})
         return cleaned
 

@@ -26,7 +26,9 @@ def rule_update(rule: AlertRule, data: dict) -> AlertRule:
     cleaned = rule_clean({k: v for k, v in data.items() if k in RULE_FIELDS}, previous_channels=rule.channels)
     kind = cleaned.get("kind", rule.kind)
     if kind == "stale" and (cleaned.get("kpi", rule.kpi) or cleaned.get("dimension", rule.dimension)):
-        rule_clean({"kind": kind, "kpi": cleaned.get("kpi", rule.kpi), "dimension": cleaned.get("dimension", "")})
+        rule_clean(
+            {"kind": kind, "kpi": cleaned.get("kpi", rule.kpi), "dimension": cleaned.get("dimension", rule.dimension)}
+        )
     for name, value in cleaned.items():
         setattr(rule, name, value)
     rule.save()
@@ -56,7 +58,7 @@ def agency_rule_update(rule: AgencyAlertRule, data: dict) -> AgencyAlertRule:
     kind = cleaned.get("kind", rule.kind)
     if kind == "stale" and (cleaned.get("kpi", rule.kpi) or cleaned.get("dimension", rule.dimension)):
         rule_clean(
-            {"kind": kind, "kpi": cleaned.get("kpi", rule.kpi), "dimension": cleaned.get("dimension", "")},
+            {"kind": kind, "kpi": cleaned.get("kpi", rule.kpi), "dimension": cleaned.get("dimension", rule.dimension)},
             client_level=False,
         )
     for name, value in cleaned.items():

@@ -336,3 +336,18 @@ def test_a_delivery_error_never_records_a_credential(in_alpha):
             delivery_attempt(delivery.pk)
         delivery.refresh_from_db()
         assert "TEAMSTOKEN" not in delivery.last_error and "TEAMSTOKEN" not in str(delivery.log)
+
+
+def test_a_patch_to_stale_refuses_a_rule_kept_on_a_dimension(http_as, world, in_alpha):
+    rule = AlertRule.objects.create(kind="status_red", dimension="channel", channels=EMAIL)
+    answer = http_as(world.manager_alpha).patch(
+        f"{RULES}{rule.pk}/", {"kind": "stale"}, content_type="application/json"
+    )
+    assert answer.status_code == 400 and "kpi" in answer.json()
+    rule.refresh_from_db()
+    assert rule.kind == "status_red"
+    fixed = {"kind": "stale", "dimension": ""}
+    assert (
+        http_as(world.manager_alpha).patch(f"{RULES}{rule.pk}/", fixed, content_type="application/json").status_code
+        == 200
+    )
