@@ -47,3 +47,10 @@ def schedule(**fields) -> ReportSchedule:
         "created_at": timezone.now() - timedelta(days=60),
     }
     return ReportSchedule.objects.create(**(values | fields))
+
+
+def english(browser):
+    """``browser`` reading Pouls in English (the language switch's cookie wins over the agency's
+    French): for tests that read a message in English over HTTP."""
+    browser.cookies["django_language"] = "en"
+    return browser

@@ -5,9 +5,9 @@ only the agency approves a draft, and another client's people get a 404."""
 from datetime import date
 
 import pytest
-from django.utils import translation
 
 from reports.models import DeliveryStatus, ReportDelivery, ReportSchedule, Trigger
+from reports.tests.helpers import english
 
 API = "/c/alpha/api/v1/reports/"
 MINIMAL = {"name": "Hebdo client", "frequency": "weekly", "recipients": ["Client@Example.com"], "language": "fr"}
@@ -62,8 +62,7 @@ def test_the_least_a_script_sends_creates_a_weekly_schedule(http_as, world, in_a
     ],
 )
 def test_bad_input_is_a_400_with_the_fields_error(http_as, world, in_alpha, change, field, message):
-    with translation.override("en"):
-        refused = _post(http_as(world.owner), API, MINIMAL | change)
+    refused = _post(english(http_as(world.owner)), API, MINIMAL | change)
     assert refused.status_code == 400, refused.content
     assert list(refused.json()) == [field]
     assert refused.json()[field][0].startswith(message), refused.json()
@@ -115,8 +114,7 @@ def test_send_now_queues_a_manual_delivery_outside_the_once_per_period_rule(http
     assert (first.json()["period_start"], first.json()["period_end"]) == ("2026-10-01", "2026-10-31")
     assert first.json()["status"] == "queued" and first.json()["trigger"] == "manual"
     # a second click while the first is on its way is refused: one render, one email each
-    with translation.override("en"):
-        twice = _post(browser, f"{API}{schedule.pk}/send/", {"period_start": "2026-10-01"})
+    twice = _post(english(browser), f"{API}{schedule.pk}/send/", {"period_start": "2026-10-01"})
     assert twice.status_code == 400
     assert twice.json() == {"period_start": ["A report of this period is already on its way."]}
     # the page's Send now (the last complete month) likewise: twice, one delivery
@@ -129,8 +127,7 @@ def test_send_now_queues_a_manual_delivery_outside_the_once_per_period_rule(http
     again = _post(browser, f"{API}{schedule.pk}/send/", {"period_start": "2026-10-01"})
     assert again.status_code == 202
     assert ReportDelivery.objects.filter(schedule=schedule, period_start=date(2026, 10, 1)).count() == 2
-    with translation.override("en"):
-        future = _post(browser, f"{API}{schedule.pk}/send/", {"period_start": "2099-01-01"})
+    future = _post(browser, f"{API}{schedule.pk}/send/", {"period_start": "2099-01-01"})
     assert future.status_code == 400 and list(future.json()) == ["period_start"]
 
 
@@ -193,8 +190,7 @@ def test_only_the_agency_turns_approval_off(http_as, world, in_alpha):
     manager = http_as(world.manager_alpha)
     # a manager edits the schedule, but cannot lift the review the agency asked for
     assert _patch(manager, path, {"name": "Renamed"}).status_code == 200
-    with translation.override("en"):
-        lifted = _patch(manager, path, {"requires_approval": False})
+    lifted = _patch(english(manager), path, {"requires_approval": False})
     assert lifted.status_code == 400
     assert lifted.json() == {"requires_approval": ["Only the agency turns off the approval of this report."]}
     assert ReportSchedule.objects.get(pk=gated.pk).requires_approval is True

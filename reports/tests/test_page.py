@@ -4,10 +4,8 @@ Preview opens the PDF, Send now and Approve queue deliveries, roles as in the AP
 import re
 from datetime import date
 
-from django.utils import translation
-
 from reports.models import DeliveryStatus, ReportDelivery, ReportSchedule
-from reports.tests.helpers import schedule
+from reports.tests.helpers import english, schedule
 
 PAGE = "/c/alpha/reports/"
 FORM = {
@@ -36,8 +34,7 @@ def test_a_manager_creates_a_schedule_and_the_page_lists_it(http_as, world, in_a
 
 
 def test_the_form_refuses_in_the_rules_words(http_as, world, in_alpha):
-    with translation.override("en"):
-        refused = http_as(world.owner).post(f"{PAGE}new/", FORM | {"recipients": "boss@, x@y.test"})
+    refused = english(http_as(world.owner)).post(f"{PAGE}new/", FORM | {"recipients": "boss@, x@y.test"})
     assert refused.status_code == 400
     assert "&#x27;boss@&#x27; is not an email address." in refused.content.decode()
     assert not ReportSchedule.objects.exists()
@@ -79,10 +76,7 @@ def test_preview_opens_the_pdf_of_the_last_complete_period(http_as, world, in_al
 
 def test_the_client_admin_uses_the_same_rule(http_as, world, in_alpha):
     browser = http_as(world.manager_alpha)
-    with translation.override("en"):
-        refused = browser.post(
-            "/c/alpha/admin/reports/reportschedule/add/", FORM | {"frequency": "daily"}, HTTP_ACCEPT_LANGUAGE="en"
-        )
+    refused = english(browser).post("/c/alpha/admin/reports/reportschedule/add/", FORM | {"frequency": "daily"})
     assert refused.status_code == 200
     assert not ReportSchedule.objects.exists()
     created = browser.post("/c/alpha/admin/reports/reportschedule/add/", FORM)
@@ -135,8 +129,7 @@ def test_the_form_offers_the_clients_people_and_external_addresses(http_as, worl
     # someone who is not among the client's people cannot be ticked
     assert browser.post(f"{PAGE}new/", FORM | {"members": ["owner@other.test"]}).status_code == 400
     # nobody at all: the rule's words
-    with translation.override("en"):
-        empty = browser.post(f"{PAGE}new/", FORM | {"name": "Empty", "recipients": ""})
+    empty = english(browser).post(f"{PAGE}new/", FORM | {"name": "Empty", "recipients": ""})
     assert empty.status_code == 400 and "Give at least one recipient." in empty.content.decode()
 
 
@@ -153,7 +146,6 @@ def test_the_page_and_the_admin_keep_the_agencys_approval_and_the_limit(http_as,
     # the 51st schedule: a form error in the admin too, not a server error
     for i in range(49):
         schedule(name=f"S{i}")
-    with translation.override("en"):
-        full = manager.post("/c/alpha/admin/reports/reportschedule/add/", FORM, HTTP_ACCEPT_LANGUAGE="en")
+    full = english(manager).post("/c/alpha/admin/reports/reportschedule/add/", FORM)
     assert full.status_code == 200 and "At most 50 report schedules" in full.content.decode()
     assert ReportSchedule.objects.count() == 50

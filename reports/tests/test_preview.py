@@ -5,10 +5,9 @@ failing renderer is a 503 the person can act on, never a 500."""
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.utils import translation
 
 from reports.preview import CLIENT_LOCKS, SITE_LOCKS, SITE_SLOTS
-from reports.tests.helpers import schedule
+from reports.tests.helpers import english, schedule
 
 API = "/c/alpha/api/v1/reports/"
 
@@ -42,8 +41,7 @@ def test_a_preview_is_cached_until_the_schedule_changes(http_as, world, in_alpha
     # the schedule edited: its preview is rendered anew (and the missing chromium is a 503, not a 500)
     weekly.name = "Renamed"
     weekly.save()
-    with translation.override("en"):
-        failed = browser.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    failed = english(browser).get(url)
     assert failed.status_code == 503 and failed["Retry-After"]
     assert "could not be rendered" in failed.json()["detail"]
 
