@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from config.mail_url import anymail_settings, is_anymail_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"
 
@@ -172,9 +174,14 @@ CSRF_COOKIE_HTTPONLY = False
 
 # --- Email ---------------------------------------------------------------------------------------
 # django-environ's email URL: smtp://user:password@host:587 (smtp+tls://, smtp+ssl://), consolemail://
-# (printed, the default and `make demo`), filemail:///absolute/dir (one file per mail: browser tests).
-_EMAIL = env.email_url("EMAIL_URL", default="consolemail://")
+# (printed, the default and `make demo`), filemail:///absolute/dir (one file per mail: browser tests);
+# or a provider's HTTP API through django-anymail: anymail+sendgrid://KEY@ (config/mail_url.py).
+_EMAIL_URL = env("EMAIL_URL", default="consolemail://")
+_EMAIL = env.email_url_config("consolemail://" if is_anymail_url(_EMAIL_URL) else _EMAIL_URL)
 EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+ANYMAIL: dict = {}
+if is_anymail_url(_EMAIL_URL):
+    EMAIL_BACKEND, ANYMAIL = anymail_settings(_EMAIL_URL)
 EMAIL_HOST = _EMAIL["EMAIL_HOST"] or "localhost"
 EMAIL_PORT = _EMAIL["EMAIL_PORT"] or 25
 EMAIL_HOST_USER = _EMAIL["EMAIL_HOST_USER"] or ""
