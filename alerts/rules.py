@@ -25,6 +25,8 @@ from config.outbound import webhook_url_checked
 from kpis.registry import DIMENSION_LABELS, KPIS
 from portfolio.alert_rule_fields import MAX_CHANNELS, AlertKind, StaleSource
 
+# What a rule's writer may set (the API's fields, the services' filter).
+RULE_FIELDS = ("kind", "kpi", "dimension", "key", "threshold", "stale_days", "stale_source", "channels", "active")
 CHANNEL_TYPES = ("email", "webhook", "slack", "teams")
 SECRET_MIN, SECRET_MAX = 16, 200
 MAX_THRESHOLD = 200  # percent
@@ -210,6 +212,17 @@ def rule_clean(data: dict, *, client_level: bool = True, previous_channels: list
             errors["channels"] = error.messages
     if errors:
         raise ValidationError(errors)
+    return cleaned
+
+
+def rule_change_clean(rule, data: dict, *, client_level: bool = True) -> dict:
+    """The given fields of a change to ``rule`` (a client's or an agency's) checked as ``rule_clean``
+    does, then the rule as it will be: a stale rule stays without a KPI or a dimension."""
+    given = {name: value for name, value in data.items() if name in RULE_FIELDS}
+    cleaned = rule_clean(given, client_level=client_level, previous_channels=rule.channels)
+    kind, kpi, dimension = (cleaned.get(name, getattr(rule, name)) for name in ("kind", "kpi", "dimension"))
+    if kind == AlertKind.STALE and (kpi or dimension):
+        rule_clean({"kind": kind, "kpi": kpi, "dimension": dimension}, client_level=client_level)
     return cleaned
 
 

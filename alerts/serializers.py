@@ -8,11 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from alerts.models import Alert, AlertDelivery, AlertRule
-from alerts.rules import channels_public, rule_clean
+from alerts.rules import RULE_FIELDS, channels_public, rule_change_clean, rule_clean
 from portfolio.alert_rule_fields import AlertKind, StaleSource
 from portfolio.models import AgencyAlertRule
-
-RULE_FIELDS = ("kind", "kpi", "dimension", "key", "threshold", "stale_days", "stale_source", "channels", "active")
 
 
 class AlertRuleSerializer(serializers.ModelSerializer):
@@ -46,18 +44,12 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         return data
 
     def validate(self, attrs):
-        previous = self.instance.channels if self.instance else None
         try:
-            cleaned = rule_clean(attrs, client_level=self.client_level, previous_channels=previous)
+            if self.instance is not None:  # PATCH: checked with the rule's stored fields
+                return rule_change_clean(self.instance, attrs, client_level=self.client_level)
+            return rule_clean(attrs, client_level=self.client_level)
         except ValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error
-        if self.instance is not None:  # PATCH: a stale rule stays without a KPI or a dimension
-            kind = cleaned.get("kind", self.instance.kind)
-            kpi = cleaned.get("kpi", self.instance.kpi)
-            dimension = cleaned.get("dimension", self.instance.dimension)
-            if kind == AlertKind.STALE and (kpi or dimension):
-                raise serializers.ValidationError({"kpi": [_("A stale-data rule watches a source, not a KPI.")]})
-        return cleaned
 
 
 class AgencyAlertRuleSerializer(AlertRuleSerializer):

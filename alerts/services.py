@@ -5,10 +5,8 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 from alerts.models import MAX_RULES, AlertRule
-from alerts.rules import rule_clean, rules_count_check
+from alerts.rules import RULE_FIELDS, rule_change_clean, rule_clean, rules_count_check
 from portfolio.models import MAX_AGENCY_ALERT_RULES, AgencyAlertRule
-
-RULE_FIELDS = ("kind", "kpi", "dimension", "key", "threshold", "stale_days", "stale_source", "channels", "active")
 
 
 def rule_create(data: dict, *, created_by=None) -> AlertRule:
@@ -23,16 +21,7 @@ def rule_create(data: dict, *, created_by=None) -> AlertRule:
 
 
 def rule_update(rule: AlertRule, data: dict) -> AlertRule:
-    cleaned = rule_clean({k: v for k, v in data.items() if k in RULE_FIELDS}, previous_channels=rule.channels)
-    kind = cleaned.get("kind", rule.kind)
-    if kind == "stale" and (cleaned.get("kpi", rule.kpi) or cleaned.get("dimension", rule.dimension)):
-        rule_clean(
-            {"kind": kind, "kpi": cleaned.get("kpi", rule.kpi), "dimension": cleaned.get("dimension", rule.dimension)}
-        )
-    for name, value in cleaned.items():
-        setattr(rule, name, value)
-    rule.save()
-    return rule
+    return _changed(rule, rule_change_clean(rule, data))
 
 
 def rule_delete(rule: AlertRule) -> None:
@@ -52,15 +41,10 @@ def agency_rule_create(data: dict, *, agency) -> AgencyAlertRule:
 
 def agency_rule_update(rule: AgencyAlertRule, data: dict) -> AgencyAlertRule:
     """Change an agency's default rule (the caller checked the user works for its agency)."""
-    cleaned = rule_clean(
-        {k: v for k, v in data.items() if k in RULE_FIELDS}, client_level=False, previous_channels=rule.channels
-    )
-    kind = cleaned.get("kind", rule.kind)
-    if kind == "stale" and (cleaned.get("kpi", rule.kpi) or cleaned.get("dimension", rule.dimension)):
-        rule_clean(
-            {"kind": kind, "kpi": cleaned.get("kpi", rule.kpi), "dimension": cleaned.get("dimension", rule.dimension)},
-            client_level=False,
-        )
+    return _changed(rule, rule_change_clean(rule, data, client_level=False))
+
+
+def _changed(rule, cleaned: dict):
     for name, value in cleaned.items():
         setattr(rule, name, value)
     rule.save()
