@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,10 +13,6 @@ from alerts import services
 from alerts.models import Alert, AlertRule
 from alerts.serializers import AlertQuerySerializer, AlertRuleSerializer, AlertSerializer
 from tenants.permissions import ClientManagerPermission
-
-
-def _refused(error: ValidationError):
-    return serializers.ValidationError(error.message_dict)
 
 
 class AlertRuleListCreateApi(APIView):
@@ -34,10 +29,7 @@ class AlertRuleListCreateApi(APIView):
     def post(self, request):
         data = AlertRuleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            rule = services.rule_create(data.validated_data, created_by=request.user)
-        except ValidationError as error:
-            raise _refused(error) from error
+        rule = services.rule_create(data.validated_data, created_by=request.user)
         return Response(AlertRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
 
@@ -65,10 +57,7 @@ class AlertRuleDetailApi(APIView):
         rule = get_object_or_404(AlertRule, pk=pk)
         data = AlertRuleSerializer(rule, data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        try:
-            rule = services.rule_update(rule, data.validated_data)
-        except ValidationError as error:
-            raise _refused(error) from error
+        rule = services.rule_update(rule, data.validated_data)
         return Response(AlertRuleSerializer(rule).data)
 
 

@@ -13,7 +13,6 @@ a 404, as if it did not exist. Channels are shown masked, as for a client's rule
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -34,10 +33,6 @@ def _agencies(request) -> list:
     if not agencies:
         raise PermissionDenied(_("Only agency owners and staff manage their agency's default alert rules."))
     return agencies
-
-
-def _refused(error: ValidationError):
-    return serializers.ValidationError(error.message_dict)
 
 
 class AgencyAlertRuleListCreateApi(APIView):
@@ -67,10 +62,7 @@ class AgencyAlertRuleListCreateApi(APIView):
             raise serializers.ValidationError({"agency": [_("You work for several agencies: name the agency.")]})
         else:
             agency = agencies[0]
-        try:
-            rule = services.agency_rule_create(values, agency=agency)
-        except ValidationError as error:
-            raise _refused(error) from error
+        rule = services.agency_rule_create(values, agency=agency)
         return Response(AgencyAlertRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
 
@@ -107,8 +99,5 @@ class AgencyAlertRuleDetailApi(APIView):
         values = dict(data.validated_data)
         if values.pop("agency_id", rule.agency_id) != rule.agency_id:
             raise serializers.ValidationError({"agency": [_("A default rule stays with its agency.")]})
-        try:
-            rule = services.agency_rule_update(rule, values)
-        except ValidationError as error:
-            raise _refused(error) from error
+        rule = services.agency_rule_update(rule, values)
         return Response(AgencyAlertRuleSerializer(rule).data)

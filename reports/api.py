@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.enqueue import task_send_on_commit
-from config.errors import DomainError
 from dashboards.pdf import PdfRenderError
 from reports import services
 from reports.delivery import report_filename
@@ -42,10 +41,6 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _domain(error: DomainError) -> ValidationError:
-    return ValidationError(error.as_dict())
-
-
 class ReportListCreateApi(APIView):
     """The client's report schedules (for sales and viewers: those they receive), by name."""
 
@@ -60,10 +55,7 @@ class ReportListCreateApi(APIView):
     def post(self, request):
         data = ReportScheduleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            schedule = services.schedule_create(**data.validated_data, created_by=request.user)
-        except DomainError as error:
-            raise _domain(error) from error
+        schedule = services.schedule_create(**data.validated_data, created_by=request.user)
         return Response(ReportScheduleSerializer(schedule).data, status=status.HTTP_201_CREATED)
 
 
@@ -109,10 +101,7 @@ class ReportPreviewApi(APIView):
         schedule = _schedule(request, pk)
         query = PeriodSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        try:
-            start, end = services.chosen_period(schedule, query.validated_data.get("period_start"), now=timezone.now())
-        except DomainError as error:
-            raise _domain(error) from error
+        start, end = services.chosen_period(schedule, query.validated_data.get("period_start"), now=timezone.now())
         try:
             content = preview_pdf(schedule, period_start=start, period_end=end)
         except PreviewBusy:
@@ -141,15 +130,12 @@ class ReportSendApi(APIView):
         schedule = _schedule(request, pk)
         data = PeriodSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            delivery = services.delivery_request(
-                schedule,
-                period_start=data.validated_data.get("period_start"),
-                user=request.user,
-                approved=request.client_access.is_agency,
-            )
-        except DomainError as error:
-            raise _domain(error) from error
+        delivery = services.delivery_request(
+            schedule,
+            period_start=data.validated_data.get("period_start"),
+            user=request.user,
+            approved=request.client_access.is_agency,
+        )
         task_send_on_commit(report_deliver_task, args=(delivery.pk,))
         return Response(ReportDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
@@ -184,10 +170,7 @@ class ReportDeliveryApproveApi(APIView):
     @extend_schema(request=None, responses=ReportDeliverySerializer)
     def post(self, request, pk: int, delivery_id: int):
         _agency_only(request)
-        try:
-            delivery = services.delivery_approve(_delivery(request, pk, delivery_id), user=request.user)
-        except DomainError as error:
-            raise _domain(error) from error
+        delivery = services.delivery_approve(_delivery(request, pk, delivery_id), user=request.user)
         task_send_on_commit(report_deliver_task, args=(delivery.pk,))
         return Response(ReportDeliverySerializer(delivery).data)
 
@@ -200,10 +183,7 @@ class ReportDeliveryRejectApi(APIView):
     @extend_schema(request=None, responses=ReportDeliverySerializer)
     def post(self, request, pk: int, delivery_id: int):
         _agency_only(request)
-        try:
-            delivery = services.delivery_reject(_delivery(request, pk, delivery_id), user=request.user)
-        except DomainError as error:
-            raise _domain(error) from error
+        delivery = services.delivery_reject(_delivery(request, pk, delivery_id), user=request.user)
         return Response(ReportDeliverySerializer(delivery).data)
 
 
