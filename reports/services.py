@@ -141,23 +141,23 @@ def deliveries_due(client, *, now: datetime) -> list[int]:
 
 def delivery_approve(delivery: ReportDelivery, *, user) -> ReportDelivery:
     """An agency person approves a draft: it is queued for sending (the caller sends the task)."""
-    with transaction.atomic():
-        delivery = ReportDelivery.objects.select_for_update().get(pk=delivery.pk)
-        if delivery.status != DeliveryStatus.AWAITING_APPROVAL:
-            raise DomainError(_("Only a report awaiting approval can be approved."), field="status")
-        delivery.status = DeliveryStatus.QUEUED
-        delivery.approved_by = user
-        delivery.approved_at = timezone.now()
-        delivery.save(update_fields=["status", "approved_by", "approved_at"])
-    return delivery
+    refusal = _("Only a report awaiting approval can be approved.")
+    return _draft_decided(delivery, user=user, status=DeliveryStatus.QUEUED, refusal=refusal)
 
 
 def delivery_reject(delivery: ReportDelivery, *, user) -> ReportDelivery:
+    refusal = _("Only a report awaiting approval can be rejected.")
+    return _draft_decided(delivery, user=user, status=DeliveryStatus.REJECTED, refusal=refusal)
+
+
+def _draft_decided(delivery: ReportDelivery, *, user, status: str, refusal: str) -> ReportDelivery:
+    """A draft awaiting approval moves to ``status``, under its row lock (two agency people at once:
+    the second is refused with ``refusal``)."""
     with transaction.atomic():
         delivery = ReportDelivery.objects.select_for_update().get(pk=delivery.pk)
         if delivery.status != DeliveryStatus.AWAITING_APPROVAL:
-            raise DomainError(_("Only a report awaiting approval can be rejected."), field="status")
-        delivery.status = DeliveryStatus.REJECTED
+            raise DomainError(refusal, field="status")
+        delivery.status = status
         delivery.approved_by = user
         delivery.approved_at = timezone.now()
         delivery.save(update_fields=["status", "approved_by", "approved_at"])
