@@ -57,3 +57,14 @@ def dashboard_json(data: DashboardData, fmt: Formatter, *, base_url: str) -> dic
         "currency": fmt.currency,
         "charts": [_chart_json(chart_build(chart_id, data, fmt), fmt, data.state, base_url) for chart_id in CHARTS],
     }
+
+
+def payload_without_links(payload: dict) -> dict:
+    """``payload`` (``dashboard_json``'s) less what leads elsewhere: drill-down and CSV links. A shared
+    link's viewer and a sheet of paper cannot follow them."""
+    for chart in payload["charts"]:
+        chart["drill"] = None
+        chart.pop("csv", None)
+        for row in chart["table"]["rows"]:
+            row["href"] = None
+    return payload

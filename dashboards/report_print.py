@@ -38,7 +38,7 @@ from dashboards.charts import CHART_TITLES, TABLE_CHARTS
 from dashboards.formatting import Formatter
 from dashboards.models import Branding
 from dashboards.notes import note_markers, note_rows
-from dashboards.payload import dashboard_json
+from dashboards.payload import dashboard_json, payload_without_links
 from dashboards.report_sections import DEFAULT_REPORT_SECTIONS, report_sections_checked
 from dashboards.selectors import dashboard_data
 from dashboards.state import DashboardState
@@ -144,12 +144,7 @@ def _logo_uri(row: dict | None) -> str | None:
 def _printable(payload: dict, chart_ids: list[str]) -> dict:
     """The payload of the printed charts only, without the links a sheet of paper cannot follow."""
     payload["charts"] = [chart for chart in payload["charts"] if chart["id"] in chart_ids]
-    for chart in payload["charts"]:
-        chart["drill"] = None
-        chart.pop("csv", None)
-        for row in chart["table"]["rows"]:
-            row["href"] = None
-    return payload
+    return payload_without_links(payload)
 
 
 def _period_words(fmt: Formatter, start: date, end: date) -> str:

@@ -27,7 +27,7 @@ from config.errors import DomainError
 from dashboards import views
 from dashboards.formatting import Formatter
 from dashboards.models import ShareLink, ShareRange
-from dashboards.payload import dashboard_json
+from dashboards.payload import dashboard_json, payload_without_links
 from dashboards.selectors import dashboard_data
 from dashboards.sharing import (
     DEFAULT_LIFETIME,
@@ -248,16 +248,6 @@ def _password_page(request: HttpRequest, link: ShareLink, *, error: str | None =
     return _private(render(request, "dashboards/share/password.html", context, status=400 if error else 200))
 
 
-def _shared_only(payload: dict) -> dict:
-    """The dashboard API's payload less what leads elsewhere: drill-down and CSV links."""
-    for chart in payload["charts"]:
-        chart["drill"] = None
-        chart.pop("csv", None)
-        for row in chart["table"]["rows"]:
-            row["href"] = None
-    return payload
-
-
 @client_public_endpoint
 @require_GET
 def shared_data(request: HttpRequest, token: str) -> HttpResponse:
@@ -269,7 +259,7 @@ def shared_data(request: HttpRequest, token: str) -> HttpResponse:
         return _private(JsonResponse({"detail": _("This link needs its password.")}, status=403))
     fmt = Formatter(translation.get_language(), request.tenant.currency)
     data = dashboard_data(share_link_state(link), today=local_today())
-    return _private(JsonResponse(_shared_only(dashboard_json(data, fmt, base_url=""))))
+    return _private(JsonResponse(payload_without_links(dashboard_json(data, fmt, base_url=""))))
 
 
 def _branding(request: HttpRequest, token: str, serve) -> HttpResponse:
