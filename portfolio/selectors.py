@@ -21,6 +21,12 @@ class HeadlineChoice:
     can_change: bool  # the agency's owners (and superusers) change it
 
 
+def agency_headline_kpis(agency: Agency | None) -> tuple[str, ...]:
+    """The agency's own choice of headline KPIs, in its order, less any that is no longer a
+    candidate; empty: no choice (or no agency), Pouls' default applies."""
+    return tuple(k for k in (agency.headline_kpis if agency else []) if k in HEADLINE_CANDIDATES)
+
+
 def headline_choice(accesses: list[ClientAccess]) -> HeadlineChoice:
     """The choice of the agency of the clients listed (from ``accesses``, whose clients carry their
     agency: no query). Several agencies (a superuser, someone in two agencies): the one with the most
@@ -36,7 +42,7 @@ def headline_choice(accesses: list[ClientAccess]) -> HeadlineChoice:
     agency = min(counts.values(), key=lambda pair: (-pair[0], pair[1].name))[1]
     # An agency owner holds the owner role on each of its clients (superusers on every client).
     owner = any(a.client.agency_id == agency.pk and a.role == Role.OWNER for a in accesses)
-    kpis = tuple(k for k in agency.headline_kpis if k in HEADLINE_CANDIDATES)
+    kpis = agency_headline_kpis(agency)
     return HeadlineChoice(agency, kpis or HEADLINE_KPIS, bool(kpis), owner)
 
 

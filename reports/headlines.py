@@ -13,7 +13,8 @@ from django.utils import translation
 from dashboards.formatting import Formatter
 from kpis.models import PeriodKind, Snapshot, Status
 from kpis.registry import KPIS
-from portfolio.models import HEADLINE_CANDIDATES, HEADLINE_KPIS
+from portfolio.models import HEADLINE_KPIS
+from portfolio.selectors import agency_headline_kpis
 from reports.models import Frequency
 
 
@@ -29,9 +30,7 @@ class HeadlineLine:
 
 def headline_keys(client) -> tuple[str, ...]:
     """The agency's chosen headline KPIs, in its order, or Pouls' default (as the portfolio)."""
-    agency = client.agency
-    chosen = tuple(k for k in (agency.headline_kpis if agency else []) if k in HEADLINE_CANDIDATES)
-    return chosen or HEADLINE_KPIS
+    return agency_headline_kpis(client.agency) or HEADLINE_KPIS
 
 
 def headline_lines(client, *, frequency: str, period_start: date, language: str) -> list[HeadlineLine]:
