@@ -42,6 +42,7 @@ from config.words import of_name
 from dashboards.formatting import Formatter
 from dashboards.labels import anomaly_words, projection_words
 from kpis.models import PeriodKind, Status
+from kpis.periods import period_floor
 from kpis.registry import KPIS
 from portfolio.alert_rule_fields import AlertKind
 from portfolio.models import HEADLINE_KPIS, Headline
@@ -91,8 +92,8 @@ def due_week(zone: ZoneInfo, now: datetime) -> date | None:
 
 
 def week_of(day: date) -> date:
-    """The Monday of ``day``'s ISO week."""
-    return day - timedelta(days=day.weekday())
+    """The Monday of ``day``'s ISO week (the KPIs' week: ``kpis.periods``)."""
+    return period_floor(day, PeriodKind.WEEK)
 
 
 def agency_people(agency: Agency):

@@ -28,9 +28,9 @@ from accounts.mail import absolute_url, send_mail_to
 from dashboards.formatting import Formatter
 from dashboards.models import Branding
 from dashboards.pdf import PdfRenderError, report_pdf
-from kpis.models import PeriodKind
 from reports.headlines import headline_lines
-from reports.models import DeliveryStatus, Frequency, ReportDelivery, ReportSchedule, ReportUnsubscribe
+from reports.models import DeliveryStatus, ReportDelivery, ReportSchedule, ReportUnsubscribe
+from reports.rules import period_kind
 from reports.services import MAX_ATTEMPTS
 from reports.unsubscribe import unsubscribe_link
 from tenants.access import client_access_for
@@ -179,7 +179,7 @@ def report_filename(client, delivery: ReportDelivery) -> str:
 def mail_context(client, schedule: ReportSchedule, delivery: ReportDelivery) -> dict:
     """What the report's email shows (the same for every recipient but the unsubscribe link)."""
     color = Branding.objects.filter(client=client).values_list("color", flat=True).first() or DEFAULT_COLOR
-    kind = PeriodKind.WEEK if schedule.frequency == Frequency.WEEKLY else PeriodKind.MONTH
+    kind = period_kind(schedule.frequency)
     formatter = Formatter(language=schedule.language, currency=client.currency)
     return {
         "client_name": client.name,

@@ -11,11 +11,11 @@ from datetime import date
 from django.utils import translation
 
 from dashboards.formatting import Formatter
-from kpis.models import PeriodKind, Snapshot, Status
+from kpis.models import Snapshot, Status
 from kpis.registry import KPIS
 from portfolio.models import HEADLINE_KPIS
 from portfolio.selectors import agency_headline_kpis
-from reports.models import Frequency
+from reports.rules import period_kind
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def headline_keys(client) -> tuple[str, ...]:
 
 def headline_lines(client, *, frequency: str, period_start: date, language: str) -> list[HeadlineLine]:
     """One line per headline KPI for the period (in the current client's schema): one query."""
-    period = PeriodKind.WEEK if frequency == Frequency.WEEKLY else PeriodKind.MONTH
+    period = period_kind(frequency)
     keys = headline_keys(client)
     rows = {
         row.kpi: row

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from config.dates import date_check
 from config.errors import DomainError
 from dashboards.report_sections import DEFAULT_REPORT_SECTIONS, report_sections_checked
+from kpis.models import PeriodKind
+from kpis.periods import period_floor, period_shift
 from reports.models import Frequency, ReportLanguage, Weekday
 
 NAME_MAX = 200
@@ -136,13 +138,16 @@ def approval_change_checked(before: bool, after: bool, *, by_agency: bool) -> No
 # --- The calendar ---------------------------------------------------------------------------------
 
 
+def period_kind(frequency: str) -> str:
+    """The KPI period (``kpis.models.PeriodKind``) a weekly or monthly report covers."""
+    return PeriodKind.WEEK if frequency == Frequency.WEEKLY else PeriodKind.MONTH
+
+
 def period_containing(frequency: str, day: date) -> tuple[date, date]:
-    """The week (Monday to Sunday) or month that holds ``day``."""
-    if frequency == Frequency.WEEKLY:
-        start = day - timedelta(days=day.weekday())
-        return start, start + timedelta(days=6)
-    start = day.replace(day=1)
-    return start, (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    """The week (Monday to Sunday) or month that holds ``day`` (the KPIs' periods: ``kpis.periods``)."""
+    kind = period_kind(frequency)
+    start = period_floor(day, kind)
+    return start, period_shift(start, kind) - timedelta(days=1)
 
 
 def period_before(frequency: str, day: date) -> tuple[date, date]:
