@@ -73,18 +73,9 @@ def send_mail_to(
     is logged, not raised: the write that asked for the mail (an invitation, a sign-up) stands, and
     the person can ask for it again (resend, reset).
     """
-    address = recipient.email if isinstance(recipient, User) else recipient.strip().lower()
-    chosen = language if force_language and language in Language.values else recipient_language(recipient, language)
-    full_context = {
-        **(context or {}),
-        "recipient": address,
-        "public_url": settings.POULS_PUBLIC_URL,
-        "language": chosen,
-    }
-    with translation.override(chosen):
-        subject = " ".join(_render_text(subject_template, full_context).split())
-        body = _render_text(body_template, full_context)
-        html = render_to_string(html_template, full_context) if html_template else None
+    address, chosen, subject, body, html = _rendered(
+        recipient, subject_template, body_template, html_template, context, language, force_language
+    )
     message = EmailMultiAlternatives(
         subject=subject,
         body=body,
@@ -101,6 +92,34 @@ def send_mail_to(
     except (smtplib.SMTPException, OSError):
         logger.exception("Mail %r to %s could not be sent", subject_template, address)
         return False
+
+
+def mail_preview(
+    recipient: User | str, *, subject_template: str, body_template: str, context: dict | None = None, language=None
+) -> str:
+    """The subject and plain text ``send_mail_to`` would send with these arguments, to read (a
+    command's dry run) without sending anything."""
+    _address, _chosen, subject, body, _html = _rendered(
+        recipient, subject_template, body_template, None, context, language, False
+    )
+    return f"{subject}\n\n{body}"
+
+
+def _rendered(recipient, subject_template, body_template, html_template, context, language, force_language):
+    """The address, language, one-line subject, text body and HTML body (or None) of a mail."""
+    address = recipient.email if isinstance(recipient, User) else recipient.strip().lower()
+    chosen = language if force_language and language in Language.values else recipient_language(recipient, language)
+    full_context = {
+        **(context or {}),
+        "recipient": address,
+        "public_url": settings.POULS_PUBLIC_URL,
+        "language": chosen,
+    }
+    with translation.override(chosen):
+        subject = " ".join(_render_text(subject_template, full_context).split())
+        body = _render_text(body_template, full_context)
+        html = render_to_string(html_template, full_context) if html_template else None
+    return address, chosen, subject, body, html
 
 
 def _render_text(template_name: str, context: dict) -> str:

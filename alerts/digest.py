@@ -20,22 +20,20 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
-from django.template import Context
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from accounts.mail import absolute_url, recipient_language, send_mail_to
+from accounts.mail import absolute_url, mail_preview, recipient_language, send_mail_to
 from accounts.models import DigestPreference, DigestSend, DigestSendStatus
 from alerts.selectors import open_alert_counts
 from config.words import of_name
@@ -286,12 +284,13 @@ def digest_context(digest: Digest, language: str, *, now: datetime | None = None
 def digest_preview(digest: Digest, *, now: datetime | None = None) -> str:
     """The subject and plain text ``digest_mail`` would send, to read without sending or recording."""
     language = recipient_language(digest.user, digest.agency.default_language)
-    context = Context({**digest_context(digest, language, now=now), "language": language}, autoescape=False)
-    with translation.override(language):
-        subject, body = (
-            get_template(f"alerts/digest/{name}.txt").template.render(context) for name in ("subject", "body")
-        )
-    return f"{' '.join(subject.split())}\n\n{body}"
+    return mail_preview(
+        digest.user,
+        subject_template="alerts/digest/subject.txt",
+        body_template="alerts/digest/body.txt",
+        context=digest_context(digest, language, now=now),
+        language=language,
+    )
 
 
 def digest_mail(digest: Digest, *, now: datetime | None = None) -> bool:
