@@ -4,8 +4,6 @@ deliveries; only agency people approve a draft. Writes go through ``reports.serv
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,10 +16,10 @@ from rest_framework.views import APIView
 from config.enqueue import task_send_on_commit
 from dashboards.pdf import PdfRenderError
 from reports import services
-from reports.delivery import report_filename
+from reports.delivery import report_pdf_response
 from reports.models import ReportDelivery, ReportSchedule
 from reports.preview import RETRY_AFTER_SECONDS, PreviewBusy, preview_pdf
-from reports.selectors import deliveries_of, schedules_visible
+from reports.selectors import deliveries_of, delivery_visible, schedule_visible, schedules_visible
 from reports.serializers import PeriodSerializer, ReportDeliverySerializer, ReportScheduleSerializer
 from reports.tasks import report_deliver_task
 from tenants.permissions import ClientManagerPermission
@@ -31,14 +29,7 @@ PDF_RESPONSE = OpenApiResponse(OpenApiTypes.BINARY, description="application/pdf
 
 
 def _schedule(request, pk: int) -> ReportSchedule:
-    """A schedule the caller may see (404 otherwise, as for one that does not exist)."""
-    return get_object_or_404(schedules_visible(request.client_access, request.user), pk=pk)
-
-
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(bytes(content), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return schedule_visible(request.client_access, request.user, pk)
 
 
 class ReportListCreateApi(APIView):
@@ -117,7 +108,7 @@ class ReportPreviewApi(APIView):
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
         delivery = ReportDelivery(period_start=start, period_end=end)
-        return _pdf(content, report_filename(request.tenant, delivery))
+        return report_pdf_response(request.tenant, delivery, content)
 
 
 class ReportSendApi(APIView):
@@ -152,9 +143,7 @@ class ReportDeliveryListApi(APIView):
 
 
 def _delivery(request, pk: int, delivery_id: int) -> ReportDelivery:
-    return get_object_or_404(
-        ReportDelivery.objects.select_related("schedule"), pk=delivery_id, schedule=_schedule(request, pk)
-    )
+    return delivery_visible(request.client_access, request.user, pk, delivery_id)
 
 
 def _agency_only(request) -> None:
@@ -197,4 +186,4 @@ class ReportDeliveryPdfApi(APIView):
         delivery = _delivery(request, pk, delivery_id)
         if delivery.pdf is None:
             raise ValidationError({"pdf": [_("This report is not rendered yet.")]})
-        return _pdf(delivery.pdf, report_filename(request.tenant, delivery))
+        return report_pdf_response(request.tenant, delivery, delivery.pdf)

@@ -22,6 +22,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.http import HttpResponse
 from django.utils import timezone
 
 from accounts.mail import absolute_url, send_mail_to
@@ -174,6 +175,13 @@ def _send_all(delivery: ReportDelivery, schedule: ReportSchedule) -> ReportDeliv
 
 def report_filename(client, delivery: ReportDelivery) -> str:
     return f"{client.slug}-report-{delivery.period_start:%Y-%m-%d}-{delivery.period_end:%Y-%m-%d}.pdf"
+
+
+def report_pdf_response(client, delivery: ReportDelivery, content: bytes) -> HttpResponse:
+    """A report's PDF shown in the browser (page and API alike), named as the mail's attachment."""
+    response = HttpResponse(bytes(content), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{report_filename(client, delivery)}"'
+    return response
 
 
 def mail_context(client, schedule: ReportSchedule, delivery: ReportDelivery) -> dict:

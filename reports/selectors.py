@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from accounts.people import agency_people, client_members
 from reports.models import ReportDelivery, ReportSchedule
@@ -16,6 +17,17 @@ def schedules_visible(access: ClientAccess, user) -> QuerySet[ReportSchedule]:
     if access.can_manage:
         return schedules
     return schedules.filter(recipients__contains=[user.email.lower()])
+
+
+def schedule_visible(access: ClientAccess, user, pk: int) -> ReportSchedule:
+    """One schedule the person may see (``Http404`` otherwise, as for one that does not exist)."""
+    return get_object_or_404(schedules_visible(access, user), pk=pk)
+
+
+def delivery_visible(access: ClientAccess, user, pk: int, delivery_id: int) -> ReportDelivery:
+    """One delivery of a schedule the person may see (``Http404`` otherwise)."""
+    schedule = schedule_visible(access, user, pk)
+    return get_object_or_404(ReportDelivery.objects.select_related("schedule"), pk=delivery_id, schedule=schedule)
 
 
 def deliveries_of(schedule: ReportSchedule) -> QuerySet[ReportDelivery]:

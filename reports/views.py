@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,11 +21,11 @@ from config.enqueue import task_send_on_commit
 from config.errors import DomainError
 from dashboards.pdf import PdfRenderError
 from reports import rules, services
-from reports.delivery import report_filename
+from reports.delivery import report_pdf_response
 from reports.forms import ReportScheduleForm
 from reports.models import DeliveryStatus, ReportDelivery
 from reports.preview import PreviewBusy, preview_pdf
-from reports.selectors import member_choices, schedules_visible
+from reports.selectors import delivery_visible, member_choices, schedule_visible, schedules_visible
 from reports.tasks import report_deliver_task
 from reports.unsubscribe import unsubscribe_read
 from tenants.middleware import client_public_endpoint, client_team_only
@@ -59,7 +59,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     edit = request.GET.get("edit", "")
     editing = None
     if edit.isascii() and edit.isdigit() and request.client_access.can_manage:
-        editing = get_object_or_404(_schedules(request), pk=int(edit))
+        editing = schedule_visible(request.client_access, request.user, int(edit))
     return _page(request, _form(request, instance=editing), editing)
 
 
@@ -97,7 +97,7 @@ def deliveries_of_all():
 @require_POST
 def report_save(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _can_manage(request)
-    schedule = get_object_or_404(_schedules(request), pk=pk) if pk is not None else None
+    schedule = schedule_visible(request.client_access, request.user, pk) if pk is not None else None
     form = _form(request, request.POST, instance=schedule)
     if not form.is_valid():
         return _page(request, form, schedule, status=400)
@@ -118,7 +118,7 @@ def report_save(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_POST
 def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _can_manage(request)
-    services.schedule_delete(get_object_or_404(_schedules(request), pk=pk))
+    services.schedule_delete(schedule_visible(request.client_access, request.user, pk))
     messages.success(request, _("The report schedule is deleted."))
     return _back()
 
@@ -126,7 +126,7 @@ def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @client_team_only
 @require_GET
 def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    schedule = get_object_or_404(_schedules(request), pk=pk)
+    schedule = schedule_visible(request.client_access, request.user, pk)
     start, end = services.chosen_period(schedule, None, now=timezone.now())
     try:
         content = preview_pdf(schedule, period_start=start, period_end=end)
@@ -136,17 +136,14 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
     except PdfRenderError:
         messages.error(request, _("The report could not be rendered; try again in a moment."))
         return _back()
-    response = HttpResponse(content, content_type="application/pdf")
-    name = report_filename(request.tenant, ReportDelivery(period_start=start, period_end=end))
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return report_pdf_response(request.tenant, ReportDelivery(period_start=start, period_end=end), content)
 
 
 @client_team_only
 @require_POST
 def report_send(request: HttpRequest, pk: int) -> HttpResponse:
     _can_manage(request)
-    schedule = get_object_or_404(_schedules(request), pk=pk)
+    schedule = schedule_visible(request.client_access, request.user, pk)
     try:
         delivery = services.delivery_request(schedule, user=request.user, approved=request.client_access.is_agency)
     except DomainError as error:
@@ -158,7 +155,7 @@ def report_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _delivery(request: HttpRequest, pk: int, delivery_id: int) -> ReportDelivery:
-    return get_object_or_404(ReportDelivery, pk=delivery_id, schedule=get_object_or_404(_schedules(request), pk=pk))
+    return delivery_visible(request.client_access, request.user, pk, delivery_id)
 
 
 @client_team_only
@@ -167,9 +164,7 @@ def delivery_pdf(request: HttpRequest, pk: int, delivery_id: int) -> HttpRespons
     delivery = _delivery(request, pk, delivery_id)
     if delivery.pdf is None:
         raise Http404("Not rendered yet")
-    response = HttpResponse(bytes(delivery.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{report_filename(request.tenant, delivery)}"'
-    return response
+    return report_pdf_response(request.tenant, delivery, delivery.pdf)
 
 
 @client_team_only
