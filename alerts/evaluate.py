@@ -29,10 +29,9 @@ from annotations.selectors import annotations_between
 from kpis.freshness import failed_imports_since, last_activity
 from kpis.models import PeriodKind, Snapshot, Status
 from kpis.periods import period_floor, period_shift
-from kpis.selectors import pacing_for
+from kpis.selectors import local_day, pacing_for
 from portfolio.alert_rule_fields import AlertKind, StaleSource
 from portfolio.models import HEADLINE_KPIS, AgencyAlertRule
-from tenants.zones import client_zone
 
 ANY_SOURCES = ("leads", "visits", "spend", "email_events")
 
@@ -339,7 +338,7 @@ def alerts_evaluate(*, now: datetime | None = None) -> Outcome:
     from alerts.deliveries import deliveries_send_on_commit
 
     now = now or timezone.now()
-    today = now.astimezone(client_zone(connection.tenant)).date()
+    today = local_day(now)
     month = period_floor(today, PeriodKind.MONTH)
     outcome = Outcome()
     with transaction.atomic():

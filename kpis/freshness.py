@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import connection
 from django.db.models import Max, Q
 
 from campaigns.models import EmailEvent, EmailProviderHook, ImportJob, Spend, TrackingEvent, Traffic
+from kpis.selectors import local_day
 from leads.models import CaptureForm, Lead, StageTransition
-from tenants.zones import client_zone
 
 SOURCES = (
     "leads",
@@ -39,7 +38,7 @@ class Freshness:
 def _day(value: datetime | date | None) -> date | None:
     if value is None or not isinstance(value, datetime):
         return value
-    return value.astimezone(client_zone(connection.tenant)).date()
+    return local_day(value)
 
 
 def last_activity() -> Freshness:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
@@ -26,7 +26,12 @@ from tenants.zones import client_zone
 
 def local_today() -> date:
     """Today in the current client's time zone (the day its KPIs call today)."""
-    return timezone.now().astimezone(client_zone(connection.tenant)).date()
+    return local_day(timezone.now())
+
+
+def local_day(moment: datetime) -> date:
+    """The day ``moment`` falls on in the current client's time zone."""
+    return moment.astimezone(client_zone(connection.tenant)).date()
 
 
 def amber_ratio() -> Decimal:

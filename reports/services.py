@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import DomainError
+from kpis.selectors import local_day
 from reports import rules
 from reports.models import (
     DeliveryStatus,
@@ -74,7 +75,7 @@ def schedule_delete(schedule: ReportSchedule) -> None:
 def chosen_period(schedule: ReportSchedule, period_start: date | None, *, now: datetime) -> tuple[date, date]:
     """The period a preview or a manual send covers: the week or month holding ``period_start``,
     else the last complete one (in the client's time zone)."""
-    today = now.astimezone(client_zone(connection.tenant)).date()
+    today = local_day(now)
     if period_start is None:
         return rules.period_before(schedule.frequency, today)
     return rules.period_start_checked(schedule.frequency, period_start, today=today)
