@@ -35,6 +35,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from accounts.mail import absolute_url, mail_preview, recipient_language, send_mail_to
 from accounts.models import DigestPreference, DigestSend, DigestSendStatus
+from accounts.people import agency_people as agency_memberships
 from alerts.selectors import open_alert_counts
 from config.words import of_name
 from dashboards.formatting import Formatter
@@ -46,7 +47,7 @@ from portfolio.alert_rule_fields import AlertKind
 from portfolio.models import HEADLINE_KPIS, Headline
 from portfolio.selectors import PortfolioRow, is_stale, portfolio_for
 from tenants.access import clients_visible_to
-from tenants.models import AGENCY_ROLES, Agency, Client, User
+from tenants.models import Agency, Client, User
 from tenants.urlconfs import client_url
 from tenants.zones import client_zone, zone_named
 
@@ -97,12 +98,8 @@ def week_of(day: date) -> date:
 def agency_people(agency: Agency):
     """The agency's active owners and staff who did not turn the digest off, by email."""
     off = DigestPreference.objects.filter(enabled=False).values("user_id")
-    return (
-        User.objects.filter(is_active=True, memberships__agency=agency, memberships__role__in=AGENCY_ROLES)
-        .exclude(pk__in=off)
-        .distinct()
-        .order_by("email")
-    )
+    people = agency_memberships(agency).values("user_id")
+    return User.objects.filter(is_active=True, pk__in=people).exclude(pk__in=off).order_by("email")
 
 
 # ---- what -------------------------------------------------------------------------------------
