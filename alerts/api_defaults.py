@@ -28,17 +28,33 @@ from portfolio.models import AgencyAlertRule
 
 
 def _agencies(request) -> list:
-    """The agencies whose defaults the user manages (owners and staff; superusers: all)."""
-    agencies = agencies_creating_clients(request.user)
+    """The agencies whose defaults the user manages (owners and staff; superusers: all), read once per
+    request (the permission and the view both ask)."""
+    agencies = getattr(request, "_alert_default_agencies", None)
+    if agencies is None:
+        agencies = request._alert_default_agencies = agencies_creating_clients(request.user)
     if not agencies:
-        raise PermissionDenied(_("Only agency owners and staff manage their agency's default alert rules."))
+        raise PermissionDenied(AgencyPeoplePermission.message)
     return agencies
+
+
+class AgencyPeoplePermission(IsAuthenticated):
+    """Agency owners and staff only: anyone else signed in gets 403, reads included."""
+
+    refuses_reads = True  # the OpenAPI document lists the 403 (config.api_schema)
+    message = _("Only agency owners and staff manage their agency's default alert rules.")
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        _agencies(request)
+        return True
 
 
 class AgencyAlertRuleListCreateApi(APIView):
     """Your agencies' default alert rules, applied to each of their clients beside its own."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [AgencyPeoplePermission]
     body_names_objects = True  # an agency the caller does not work for: 404 (config.api_schema)
 
     @extend_schema(responses=AgencyAlertRuleSerializer(many=True))
@@ -67,7 +83,7 @@ class AgencyAlertRuleListCreateApi(APIView):
 
 
 class AgencyAlertRuleDetailApi(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [AgencyPeoplePermission]
 
     def _rule(self, request, pk: int) -> AgencyAlertRule:
         rule = AgencyAlertRule.objects.filter(pk=pk, agency__in=_agencies(request)).first()
