@@ -53,7 +53,7 @@ def test_the_demo_clients_have_report_schedules_and_alert_rules_once(db):
     from django_tenants.utils import tenant_context
 
     from alerts.models import AlertRule
-    from reports.models import ReportSchedule
+    from reports.models import ReportDelivery, ReportSchedule
 
     demo_accounts_seed()
     demo_accounts_seed()  # a re-seed adds nothing
@@ -65,3 +65,5 @@ def test_the_demo_clients_have_report_schedules_and_alert_rules_once(db):
             gated = [s.requires_approval for s in schedules]
             assert gated == ([True, False] if client.slug == "velo-nord" else [False, False])
             assert sorted(AlertRule.objects.values_list("kind", flat=True)) == ["anomaly", "stale", "status_red"]
+            drafts = list(ReportDelivery.objects.values_list("schedule__requires_approval", "status", "approved_at"))
+            assert drafts == ([(True, "queued", None)] if client.slug == "velo-nord" else []), client.slug
