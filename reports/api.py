@@ -107,7 +107,7 @@ class ReportPreviewApi(APIView):
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
-        delivery = ReportDelivery(period_start=start, period_end=end)
+        delivery = ReportDelivery(schedule=schedule, period_start=start, period_end=end)
         return report_pdf_response(request.tenant, delivery, content)
 
 

@@ -23,7 +23,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from accounts.mail import absolute_url, send_mail_to
 from dashboards.formatting import Formatter
@@ -174,7 +175,10 @@ def _send_all(delivery: ReportDelivery, schedule: ReportSchedule) -> ReportDeliv
 
 
 def report_filename(client, delivery: ReportDelivery) -> str:
-    return f"{client.slug}-report-{delivery.period_start:%Y-%m-%d}-{delivery.period_end:%Y-%m-%d}.pdf"
+    """The PDF's name in the report's language (``alpha-rapport-2026-11-01-2026-11-30.pdf`` in French)."""
+    with translation.override(delivery.schedule.language):
+        word = pgettext("file name of a client report", "report")
+    return f"{client.slug}-{word}-{delivery.period_start:%Y-%m-%d}-{delivery.period_end:%Y-%m-%d}.pdf"
 
 
 def report_pdf_response(client, delivery: ReportDelivery, content: bytes) -> HttpResponse:

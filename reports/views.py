@@ -136,7 +136,8 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
     except PdfRenderError:
         messages.error(request, _("The report could not be rendered; try again in a moment."))
         return _back()
-    return report_pdf_response(request.tenant, ReportDelivery(period_start=start, period_end=end), content)
+    delivery = ReportDelivery(schedule=schedule, period_start=start, period_end=end)
+    return report_pdf_response(request.tenant, delivery, content)
 
 
 @client_team_only

@@ -43,13 +43,15 @@ def test_a_gated_report_waits_with_its_preview_then_goes_once_to_each_recipient(
     assert all(len(m.to) == 1 and not m.cc and not m.bcc for m in mail.outbox)
     to_member, to_client = sorted(mail.outbox, key=lambda m: m.to[0] != "manager@alpha.test")
     name, content, mimetype = to_client.attachments[0]
-    assert (name, mimetype) == ("alpha-report-2026-11-30-2026-12-06.pdf", "application/pdf")
+    assert (name, mimetype) == ("alpha-rapport-2026-11-30-2026-12-06.pdf", "application/pdf")
     assert content.startswith(b"%PDF")
     # the email: the client, the period, the headline KPIs in French with status and change
     assert "Alpha SAS" in to_client.subject and to_client.extra_headers["Content-Language"] == "fr"
     html = to_client.alternatives[0][0]
     for text in ("Alpha SAS", "1\u202f234", "+23,4\u00a0%", "Objectif atteint", "/c/alpha/"):
         assert text in html or text in to_client.body, text
+    # French typography in the plain text too: a space before the colon of each headline
+    assert " : 1\u202f234" in to_client.body
     # the change column is the variation, not the verb of the people page's button ("Modifier")
     assert "Modifier" not in html
     # only the external recipient gets the unsubscribe link and headers

@@ -67,10 +67,10 @@ def test_preview_opens_the_pdf_of_the_last_complete_period(http_as, world, in_al
     preview = http_as(world.manager_alpha).get(f"{PAGE}{weekly.pk}/preview.pdf")
     assert preview.status_code == 200 and preview["Content-Type"] == "application/pdf"
     assert preview.content.startswith(b"%PDF")
-    assert 'filename="alpha-report-' in preview["Content-Disposition"]
+    assert 'filename="alpha-rapport-' in preview["Content-Disposition"]
     api = http_as(world.manager_alpha).get(f"/c/alpha/api/v1/reports/{weekly.pk}/preview/?period_start=2026-11-04")
     assert api.status_code == 200 and api.content.startswith(b"%PDF")
-    assert "alpha-report-2026-11-02-2026-11-08.pdf" in api["Content-Disposition"]
+    assert "alpha-rapport-2026-11-02-2026-11-08.pdf" in api["Content-Disposition"]
     assert not ReportDelivery.objects.exists()
 
 
