@@ -220,7 +220,8 @@ class _SlowFirstRcpt:
 
 def test_a_worker_killed_between_two_recipients_does_not_resend_to_the_first(committed, queue, tmp_path):
     inbox = SmtpInbox(host="127.0.0.1", port=free_port())
-    controller = Controller(_SlowFirstRcpt(inbox, "boss@client.test"), hostname=inbox.host, port=inbox.port)
+    relay = _SlowFirstRcpt(inbox, "boss@client.test")
+    controller = Controller(relay, hostname=inbox.host, port=inbox.port)
     controller.start()
     due_schedule(committed.alpha)
     lease = {"POULS_REPORT_LEASE_SECONDS": "3"}
@@ -228,10 +229,12 @@ def test_a_worker_killed_between_two_recipients_does_not_resend_to_the_first(com
         first = worker(queue, inbox, tmp_path / "first.log", **lease)
         try:
             tick(queue)
-            # the member got theirs (logged in sent_to); the worker is stuck on the second recipient
+            # the member got theirs (logged in sent_to) and the worker is stuck on the second recipient:
+            # killed only once the relay holds that recipient, else the next worker would meet the stall
             assert wait_for(
                 lambda: (
-                    [(d.status, d.sent_to) for d in deliveries(committed.alpha)]
+                    relay.stalled
+                    and [(d.status, d.sent_to) for d in deliveries(committed.alpha)]
                     == [("sending", ["manager@alpha.test"])]
                 ),
                 timeout=90,
