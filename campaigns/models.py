@@ -132,16 +132,33 @@ class CTA(models.Model):
 
 
 class FactSource(models.TextChoices):
-    """Where a daily fact came from: an import replaces only imported rows, tracking only tracked ones."""
+    """Where a daily fact came from: an import replaces only imported rows, tracking only tracked ones,
+    a connector only its own. For the days and keys a connector covers (``FactCoverage``), imported and
+    tracked rows are kept but not counted (campaigns/coverage.py, docs/connectors.md)."""
 
     IMPORT = "import", _("Import")
     TRACKING = "tracking", _("Tracking")
+    GA4 = "ga4", _("Google Analytics 4")
+    SEARCH_CONSOLE = "search_console", _("Google Search Console")
+    GOOGLE_ADS = "google_ads", _("Google Ads")
+    META_ADS = "meta_ads", _("Meta Ads")
+
+
+# The sources written by a connector (the rest are written by Pouls' own imports and tracking).
+CONNECTOR_SOURCES = (FactSource.GA4, FactSource.SEARCH_CONSOLE, FactSource.GOOGLE_ADS, FactSource.META_ADS)
 
 
 class Spend(models.Model):
     date = models.DateField(_("date"))
     campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), related_name="spend", on_delete=models.CASCADE)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    # A database default too: raw inserts written before connectors existed (benches, tests) stay imports.
+    source = models.CharField(
+        _("source"), max_length=16, choices=FactSource.choices, default=FactSource.IMPORT, db_default="import"
+    )
+    # What the ad platforms report beside the cost (connectors); imports leave them empty.
+    clicks = models.PositiveIntegerField(_("clicks"), null=True, blank=True)
+    impressions = models.PositiveBigIntegerField(_("impressions"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -149,7 +166,7 @@ class Spend(models.Model):
         verbose_name_plural = _("spend")
         ordering = ["-date", "campaign_id"]
         constraints = [
-            models.UniqueConstraint(fields=["date", "campaign"], name="spend_unique_day_campaign"),
+            models.UniqueConstraint(fields=["date", "campaign", "source"], name="spend_unique_day_campaign_source"),
             models.CheckConstraint(name="spend_amount_not_negative", condition=models.Q(amount__gte=0)),
         ]
 
@@ -219,6 +236,9 @@ class KeywordStat(models.Model):
     channel = models.ForeignKey(
         Channel, verbose_name=_("channel"), related_name="keyword_stats", on_delete=models.PROTECT
     )
+    source = models.CharField(
+        _("source"), max_length=16, choices=FactSource.choices, default=FactSource.IMPORT, db_default="import"
+    )
     visits = models.PositiveIntegerField(_("visits"))
     impressions = models.PositiveIntegerField(_("impressions"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -228,7 +248,9 @@ class KeywordStat(models.Model):
         verbose_name_plural = _("keyword statistics")
         ordering = ["-date", "keyword"]
         constraints = [
-            models.UniqueConstraint(fields=["date", "keyword", "channel"], name="keywordstat_unique_day_keyword"),
+            models.UniqueConstraint(
+                fields=["date", "keyword", "channel", "source"], name="keywordstat_unique_day_keyword_source"
+            ),
             models.CheckConstraint(
                 name="keywordstat_keyword_normalised", condition=models.Q(keyword=Lower(Trim("keyword")))
             ),
@@ -236,6 +258,62 @@ class KeywordStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.keyword} {self.visits}"
+
+
+class FactCoverage(models.Model):
+    """The days a connector answers for, per kind of fact: from its backfill's first day to the last
+    complete day it read. Inside them the connector's rows count and the imported and tracked rows of
+    the same facts do not — all traffic (GA4), all keywords (Search Console), the spend of the
+    campaigns its platform campaigns map to (Google Ads, Meta Ads). campaigns/coverage.py applies it."""
+
+    class Fact(models.TextChoices):
+        TRAFFIC = "traffic", _("Traffic")
+        KEYWORD = "keyword", _("Keywords")
+        SPEND = "spend", _("Spend")
+
+    source = models.CharField(_("source"), max_length=16, choices=FactSource.choices)
+    fact = models.CharField(_("fact"), max_length=16, choices=Fact.choices)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("connector coverage")
+        verbose_name_plural = _("connector coverage")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "fact"], name="factcoverage_one_per_source_fact"),
+            models.CheckConstraint(
+                name="factcoverage_days_ordered", condition=models.Q(first_day__lte=models.F("last_day"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.fact} {self.first_day}..{self.last_day}"
+
+
+class PlatformCampaign(models.Model):
+    """A campaign of an ad platform and the Pouls campaign its spend counts in: created on first sight
+    by the connector (with the platform's channel and UTM campaign when known), editable after."""
+
+    source = models.CharField(_("source"), max_length=16, choices=FactSource.choices)
+    external_id = models.CharField(_("platform id"), max_length=64)
+    name = models.CharField(_("name on the platform"), max_length=400)
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), related_name="platform_campaigns", on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("platform campaign")
+        verbose_name_plural = _("platform campaigns")
+        ordering = ["source", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="platformcampaign_unique_external"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()}: {self.name}"
 
 
 class EmailSend(models.Model):

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from django.db import connection
 
+from campaigns.coverage import counted_condition
 from campaigns.models import (
     CTA,
     Campaign,
@@ -197,7 +198,7 @@ def _fact_shape(source: str) -> _Shape:
     if source == "traffic":
         return _Shape(
             table=f"{quoted_table(Traffic)} f",
-            condition="TRUE",
+            condition=counted_condition("traffic"),
             raw={"channel": ("channel_id",), "landing_page": ("landing_page_id",)},
             columns={"channel_id": "f.channel_id", "landing_page_id": "f.landing_page_id"},
             pre={"visits": "sum(f.visits)"},
@@ -212,7 +213,7 @@ def _fact_shape(source: str) -> _Shape:
         # A spend row's channel is its campaign's.
         return _Shape(
             table=f"{quoted_table(Spend)} f",
-            condition="TRUE",
+            condition=counted_condition("spend"),
             raw={"channel": ("campaign_id",), "campaign": ("campaign_id",)},
             columns={"campaign_id": "f.campaign_id"},
             pre={"amount": "sum(f.amount)"},
@@ -237,7 +238,7 @@ def _fact_shape(source: str) -> _Shape:
     if source == "keyword":
         return _Shape(
             table=f"{quoted_table(KeywordStat)} f",
-            condition="TRUE",
+            condition=counted_condition("keyword"),
             raw={"keyword": ("keyword",)},
             columns={"keyword": "f.keyword"},
             pre={"visits": "sum(f.visits)"},

@@ -3,6 +3,7 @@ HTTP is redirected and HSTS is sent, unless the operator says a TLS-terminating 
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import subprocess
@@ -29,6 +30,7 @@ def _production_env(**extra: str) -> dict[str, str]:
         **env,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "POULS_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         **extra,
     }
 

@@ -251,9 +251,15 @@ def _parse_spend(row, ctx):
 
 def _write_spend(rows, ctx, present):
     values = [
-        {"date": r["date"], "campaign_id": ctx.id_of(Campaign, r["campaign"]), "amount": r["amount"]} for r in rows
+        {
+            "date": r["date"],
+            "campaign_id": ctx.id_of(Campaign, r["campaign"]),
+            "source": FactSource.IMPORT,
+            "amount": r["amount"],
+        }
+        for r in rows
     ]
-    return upsert(Spend, values, conflict=["date", "campaign_id"], update=["amount"])
+    return upsert(Spend, values, conflict=["date", "campaign_id", "source"], update=["amount"])
 
 
 def _parse_traffic(row, ctx):
@@ -327,8 +333,12 @@ def _parse_keyword(row, ctx):
 
 
 def _write_keywords(rows, ctx, present):
-    values = [_swap(r, "channel", "channel_id", ctx.channels[r["channel"]]) for r in rows]
-    return upsert(KeywordStat, values, conflict=["date", "keyword", "channel_id"], update=["visits", "impressions"])
+    values = [
+        {**_swap(r, "channel", "channel_id", ctx.channels[r["channel"]]), "source": FactSource.IMPORT} for r in rows
+    ]
+    return upsert(
+        KeywordStat, values, conflict=["date", "keyword", "channel_id", "source"], update=["visits", "impressions"]
+    )
 
 
 # The counters of an email send (EmailSend.COUNTERS) an emails file must hold; the others are optional.

@@ -50,6 +50,9 @@ SHARED_APPS = [
     "corsheaders",
     # People: sign-up, email confirmation, passwords, profile, invitations and memberships.
     "accounts",
+    # Platform connections (OAuth grants of an agency) and the sources feeding each client, in the
+    # public schema so that beat finds due syncs and the portfolio their health in one query.
+    "connectors",
     # The audit log: who did what to the agency's accounts, people, leads and tokens (append-only).
     "audit",
     # `make demo`'s agency and data (manage.py demo_seed); no tables of its own.
@@ -422,6 +425,34 @@ POULS_ALERT_RETRY_BASE = env.float("POULS_ALERT_RETRY_BASE", default=30)
 # name looked up on PATH, or a path) and how long one print may take before it is killed.
 POULS_CHROMIUM = env("POULS_CHROMIUM", default="chromium")
 POULS_PDF_TIMEOUT_SECONDS = env.int("POULS_PDF_TIMEOUT_SECONDS", default=60)
+
+# --- Connectors (connectors app; docs/connectors.md) ---------------------------------------------
+# Tokens and app secrets are encrypted at rest with these Fernet keys (comma-separated, url-safe base64
+# of 32 bytes each; `manage.py connectors_rotate_key` re-encrypts with the first). Unset, outside
+# production, keys are derived from DJANGO_SECRET_KEY so local runs work; production requires it.
+POULS_ENCRYPTION_KEY = env("POULS_ENCRYPTION_KEY", default="")
+# The platforms' app credentials: without them the connect screen says what to set.
+POULS_GOOGLE_CLIENT_ID = env("POULS_GOOGLE_CLIENT_ID", default="")
+POULS_GOOGLE_CLIENT_SECRET = env("POULS_GOOGLE_CLIENT_SECRET", default="")
+POULS_GOOGLE_ADS_DEVELOPER_TOKEN = env("POULS_GOOGLE_ADS_DEVELOPER_TOKEN", default="")
+POULS_META_APP_ID = env("POULS_META_APP_ID", default="")
+POULS_META_APP_SECRET = env("POULS_META_APP_SECRET", default="")
+# Where each platform is reached (a proxy, or the suite's fake servers on loopback). Outgoing
+# connector requests go to these hosts only, with this timeout per request.
+POULS_GOOGLE_AUTH_URL = env("POULS_GOOGLE_AUTH_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
+POULS_GOOGLE_TOKEN_URL = env("POULS_GOOGLE_TOKEN_URL", default="https://oauth2.googleapis.com/token")
+POULS_GOOGLE_REVOKE_URL = env("POULS_GOOGLE_REVOKE_URL", default="https://oauth2.googleapis.com/revoke")
+POULS_GA4_DATA_URL = env("POULS_GA4_DATA_URL", default="https://analyticsdata.googleapis.com")
+POULS_GA4_ADMIN_URL = env("POULS_GA4_ADMIN_URL", default="https://analyticsadmin.googleapis.com")
+POULS_SEARCH_CONSOLE_URL = env("POULS_SEARCH_CONSOLE_URL", default="https://searchconsole.googleapis.com")
+POULS_GOOGLE_ADS_URL = env("POULS_GOOGLE_ADS_URL", default="https://googleads.googleapis.com/v21")
+POULS_META_AUTH_URL = env("POULS_META_AUTH_URL", default="https://www.facebook.com/v23.0/dialog/oauth")
+POULS_META_GRAPH_URL = env("POULS_META_GRAPH_URL", default="https://graph.facebook.com/v23.0")
+POULS_CONNECTOR_TIMEOUT_SECONDS = env.float("POULS_CONNECTOR_TIMEOUT_SECONDS", default=30)
+# A sync's attempts at one request answered 429 or 5xx (waits double from this many seconds, or follow
+# Retry-After, at most 60 s each); past them the task is retried later, then the source shows the error.
+POULS_CONNECTOR_RETRIES = env.int("POULS_CONNECTOR_RETRIES", default=4)
+POULS_CONNECTOR_RETRY_BASE = env.float("POULS_CONNECTOR_RETRY_BASE", default=2)
 
 # --- Cross-origin requests (django-cors-headers, through config.cors) ---------------------------
 # The tracking snippet posts from any website, without credentials (campaigns/tracking.py says why an

@@ -5,6 +5,8 @@ from .base import DATABASE_ENGINE, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+# Connector tokens are encrypted with it (config/crypto.py): no derived fallback in production.
+POULS_ENCRYPTION_KEY = env("POULS_ENCRYPTION_KEY")
 DATABASES = {
     "default": {
         **env.db_url("DATABASE_URL"),

@@ -25,3 +25,5 @@ WHITENOISE_USE_FINDERS = True
 POULS_KPI_REFRESH_AFTER_WRITES = env.bool("POULS_KPI_REFRESH_AFTER_WRITES", default=False)
 # Test receivers (webhooks) listen on loopback; the test of the refusal turns it off.
 POULS_WEBHOOK_ALLOW_PRIVATE = env.bool("POULS_WEBHOOK_ALLOW_PRIVATE", default=True)
+# Connector retries (429, 5xx) wait a twentieth of a second, doubled, in the suite.
+POULS_CONNECTOR_RETRY_BASE = env.float("POULS_CONNECTOR_RETRY_BASE", default=0.05)
