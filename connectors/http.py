@@ -103,8 +103,12 @@ class ApiSession:
         params: dict | None = None,
         json_body: dict | None = None,
         headers: dict | None = None,
+        classify: Callable[[httpx.Response], str | None] | None = None,
     ) -> dict | list:
-        """The JSON answer of one API call, after the retries and refresh the module docstring lists."""
+        """The JSON answer of one API call, after the retries and refresh the module docstring lists.
+
+        ``classify`` reads a platform's own error codes where its status says less (Meta answers a rate
+        limit or an expired token with a 400): "throttled" is handled as a 429, "unauthorized" as a 401."""
         if not allowed_url(url):
             raise SourceRefused(_("Refused to call %(url)s: not under a configured platform URL.") % {"url": url[:200]})
         refreshed = False
@@ -120,6 +124,11 @@ class ApiSession:
                 response, failure = None, str(exc) or exc.__class__.__name__
             else:
                 failure = ""
+            verdict = classify(response) if classify is not None and response is not None else None
+            if verdict == "unauthorized":
+                response.status_code = 401
+            elif verdict == "throttled":
+                response.status_code = 429
             if response is not None and response.status_code == 401 and not refreshed:
                 refreshed = True
                 continue
