@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from accounts import login, logout
 from alerts import api_defaults as alert_defaults_api
 from config.favicon import favicon
+from connectors import api as connectors_api
 from portfolio import api as portfolio_api
 from portfolio import views as portfolio_views
 from tenants import api, views
@@ -21,6 +22,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("audit.urls")),
     path("", include("portfolio.urls")),  # client account pages and /api/v1/clients/
+    path("", include("connectors.urls")),  # /connections/: the agency's Google and Meta connections
     path("admin/", admin.site.urls),
     path("api/v1/tokens/", api.TokenListCreateApi.as_view(), name="token-list"),
     path("api/v1/tokens/<slug:token_key>/", api.TokenRevokeApi.as_view(), name="token-revoke"),
@@ -33,6 +35,8 @@ urlpatterns = [
         alert_defaults_api.AgencyAlertRuleDetailApi.as_view(),
         name="alert-default-detail",
     ),
+    path("api/v1/connections/", connectors_api.ConnectionListApi.as_view(), name="api-connection-list"),
+    path("api/v1/connections/<int:pk>/", connectors_api.ConnectionDetailApi.as_view(), name="api-connection-detail"),
     path(
         "api/v1/schema/",
         SpectacularAPIView.as_view(urlconf="config.urls_public", permission_classes=[AllowAny]),
