@@ -3,6 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from connectors.source_urls import api_urlpatterns as source_api_urls
 from tenants.tenant_admin import tenant_admin_site
 
 api_v1 = [
@@ -14,6 +15,7 @@ api_v1 = [
     path("", include("dashboards.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("alerts.api_urls")),
+    path("", include(source_api_urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -25,6 +27,7 @@ urlpatterns = [
     path("annotations/", include("annotations.urls")),
     path("reports/", include("reports.urls")),
     path("alerts/", include("alerts.urls")),
+    path("sources/", include("connectors.source_urls")),
     path("capture/", include("leads.capture_urls")),
     path("track/", include("campaigns.tracking_urls")),
     path("webhooks/email/", include("campaigns.webhook_urls")),
