@@ -155,3 +155,12 @@ def kpi_refresh_request(*, full: bool = False, force: bool = False) -> Sending |
             DirtyDay.objects.create(source=None, day=None)
 
     return task_send_on_commit(kpi_snapshot_refresh_task, kwargs={"full": full}, on_failure=unsent)
+
+
+def days_dirty(source: str, days) -> int:
+    """Mark ``days`` of the measure source ``source`` (traffic, keyword, spend…) changed in the current
+    client, whether or not a fact row changed on them: a connector's coverage moved over them, so the
+    imported rows there stop (or start) counting. One insert; returns how many days were marked."""
+    marks = [DirtyDay(source=source, day=day) for day in days]
+    DirtyDay.objects.bulk_create(marks)
+    return len(marks)

@@ -393,6 +393,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
         "tenant_schemas": ["public"],
     },
+    # The connector sources whose daily slot (04:00 client time plus a jitter) has come get their sync.
+    "connectors-due": {
+        "task": "connectors.due",
+        "schedule": 900.0,
+        "tenant_schemas": ["public"],
+        "options": {"expires": 840},
+    },
 }
 
 # --- KPIs ---------------------------------------------------------------------------------------
