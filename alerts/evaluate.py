@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from alerts.models import Alert, AlertDelivery, AlertRule, AlertState, DeliveryEvent
 from annotations.selectors import annotations_between
+from connectors.models import Source, SourceStatus
 from kpis.freshness import failed_imports_since, last_activity
 from kpis.models import PeriodKind, Snapshot, Status
 from kpis.periods import period_floor, period_shift
@@ -228,9 +229,13 @@ def _stale(rules: list[RuleInForce], today: date) -> list[Finding]:
     longest = max(r.rule.stale_days for r in rules)
     since = timezone.now() - timedelta(days=longest)
     failed = failed_imports_since(since) if any(r.rule.stale_source == StaleSource.IMPORT_FAILED for r in rules) else []
+    platforms = _platform_sources() if any(r.rule.stale_source == StaleSource.CONNECTOR for r in rules) else []
     findings = []
     for r in rules:
         rule, source = r.rule, r.rule.stale_source or StaleSource.ANY
+        if source == StaleSource.CONNECTOR:
+            findings += _connector_findings(r, platforms, today)
+            continue
         if source == StaleSource.IMPORT_FAILED:
             limit = timezone.now() - timedelta(days=rule.stale_days)
             for job in failed:
@@ -263,6 +268,35 @@ def _stale(rules: list[RuleInForce], today: date) -> list[Finding]:
         findings.append(
             Finding(r, f"stale:{source}", f"since:{last.isoformat() if last else 'never'}", details=details)
         )
+    return findings
+
+
+def _platform_sources() -> list[Source]:
+    """The current client's platform sources (public table; one query)."""
+    return list(Source.objects.filter(client_id=connection.tenant.pk).order_by("kind"))
+
+
+def _connector_findings(r: RuleInForce, sources: list[Source], today: date) -> list[Finding]:
+    """A platform source that is broken, or without a successful sync for the rule's days (counted
+    from its choice when it never succeeded), is stale: one alert per platform, naming its error.
+    It resolves when the source syncs again."""
+    findings = []
+    for source in sources:
+        last = local_day(source.last_success_at) if source.last_success_at else None
+        silent = (today - (last or local_day(source.created_at))).days >= r.rule.stale_days
+        if source.status != SourceStatus.BROKEN and not silent:
+            continue
+        details = {
+            "source": StaleSource.CONNECTOR.value,
+            "platform": source.kind,
+            "status": source.status,
+            "error": source.last_error,
+            "last": last.isoformat() if last else None,
+            "days": r.rule.stale_days,
+            "silent_days": (today - last).days if last else None,
+        }
+        period = f"since:{last.isoformat() if last else 'never'}"
+        findings.append(Finding(r, f"stale:connector:{source.kind}", period, details=details))
     return findings
 
 

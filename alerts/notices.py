@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.mail import absolute_url
 from alerts.models import Alert, DeliveryEvent
+from connectors.models import SourceKind, SourceStatus
 from dashboards.formatting import NUMBER, Formatter
 from kpis.custom.definitions import kpi_definition, kpi_name
 from kpis.registry import DIMENSION_LABELS, Unit
@@ -49,6 +50,8 @@ def _what(alert: Alert) -> str:
             return name
         return f"{name} · {DIMENSION_LABELS.get(alert.dimension, alert.dimension)} {alert.key}".strip()
     source = alert.details.get("source", "")
+    if source == StaleSource.CONNECTOR and alert.details.get("platform") in SourceKind.values:
+        return str(SourceKind(alert.details["platform"]).label)
     return str(StaleSource(source).label) if source in StaleSource.values else alert.subject
 
 
@@ -112,12 +115,29 @@ def _lines(alert: Alert, fmt: Formatter) -> list[str]:
     elif alert.kind == AlertKind.STALE:
         if d.get("source") == StaleSource.IMPORT_FAILED:
             lines.append(_("Import rejected: %(file)s") % {"file": d.get("file") or d.get("import_kind", "")})
+        elif d.get("source") == StaleSource.CONNECTOR:
+            lines += _connector_lines(d, fmt)
         elif d.get("last"):
             last = fmt.period(date.fromisoformat(d["last"]), "day")
             lines.append(_("Last activity: %(day)s") % {"day": last})
         else:
             lines.append(_("No activity yet."))
         lines.append(_("Days allowed without data: %(days)s") % {"days": fmt.value(d.get("days"), Unit.COUNT)})
+    return lines
+
+
+def _connector_lines(d: dict, fmt: Formatter) -> list[str]:
+    """A platform source broken or silent: its status, its last error, its last successful sync."""
+    lines = []
+    if d.get("status") == SourceStatus.BROKEN:
+        lines.append(_("The source is broken: nothing syncs until it is fixed."))
+    if d.get("error"):
+        lines.append(_("Last error: %(error)s") % {"error": d["error"]})
+    if d.get("last"):
+        last = fmt.period(date.fromisoformat(d["last"]), "day")
+        lines.append(_("Last successful sync: %(day)s") % {"day": last})
+    else:
+        lines.append(_("No successful sync yet."))
     return lines
 
 

@@ -33,6 +33,8 @@ class StaleSource(models.TextChoices):
     TRACKING = "tracking", _("Tracking snippet silent")
     EMAIL_WEBHOOK = "email_webhook", _("Email webhook silent")
     IMPORT_FAILED = "import_failed", _("A failed import")
+    # A platform source (connectors.Source) broken, or without a successful sync for N days.
+    CONNECTOR = "connector", _("A platform source broken or silent")
 
 
 class AlertRuleFields(models.Model):

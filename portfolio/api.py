@@ -31,6 +31,12 @@ class HeadlineSerializer(serializers.Serializer):
     )
 
 
+class SourceHealthSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text=_("ga4, search_console, google_ads or meta_ads."))
+    status = serializers.CharField(help_text=_("pending, ok, failing or broken."))
+    last_success_at = serializers.DateTimeField(allow_null=True)
+
+
 class PortfolioRowSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
@@ -75,6 +81,7 @@ class PortfolioRowSerializer(serializers.Serializer):
             "lead-to-customer rate, MQLs), by key, in the order of its columns."
         ),
     )
+    sources = SourceHealthSerializer(many=True, help_text=_("The client's platform sources and their health."))
 
 
 def portfolio_row(row: PortfolioRow, headlines: tuple[str, ...]) -> dict:
@@ -113,6 +120,9 @@ def portfolio_row(row: PortfolioRow, headlines: tuple[str, ...]) -> dict:
         "needed_per_day": pulse and pulse.needed_per_day,
         "misses": pulse.misses if pulse else 0,
         "kpis": kpis,
+        "sources": [
+            {"kind": h.kind, "status": h.status, "last_success_at": h.last_success_at} for h in row.sources
+        ],
     }
 
 

@@ -1,11 +1,12 @@
-"""The agency portfolio: every client a user may see, with its headline KPIs, from the public
-schema only (a fixed number of queries however many clients)."""
+"""The agency portfolio: every client a user may see, with its headline KPIs and its platform
+sources' health, from the public schema only (a fixed number of queries however many clients)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from connectors.models import Source, SourceKind, SourceStatus
 from portfolio.models import HEADLINE_CANDIDATES, HEADLINE_KPIS, Headline, Pulse
 from tenants.access import ClientAccess, clients_visible_to
 from tenants.models import Agency, Role
@@ -46,11 +47,31 @@ def headline_choice(accesses: list[ClientAccess]) -> HeadlineChoice:
     return HeadlineChoice(agency, kpis or HEADLINE_KPIS, bool(kpis), owner)
 
 
+@dataclass(frozen=True)
+class SourceHealth:
+    """A client's platform source as the portfolio shows it: a badge per platform (its last error
+    as the badge's title)."""
+
+    kind: str
+    status: str
+    last_success_at: datetime | None
+    last_error: str
+
+    @property
+    def platform(self) -> str:
+        return str(SourceKind(self.kind).label)
+
+    @property
+    def status_text(self) -> str:
+        return str(SourceStatus(self.status).label)
+
+
 @dataclass
 class PortfolioRow:
     access: ClientAccess
     pulse: Pulse | None
     headlines: dict[str, list[Headline]] = field(default_factory=dict)  # kpi → months, oldest first
+    sources: list[SourceHealth] = field(default_factory=list)  # its platform sources, by kind
 
     @property
     def needs_attention(self) -> bool:
@@ -114,6 +135,10 @@ def portfolio_for(
     rows = {a.client.pk: PortfolioRow(access=a, pulse=pulses.get(a.client.pk)) for a in accesses}
     for headline in Headline.objects.filter(client_id__in=ids, kpi__in=sorted({*kpis, "leads"})).order_by("start"):
         rows[headline.client_id].headlines.setdefault(headline.kpi, []).append(headline)
+    # Every client's sources in one query (the public table beside the clients).
+    health = Source.objects.filter(client_id__in=ids).order_by("client_id", "kind")
+    for client_id, *fields in health.values_list("client_id", "kind", "status", "last_success_at", "last_error"):
+        rows[client_id].sources.append(SourceHealth(*fields))
     by_name = lambda row: row.access.client.name.lower()  # noqa: E731
     result = sorted(rows.values(), key=by_name if sort == "name" else PortfolioRow.sort_key)
     return [row for row in result if row.needs_attention] if attention_only else result

@@ -65,8 +65,9 @@ def test_the_portfolio_reads_a_fixed_number_of_queries(http_as, red_alpha):
     with CaptureQueriesContext(connection) as captured:
         owner.get("/")
     statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET search_path")]
-    # routing (the public tenant), session, user, memberships, clients, pulses, headlines, archived clients
-    assert len(statements) == 8, statements
+    # routing (the public tenant), session, user, memberships, clients, pulses, headlines, sources,
+    # archived clients
+    assert len(statements) == 9, statements
 
 
 def test_a_month_in_progress_is_not_judged_against_a_whole_months_target(db, world):
