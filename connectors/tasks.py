@@ -65,7 +65,7 @@ def _claim_sql() -> str:
     # An unknown zone name counts as UTC, as tenants.zones.client_zone reads it.
     zone = "COALESCE(z.name, 'UTC')"
     tomorrow_slot = (
-        f"((((now() AT TIME ZONE {zone})::date + 1) + time '{SYNC_AT.isoformat()}') AT TIME ZONE {zone})"
+        f"((((%(now)s AT TIME ZONE {zone})::date + 1) + time '{SYNC_AT.isoformat()}') AT TIME ZONE {zone})"
         f" + {JITTER_SQL.format(id='s.id')}"
     )
     return f"""
@@ -80,13 +80,14 @@ def _claim_sql() -> str:
     """  # noqa: S608 (the code's own identifiers only)
 
 
-def sources_claim(now=None) -> list[tuple[int, str]]:
-    """Claim the sources due at ``now`` (one statement): ``[(source id, client schema)]``."""
+def sources_claim(now) -> list[tuple[int, str]]:
+    """Claim the sources due at ``now`` (one statement), each moved to its slot of the day after ``now``'s
+    (local): ``[(source id, client schema)]``. The sync sets the exact next slot when it ends."""
     with connection.cursor() as cursor:
         cursor.execute(
             _claim_sql(),
             {
-                "now": now or timezone.now(),
+                "now": now,
                 "broken": SourceStatus.BROKEN.value,
                 "active": ConnectionStatus.ACTIVE.value,
             },
@@ -95,10 +96,11 @@ def sources_claim(now=None) -> list[tuple[int, str]]:
 
 
 @shared_task(name="connectors.due", acks_late=True)
-def connectors_due() -> dict:
+def connectors_due(now=None) -> dict:
     """Every 15 minutes (beat, public schema): send a sync to every source whose slot has come. Once the
     broker is down, the sources not sent yet are made due again for the next tick."""
-    claimed = sources_claim()
+    now = now or timezone.now()
+    claimed = sources_claim(now)
     sent, unsent = 0, []
     for source_id, schema in claimed:
         if unsent or not task_send(
@@ -108,5 +110,5 @@ def connectors_due() -> dict:
         else:
             sent += 1
     if unsent:
-        Source.objects.filter(pk__in=unsent).update(next_run_at=timezone.now())
+        Source.objects.filter(pk__in=unsent).update(next_run_at=now)
     return {"sent": sent, "failed": len(unsent)}

@@ -102,7 +102,7 @@ def jitter(source_id: int) -> timedelta:
 
 HASH_MULTIPLIER = 2654435761
 # The same jitter in SQL over the source's id column ``{id}`` (bigint arithmetic: ids below 3·10⁹).
-JITTER_SQL = f"make_interval(secs => ({{id}}::bigint * {HASH_MULTIPLIER}) % 4294967296 % {JITTER_SECONDS})"
+JITTER_SQL = f"make_interval(secs => mod(mod({{id}}::bigint * {HASH_MULTIPLIER}, 4294967296), {JITTER_SECONDS}))"
 
 
 def local_moment(day: date, at: time, zone: ZoneInfo) -> datetime:
