@@ -3,6 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from connectors import source_admin  # noqa: F401 (registers the platform campaigns on the client admin)
 from connectors.source_urls import api_urlpatterns as source_api_urls
 from tenants.tenant_admin import tenant_admin_site
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from campaigns.imports.cells import day_first
+from campaigns.imports.coverage_warning import coverage_warning
 from campaigns.imports.kinds import KINDS, Context, RowError
 from campaigns.imports.reader import table_read
 from campaigns.imports.upsert import UpsertCount
@@ -182,6 +183,9 @@ def import_check(*, kind: str, data: bytes, progress: Progress | None = None) ->
         if progress and done % 1000 == 0:
             progress("validate", done, total)
     present = {c for c in table.header if c in spec.columns}
+    covered = coverage_warning(kind, valid, ctx)
+    if covered:
+        warnings.append(covered)
     return Checked(kind, table.header, table.rows, present, warnings, valid, errors, bad_rows, ctx)
 
 

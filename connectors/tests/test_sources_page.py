@@ -117,3 +117,25 @@ def test_a_platform_campaign_is_remapped_from_the_page(owner, world, platform):
         assert PlatformCampaign.objects.get().campaign.key == "generic"
     source.refresh_from_db()
     assert source.first_day is None
+
+
+def test_the_client_admin_remaps_through_the_service_and_shows_coverage_read_only(owner, world, platform):
+    grant = connect(world.agency)
+    source = Source.objects.create(
+        client=world.alpha, connection=grant, kind="meta_ads", external_id="act_1", first_day=date(2026, 1, 1)
+    )
+    with tenant_context(world.alpha):
+        brand = Campaign.objects.create(key="brand", name="Brand")
+        generic = Campaign.objects.create(key="generic", name="Generic")
+        row = PlatformCampaign.objects.create(source="meta_ads", external_id="9", name="Retargeting", campaign=brand)
+        FactCoverage.objects.create(
+            source="meta_ads", fact="spend", first_day=date(2026, 11, 1), last_day=date(2026, 11, 2)
+        )
+    admin = "/c/alpha/admin/campaigns/"
+    assert owner.get(f"{admin}platformcampaign/").status_code == 200
+    answer = owner.post(f"{admin}platformcampaign/{row.pk}/change/", {"campaign": generic.pk})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    source.refresh_from_db()
+    assert source.first_day is None  # read again, as from the page
+    assert owner.get(f"{admin}factcoverage/").status_code == 200
+    assert owner.post(f"{admin}factcoverage/add/", {}).status_code == 403
