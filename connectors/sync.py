@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -48,6 +49,7 @@ ERROR_MAX = Source._meta.get_field("last_error").max_length
 # ``connectors.due`` after this long.
 SEND_FALLBACK = timedelta(minutes=30)
 MODES = ("auto", "backfill", "incremental")
+TIME_LIMIT_MINUTES = 30  # connectors.tasks.SOFT_TIME_LIMIT, in the message
 
 
 @dataclass
@@ -164,6 +166,11 @@ def source_sync(source_id: int, *, mode: str = "auto", now: datetime | None = No
         except ConnectorError as error:  # NotConfigured: the environment lacks the app's credentials
             _health(source, now, status=SourceStatus.FAILING, last_error=error.message)
             return SyncResult(source_id, "failing", error=error.message)
+        except SoftTimeLimitExceeded:
+            # the chunks committed stay; the next run goes on from the last one
+            message = _("The sync took longer than %(minutes)d minutes; the next run goes on from where it stopped.")
+            _health(source, now, status=SourceStatus.FAILING, last_error=message % {"minutes": TIME_LIMIT_MINUTES})
+            return SyncResult(source_id, "failing", error=message)
         except Exception:
             log.exception("sync of source %s failed", source_id)
             _health(source, now, status=SourceStatus.FAILING, last_error=_("Unexpected error; Pouls was told."))
@@ -179,16 +186,16 @@ def source_sync(source_id: int, *, mode: str = "auto", now: datetime | None = No
         return result
 
 
-def source_sync_now(source: Source) -> None:
-    """Start ``source``'s backfill as soon as the current transaction commits (a source was just chosen,
-    or someone asked for a sync). Should the task be lost, ``connectors.due`` sends it after
-    ``SEND_FALLBACK``."""
+def source_sync_now(source: Source, *, mode: str = "auto") -> None:
+    """Sync ``source`` as soon as the current transaction commits: its backfill when it was just chosen
+    (or restarted: pending, no day read), else ``mode``. Should the task be lost, ``connectors.due``
+    sends one after ``SEND_FALLBACK``."""
     from connectors.tasks import connector_sync_task
 
     with schema_context("public"):
         Source.objects.filter(pk=source.pk).update(next_run_at=timezone.now() + SEND_FALLBACK)
     schema = source.client.schema_name
     transaction.on_commit(
-        lambda: task_send(connector_sync_task, kwargs={"source_id": source.pk, "mode": "auto"}, schema=schema),
+        lambda: task_send(connector_sync_task, kwargs={"source_id": source.pk, "mode": mode}, schema=schema),
         robust=True,
     )

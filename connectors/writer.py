@@ -17,8 +17,9 @@ chunk is marked dirty for the KPIs, even a day without a row, because what count
   else to a new campaign on ``paid_search`` (Google Ads) or ``paid_social`` (Meta) keyed by the slug of
   the platform's name (made unique with "-2", "-3"…) with that UTM code. A campaign whose spend was
   imported before is not guessed from its name: give it the platform's UTM code before the first sync,
-  or remap the platform campaign afterwards (the mapping is editable; the next sync writes the spend on
-  the new campaign). The platform's name is kept up to date.
+  or remap the platform campaign afterwards (``connectors.source_services.platform_campaign_update``
+  reads the source again from its first day: spend rows are per Pouls campaign and cannot be split).
+  The platform's name is kept up to date.
 """
 
 from __future__ import annotations

@@ -181,3 +181,26 @@ def test_sync_now_sends_the_backfill_in_the_clients_schema_and_leaves_a_fallback
         (ga4.client.schema_name, {"source_id": ga4.pk, "mode": "auto"})
     ]
     assert fresh(ga4).next_run_at is not None
+
+
+def test_a_run_past_its_soft_time_limit_keeps_its_chunks_and_says_so(ga4, stub_provider_state):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from connectors.tests import stub_provider
+
+    real_rows = stub_provider.rows
+    calls = {"n": 0}
+
+    def rows(session, source, start, end):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SoftTimeLimitExceeded()
+        return real_rows(session, source, start, end)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stub_provider, "rows", rows)
+        result = source_sync(ga4.pk, now=NOW)
+    assert result.outcome == "failing"
+    source = fresh(ga4)
+    assert source.status == SourceStatus.FAILING and "30" in source.last_error
+    assert source.last_day == date(2025, 11, 1) + timedelta(days=CHUNK_DAYS - 1)
