@@ -46,12 +46,11 @@ FACT_MODELS = {
 
 
 def sync_requested(source: Source) -> None:
-    """Send ``source``'s sync once the transaction commits (``connectors.sync``)."""
-    try:
-        from connectors.sync import source_sync_now  # deferred: the sync loads Celery tasks and providers
-    except ImportError:  # a checkout without the sync: the schedule picks the source up
-        return
-    transaction.on_commit(lambda: source_sync_now(source))
+    """Send ``source``'s sync (``connectors.sync.source_sync_now``: once the transaction commits; its
+    backfill when the source is pending with no day read)."""
+    from connectors.sync import source_sync_now  # deferred: the sync loads Celery tasks and providers
+
+    source_sync_now(source)
 
 
 def source_create(

@@ -8,6 +8,7 @@ import sys
 import types
 
 import pytest
+from django.db import transaction
 
 from connectors.errors import GrantRefused, Transient
 from connectors.models import Connection
@@ -56,7 +57,8 @@ def platform_fixture(monkeypatch) -> Stub:
     tokens.session_for = lambda connection: {"connection": connection.pk}
     monkeypatch.setitem(sys.modules, "connectors.tokens", tokens)
     sync = types.ModuleType("connectors.sync")
-    sync.source_sync_now = lambda source: stub.synced.append(source.pk)
+    # as the real one: the sync is sent once the transaction commits
+    sync.source_sync_now = lambda source: transaction.on_commit(lambda: stub.synced.append(source.pk))
     monkeypatch.setitem(sys.modules, "connectors.sync", sync)
     from django.core.cache import cache
 

@@ -42,6 +42,10 @@ def test_the_backfill_is_sent_once_committed(owner, world, platform, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         answer = owner.post(API, {"kind": "ga4", "external_id": "properties/9"}, content_type="application/json")
     assert platform.synced == [answer.json()["id"]]
+    # a refused source sends nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.post(API, {"kind": "ga4", "external_id": "properties/8"}, content_type="application/json")
+    assert platform.synced == [answer.json()["id"]]
 
 
 def test_bad_input_is_a_400_with_the_rules_field_errors(owner, world, platform):
