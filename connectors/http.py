@@ -111,11 +111,13 @@ class ApiSession:
         limit or an expired token with a 400): "throttled" is handled as a 429, "unauthorized" as a 401."""
         if not allowed_url(url):
             raise SourceRefused(_("Refused to call %(url)s: not under a configured platform URL.") % {"url": url[:200]})
-        refreshed = False
+        refreshed = False  # a 401 got its one refresh
+        force = False  # refresh before this attempt only (later retries reuse the new token)
         attempt = 0
         while True:
             self.requests += 1
-            bearer = {"Authorization": f"Bearer {self._token(force=refreshed)}"}
+            bearer = {"Authorization": f"Bearer {self._token(force=force)}"}
+            force = False
             try:
                 response = self._client.request(
                     method, url, params=params, json=json_body, headers={**(headers or {}), **bearer}
@@ -130,7 +132,7 @@ class ApiSession:
             elif verdict == "throttled":
                 response.status_code = 429
             if response is not None and response.status_code == 401 and not refreshed:
-                refreshed = True
+                refreshed = force = True
                 continue
             if response is not None and response.status_code == 401:
                 raise GrantRefused(
