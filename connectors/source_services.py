@@ -23,7 +23,7 @@ from django_tenants.utils import tenant_context
 
 from campaigns.models import Campaign, FactCoverage, KeywordStat, PlatformCampaign, Spend, Traffic
 from config.errors import DomainError
-from connectors.errors import ConnectorError, GrantRefused
+from connectors.errors import ConnectorError, GrantRefused, NotConfigured
 from connectors.models import (
     FACT_OF_KIND,
     PROVIDER_OF_KIND,
@@ -195,6 +195,11 @@ def accounts_listed(connection: Connection, kind: str) -> list:
         raise AccountsUnavailable(
             _("%(platform)s refused the agency's grant: an agency owner reconnects it at /connections/.")
             % {"platform": platform},
+            field="external_id",
+        ) from None
+    except NotConfigured as error:  # its message says which setting is missing
+        raise AccountsUnavailable(
+            _("The accounts cannot be listed: %(why)s Type the account id.") % {"why": error.message},
             field="external_id",
         ) from None
     except (ConnectorError, ImportError):

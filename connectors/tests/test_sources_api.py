@@ -7,7 +7,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from campaigns.models import Campaign, FactCoverage, PlatformCampaign, Spend, Traffic
-from connectors.errors import GrantRefused
+from connectors.errors import GrantRefused, NotConfigured
 from connectors.models import Source
 from connectors.tests.source_stub import connect, platform_fixture  # noqa: F401 (the platform fixture)
 from kpis.models import DirtyDay
@@ -179,3 +179,12 @@ def test_a_refused_grant_lists_no_account_with_a_clear_message(owner, world, pla
     answer = owner.get(f"{API}accounts/?kind=ga4")
     assert answer.status_code == 400
     assert "reconnects it at /connections/" in answer.json()["external_id"][0]
+
+
+def test_a_platform_not_set_up_says_which_setting_is_missing(owner, world, platform):
+    connect(world.agency)
+    platform.fail = NotConfigured("Google Ads needs a developer token.")
+    answer = owner.get(f"{API}accounts/?kind=google_ads")
+    assert answer.json() == {
+        "external_id": ["The accounts cannot be listed: Google Ads needs a developer token. Type the account id."]
+    }
