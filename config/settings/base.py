@@ -59,10 +59,9 @@ SHARED_APPS = [
     "demo",
 ]
 TENANT_APPS = [
-    # Each client schema has its own admin log (so "recent actions" never crosses clients) and its
-    # own beat tables, which TenantAwareDatabaseScheduler reads schema by schema.
+    # Each client schema has its own admin log (so "recent actions" never crosses clients). Beat's
+    # tables live in the public schema only (config/beat.py): every schedule is sent from there.
     "django.contrib.admin",
-    "django_celery_beat",
     "campaigns",
     "leads",
     "annotations",
@@ -343,7 +342,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # Task modules outside an app's tasks.py.
 CELERY_IMPORTS = ["campaigns.imports.jobs", "alerts.digest"]
-CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.db_scheduler:TenantAwareDatabaseScheduler"
+# Beat reads the public schema's tables only, whatever the number of clients (config/beat.py); every
+# entry below is sent in the public schema and its task fans out to the clients.
+CELERY_BEAT_SCHEDULER = "config.beat:PublicDatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     # Sent from the public schema, the purge visits every client (see leads.tasks).
     "tracking-rollup": {
