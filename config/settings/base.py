@@ -83,6 +83,9 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # New clients are cloned from a migrated template schema (~10x faster than running migrations).
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# `migrate` skips the client schemas already up to date and migrates the others this many at a time
+# (django-tenants' multiprocessing executor; each process holds one database connection).
+TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("POULS_MIGRATE_PROCESSES", default=4)
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 # Send `SET search_path` only when the schema changes, not before every statement.
 TENANT_LIMIT_SET_CALLS = True

@@ -1,4 +1,4 @@
-# `migrate` is `migrate_schemas` (as in django-tenants), with the template schema kept current.
+# `migrate` is `migrate_schemas` (as in django-tenants): template kept current, up-to-date schemas skipped.
 from tenants.management.commands.migrate_schemas import Command
 
 __all__ = ["Command"]
