@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from celery.utils.imports import symbol_by_name
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -22,6 +23,7 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
+from config.beat import public_entries
 from config.celery import app
 from tenants.models import Client
 from tenants.services import client_create
@@ -147,3 +149,17 @@ def test_every_scheduled_entry_is_loaded_and_sent_from_the_public_schema_once_du
     scheduler.sync()  # beat writes the runs down every few minutes; now
     assert all(PeriodicTask.objects.get(name=name).total_run_count == 1 for name in names)
     assert json.loads(PeriodicTask.objects.get(name="connectors-due@public").headers) == {"_schema_name": "public"}
+
+
+def test_an_entry_for_another_schema_than_the_public_one_is_refused():
+    """Nothing would send it there any more: its task must fan out from the public schema."""
+    with pytest.raises(ImproperlyConfigured, match="tenant_schemas"):
+        public_entries({"per-client": {"task": "kpis.refresh_due", "schedule": 60.0, "tenant_schemas": ["c_alpha"]}})
+    entries = public_entries({"plain": {"task": "kpis.refresh_due", "schedule": 60.0, "options": {"expires": 50}}})
+    assert entries == {
+        "plain@public": {
+            "task": "kpis.refresh_due",
+            "schedule": 60.0,
+            "options": {"headers": {"_schema_name": "public"}, "expire_seconds": 50},
+        }
+    }
