@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from alerts.models import MAX_RULES, AlertRule
 from alerts.rules import RULE_FIELDS, rule_change_clean, rule_clean, rules_count_check
+from portfolio.alert_rule_fields import AlertKind, StaleSource
 from portfolio.models import MAX_AGENCY_ALERT_RULES, AgencyAlertRule
+
+# A platform source without a successful sync for this many days is silent (the agency default rule made
+# on the first connection; the daily sync makes 2 days one missed run and a retry).
+CONNECTOR_STALE_DAYS = 2
 
 
 def rule_create(data: dict, *, created_by=None) -> AlertRule:
@@ -37,6 +43,27 @@ def agency_rule_create(data: dict, *, agency) -> AgencyAlertRule:
         rules_count_check(AgencyAlertRule.objects.filter(agency=agency).count(), MAX_AGENCY_ALERT_RULES)
         cleaned = rule_clean({k: v for k, v in data.items() if k in RULE_FIELDS}, client_level=False)
         return AgencyAlertRule.objects.create(**cleaned, agency=agency)
+
+
+def agency_connector_rule_ensure(*, agency, actor) -> AgencyAlertRule | None:
+    """On an agency's first platform connection: its default rule "a platform source broken or silent
+    for CONNECTOR_STALE_DAYS days", mailing the person who connected, unless the agency already watches
+    its sources (then None). A broken connector should not wait for someone to think of a rule."""
+    if AgencyAlertRule.objects.filter(agency=agency, kind=AlertKind.STALE, stale_source=StaleSource.CONNECTOR).exists():
+        return None
+    channels = [{"type": "email", "to": actor.email}] if actor is not None and actor.email else []
+    if not channels:
+        return None
+    data = {
+        "kind": AlertKind.STALE,
+        "stale_source": StaleSource.CONNECTOR,
+        "stale_days": CONNECTOR_STALE_DAYS,
+        "channels": channels,
+    }
+    try:
+        return agency_rule_create(data, agency=agency)
+    except ValidationError:  # the agency's rule count is at its maximum: its own rules stand
+        return None
 
 
 def agency_rule_update(rule: AgencyAlertRule, data: dict) -> AgencyAlertRule:

@@ -38,3 +38,8 @@ client_restored = Signal()
 # Platform staff suspended or reinstated an agency (tenants.services). Arguments: actor, agency.
 agency_suspended = Signal()
 agency_reinstated = Signal()
+
+# An agency connected a platform for the first time (connectors.services, inside its transaction).
+# Arguments: actor (the user who connected), agency. Connected by alerts: the agency gets its default
+# rule "a platform source broken or silent" unless it has one (docs/connectors.md, "Health").
+platform_connected = Signal()

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.crypto import decrypted, encrypted
+from config.events import platform_connected
 from connectors import oauth
 from connectors.errors import ConnectorError
 from connectors.models import Connection, ConnectionStatus, SourceStatus
@@ -22,7 +23,8 @@ def connection_connect(*, agency, provider: str, grant: Grant, actor) -> Connect
     (the sources it feeds stay, and those it broke are pending again: the next run tells)."""
     with transaction.atomic():
         connection = Connection.objects.select_for_update().filter(agency=agency, provider=provider).first()
-        if connection is None:
+        first = connection is None
+        if first:
             connection = Connection(agency=agency, provider=provider)
         connection.account_label = grant.account_label[:300]
         connection.access_token = encrypted(grant.access_token)
@@ -37,6 +39,8 @@ def connection_connect(*, agency, provider: str, grant: Grant, actor) -> Connect
         connection.connected_at = timezone.now()
         connection.save()
         connection.sources.filter(status=SourceStatus.BROKEN).update(status=SourceStatus.PENDING, last_error="")
+        if first:
+            platform_connected.send(sender=connection_connect, actor=connection.connected_by, agency=agency)
     return connection
 
 
