@@ -1,17 +1,30 @@
-"""The agency portfolio API (public schema, /api/v1/portfolio/): every client the signed-in user
-may see, with its headline KPIs, from the copies each refresh publishes (never across schemas)."""
+"""The agency portfolio API (public schema, /api/v1/portfolio/): the clients the signed-in user
+may see, a page at a time, with its headline KPIs, from the copies each refresh publishes (never across schemas)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portfolio.selectors import PortfolioRow, headline_choice, portfolio_for
-from tenants.access import clients_visible_to
+from portfolio.selectors import (
+    MAX_PAGE_SIZE,
+    MAX_SEARCH,
+    PAGE_SIZE,
+    SORTS,
+    PortfolioRow,
+    headline_choice_for,
+    portfolio_clients,
+    portfolio_for,
+)
+from tenants.access import visibility_for
 from tenants.urlconfs import client_url
 
 
@@ -120,26 +133,68 @@ def portfolio_row(row: PortfolioRow, headlines: tuple[str, ...]) -> dict:
         "needed_per_day": pulse and pulse.needed_per_day,
         "misses": pulse.misses if pulse else 0,
         "kpis": kpis,
-        "sources": [
-            {"kind": h.kind, "status": h.status, "last_success_at": h.last_success_at} for h in row.sources
-        ],
+        "sources": [{"kind": h.kind, "status": h.status, "last_success_at": h.last_success_at} for h in row.sources],
     }
 
 
+class PortfolioQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(required=False, default=1, min_value=1)
+    page_size = serializers.IntegerField(required=False, default=PAGE_SIZE, min_value=1, max_value=MAX_PAGE_SIZE)
+    sort = serializers.ChoiceField(choices=SORTS, required=False, default="attention")
+    attention = serializers.BooleanField(required=False, default=False)
+    q = serializers.CharField(required=False, default="", allow_blank=True, max_length=MAX_SEARCH)
+
+
+class PortfolioPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text=_("The clients matching the filters, on every page."))
+    next = serializers.CharField(allow_null=True, help_text=_("The next page's address (null on the last page)."))
+    previous = serializers.CharField(allow_null=True, help_text=_("The previous page's address (null on the first)."))
+    results = PortfolioRowSerializer(many=True)
+
+
 class PortfolioApi(APIView):
-    """Headline KPIs of every client account you may see, worst first: those its agency chose for
-    the portfolio (default: leads, cost per lead, lead-to-customer rate, MQLs), month-to-date pacing
-    and month-end projection."""
+    """Headline KPIs of the client accounts you may see, worst first, a page at a time: those its
+    agency chose for the portfolio (default: leads, cost per lead, lead-to-customer rate, MQLs),
+    month-to-date pacing and month-end projection. Paged by number (``page``, ``page_size``; the
+    reasons in ``portfolio.selectors``): ``count``, ``next``, ``previous``, ``results``."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[OpenApiParameter("attention", bool, description="Only clients with a red status or an anomaly.")],
-        responses=PortfolioRowSerializer(many=True),
+        parameters=[
+            OpenApiParameter("attention", bool, description="Only clients with a red status or an anomaly."),
+            OpenApiParameter("sort", str, enum=SORTS, description="attention: worst first (default); name."),
+            OpenApiParameter("q", str, description="Part of the client's name or slug."),
+            OpenApiParameter("page", int, description="From 1."),
+            OpenApiParameter("page_size", int, description=f"{PAGE_SIZE} by default, at most {MAX_PAGE_SIZE}."),
+        ],
+        responses=PortfolioPageSerializer,
     )
     def get(self, request):
-        attention = request.query_params.get("attention", "").lower() in ("1", "true", "yes")
-        accesses = clients_visible_to(request.user)
-        headlines = headline_choice(accesses).kpis
-        rows = portfolio_for(request.user, attention_only=attention, accesses=accesses, kpis=headlines)
-        return Response([portfolio_row(row, headlines) for row in rows])
+        query = PortfolioQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        visibility = visibility_for(request.user)
+        clients = portfolio_clients(
+            visibility, sort=params["sort"], attention_only=params["attention"], q=params["q"].strip()
+        )
+        paginator = Paginator(clients, params["page_size"])
+        if params["page"] > paginator.num_pages:  # num_pages is 1 when nothing matches
+            raise ValidationError({"page": [_("There is no page %(page)s.") % {"page": params["page"]}]})
+        page = paginator.page(params["page"])
+        headlines = headline_choice_for(visibility).kpis
+        accesses = [visibility.access(client) for client in page.object_list]
+        rows = portfolio_for(request.user, accesses=accesses, sort=None, kpis=headlines)
+
+        def link(number: int) -> str:
+            query_string = urlencode({**request.query_params.dict(), "page": number})
+            return request.build_absolute_uri(f"{request.path}?{query_string}")
+
+        return Response(
+            {
+                "count": paginator.count,
+                "next": link(page.next_page_number()) if page.has_next() else None,
+                "previous": link(page.previous_page_number()) if page.has_previous() else None,
+                "results": [portfolio_row(row, headlines) for row in rows],
+            }
+        )

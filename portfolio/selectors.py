@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Lower
+
 from connectors.models import Source, SourceKind, SourceStatus
 from portfolio.models import HEADLINE_CANDIDATES, HEADLINE_KPIS, Headline, Pulse
-from tenants.access import ClientAccess, clients_visible_to
-from tenants.models import Agency, Role
+from tenants.access import ClientAccess, Visibility, clients_visible_to
+from tenants.models import Agency, Client, Role
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,62 @@ def headline_choice(accesses: list[ClientAccess]) -> HeadlineChoice:
     owner = any(a.client.agency_id == agency.pk and a.role == Role.OWNER for a in accesses)
     kpis = agency_headline_kpis(agency)
     return HeadlineChoice(agency, kpis or HEADLINE_KPIS, bool(kpis), owner)
+
+
+def headline_choice_for(visibility: Visibility) -> HeadlineChoice:
+    """:func:`headline_choice` in SQL, for the portfolio pages: the agency with the most clients
+    visible (then by name) and its choice, without listing the clients (one query)."""
+    top = (
+        visibility.clients()
+        .filter(agency__isnull=False)
+        .values("agency_id")
+        .annotate(clients=Count("pk"))
+        .order_by("-clients", "agency__name", "agency_id")
+        .values("agency_id")[:1]
+    )
+    agency = Agency.objects.filter(pk=Subquery(top)).first()
+    if agency is None:
+        return HeadlineChoice(None, HEADLINE_KPIS, False, False)
+    kpis = agency_headline_kpis(agency)
+    return HeadlineChoice(agency, kpis or HEADLINE_KPIS, bool(kpis), visibility.owns_agency(agency.pk))
+
+
+SORTS = ("attention", "name")
+# Pages by number rather than by cursor: the page says "page 3 of 20" and the API gives ``count`` (the
+# clients are counted anyway, one indexed query on the public tables); the worst-first order runs on
+# four nullable columns that a keyset cursor would have to encode; and a row moving between two pages
+# while someone reads them (a refresh changed its state) is harmless in a list that is re-sorted at
+# every refresh anyway.
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_SEARCH = 100  # characters of the name search ``q``
+ATTENTION_FILTER = Q(pulse__red__gt=0) | Q(pulse__anomalies__gt=0)  # Pulse.needs_attention, in SQL
+
+
+def portfolio_clients(
+    visibility: Visibility, *, sort: str = "attention", attention_only: bool = False, q: str = ""
+) -> QuerySet[Client]:
+    """The clients of the portfolio, filtered and sorted in SQL on the public ``Pulse`` rows, the
+    page's rows left to :func:`portfolio_for`. ``attention`` (worst first, the default) is
+    :meth:`PortfolioRow.sort_key`: red statuses, then anomalies, then the weakest pacing (none last),
+    never refreshed last, then by name; ``name``: by name, case aside. The primary key breaks the
+    remaining ties, so that pages never share nor skip a client."""
+    clients = visibility.clients().select_related("agency")
+    if attention_only:
+        clients = clients.filter(ATTENTION_FILTER)
+    if q:
+        clients = clients.filter(Q(name__icontains=q) | Q(slug__icontains=q))
+    if sort == "name":
+        return clients.order_by(Lower("name"), "pk")
+    never = Case(When(pulse__isnull=True, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return clients.annotate(never_refreshed=never).order_by(
+        "never_refreshed",
+        F("pulse__red").desc(nulls_last=True),
+        F("pulse__anomalies").desc(nulls_last=True),
+        F("pulse__pacing").asc(nulls_last=True),
+        "name",
+        "pk",
+    )
 
 
 @dataclass(frozen=True)
@@ -122,12 +181,13 @@ def portfolio_for(
     *,
     attention_only: bool = False,
     accesses: list[ClientAccess] | None = None,
-    sort: str = "worst",
+    sort: str | None = "worst",
     kpis: tuple[str, ...] | None = None,
 ) -> list[PortfolioRow]:
-    """``accesses``: the user's, when the caller has them already; ``sort``: worst (default) or name;
-    ``kpis``: the headlines to read (default: :func:`headline_choice`'s), and always the leads (the
-    sparkline)."""
+    """``accesses``: the user's, when the caller has them already (for a page: its clients', in the
+    page's order, with ``sort=None`` to keep it); ``sort``: worst (default), name or None; ``kpis``:
+    the headlines to read (default: :func:`headline_choice`'s), and always the leads (the sparkline).
+    Three queries for the clients of ``accesses`` only (pulses, headlines, sources)."""
     accesses = clients_visible_to(user) if accesses is None else accesses
     kpis = headline_choice(accesses).kpis if kpis is None else kpis
     ids = [a.client.pk for a in accesses]
@@ -135,10 +195,12 @@ def portfolio_for(
     rows = {a.client.pk: PortfolioRow(access=a, pulse=pulses.get(a.client.pk)) for a in accesses}
     for headline in Headline.objects.filter(client_id__in=ids, kpi__in=sorted({*kpis, "leads"})).order_by("start"):
         rows[headline.client_id].headlines.setdefault(headline.kpi, []).append(headline)
-    # Every client's sources in one query (the public table beside the clients).
+    # The clients' sources in one query (the public table beside the clients).
     health = Source.objects.filter(client_id__in=ids).order_by("client_id", "kind")
     for client_id, *fields in health.values_list("client_id", "kind", "status", "last_success_at", "last_error"):
         rows[client_id].sources.append(SourceHealth(*fields))
     by_name = lambda row: row.access.client.name.lower()  # noqa: E731
-    result = sorted(rows.values(), key=by_name if sort == "name" else PortfolioRow.sort_key)
+    result = list(rows.values())
+    if sort is not None:
+        result.sort(key=by_name if sort == "name" else PortfolioRow.sort_key)
     return [row for row in result if row.needs_attention] if attention_only else result

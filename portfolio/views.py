@@ -1,15 +1,18 @@
-"""The agency portfolio page (the public root for agency people): every client the user may see in
-one table, worst first: the headline KPIs of the last complete month with their status and change,
-this month's pacing, and a sparkline of the complete months. From the public schema's headline
-copies only (a fixed number of queries however many clients)."""
+"""The agency portfolio page (the public root for agency people): the clients the user may see in
+one table, worst first, a page at a time (sorted, filtered and paged in SQL): the headline KPIs of
+the last complete month with their status and change, this month's pacing, and a sparkline of the
+complete months. From the public schema's headline copies only, for the page's clients only (a fixed
+number of queries however many clients)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -28,8 +31,18 @@ from kpis.registry import KPIS
 from portfolio import services
 from portfolio.client_rules import agencies_creating_clients, archived_clients_for
 from portfolio.models import HEADLINE_CANDIDATES, MAX_HEADLINES
-from portfolio.selectors import HeadlineChoice, PortfolioRow, headline_choice, portfolio_for
-from tenants.access import ClientAccess, clients_visible_to
+from portfolio.selectors import (
+    MAX_PAGE_SIZE,
+    MAX_SEARCH,
+    PAGE_SIZE,
+    SORTS,
+    HeadlineChoice,
+    PortfolioRow,
+    headline_choice_for,
+    portfolio_clients,
+    portfolio_for,
+)
+from tenants.access import Visibility, visibility_for
 from tenants.urlconfs import client_url
 
 
@@ -162,23 +175,59 @@ def _headline_form(choice: HeadlineChoice, language: str, posted: list[str] | No
     }
 
 
+@dataclass(frozen=True)
+class PortfolioFilters:
+    """The portfolio page's sort, filters and page, read leniently: a value it does not know falls
+    back to its default (the API answers 400 instead)."""
+
+    sort: str = "attention"
+    attention: bool = False
+    q: str = ""
+    page_size: int = PAGE_SIZE
+
+    @classmethod
+    def from_query(cls, query) -> PortfolioFilters:
+        sort = query.get("sort") if query.get("sort") in SORTS else "attention"  # old links: sort=worst
+        try:
+            page_size = int(query.get("page_size", PAGE_SIZE))
+        except ValueError:
+            page_size = PAGE_SIZE
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            page_size = PAGE_SIZE
+        return cls(sort, query.get("attention") == "1", query.get("q", "").strip()[:MAX_SEARCH], page_size)
+
+    def query(self, **changes) -> str:
+        """The query string of these filters with ``changes`` (defaults left out): links keep them."""
+        values = {"sort": self.sort, "attention": "1" if self.attention else "", "q": self.q}
+        values |= {"page_size": self.page_size if self.page_size != PAGE_SIZE else ""} | changes
+        values = {k: v for k, v in values.items() if v not in ("", None) and not (k == "sort" and v == "attention")}
+        return "?" + urlencode(values)
+
+
 def portfolio_page(
     request: HttpRequest,
-    accesses: list[ClientAccess],
+    visibility: Visibility,
     first_steps: FirstSteps | None = None,
     *,
+    is_agency: bool = False,
     posted: list[str] | None = None,
     errors: dict | None = None,
 ) -> HttpResponse:
-    """``posted`` and ``errors``: a refused choice of columns, shown back in its form (a 400)."""
-    attention = request.GET.get("attention") == "1"
-    sort = "name" if request.GET.get("sort") == "name" else "worst"
-    choice = headline_choice(accesses)
-    rows = portfolio_for(request.user, attention_only=attention, accesses=accesses, sort=sort, kpis=choice.kpis)
+    """One page of the portfolio (:class:`PortfolioFilters`): the clients sorted, filtered and paged in
+    SQL, and the rows of the page's clients only. ``is_agency``: the user reaches clients as agency
+    people; ``posted`` and ``errors``: a refused choice of columns, shown back in its form (a 400)."""
+    filters = PortfolioFilters.from_query(request.GET)
+    clients = portfolio_clients(visibility, sort=filters.sort, attention_only=filters.attention, q=filters.q)
+    # A page number it cannot read: the first page; past the last: the last one.
+    page = Paginator(clients, filters.page_size).get_page(request.GET.get("page"))
+    choice = headline_choice_for(visibility)
+    accesses = [visibility.access(client) for client in page.object_list]
+    rows = portfolio_for(request.user, accesses=accesses, sort=None, kpis=choice.kpis)
+    filtered = filters.attention or bool(filters.q)
     language = translation.get_language()
-    # Agency people create client accounts (their agency's clients are among them: no query then);
-    # owners see their archived ones, to restore them (one query).
-    can_create = any(access.is_agency for access in accesses) or bool(agencies_creating_clients(request.user))
+    # Agency people create client accounts (no query then); owners see their archived ones, to
+    # restore them (one query).
+    can_create = is_agency or bool(agencies_creating_clients(request.user))
     return render(
         request,
         "portfolio/portfolio.html",
@@ -186,9 +235,29 @@ def portfolio_page(
             "lines": [_line(row, language, choice.kpis) for row in rows],
             "headline_names": [KPIS[k].name(language) for k in choice.kpis],
             "headline_form": _headline_form(choice, language, posted, errors),
-            "attention": attention,
-            "sort": sort,
-            "total": len(accesses),
+            "filters": filters,
+            "attention": filters.attention,
+            "sort": filters.sort,
+            "page": page,
+            "pages": {
+                "previous": filters.query(page=page.previous_page_number()) if page.has_previous() else None,
+                "next": filters.query(page=page.next_page_number()) if page.has_next() else None,
+                "first": filters.query(page=1) if page.number > 2 else None,
+                "last": filters.query(page=page.paginator.num_pages)
+                if page.number < page.paginator.num_pages - 1
+                else None,
+            },
+            "links": {
+                "all": filters.query(attention="", page=None),
+                "attention": filters.query(attention="1", page=None),
+                "worst": filters.query(sort="attention", page=None),
+                "name": filters.query(sort="name", page=None),
+                "clear_search": filters.query(q="", page=None),
+            },
+            "matching": page.paginator.count,
+            # every client, when a filter hides some (one more query then)
+            "total": visibility.clients().count() if filtered else page.paginator.count,
+            "filtered": filtered,
             "first_steps": first_steps,
             "can_create": can_create,
             "archived": list(archived_clients_for(request.user)),
@@ -202,8 +271,8 @@ def portfolio_page(
 def headlines_update(request: HttpRequest) -> HttpResponse:
     """Choose the headline KPIs of the portfolio (its agency's owners): ``column_1``… in order, or
     ``action=reset`` for Pouls' default. The agency is the one whose portfolio the person sees."""
-    accesses = clients_visible_to(request.user)
-    choice = headline_choice(accesses)
+    visibility = visibility_for(request.user)
+    choice = headline_choice_for(visibility)
     if choice.agency is None:
         raise Http404("No portfolio")
     if not choice.can_change:
@@ -216,7 +285,9 @@ def headlines_update(request: HttpRequest) -> HttpResponse:
     try:
         services.headline_choice_save(agency=choice.agency, kpis=posted)
     except DomainError as error:
-        return portfolio_page(request, accesses, posted=[k for k in posted if k], errors=error.as_dict())
+        return portfolio_page(
+            request, visibility, is_agency=True, posted=[k for k in posted if k], errors=error.as_dict()
+        )
     messages.success(request, _("Headline KPIs saved for everyone in %(agency)s.") % {"agency": choice.agency.name})
     return redirect("home")
 
@@ -225,13 +296,15 @@ def headlines_update(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The public root. Agency people get the portfolio of every client they may see; a client's own
     people, the client switcher, or straight their dashboard when they can enter exactly one client."""
-    accesses = clients_visible_to(request.user)
-    if any(access.is_agency for access in accesses):
-        return portfolio_page(request, accesses)
+    visibility = visibility_for(request.user)
+    if visibility.agency_clients().exists():
+        return portfolio_page(request, visibility, is_agency=True)
+    # Otherwise the user reaches clients through their own memberships only: a short list.
+    accesses = [visibility.access(client) for client in visibility.clients().select_related("agency").order_by("name")]
     if not accesses and (first_steps := first_steps_for(request.user)) is not None:
-        return portfolio_page(request, accesses, first_steps)  # a new agency: its empty portfolio and a guide
+        return portfolio_page(request, visibility, first_steps)  # a new agency: its empty portfolio and a guide
     if not accesses and agencies_creating_clients(request.user):
-        return portfolio_page(request, accesses)  # an agency whose every client is archived
+        return portfolio_page(request, visibility)  # an agency whose every client is archived
     if len(accesses) == 1:
         return redirect(client_url(accesses[0].client, "client-home"))
     return render(request, "tenants/home.html", {"accesses": accesses})

@@ -8,9 +8,9 @@ a client exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django_tenants.utils import get_public_schema_name
 
 from tenants.models import AGENCY_ROLES, Client, Membership, Role
@@ -68,26 +68,68 @@ def client_access_for(user, client: Client | None) -> ClientAccess | None:
     return ClientAccess(client=client, role=best) if best is not None else None
 
 
-def clients_visible_to(user) -> list[ClientAccess]:
-    """Every active client account ``user`` may enter, with the role held there, sorted by name (the
-    clients of a suspended agency left out, except for superusers, as in :func:`client_access_for`)."""
+@dataclass(frozen=True)
+class Visibility:
+    """Which client accounts one user may enter, as a rule SQL applies (:meth:`clients`) rather than a
+    list: the portfolio sorts, filters and pages it in the database, and turns only the clients of the
+    page shown into :class:`ClientAccess` (:meth:`access`, no query). Built from the user's memberships
+    (one query, as many rows as the user has memberships, never one per client)."""
+
+    superuser: bool = False
+    agency_roles: dict[int, Role] = field(default_factory=dict)  # agency id → role
+    client_roles: dict[int, Role] = field(default_factory=dict)  # client id → role
+
+    def clients(self) -> QuerySet[Client]:
+        """Every active client account reachable, unordered (fails closed: nothing without memberships);
+        the clients of a suspended agency left out, except for superusers, as in :func:`client_access_for`."""
+        clients = Client.objects.accounts().filter(is_active=True)
+        if self.superuser:
+            return clients
+        if not self.agency_roles and not self.client_roles:
+            return clients.none()
+        return clients.filter(agency__suspended_at__isnull=True).filter(
+            Q(agency_id__in=list(self.agency_roles)) | Q(pk__in=list(self.client_roles))
+        )
+
+    def agency_clients(self) -> QuerySet[Client]:
+        """Those reached with an agency role (owner, staff): the people who get the portfolio."""
+        if self.superuser:
+            return self.clients()
+        agencies = [a for a, role in self.agency_roles.items() if role in AGENCY_ROLES]
+        clients = [c for c, role in self.client_roles.items() if role in AGENCY_ROLES]
+        return self.clients().filter(Q(agency_id__in=agencies) | Q(pk__in=clients))
+
+    def access(self, client: Client) -> ClientAccess:
+        """The role held on ``client``, one of :meth:`clients` (no query)."""
+        if self.superuser:
+            return ClientAccess(client=client, role=Role.OWNER)
+        candidates = [r for r in (self.agency_roles.get(client.agency_id), self.client_roles.get(client.pk)) if r]
+        return ClientAccess(client=client, role=max(candidates, key=ROLE_RANK.__getitem__))
+
+    def owns_agency(self, agency_id: int) -> bool:
+        """Whether the user holds the owner role on the clients of ``agency_id`` (superusers on all)."""
+        return self.superuser or self.agency_roles.get(agency_id) == Role.OWNER
+
+
+def visibility_for(user) -> Visibility:
+    """The user's :class:`Visibility` (nothing for no user, an inactive one or no membership)."""
     if user is None or not user.is_authenticated or not user.is_active:
-        return []
-    clients = Client.objects.accounts().filter(is_active=True).select_related("agency").order_by("name")
+        return Visibility()
     if user.is_superuser:
-        return [ClientAccess(client=c, role=Role.OWNER) for c in clients]
-    clients = clients.filter(agency__suspended_at__isnull=True)
+        return Visibility(superuser=True)
     memberships = list(Membership.objects.filter(user_id=user.pk).values_list("agency_id", "client_id", "role"))
-    agency_roles = {agency: Role(role) for agency, client, role in memberships if agency is not None}
-    client_roles = {client: Role(role) for agency, client, role in memberships if client is not None}
-    if not memberships:
-        return []
-    visible = clients.filter(Q(agency_id__in=agency_roles) | Q(pk__in=client_roles))
-    result = []
-    for client in visible:
-        candidates = [r for r in (agency_roles.get(client.agency_id), client_roles.get(client.pk)) if r is not None]
-        result.append(ClientAccess(client=client, role=max(candidates, key=ROLE_RANK.__getitem__)))
-    return result
+    return Visibility(
+        agency_roles={agency: Role(role) for agency, client, role in memberships if agency is not None},
+        client_roles={client: Role(role) for agency, client, role in memberships if client is not None},
+    )
+
+
+def clients_visible_to(user) -> list[ClientAccess]:
+    """Every active client account ``user`` may enter, with the role held there, sorted by name: the
+    whole list, for the client switcher and the like (the portfolio pages :meth:`Visibility.clients`)."""
+    visibility = visibility_for(user)
+    clients = visibility.clients().select_related("agency").order_by("name")
+    return [visibility.access(client) for client in clients]
 
 
 def agency_suspended_for(user) -> bool:

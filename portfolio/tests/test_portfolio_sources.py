@@ -53,14 +53,14 @@ def test_each_client_row_shows_a_badge_per_source(http_as, world):
 
 def test_the_api_lists_each_clients_sources(http_as, world):
     _sources(world)
-    rows = {r["slug"]: r["sources"] for r in http_as(world.owner).get("/api/v1/portfolio/").json()}
+    rows = {r["slug"]: r["sources"] for r in http_as(world.owner).get("/api/v1/portfolio/").json()["results"]}
     assert rows["alpha"] == [
         {"kind": "ga4", "status": "ok", "last_success_at": "2026-12-02T06:00:00Z"},
         {"kind": "meta_ads", "status": "broken", "last_success_at": None},
     ]
     assert rows["beta"] == [{"kind": "google_ads", "status": "failing", "last_success_at": None}]
     # another agency's sources never show
-    assert [r["sources"] for r in http_as(world.other_owner).get("/api/v1/portfolio/").json()] == [[]]
+    assert [r["sources"] for r in http_as(world.other_owner).get("/api/v1/portfolio/").json()["results"]] == [[]]
 
 
 def test_the_sources_cost_one_query_whatever_the_number_of_clients(http_as, world):
