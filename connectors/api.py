@@ -18,7 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from connectors.connection_rules import agencies_connecting, connections_for
+from connectors.connection_rules import agencies_connecting, connection_of, connections_for
 from connectors.errors import NotConfigured
 from connectors.serializers import ConnectionSerializer, connection_row
 from connectors.services import connection_disconnect
@@ -66,7 +66,7 @@ class ConnectionDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
-        connection = connections_for(_agencies(request)).filter(pk=pk).first()
+        connection = connection_of(_agencies(request), pk)
         if connection is None:
             raise NotFound()
         try:

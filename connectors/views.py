@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from connectors import oauth
-from connectors.connection_rules import agencies_connecting, agency_named, connections_for
+from connectors.connection_rules import agencies_connecting, connection_of, connections_for
 from connectors.errors import ConnectorError, NotConfigured
 from connectors.models import Connection, Provider, Source
 from connectors.services import connection_connect, connection_disconnect
+from tenants.agency_rules import agency_named
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ def connection_callback_view(request: HttpRequest, provider: str) -> HttpRespons
 @login_required
 @require_POST
 def connection_disconnect_view(request: HttpRequest, pk: int) -> HttpResponse:
-    connection = connections_for(_agencies(request)).filter(pk=pk).first()
+    connection = connection_of(_agencies(request), pk)
     if connection is None:
         raise Http404()
     try:

@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 
 from config.throttling import Quota
 from tenants.access import ClientAccess, client_access_for
+from tenants.agency_rules import agencies_acted_for
 from tenants.models import AGENCY_ROLES, Agency, Client, Membership, Role
 
 # Each client account is a schema of a few hundred tables, cloned in ~2 s: one person creating more
@@ -66,14 +67,9 @@ def _signed_in(user) -> bool:
 
 
 def agencies_creating_clients(user) -> list[Agency]:
-    """The agencies ``user`` may create client accounts for (owners and staff; superusers: every
-    agency), by name. One query."""
-    if not _signed_in(user):
-        return []
-    agencies = Agency.objects.filter(suspended_at__isnull=True).order_by("name", "pk")
-    if user.is_superuser:
-        return list(agencies)
-    return list(agencies.filter(memberships__user_id=user.pk, memberships__role__in=AGENCY_ROLES).distinct())
+    """The agencies ``user`` may create client accounts for: those they act for
+    (``tenants.agency_rules``: owners and staff; superusers: every agency), by name. One query."""
+    return agencies_acted_for(user)
 
 
 def archived_clients_for(user) -> QuerySet[Client]:
