@@ -3,18 +3,17 @@ channel mapping, sessions summed where groups share a channel, retries, token re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
 
 from campaigns.channels import BUILTIN_CHANNELS
 from connectors.errors import GrantRefused, SourceRefused
-from connectors.http import ApiSession
-from connectors.models import Connection, Provider, Source, SourceKind
+from connectors.models import Provider, SourceKind
 from connectors.providers import ga4, provider_for
 from connectors.providers.rows import Account, TrafficRow
-from tests.fakes.base import Call, FakeServer, TokenBook, serving
+from connectors.tests.platform_fixtures import Platform, platform_source, serving_platform
+from tests.fakes.base import Call
 from tests.fakes.ga4 import FakeGa4, google_error
 
 PROPERTY = "properties/4242"
@@ -47,51 +46,16 @@ EXPECTED_CHANNELS = {
 }
 
 
-class StoredToken:
-    """What the sync's token callable does: the stored access token, a fresh one when forced."""
-
-    def __init__(self, book: TokenBook):
-        self.book = book
-        self.access, self.refresh = book.issue()
-        self.forced = 0
-
-    def __call__(self, force: bool = False) -> str:
-        if force:
-            self.forced += 1
-            self.access, _ = self.book.issue(self.refresh)
-        return self.access
-
-
-@dataclass
-class Ga4:
-    server: FakeServer
-    fake: FakeGa4
-    tokens: TokenBook
-    token: StoredToken
-    session: ApiSession
-    source: Source
-    sleeps: list[float]
-
-
 @pytest.fixture
 def ga(db, world, settings):
-    tokens = TokenBook()
-    server = FakeServer()
-    fake = FakeGa4(tokens)
-    fake.install(server)
-    fake.add_property(PROPERTY, "alpha.fr")
-    connection = Connection.objects.create(agency=world.agency, provider=Provider.GOOGLE, account_label="Agence")
-    source = Source.objects.create(client=world.alpha, connection=connection, kind=SourceKind.GA4, external_id=PROPERTY)
-    sleeps: list[float] = []
-    with serving(server):
-        settings.POULS_GA4_DATA_URL = server.base_url
-        settings.POULS_GA4_ADMIN_URL = server.base_url
-        token = StoredToken(tokens)
-        with ApiSession(token=token, sleep=sleeps.append) as session:
-            yield Ga4(server, fake, tokens, token, session, source, sleeps)
+    source = platform_source(world, provider=Provider.GOOGLE, kind=SourceKind.GA4, external_id=PROPERTY)
+    urls = {"POULS_GA4_DATA_URL": "{base}", "POULS_GA4_ADMIN_URL": "{base}"}
+    with serving_platform(FakeGa4, source, settings, **urls) as ga:
+        ga.fake.add_property(PROPERTY, "alpha.fr")
+        yield ga
 
 
-def read(ga: Ga4, start: date = D1, end: date = D3) -> list[TrafficRow]:
+def read(ga: Platform, start: date = D1, end: date = D3) -> list[TrafficRow]:
     return list(ga4.rows(ga.session, ga.source, start, end))
 
 

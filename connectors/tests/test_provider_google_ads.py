@@ -3,18 +3,16 @@ the developer-token and login-customer-id headers, refusals, retries, token refr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from connectors.errors import GrantRefused, NotConfigured, SourceRefused
-from connectors.http import ApiSession
-from connectors.models import Connection, Provider, Source, SourceKind
+from connectors.models import Provider, SourceKind
 from connectors.providers import google_ads, provider_for
 from connectors.providers.rows import Account, SpendRow
-from tests.fakes.base import FakeServer, TokenBook, serving
+from connectors.tests.platform_fixtures import Platform, platform_source, serving_platform
 from tests.fakes.google_ads import FakeGoogleAds, quota_exhausted
 
 MANAGER = "1111111111"
@@ -23,58 +21,24 @@ STREAM = f"/v21/customers/{CLIENT}/googleAds:searchStream"
 D1, D2 = date(2026, 3, 1), date(2026, 3, 2)
 
 
-class StoredToken:
-    """What the sync's token callable does: the stored access token, a fresh one when forced."""
-
-    def __init__(self, book: TokenBook):
-        self.book = book
-        self.access, self.refresh = book.issue()
-        self.forced = 0
-
-    def __call__(self, force: bool = False) -> str:
-        if force:
-            self.forced += 1
-            self.access, _ = self.book.issue(self.refresh)
-        return self.access
-
-
-@dataclass
-class Ads:
-    server: FakeServer
-    fake: FakeGoogleAds
-    tokens: TokenBook
-    token: StoredToken
-    session: ApiSession
-    source: Source
-    sleeps: list[float]
-
-
 @pytest.fixture
 def ads(db, world, settings):
-    tokens = TokenBook()
-    server = FakeServer()
-    fake = FakeGoogleAds(tokens, developer_token="dev-token-123")
-    fake.install(server)
-    fake.add_customer(MANAGER, "Agence MCC", manager=True, accessible=True)
-    fake.add_customer(CLIENT, "Alpha — Ads", currency="EUR", parent=MANAGER)
-    connection = Connection.objects.create(agency=world.agency, provider=Provider.GOOGLE, account_label="Agence")
-    source = Source.objects.create(
-        client=world.alpha,
-        connection=connection,
-        kind=SourceKind.GOOGLE_ADS,
-        external_id=CLIENT,
-        login_customer_id=MANAGER,
+    source = platform_source(
+        world, provider=Provider.GOOGLE, kind=SourceKind.GOOGLE_ADS, external_id=CLIENT, login_customer_id=MANAGER
     )
-    sleeps: list[float] = []
-    with serving(server):
-        settings.POULS_GOOGLE_ADS_URL = f"{server.base_url}/v21"
-        settings.POULS_GOOGLE_ADS_DEVELOPER_TOKEN = "dev-token-123"
-        token = StoredToken(tokens)
-        with ApiSession(token=token, sleep=sleeps.append) as session:
-            yield Ads(server, fake, tokens, token, session, source, sleeps)
+    settings.POULS_GOOGLE_ADS_DEVELOPER_TOKEN = "dev-token-123"
+    with serving_platform(
+        lambda tokens: FakeGoogleAds(tokens, developer_token="dev-token-123"),
+        source,
+        settings,
+        POULS_GOOGLE_ADS_URL="{base}/v21",
+    ) as ads:
+        ads.fake.add_customer(MANAGER, "Agence MCC", manager=True, accessible=True)
+        ads.fake.add_customer(CLIENT, "Alpha — Ads", currency="EUR", parent=MANAGER)
+        yield ads
 
 
-def read(ads: Ads, start: date = D1, end: date = D2) -> list[SpendRow]:
+def read(ads: Platform, start: date = D1, end: date = D2) -> list[SpendRow]:
     return list(google_ads.rows(ads.session, ads.source, start, end))
 
 

@@ -4,7 +4,6 @@ numbers, Meta's rate limits and token errors, the next-page links it follows, ac
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -13,67 +12,32 @@ import httpx
 import pytest
 
 from connectors.errors import GrantRefused, SourceRefused, Transient
-from connectors.http import ApiSession
-from connectors.models import Connection, Provider, Source, SourceKind
+from connectors.models import Provider, SourceKind
 from connectors.providers import meta_ads, provider_for
 from connectors.providers.rows import Account, SpendRow
-from tests.fakes.base import Answer, FakeServer, TokenBook, serving
+from connectors.tests.platform_fixtures import Platform, platform_source, serving_platform
+from tests.fakes.base import Answer
 from tests.fakes.meta_api import FakeMetaGraph, graph_error
 
 ACCOUNT = "act_1234567"
 INSIGHTS = f"/v23.0/{ACCOUNT}/insights"
 
 
-class StoredToken:
-    """What the sync's token callable does: the stored access token, a fresh one when forced."""
-
-    def __init__(self, book: TokenBook):
-        self.book = book
-        self.access, self.refresh = book.issue()
-        self.forced = 0
-
-    def __call__(self, force: bool = False) -> str:
-        if force:
-            self.forced += 1
-            self.access, _ = self.book.issue(self.refresh)
-        return self.access
-
-
-@dataclass
-class Meta:
-    server: FakeServer
-    graph: FakeMetaGraph
-    tokens: TokenBook
-    token: StoredToken
-    session: ApiSession
-    source: Source
-    sleeps: list[float]
-
-
 @pytest.fixture
 def meta(db, world, settings):
-    tokens = TokenBook()
-    server = FakeServer()
-    graph = FakeMetaGraph(tokens)
-    graph.install(server)
-    graph.add_account(ACCOUNT, "Alpha — Meta", currency="EUR")
-    connection = Connection.objects.create(agency=world.agency, provider=Provider.META, account_label="Agence Test")
-    source = Source.objects.create(
-        client=world.alpha, connection=connection, kind=SourceKind.META_ADS, external_id=ACCOUNT
+    source = platform_source(
+        world, provider=Provider.META, kind=SourceKind.META_ADS, external_id=ACCOUNT, label="Agence Test"
     )
-    sleeps: list[float] = []
-    with serving(server):
-        settings.POULS_META_GRAPH_URL = f"{server.base_url}/v23.0"
-        token = StoredToken(tokens)
-        with ApiSession(token=token, sleep=sleeps.append) as session:
-            yield Meta(server, graph, tokens, token, session, source, sleeps)
+    with serving_platform(FakeMetaGraph, source, settings, POULS_META_GRAPH_URL="{base}/v23.0") as meta:
+        meta.fake.add_account(ACCOUNT, "Alpha — Meta", currency="EUR")
+        yield meta
 
 
-def read(meta: Meta, start: date, end: date) -> list[SpendRow]:
+def read(meta: Platform, start: date, end: date) -> list[SpendRow]:
     return list(meta_ads.rows(meta.session, meta.source, start, end))
 
 
-def time_ranges(meta: Meta) -> list[tuple[date, date]]:
+def time_ranges(meta: Platform) -> list[tuple[date, date]]:
     """The time_range of each first page request (the next links carry theirs too)."""
     ranges = []
     for call in meta.server.calls_to(INSIGHTS):
@@ -93,7 +57,7 @@ def test_every_cursor_page_is_read_in_order(meta, monkeypatch):
     days = [date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)]
     for day in days:
         for campaign_id in ("111", "222", "333"):
-            meta.graph.set_day(ACCOUNT, day, campaign_id, f"Campagne {campaign_id}", "1.00", 1, 10)
+            meta.fake.set_day(ACCOUNT, day, campaign_id, f"Campagne {campaign_id}", "1.00", 1, 10)
 
     got = read(meta, days[0], days[-1])
 
@@ -121,8 +85,8 @@ def test_every_cursor_page_is_read_in_order(meta, monkeypatch):
 def test_a_next_link_is_followed_without_the_access_token_it_carries(meta, monkeypatch):
     """Graph copies the request's access_token into paging.next; the header carries the current one."""
     monkeypatch.setattr(meta_ads, "PAGE_SIZE", 1)
-    meta.graph.set_day(ACCOUNT, date(2026, 3, 1), "111", "A", "1", 1, 1)
-    meta.graph.set_day(ACCOUNT, date(2026, 3, 2), "111", "A", "2", 1, 1)
+    meta.fake.set_day(ACCOUNT, date(2026, 3, 1), "111", "A", "1", 1, 1)
+    meta.fake.set_day(ACCOUNT, date(2026, 3, 2), "111", "A", "2", 1, 1)
     query = {
         "access_token": "stale",
         "level": "campaign",
@@ -154,7 +118,7 @@ def test_a_next_link_is_followed_without_the_access_token_it_carries(meta, monke
 
 def test_a_long_range_is_read_a_month_at_a_time(meta):
     start, end = date(2025, 1, 1), date(2026, 1, 31)  # 13 months: 396 days
-    meta.graph.fill(ACCOUNT, start, end, {"111": "Printemps", "222": "Soldes"})
+    meta.fake.fill(ACCOUNT, start, end, {"111": "Printemps", "222": "Soldes"})
 
     got = read(meta, start, end)
 
@@ -164,7 +128,7 @@ def test_a_long_range_is_read_a_month_at_a_time(meta):
     assert all((until - since).days + 1 <= 31 for since, until in ranges)
     assert all(b[0] == a[1] + timedelta(days=1) for a, b in zip(ranges, ranges[1:], strict=False))  # no gap, no overlap
     assert len(got) == 396 * 2
-    assert sum(r.cost for r in got) == meta.graph.spend_total(ACCOUNT, start, end)
+    assert sum(r.cost for r in got) == meta.fake.spend_total(ACCOUNT, start, end)
 
 
 def test_chunks_cover_the_range_in_at_most_31_days():
@@ -178,9 +142,9 @@ def test_chunks_cover_the_range_in_at_most_31_days():
 
 def test_spend_clicks_and_impressions_are_read_exactly(meta):
     day = date(2026, 2, 28)
-    meta.graph.set_day(ACCOUNT, day, "120210000000000001", "Été — retargeting", "1234.5", 17, 123456789012)
-    meta.graph.set_day(ACCOUNT, day, "120210000000000002", "Cents", "0.01", 0, 3)
-    meta.graph.set_day(ACCOUNT, day, "120210000000000003", "Rounded", "10.005", 1, 2)
+    meta.fake.set_day(ACCOUNT, day, "120210000000000001", "Été — retargeting", "1234.5", 17, 123456789012)
+    meta.fake.set_day(ACCOUNT, day, "120210000000000002", "Cents", "0.01", 0, 3)
+    meta.fake.set_day(ACCOUNT, day, "120210000000000003", "Rounded", "10.005", 1, 2)
 
     got = read(meta, day, day)
 
@@ -205,8 +169,8 @@ def test_a_metric_meta_leaves_out_is_zero_and_a_row_it_garbles_is_refused():
 
 def test_metas_rate_limit_code_17_with_a_400_is_retried(meta):
     day = date(2026, 3, 1)
-    meta.graph.set_day(ACCOUNT, day, "111", "A", "5.00", 1, 1)
-    meta.graph.throttle(ACCOUNT, times=2)
+    meta.fake.set_day(ACCOUNT, day, "111", "A", "5.00", 1, 1)
+    meta.fake.throttle(ACCOUNT, times=2)
 
     got = read(meta, day, day)
 
@@ -218,8 +182,8 @@ def test_metas_rate_limit_code_17_with_a_400_is_retried(meta):
 
 def test_an_http_429_is_retried(meta):
     day = date(2026, 3, 1)
-    meta.graph.set_day(ACCOUNT, day, "111", "A", "5.00", 1, 1)
-    meta.graph.throttle(ACCOUNT, times=1, http_429=True)
+    meta.fake.set_day(ACCOUNT, day, "111", "A", "5.00", 1, 1)
+    meta.fake.throttle(ACCOUNT, times=1, http_429=True)
 
     assert [r.cost for r in read(meta, day, day)] == [Decimal("5.00")]
     assert len(meta.server.calls_to(INSIGHTS)) == 2 and len(meta.sleeps) == 1
@@ -227,7 +191,7 @@ def test_an_http_429_is_retried(meta):
 
 def test_a_rate_limit_past_the_retries_is_transient(meta, settings):
     settings.POULS_CONNECTOR_RETRIES = 2
-    meta.graph.throttle(ACCOUNT, times=5)
+    meta.fake.throttle(ACCOUNT, times=5)
 
     with pytest.raises(Transient, match="User request limit reached"):
         read(meta, date(2026, 3, 1), date(2026, 3, 1))
@@ -236,7 +200,7 @@ def test_a_rate_limit_past_the_retries_is_transient(meta, settings):
 
 def test_an_expired_token_is_refreshed_once(meta):
     day = date(2026, 3, 1)
-    meta.graph.set_day(ACCOUNT, day, "111", "A", "5.00", 1, 1)
+    meta.fake.set_day(ACCOUNT, day, "111", "A", "5.00", 1, 1)
     meta.tokens.expire_all()
 
     assert [r.cost for r in read(meta, day, day)] == [Decimal("5.00")]
@@ -284,7 +248,7 @@ def test_endless_pages_stop_with_a_clear_error(meta, monkeypatch):
     monkeypatch.setattr(meta_ads, "PAGE_SIZE", 1)
     monkeypatch.setattr(meta_ads, "MAX_INSIGHTS_PAGES", 3)
     for n in range(5):
-        meta.graph.set_day(ACCOUNT, date(2026, 3, 1), str(n), "A", "1", 1, 1)
+        meta.fake.set_day(ACCOUNT, date(2026, 3, 1), str(n), "A", "1", 1, 1)
 
     with pytest.raises(SourceRefused, match="after 3"):
         read(meta, date(2026, 3, 1), date(2026, 3, 1))
@@ -302,7 +266,7 @@ def test_an_account_id_that_is_not_one_is_refused_before_any_request(meta):
 def test_the_ad_accounts_of_the_grant_every_page(meta, monkeypatch):
     monkeypatch.setattr(meta_ads, "PAGE_SIZE", 2)
     for n in range(1, 5):
-        meta.graph.add_account(f"act_90{n}", f"Client {n}", currency="usd" if n == 2 else "EUR", account_status=n)
+        meta.fake.add_account(f"act_90{n}", f"Client {n}", currency="usd" if n == 2 else "EUR", account_status=n)
 
     got = meta_ads.accounts(meta.session, meta.source.connection)
 
@@ -317,8 +281,8 @@ def test_the_ad_accounts_of_the_grant_every_page(meta, monkeypatch):
 def test_the_ad_accounts_listing_is_bounded(meta, monkeypatch):
     monkeypatch.setattr(meta_ads, "PAGE_SIZE", 1)
     monkeypatch.setattr(meta_ads, "MAX_ACCOUNT_PAGES", 2)
-    meta.graph.add_account("act_901", "Client 1")
-    meta.graph.add_account("act_902", "Client 2")
+    meta.fake.add_account("act_901", "Client 1")
+    meta.fake.add_account("act_902", "Client 2")
 
     with pytest.raises(SourceRefused, match="after 2"):
         meta_ads.accounts(meta.session, meta.source.connection)
@@ -332,7 +296,7 @@ def test_the_currency_of_the_ad_account(meta):
 
 
 def test_a_disabled_account_still_answers_its_currency(meta):
-    meta.graph.add_account(ACCOUNT, "Alpha — Meta", currency="CHF", account_status=2)
+    meta.fake.add_account(ACCOUNT, "Alpha — Meta", currency="CHF", account_status=2)
     assert meta_ads.currency(meta.session, meta.source) == "CHF"
 
 

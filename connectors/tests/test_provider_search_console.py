@@ -3,17 +3,15 @@ windows of days, keywords normalised and summed, fresh data, the site in the pat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 
 from connectors.errors import GrantRefused, SourceRefused
-from connectors.http import ApiSession
-from connectors.models import Connection, Provider, Source, SourceKind
+from connectors.models import Provider, SourceKind
 from connectors.providers import provider_for, search_console
 from connectors.providers.rows import Account, KeywordRow
-from tests.fakes.base import FakeServer, TokenBook, serving
+from connectors.tests.platform_fixtures import Platform, platform_source, serving_platform
 from tests.fakes.search_console import FakeSearchConsole, gsc_error
 
 SITE = "sc-domain:alpha.fr"
@@ -21,52 +19,15 @@ QUERY = "/webmasters/v3/sites/sc-domain%3Aalpha.fr/searchAnalytics/query"
 D1 = date(2026, 3, 1)
 
 
-class StoredToken:
-    """What the sync's token callable does: the stored access token, a fresh one when forced."""
-
-    def __init__(self, book: TokenBook):
-        self.book = book
-        self.access, self.refresh = book.issue()
-        self.forced = 0
-
-    def __call__(self, force: bool = False) -> str:
-        if force:
-            self.forced += 1
-            self.access, _ = self.book.issue(self.refresh)
-        return self.access
-
-
-@dataclass
-class Gsc:
-    server: FakeServer
-    fake: FakeSearchConsole
-    tokens: TokenBook
-    token: StoredToken
-    session: ApiSession
-    source: Source
-    sleeps: list[float]
-
-
 @pytest.fixture
 def gsc(db, world, settings):
-    tokens = TokenBook()
-    server = FakeServer()
-    fake = FakeSearchConsole(tokens)
-    fake.install(server)
-    fake.add_site(SITE)
-    connection = Connection.objects.create(agency=world.agency, provider=Provider.GOOGLE, account_label="Agence")
-    source = Source.objects.create(
-        client=world.alpha, connection=connection, kind=SourceKind.SEARCH_CONSOLE, external_id=SITE
-    )
-    sleeps: list[float] = []
-    with serving(server):
-        settings.POULS_SEARCH_CONSOLE_URL = server.base_url
-        token = StoredToken(tokens)
-        with ApiSession(token=token, sleep=sleeps.append) as session:
-            yield Gsc(server, fake, tokens, token, session, source, sleeps)
+    source = platform_source(world, provider=Provider.GOOGLE, kind=SourceKind.SEARCH_CONSOLE, external_id=SITE)
+    with serving_platform(FakeSearchConsole, source, settings, POULS_SEARCH_CONSOLE_URL="{base}") as gsc:
+        gsc.fake.add_site(SITE)
+        yield gsc
 
 
-def read(gsc: Gsc, start: date, end: date) -> list[KeywordRow]:
+def read(gsc: Platform, start: date, end: date) -> list[KeywordRow]:
     return list(search_console.rows(gsc.session, gsc.source, start, end))
 
 
