@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -179,8 +179,8 @@ class PortfolioApi(APIView):
             visibility, sort=params["sort"], attention_only=params["attention"], q=params["q"].strip()
         )
         paginator = Paginator(clients, params["page_size"])
-        if params["page"] > paginator.num_pages:  # num_pages is 1 when nothing matches
-            raise ValidationError({"page": [_("There is no page %(page)s.") % {"page": params["page"]}]})
+        if params["page"] > paginator.num_pages:  # a page past the end: 404, as every paged API (num_pages ≥ 1)
+            raise NotFound(_("There is no page %(page)s.") % {"page": params["page"]})
         page = paginator.page(params["page"])
         headlines = headline_choice_for(visibility).kpis
         accesses = [visibility.access(client) for client in page.object_list]

@@ -194,7 +194,9 @@ class PortfolioFilters:
             page_size = PAGE_SIZE
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             page_size = PAGE_SIZE
-        return cls(sort, query.get("attention") == "1", query.get("q", "").strip()[:MAX_SEARCH], page_size)
+        return cls(
+            sort, query.get("attention") == "1", query.get("q", "").replace("\x00", "").strip()[:MAX_SEARCH], page_size
+        )
 
     def query(self, **changes) -> str:
         """The query string of these filters with ``changes`` (defaults left out): links keep them."""

@@ -101,7 +101,6 @@ def test_the_api_sorts_by_name_filters_attention_and_searches(http_as, world):
     [
         ({"page": "0"}, "page"),
         ({"page": "two"}, "page"),
-        ({"page": "3"}, "page"),  # out of range: 22 clients, 50 a page
         ({"page_size": "201"}, "page_size"),
         ({"page_size": "0"}, "page_size"),
         ({"sort": "worst-ever"}, "sort"),
@@ -128,6 +127,16 @@ def test_another_agencys_clients_never_show_nor_count(http_as, world):
     # a client's own people: their clients only
     assert _slugs(http_as(world.viewer_beta).get(API)) == ["beta"]
     assert http_as(world.outsider).get(API).json()["count"] == 0
+
+
+def test_a_page_past_the_end_is_a_404_as_in_every_paged_api(http_as, world):
+    _fake_clients(world.agency, 20)  # 22 clients: one page of 50, three of 10
+    owner = http_as(world.owner)
+    assert owner.get(API, {"page": "2"}).status_code == 404
+    assert owner.get(API, {"page": "3", "page_size": "10"}).status_code == 200
+    assert owner.get(API, {"page": "4", "page_size": "10"}).status_code == 404
+    # nothing to show is one empty page, not a 404
+    assert http_as(world.outsider).get(API, {"page": "1"}).json()["count"] == 0
 
 
 def _slugs_of(body: dict) -> list[str]:
