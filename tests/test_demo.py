@@ -44,7 +44,7 @@ def test_the_demo_clients_have_kpis_objectives_and_a_portfolio(db, http_as):
             assert Objective.objects.filter(period="week").count() == 2
             assert Snapshot.objects.filter(target__isnull=False, status__isnull=False).exists()
     owner = User.objects.get(email="direction@agence-demo.fr")
-    portfolio = http_as(owner).get("/api/v1/portfolio/").json()
+    portfolio = http_as(owner).get("/api/v1/portfolio/").json()["results"]
     assert {row["slug"] for row in portfolio} == set(DEMO_SLUGS)
     assert all(len(row["kpis"]["leads"]["months"]) == 13 and row["as_of"] for row in portfolio)
 

@@ -137,7 +137,7 @@ def test_the_portfolio_names_a_custom_kpis_projection_by_its_key(http_as, tenth)
 
 
 def test_the_portfolio_api_gives_the_projection(http_as, tenth):
-    [alpha] = [r for r in http_as(tenth.owner).get("/api/v1/portfolio/").json() if r["slug"] == "alpha"]
+    [alpha] = [r for r in http_as(tenth.owner).get("/api/v1/portfolio/").json()["results"] if r["slug"] == "alpha"]
     assert alpha["projection"] == pytest.approx(0.7) and alpha["projection_status"] == "red"
     assert (alpha["projection_kpi"], alpha["projected"], alpha["month_target"], alpha["misses"]) == (
         "leads",
@@ -146,7 +146,7 @@ def test_the_portfolio_api_gives_the_projection(http_as, tenth):
         1,
     )
     assert alpha["needed_per_day"] == pytest.approx(2.3)
-    [beta] = [r for r in http_as(tenth.owner).get("/api/v1/portfolio/").json() if r["slug"] == "beta"]
+    [beta] = [r for r in http_as(tenth.owner).get("/api/v1/portfolio/").json()["results"] if r["slug"] == "beta"]
     assert (beta["projection"], beta["projection_kpi"], beta["misses"]) == (None, None, 0)  # never refreshed
 
 

@@ -84,7 +84,7 @@ def test_an_open_session_reaches_none_of_its_clients(http_as, world, suspended):
     owner = http_as(world.owner)
     assert owner.get("/c/beta/").status_code == 404
     assert b'data-testid="portfolio"' not in owner.get("/").content
-    assert owner.get("/api/v1/portfolio/").json() == []
+    assert owner.get("/api/v1/portfolio/").json()["results"] == []
 
 
 def test_other_agencies_and_platform_staff_are_untouched(http_as, world, suspended, platform_staff):

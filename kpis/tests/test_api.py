@@ -242,7 +242,7 @@ def test_the_portfolio_shows_the_clients_a_user_may_see(http_as, golden, in_alph
     # beta, the other client the owner sees, is refreshed in its own schema; the test stays in alpha
     with tenant_context(golden.beta):
         kpi_snapshot_refresh(full=True, as_of=AS_OF + timedelta(days=1))
-    rows = http_as(golden.owner).get("/api/v1/portfolio/").json()
+    rows = http_as(golden.owner).get("/api/v1/portfolio/").json()["results"]
     slugs = [r["slug"] for r in rows]
     assert set(slugs) == {"alpha", "beta"}
     alpha = next(r for r in rows if r["slug"] == "alpha")
@@ -254,7 +254,7 @@ def test_the_portfolio_shows_the_clients_a_user_may_see(http_as, golden, in_alph
     )
     assert alpha["kpis"]["leads"]["months"] == months and len(months) == 4  # January to April 2026
     assert alpha["kpis"]["leads"]["value"] == months[-2] and alpha["month"] == "2026-03-01"  # April is in progress
-    assert http_as(golden.viewer_alpha).get("/api/v1/portfolio/").json()[0]["slug"] == "alpha"
-    assert [r["slug"] for r in http_as(golden.viewer_beta).get("/api/v1/portfolio/").json()] == ["beta"]
-    assert http_as(golden.outsider).get("/api/v1/portfolio/").json() == []
+    assert http_as(golden.viewer_alpha).get("/api/v1/portfolio/").json()["results"][0]["slug"] == "alpha"
+    assert [r["slug"] for r in http_as(golden.viewer_beta).get("/api/v1/portfolio/").json()["results"]] == ["beta"]
+    assert http_as(golden.outsider).get("/api/v1/portfolio/").json()["results"] == []
     assert http_as(None).get("/api/v1/portfolio/").status_code in (401, 403)
