@@ -4,7 +4,22 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError, connection
 from django_tenants.utils import get_public_schema_name
 
-from config.enqueue import task_send
+from campaigns.models import TrackingEvent
+from tenants.models import PendingWork
+from tenants.pending import batches_send, each_client_of, mark_if, pending_take
+
+# A rollup runs within these (soft: the batch stops and marks the clients left; hard: the worker
+# kills it), a batch of clients within the 5 minutes between two ticks.
+ROLLUP_SOFT_TIME_LIMIT, ROLLUP_TIME_LIMIT = 4 * 60, 5 * 60
+
+
+def _rollup_here() -> dict:
+    """Roll up the current client's pending events, then forget its old processed ones."""
+    from campaigns.tracking_rollup import tracking_events_purge
+    from campaigns.tracking_rollup import tracking_rollup as rollup
+
+    count = rollup()
+    return {**count.as_dict(), "purged": tracking_events_purge()}
 
 
 @shared_task(
@@ -13,19 +28,46 @@ from config.enqueue import task_send
     autoretry_for=(OperationalError, InterfaceError),
     max_retries=3,
     retry_backoff=True,
+    soft_time_limit=ROLLUP_SOFT_TIME_LIMIT,
+    time_limit=ROLLUP_TIME_LIMIT,
 )
 def tracking_rollup() -> dict:
     """Add the pending tracking events to the daily facts. Sent from a client, it rolls up that
     client's schema (then forgets its old processed events); sent from the public schema (a single
-    beat entry), it sends one such task per active client, so clients roll up in parallel and one
-    failure never holds back the others. Retrying is safe: the rollup never counts an event twice."""
-    from campaigns.tracking_rollup import tracking_events_purge
-    from campaigns.tracking_rollup import tracking_rollup as rollup
-    from tenants.fanout import each_active_client
-
+    beat entry), it takes the ``tracking`` marks (clients that received events since) and sends one
+    ``campaigns.tracking_rollup_batch`` per batch of them: idle clients get nothing. Retrying is
+    safe: the rollup never counts an event twice."""
     if connection.schema_name != get_public_schema_name():
-        count = rollup()
-        return {**count.as_dict(), "purged": tracking_events_purge()}
-    # stop once the broker is down: the events wait for the next tick
-    sent = each_active_client(lambda _client: task_send(tracking_rollup), stop=lambda taken: not taken)
-    return {"clients": sum(sent)}
+        return _rollup_here()
+    client_ids = pending_take(PendingWork.Kind.TRACKING)
+    # stop once the broker is down: the clients not sent are marked again for the next tick
+    sent = batches_send(tracking_rollup_batch, client_ids, kind=PendingWork.Kind.TRACKING, args=lambda b: [b])
+    return {"clients": len(client_ids), "tasks": sent}
+
+
+@shared_task(
+    name="campaigns.tracking_rollup_batch",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=True,
+    soft_time_limit=ROLLUP_SOFT_TIME_LIMIT,
+    time_limit=ROLLUP_TIME_LIMIT,
+)
+def tracking_rollup_batch(client_ids: list[int]) -> dict:
+    """Roll up each of these clients in its schema, one after the other (a failing one is marked again
+    and the batch goes on). Events left pending (of a CTA created meanwhile) mark the client again.
+    Old processed events of a client without new ones stay until its next events: they only make
+    ingest recognise re-sent ids a little longer."""
+
+    def rollup(client) -> dict:
+        counts = _rollup_here()
+        mark_if(client, PendingWork.Kind.TRACKING, TrackingEvent.objects.filter(processed=False).exists())
+        return counts
+
+    done = each_client_of(client_ids, rollup, kind=PendingWork.Kind.TRACKING)
+    return {
+        "clients": sum(result is not None for result in done.values()),
+        "events": sum(result["events"] for result in done.values() if result is not None),
+    }

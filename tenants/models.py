@@ -7,7 +7,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
@@ -211,3 +211,43 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.agency or self.client}"
+
+
+class PendingWork(models.Model):
+    """A client with background work waiting, of one kind: the periodic fan-out visits these clients
+    only (docs/architecture.md, "Jobs"). Written by statement-level triggers in the client schemas
+    (kpis 0007, campaigns 0014: one row per client and kind whatever the writes, ON CONFLICT DO
+    NOTHING) and by client creation (its first refresh); taken (deleted) by the fan-out before it
+    sends the work, so a mark written while that work runs is a new row for the next cycle."""
+
+    class Kind(models.TextChoices):
+        KPIS = "kpis", _("KPI refresh")  # dirty days (kpis.DirtyDay)
+        TRACKING = "tracking", _("Tracking rollup")  # unrolled tracking events
+        RATE_WINDOWS = "rate_windows", _("Rate windows purge")  # windows to forget after an hour
+
+    client = models.ForeignKey(Client, verbose_name=_("client account"), related_name="+", on_delete=models.CASCADE)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    marked_at = models.DateTimeField(_("marked"), default=timezone.now, db_default=Now())
+
+    class Meta:
+        verbose_name = _("pending work")
+        verbose_name_plural = _("pending work")
+        constraints = [models.UniqueConstraint(fields=["client", "kind"], name="pendingwork_unique_client_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.kind}"
+
+
+class FanoutTick(models.Model):
+    """When a periodic fan-out last ran (by name): the nightly refreshes due are the clients whose local
+    03:00 passed since then."""
+
+    name = models.CharField(_("name"), max_length=40, primary_key=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("fan-out tick")
+        verbose_name_plural = _("fan-out ticks")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at}"

@@ -18,10 +18,11 @@ from django_tenants.utils import get_public_schema_name, schema_context, tenant_
 
 from campaigns.models import CTA, CTAStat, FactSource, TrackingEvent, Traffic
 from campaigns.tasks import tracking_rollup as tracking_rollup_task
+from campaigns.tasks import tracking_rollup_batch
 from campaigns.tests.factories import CTAFactory, CTAStatFactory, LandingPageFactory
 from campaigns.tracking import MAX_BODY_BYTES, MAX_EVENTS
 from campaigns.tracking_rollup import tracking_events_purge, tracking_rollup
-from tenants.models import Client
+from tenants.models import Client, PendingWork
 
 SITE = "https://www.alpha.example"
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -466,17 +467,26 @@ def test_the_task_rolls_up_a_client_and_fans_out_from_the_public_schema(world, i
     # then it rolled up alpha
     assert (result["events"], result["visits"]) == (1, 1)
     assert _traffic() == [(_today(), "direct", None, 1)]
-    # and when it runs in the public schema, it sends one task per active client, in its schema
-    sent_from: list[str] = []
-    monkeypatch.setattr(tracking_rollup_task, "apply_async", lambda **_: sent_from.append(connection.schema_name))
+    # and when it runs in the public schema, it sends the active clients that received events since
+    # (their marks), several per task, from the public schema: alpha, not gamma (suspended), not beta (idle)
+    PendingWork.objects.all().delete()
+    _post(anonymous, [_event(session="session-2")])
+    with tenant_context(world.gamma):
+        TrackingEvent.objects.create(
+            event_id=uuid.uuid4(), type="visit", occurred_at=timezone.now(), session="g", path="/"
+        )
+    sent: list[tuple[str, list]] = []
+    monkeypatch.setattr(
+        tracking_rollup_batch, "apply_async", lambda *, args, **_: sent.append((connection.schema_name, args))
+    )
     Client.objects.filter(pk=world.gamma.pk).update(is_active=False)
     with schema_context(get_public_schema_name()):
         result = tracking_rollup_task.apply().get()
-    expected = set(Client.objects.accounts().filter(is_active=True).values_list("schema_name", flat=True))
-    assert set(sent_from) == expected
-    assert {world.alpha.schema_name, world.beta.schema_name} <= expected
-    assert world.gamma.schema_name not in expected
-    assert result == {"clients": len(expected)}
+    assert sent == [(get_public_schema_name(), [[world.alpha.pk]])]
+    assert result == {"clients": 1, "tasks": 1}
+    # and the batch rolls alpha up
+    with schema_context(get_public_schema_name()):
+        assert tracking_rollup_batch.apply(args=sent[0][1]).get() == {"clients": 1, "events": 1}
 
 
 # --- Concurrency (committed data: each thread has its own connection) -----------------------------

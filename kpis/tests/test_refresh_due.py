@@ -1,57 +1,43 @@
-"""The 15-minute tick decides full or incremental from each client's own refresh log (kpis.RefreshRun),
-not from the portfolio's copy: the full refresh is due until the log holds one since the last 03:00."""
+"""The 15-minute tick sends the nightly full refresh by the clock, in one query on the public clients
+(``time_zone``): to the clients whose local 03:00 passed since the last tick; the others get a
+refresh only when they have dirty days (their ``PendingWork`` mark), an incremental one."""
 
 from datetime import UTC, datetime, timedelta
 
 import time_machine
 from django.db import connection
-from django.utils import timezone
-from django_tenants.utils import tenant_context
 
-from kpis.models import RefreshRun
-from kpis.tasks import kpi_refresh_due, kpi_snapshot_refresh_task
-from portfolio.models import Pulse
+from kpis.tasks import TICK, kpi_refresh_batch, kpi_refresh_due
+from tenants.models import FanoutTick, PendingWork
 
-
-def _logged(client, *modes_and_ages) -> None:
-    now = timezone.now()
-    # explicit: the test writes three clients' logs in turn, and the tick reads them from the public schema
-    with tenant_context(client):
-        RefreshRun.objects.all().delete()
-        for mode, age in modes_and_ages:
-            RefreshRun.objects.create(
-                mode=mode,
-                as_of=now - age,
-                started_at=now - age,
-                duration_ms=1,
-                dirty_days=0,
-                measures_changed=0,
-                snapshots_changed=0,
-                anomalies_flagged=0,
-            )
+# 03:00 in Montréal (beta) is 07:00 UTC in June; 09:00 in Paris (alpha, gamma).
+LAST_TICK = datetime(2026, 6, 15, 6, 50, tzinfo=UTC)
+TICK_AT = datetime(2026, 6, 15, 7, 5, tzinfo=UTC)
 
 
-# Noon in Paris (alpha, gamma), 06:00 in Montréal (beta): after every client's nightly 03:00, on a fixed clock.
-NOON = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
+def test_a_full_refresh_is_sent_to_the_clients_whose_3am_passed_since_the_last_tick(db, world, monkeypatch):
+    sent: dict[int, bool] = {}
 
+    def record(*, args, **_):
+        assert connection.schema_name == "public"
+        batch, full = args
+        sent.update({client_id: client_id in full for client_id in batch})
 
-@time_machine.travel(NOON, tick=False)
-def test_a_full_refresh_is_sent_until_the_clients_log_has_one_since_its_last_3am(db, world, monkeypatch):
-    sent: dict[str, bool] = {}
-    monkeypatch.setattr(
-        kpi_snapshot_refresh_task,
-        "apply_async",
-        lambda *, kwargs, **_: sent.__setitem__(connection.schema_name, kwargs["full"]),
-    )
-    # given alpha ran a full refresh a minute ago (then incremental ones), beta's last full one is two
-    # days old (incremental ones since), gamma never ran one; and no portfolio row says anything
-    incremental, full = RefreshRun.Mode.INCREMENTAL, RefreshRun.Mode.FULL
-    _logged(world.alpha, (full, timedelta(minutes=1)), (incremental, timedelta(seconds=10)))
-    _logged(world.beta, (full, timedelta(days=2)), (incremental, timedelta(minutes=5)))
-    _logged(world.gamma)
-    Pulse.objects.all().delete()
-    # when the tick runs
-    result = kpi_refresh_due()
-    # then alpha gets an incremental refresh, beta and gamma a full one
-    assert (sent["c_alpha"], sent["c_beta"], sent["c_gamma"]) == (False, True, True)
-    assert result["failed"] == 0 and result["full"] >= 2 and result["incremental"] >= 1
+    monkeypatch.setattr(kpi_refresh_batch, "apply_async", record)
+    # given the last tick at 06:50 UTC, and alpha with dirty days (its mark)
+    PendingWork.objects.all().delete()
+    PendingWork.objects.create(client=world.alpha, kind=PendingWork.Kind.KPIS)
+    FanoutTick.objects.update_or_create(name=TICK, defaults={"at": LAST_TICK})
+    # when the tick of 07:05 UTC runs
+    with time_machine.travel(TICK_AT, tick=False):
+        result = kpi_refresh_due()
+    # then beta gets its full refresh, alpha an incremental one, gamma nothing
+    assert sent[world.beta.pk] is True and sent[world.alpha.pk] is False
+    assert world.gamma.pk not in sent
+    assert result["failed"] is False and result["full"] >= 1
+    # and the tick moved on: the same window is not sent twice
+    assert FanoutTick.objects.get(name=TICK).at == TICK_AT
+    sent.clear()
+    with time_machine.travel(TICK_AT + timedelta(minutes=15), tick=False):
+        kpi_refresh_due()
+    assert sent == {}

@@ -7,12 +7,12 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from campaigns.models import RateWindow
-from campaigns.tasks import tracking_rollup
-from kpis.tasks import kpi_refresh_due, kpi_snapshot_refresh_task
+from campaigns.tasks import tracking_rollup, tracking_rollup_batch
+from kpis.tasks import kpi_refresh_batch, kpi_refresh_due
 from leads.ratelimit import EVERYONE
-from leads.tasks import capture_rate_windows_purge
+from leads.tasks import capture_rate_windows_purge, capture_rate_windows_purge_batch
 from tenants.fanout import each_active_client
-from tenants.models import Client
+from tenants.models import Client, PendingWork
 
 
 def _suspend(client: Client) -> None:
@@ -42,36 +42,48 @@ def test_each_active_client_stops_after_the_result_that_says_stop(db, world):
     assert connection.schema_name == get_public_schema_name()
 
 
-def test_the_purge_of_rate_windows_leaves_suspended_clients_alone(db, world):
-    # given a window of long ago in alpha and in gamma, gamma suspended
+def test_the_purge_of_rate_windows_leaves_suspended_clients_alone(db, world, monkeypatch):
+    # given a window of long ago in alpha and in gamma (each marks its client), gamma suspended
+    PendingWork.objects.all().delete()
     for client in (world.alpha, world.gamma):
         with tenant_context(client):
             RateWindow.objects.create(
                 form_key="contact", visitor=EVERYONE, count=1, window_start=timezone.now() - timedelta(days=1)
             )
     _suspend(world.gamma)
-    # when beat's purge runs from the public schema
-    deleted = capture_rate_windows_purge()
-    # then alpha's window went, gamma's stays
-    assert deleted == 1
+    # when beat's purge runs from the public schema (its batches run at once)
+    ran: list[int] = []
+    monkeypatch.setattr(
+        capture_rate_windows_purge_batch,
+        "apply_async",
+        lambda *, args, **_: ran.append(capture_rate_windows_purge_batch.apply(args=args).get()),
+    )
+    assert capture_rate_windows_purge() == {"clients": 1, "tasks": 1}
+    # then alpha's window went, gamma's stays (and so does its mark, for when it is reactivated)
+    assert ran == [1]
     with tenant_context(world.alpha):
         assert not RateWindow.objects.exists()
     with tenant_context(world.gamma):
         assert RateWindow.objects.count() == 1
+    assert list(PendingWork.objects.values_list("client_id", flat=True)) == [world.gamma.pk]
 
 
 def test_the_refresh_tick_sends_active_clients_only_and_stops_when_the_broker_fails(db, world, monkeypatch):
-    # given gamma suspended and a broker that takes every message
+    # given every client with work waiting, gamma suspended, and a broker that takes every message
+    clients = list(Client.objects.accounts())
+    PendingWork.objects.all().delete()
+    for kind in (PendingWork.Kind.KPIS, PendingWork.Kind.TRACKING):
+        PendingWork.objects.bulk_create([PendingWork(client=client, kind=kind) for client in clients])
     _suspend(world.gamma)
-    sent_from: list[str] = []
-    monkeypatch.setattr(kpi_snapshot_refresh_task, "apply_async", lambda **_: sent_from.append(connection.schema_name))
+    batches: list[list[int]] = []
+    monkeypatch.setattr(kpi_refresh_batch, "apply_async", lambda *, args, **_: batches.append(args[0]))
     # when beat's refresh tick runs
     result = kpi_refresh_due()
-    # then every active client got one refresh, in its schema, and gamma none
-    active = set(Client.objects.accounts().filter(is_active=True).values_list("schema_name", flat=True))
-    assert set(sent_from) == active and len(sent_from) == len(active)
-    assert world.gamma.schema_name not in sent_from
-    assert result["failed"] == 0 and result["full"] + result["incremental"] == len(active)
+    # then every active client is in one batch, and gamma in none
+    active = set(Client.objects.accounts().filter(is_active=True).values_list("pk", flat=True))
+    sent = [client_id for batch in batches for client_id in batch]
+    assert set(sent) == active and len(sent) == len(active)
+    assert result["failed"] is False and result["clients"] == len(active)
 
     # when the broker refuses the first message
     attempts: list[str] = []
@@ -80,9 +92,14 @@ def test_the_refresh_tick_sends_active_clients_only_and_stops_when_the_broker_fa
         attempts.append(connection.schema_name)
         raise OSError("broker down")
 
-    monkeypatch.setattr(kpi_snapshot_refresh_task, "apply_async", down)
-    monkeypatch.setattr(tracking_rollup, "apply_async", down)
-    # then each tick stops after one attempt
-    assert kpi_refresh_due() == {"incremental": 0, "full": 0, "failed": 1}
-    assert tracking_rollup.apply().get() == {"clients": 0}
+    PendingWork.objects.bulk_create(
+        [PendingWork(client=client, kind="kpis") for client in clients], ignore_conflicts=True
+    )
+    monkeypatch.setattr(kpi_refresh_batch, "apply_async", down)
+    monkeypatch.setattr(tracking_rollup_batch, "apply_async", down)
+    # then each tick stops after one attempt, and the clients keep their marks for the next tick
+    assert kpi_refresh_due()["tasks"] == 0
+    assert tracking_rollup.apply().get()["tasks"] == 0
     assert len(attempts) == 2
+    for kind in ("kpis", "tracking"):
+        assert set(PendingWork.objects.filter(kind=kind).values_list("client_id", flat=True)) == {c.pk for c in clients}
