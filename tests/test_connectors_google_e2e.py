@@ -7,7 +7,6 @@ broken, keeping what was written."""
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,22 +17,20 @@ from django.db.models import Sum
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from campaigns.models import Campaign, FactCoverage, FactSource, KeywordStat, PlatformCampaign, Spend, Traffic
-from config.celery import app
-from config.crypto import decrypted, encrypted
+from campaigns.models import FactCoverage, FactSource, KeywordStat, PlatformCampaign, Spend, Traffic
+from config.crypto import decrypted
 from connectors.models import Connection, ConnectionStatus, Provider, Source, SourceKind, SourceStatus
 from connectors.providers.ga4 import channel_key
 from connectors.providers.google_ads import money
 from connectors.providers.search_console import normalised_keyword
-from connectors.tasks import connector_sync_task
 from connectors.windows import backfill_first_day, chunks, source_yesterday
 from kpis.models import DirtyDay
+from tests.connector_worker import agency_grant, rows_removed_after, sync_in_worker, worker_on_own_queue
 from tests.fakes.base import Answer, FakeServer, TokenBook, serving
 from tests.fakes.ga4 import FakeGa4, google_error
 from tests.fakes.google_ads import FakeGoogleAds, quota_exhausted
 from tests.fakes.google_oauth import FakeGoogleOAuth
 from tests.fakes.search_console import FakeSearchConsole, gsc_error
-from tests.processes import start_worker, stop
 
 pytestmark = pytest.mark.worker
 
@@ -81,15 +78,8 @@ def google():
 
 @pytest.fixture
 def worker(committed, google, settings, tmp_path):
-    for name, value in google.env().items():
-        setattr(settings, name, value)
-    queue = f"pouls-test-{uuid.uuid4().hex[:10]}"
-    process = start_worker(queue, tmp_path / "worker.log", env={"CELERY_TASK_DEFAULT_QUEUE": queue, **google.env()})
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    yield queue
-    app.conf.task_default_queue = previous
-    stop(process)
+    with worker_on_own_queue(settings, tmp_path / "worker.log", google.env()) as queue:
+        yield queue
 
 
 FACT_MODEL = {SourceKind.GA4: Traffic, SourceKind.SEARCH_CONSOLE: KeywordStat, SourceKind.GOOGLE_ADS: Spend}
@@ -98,39 +88,24 @@ FACT_MODEL = {SourceKind.GA4: Traffic, SourceKind.SEARCH_CONSOLE: KeywordStat, S
 def _source(committed, google: Google, kind: str, external_id: str, login_customer_id: str = ""):
     """A Google grant of the agency (tokens the fake authorization server knows, stored encrypted, valid an
     hour) and alpha's source of ``kind`` through it; everything it wrote removed afterwards."""
-    alpha = committed.alpha
-    with tenant_context(alpha):
-        campaigns_before = set(Campaign.objects.values_list("pk", flat=True))
-    access, refresh = google.tokens.issue()
-    connection = Connection.objects.create(
-        agency=committed.agency,
-        provider=Provider.GOOGLE,
-        account_label="agency@example.test",
-        access_token=encrypted(access),
-        refresh_token=encrypted(refresh),
-        expires_at=timezone.now() + timedelta(hours=1),
+    connection = agency_grant(
+        committed.agency,
+        Provider.GOOGLE,
+        google.tokens,
+        label="agency@example.test",
         scopes="https://www.googleapis.com/auth/analytics.readonly",
+        lifetime=timedelta(hours=1),
     )
     source = Source.objects.create(
-        client=alpha,
+        client=committed.alpha,
         connection=connection,
         kind=kind,
         external_id=external_id,
         external_name="Alpha",
         login_customer_id=login_customer_id,
     )
-    yield source
-    with tenant_context(alpha):
-        FACT_MODEL[kind].objects.filter(source=kind).delete()
-        PlatformCampaign.objects.filter(source=kind).delete()
-        FactCoverage.objects.filter(source=kind).delete()
-        Campaign.objects.exclude(pk__in=campaigns_before).delete()
-    connection.delete()
-
-
-def _sync(source: Source, queue: str) -> dict:
-    with tenant_context(source.client):
-        return connector_sync_task.apply_async(kwargs={"source_id": source.pk}, queue=queue).get(timeout=180)
+    with rows_removed_after(committed.alpha, connection, {FACT_MODEL[kind]: [kind]}):
+        yield source
 
 
 def _days(start: date, end: date) -> list[date]:
@@ -141,7 +116,7 @@ def _backfilled(source: Source, queue: str, fact: str) -> tuple[date, date]:
     """Run the backfill and check what every source's backfill must do; its first and last day."""
     yesterday = source_yesterday(source, timezone.now())
     first = backfill_first_day(yesterday)
-    result = _sync(source, queue)
+    result = sync_in_worker(source, queue)
     assert (result["outcome"], result["mode"], result["error"]) == ("ok", "backfill", "")
     assert result["chunks"] == len(chunks(first, yesterday)) and result["rows_written"] > 0
     source.refresh_from_db()
@@ -160,7 +135,7 @@ def _token_refreshed_then_revoked(google: Google, source: Source, queue: str, pl
     google.tokens.expire_all()
     refreshes = google.login.refreshes
     seen = len(google.server.calls)
-    result = _sync(source, queue)
+    result = sync_in_worker(source, queue)
     assert result["outcome"] == "ok"
     assert google.login.refreshes == refreshes + 1
     new = decrypted(Connection.objects.get(pk=source.connection_id).access_token)
@@ -169,7 +144,7 @@ def _token_refreshed_then_revoked(google: Google, source: Source, queue: str, pl
     assert used == {f"Bearer {old}", f"Bearer {new}"}  # the 401 with the old one, then the new one only
 
     google.tokens.revoke_all()
-    result = _sync(source, queue)
+    result = sync_in_worker(source, queue)
     assert result["outcome"] == "broken"
     connection = Connection.objects.get(pk=source.connection_id)
     source.refresh_from_db()
@@ -229,7 +204,7 @@ def test_ga4_backfill_restated_day_429_refresh_and_revocation(google, worker, ga
     google.ga4.set_sessions(PROPERTY, restated, "Organic Search", "/", 777)
     google.ga4.set_sessions(PROPERTY, restated, "Paid Search", "/offre-ete", 0)
     google.server.queue(REPORT, [google_error(429, "RESOURCE_EXHAUSTED", "Exhausted concurrent requests quota.")])
-    result = _sync(source, worker)
+    result = sync_in_worker(source, worker)
     assert (result["outcome"], result["mode"]) == ("ok", "incremental")
     assert len(google.server.calls_to(REPORT)) == backfill_calls + 2  # the 429, then the 7 days in one page
     written = _ga4_written(source)
@@ -288,7 +263,7 @@ def test_search_console_backfill_restated_day_429_refresh_and_revocation(google,
     google.gsc.set_query(SITE, restated, "Vélo Électrique ", 0, 0)
     google.gsc.set_query(SITE, restated, "vélo électrique", 0, 0)
     google.server.queue(QUERY, [gsc_error(429, "rateLimitExceeded", "Quota exceeded for quota metric 'Queries'.")])
-    result = _sync(source, worker)
+    result = sync_in_worker(source, worker)
     assert (result["outcome"], result["mode"]) == ("ok", "incremental")
     assert len(google.server.calls_to(QUERY)) == backfill_calls + 2  # the 429, then one 7-day window
     written = _gsc_written(source)
@@ -364,7 +339,7 @@ def test_google_ads_backfill_restated_day_429_refresh_and_revocation(google, wor
     )
     google.ads.set_spend(CUSTOMER, restated, "70002", "Search — Générique", 0, 0, 0)  # refunded: gone
     google.server.queue(STREAM, [quota_exhausted(), Answer(503, {"error": {"code": 503, "status": "UNAVAILABLE"}})])
-    result = _sync(source, worker)
+    result = sync_in_worker(source, worker)
     assert (result["outcome"], result["mode"]) == ("ok", "incremental")
     assert len(google.server.calls_to(STREAM)) == len(calls) + 4  # 429, 503, the currency, the 7 days
     written = _ads_written(source)

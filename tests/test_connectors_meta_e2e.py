@@ -4,7 +4,6 @@ fake Meta login on loopback. The backfill writes 13 months of spend on platform 
 a 400) are retried; a token near its end is exchanged (``fb_exchange_token``) before the requests; a
 revoked grant marks the connection and the source broken."""
 
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,16 +12,14 @@ from django.db.models import Sum
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from campaigns.models import Campaign, FactCoverage, FactSource, PlatformCampaign, Spend
-from config.celery import app
-from config.crypto import decrypted, encrypted
+from campaigns.models import FactSource, PlatformCampaign, Spend
+from config.crypto import decrypted
 from connectors.models import Connection, ConnectionStatus, Provider, Source, SourceKind, SourceStatus
-from connectors.tasks import connector_sync_task
 from connectors.windows import backfill_first_day, chunks, source_yesterday
+from tests.connector_worker import agency_grant, rows_removed_after, sync_in_worker, worker_on_own_queue
 from tests.fakes.base import FakeServer, TokenBook, serving
 from tests.fakes.meta_api import FakeMetaGraph
 from tests.fakes.meta_oauth import FakeMetaOAuth
-from tests.processes import start_worker, stop
 
 pytestmark = pytest.mark.worker
 
@@ -46,50 +43,32 @@ def platform():
 @pytest.fixture
 def worker(committed, platform, settings, tmp_path):
     server, _graph, login, _tokens = platform
-    for name, value in login.settings(server).items():
-        setattr(settings, name, value)
-    queue = f"pouls-test-{uuid.uuid4().hex[:10]}"
-    process = start_worker(
-        queue, tmp_path / "worker.log", env={"CELERY_TASK_DEFAULT_QUEUE": queue, **login.settings(server)}
-    )
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    yield queue
-    app.conf.task_default_queue = previous
-    stop(process)
+    with worker_on_own_queue(settings, tmp_path / "worker.log", login.settings(server)) as queue:
+        yield queue
 
 
 @pytest.fixture
 def source(committed, platform):
     """alpha fed by a Meta ad account, through a grant whose long-lived token the fake login issued."""
     _server, _graph, _login, tokens = platform
-    alpha = committed.alpha
-    with tenant_context(alpha):
-        campaigns_before = set(Campaign.objects.values_list("pk", flat=True))
-    access, _grant = tokens.issue()
-    connection = Connection.objects.create(
-        agency=committed.agency,
-        provider=Provider.META,
-        account_label="Agence Meta",
-        access_token=encrypted(access),
-        expires_at=timezone.now() + timedelta(days=50),
+    connection = agency_grant(
+        committed.agency,
+        Provider.META,
+        tokens,
+        label="Agence Meta",
         scopes="ads_read",
+        lifetime=timedelta(days=50),
+        refresh=False,
     )
     source = Source.objects.create(
-        client=alpha, connection=connection, kind=SourceKind.META_ADS, external_id=ACCOUNT, external_name="Alpha"
+        client=committed.alpha,
+        connection=connection,
+        kind=SourceKind.META_ADS,
+        external_id=ACCOUNT,
+        external_name="Alpha",
     )
-    yield source
-    with tenant_context(alpha):
-        PlatformCampaign.objects.filter(source=FactSource.META_ADS).delete()
-        Spend.objects.filter(source=FactSource.META_ADS).delete()
-        FactCoverage.objects.filter(source=FactSource.META_ADS).delete()
-        Campaign.objects.exclude(pk__in=campaigns_before).delete()
-    connection.delete()
-
-
-def _sync(source: Source, queue: str) -> dict:
-    with tenant_context(source.client):
-        return connector_sync_task.apply_async(kwargs={"source_id": source.pk}, queue=queue).get(timeout=180)
+    with rows_removed_after(committed.alpha, connection, {Spend: [FactSource.META_ADS]}):
+        yield source
 
 
 def _spend(source: Source, **filters) -> Decimal:
@@ -106,7 +85,7 @@ def test_meta_ads_backfill_restated_day_rate_limits_token_exchange_and_revocatio
     graph.fill(ACCOUNT, first - timedelta(days=40), yesterday + timedelta(days=1), CAMPAIGNS)
 
     # Backfill: 13 months of spend, a month per request, on two platform campaigns created on paid_social.
-    result = _sync(source, worker)
+    result = sync_in_worker(source, worker)
     assert (result["outcome"], result["mode"]) == ("ok", "backfill")
     source.refresh_from_db()
     assert (source.status, source.first_day, source.last_day, source.last_error) == (
@@ -133,7 +112,7 @@ def test_meta_ads_backfill_restated_day_rate_limits_token_exchange_and_revocatio
     # ... and answers a 429, then its own rate limit (code 17 with a 400), before answering.
     graph.throttle(ACCOUNT, times=1, http_429=True)
     graph.throttle(ACCOUNT, times=1)
-    result = _sync(source, worker)
+    result = sync_in_worker(source, worker)
     assert (result["outcome"], result["mode"]) == ("ok", "incremental")
     incremental_calls = server.calls_to(INSIGHTS)[len(backfill_calls) :]
     assert len(incremental_calls) == 3  # the 429, the 400 code 17, the answer
@@ -146,7 +125,7 @@ def test_meta_ads_backfill_restated_day_rate_limits_token_exchange_and_revocatio
     old_token = decrypted(Connection.objects.get(pk=source.connection_id).access_token)
     Connection.objects.filter(pk=source.connection_id).update(expires_at=timezone.now() + timedelta(days=2))
     seen = len(server.calls)
-    result = _sync(source, worker)
+    result = sync_in_worker(source, worker)
     assert result["outcome"] == "ok"
     connection = Connection.objects.get(pk=source.connection_id)
     new_token = decrypted(connection.access_token)
@@ -157,7 +136,7 @@ def test_meta_ads_backfill_restated_day_rate_limits_token_exchange_and_revocatio
 
     # The person withdrew the app: Meta refuses the token (190), the exchange too; the grant is broken.
     tokens.revoke_all()
-    result = _sync(source, worker)
+    result = sync_in_worker(source, worker)
     assert result["outcome"] == "broken"
     connection.refresh_from_db()
     source.refresh_from_db()

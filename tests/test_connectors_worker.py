@@ -7,24 +7,22 @@ connector's visits and not the imported ones of the same day."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from campaigns.models import FactCoverage, FactSource, Traffic
-from config.celery import app
-from config.crypto import encrypted
-from connectors.models import Connection, Provider, Source, SourceKind, SourceStatus
+from campaigns.models import FactSource, Traffic
+from connectors.models import Provider, Source, SourceKind, SourceStatus
 from connectors.tasks import connectors_due
 from connectors.windows import backfill_first_day, chunks, source_yesterday
 from kpis.models import Snapshot
+from tests.connector_worker import agency_grant, rows_removed_after, worker_on_own_queue
 from tests.fakes.base import Answer, FakeServer, TokenBook, serving
 from tests.fakes.ga4 import FakeGa4
 from tests.fakes.google_oauth import FakeGoogleOAuth
-from tests.processes import start_worker, stop, wait_for
+from tests.processes import wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -57,35 +55,22 @@ def platform():
 def worker(committed, platform, settings, tmp_path):
     """A worker on its own queue, the requests retried once only (so a few 503s exhaust them), and the
     KPI refresh after writes on, as in production."""
-    env = {
-        **platform[3],
-        "POULS_CONNECTOR_RETRIES": "1",
-        "POULS_KPI_REFRESH_AFTER_WRITES": "true",
-    }
-    for name, value in platform[3].items():
-        setattr(settings, name, value)
-    queue = f"pouls-test-{uuid.uuid4().hex[:10]}"
-    process = start_worker(queue, tmp_path / "worker.log", env={"CELERY_TASK_DEFAULT_QUEUE": queue, **env})
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    yield queue
-    app.conf.task_default_queue = previous
-    stop(process)
+    env = {**platform[3], "POULS_CONNECTOR_RETRIES": "1", "POULS_KPI_REFRESH_AFTER_WRITES": "true"}
+    with worker_on_own_queue(settings, tmp_path / "worker.log", env) as queue:
+        yield queue
 
 
 @pytest.fixture
 def source(committed, platform):
     """alpha's GA4 source, due a minute ago, through a Google grant the fake knows."""
     _server, _ga4, tokens, _env = platform
-    access, refresh = tokens.issue()
-    connection = Connection.objects.create(
-        agency=committed.agency,
-        provider=Provider.GOOGLE,
-        account_label="agency@example.test",
-        access_token=encrypted(access),
-        refresh_token=encrypted(refresh),
-        expires_at=timezone.now() + timedelta(hours=1),
+    connection = agency_grant(
+        committed.agency,
+        Provider.GOOGLE,
+        tokens,
+        label="agency@example.test",
         scopes="https://www.googleapis.com/auth/analytics.readonly",
+        lifetime=timedelta(hours=1),
     )
     source = Source.objects.create(
         client=committed.alpha,
@@ -94,11 +79,8 @@ def source(committed, platform):
         external_id=PROPERTY,
         next_run_at=timezone.now() - timedelta(minutes=1),
     )
-    yield source
-    with tenant_context(committed.alpha):
-        Traffic.objects.filter(source__in=[FactSource.GA4, FactSource.IMPORT]).delete()
-        FactCoverage.objects.filter(source=FactSource.GA4).delete()
-    connection.delete()
+    with rows_removed_after(committed.alpha, connection, {Traffic: [FactSource.GA4, FactSource.IMPORT]}):
+        yield source
 
 
 def visits_snapshot(client, day) -> float | None:
