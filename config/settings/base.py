@@ -349,14 +349,16 @@ CELERY_IMPORTS = ["campaigns.imports.jobs", "alerts.digest"]
 # entry below is sent in the public schema and its task fans out to the clients.
 CELERY_BEAT_SCHEDULER = "config.beat:PublicDatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
-    # Sent from the public schema, the purge visits every client (see leads.tasks).
+    # Sent from the public schema to the clients with unrolled tracking events only (tenants.pending marks),
+    # ten clients per task.
     "tracking-rollup": {
         "task": "campaigns.tracking_rollup",
         "schedule": 300.0,
         "tenant_schemas": ["public"],
         "options": {"expires": 240},
     },
-    # One periodic task fans out one KPI refresh per client (the nightly full one at 03:00 client time).
+    # Refreshes the clients with dirty days (tenants.pending marks), and in full those whose 03:00 just
+    # passed, ten clients per task.
     "kpi-refresh-due": {
         "task": "kpis.refresh_due",
         "schedule": 900.0,
@@ -392,6 +394,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "tenant_schemas": ["public"],
         "options": {"expires": 240},
     },
+    # Old capture rate windows purged in the clients that wrote some (tenants.pending marks).
     "capture-rate-windows-purge": {
         "task": "leads.capture_rate_windows_purge",
         "schedule": 3600.0,
