@@ -15,7 +15,7 @@ from django_tenants.utils import tenant_context
 from campaigns.models import Campaign, FactCoverage, PlatformCampaign
 from config.celery import app
 from config.crypto import encrypted
-from connectors.models import Connection, Source
+from connectors.models import Connection, Provider, Source
 from connectors.tasks import connector_sync_task
 from tests.processes import start_worker, stop
 
@@ -49,6 +49,18 @@ def agency_grant(agency, provider: str, tokens, *, label: str, scopes: str, life
         refresh_token=encrypted(refresh_token) if refresh else "",
         expires_at=timezone.now() + lifetime,
         scopes=scopes,
+    )
+
+
+def google_grant(agency, tokens):
+    """The agency's Google grant as the Google tests' fakes know it: analytics read, valid an hour."""
+    return agency_grant(
+        agency,
+        Provider.GOOGLE,
+        tokens,
+        label="agency@example.test",
+        scopes="https://www.googleapis.com/auth/analytics.readonly",
+        lifetime=timedelta(hours=1),
     )
 
 

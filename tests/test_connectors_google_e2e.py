@@ -19,13 +19,13 @@ from django_tenants.utils import tenant_context
 
 from campaigns.models import FactCoverage, FactSource, KeywordStat, PlatformCampaign, Spend, Traffic
 from config.crypto import decrypted
-from connectors.models import Connection, ConnectionStatus, Provider, Source, SourceKind, SourceStatus
+from connectors.models import Connection, ConnectionStatus, Source, SourceKind, SourceStatus
 from connectors.providers.ga4 import channel_key
 from connectors.providers.google_ads import money
 from connectors.providers.search_console import normalised_keyword
 from connectors.windows import backfill_first_day, chunks, source_yesterday
 from kpis.models import DirtyDay
-from tests.connector_worker import agency_grant, rows_removed_after, sync_in_worker, worker_on_own_queue
+from tests.connector_worker import google_grant, rows_removed_after, sync_in_worker, worker_on_own_queue
 from tests.fakes.base import Answer, FakeServer, TokenBook, serving
 from tests.fakes.ga4 import FakeGa4, google_error
 from tests.fakes.google_ads import FakeGoogleAds, quota_exhausted
@@ -88,14 +88,7 @@ FACT_MODEL = {SourceKind.GA4: Traffic, SourceKind.SEARCH_CONSOLE: KeywordStat, S
 def _source(committed, google: Google, kind: str, external_id: str, login_customer_id: str = ""):
     """A Google grant of the agency (tokens the fake authorization server knows, stored encrypted, valid an
     hour) and alpha's source of ``kind`` through it; everything it wrote removed afterwards."""
-    connection = agency_grant(
-        committed.agency,
-        Provider.GOOGLE,
-        google.tokens,
-        label="agency@example.test",
-        scopes="https://www.googleapis.com/auth/analytics.readonly",
-        lifetime=timedelta(hours=1),
-    )
+    connection = google_grant(committed.agency, google.tokens)
     source = Source.objects.create(
         client=committed.alpha,
         connection=connection,

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from campaigns.models import FactSource, Traffic
-from connectors.models import Provider, Source, SourceKind, SourceStatus
+from connectors.models import Source, SourceKind, SourceStatus
 from connectors.tasks import connectors_due
 from connectors.windows import backfill_first_day, chunks, source_yesterday
 from kpis.models import Snapshot
-from tests.connector_worker import agency_grant, rows_removed_after, worker_on_own_queue
+from tests.connector_worker import google_grant, rows_removed_after, worker_on_own_queue
 from tests.fakes.base import Answer, FakeServer, TokenBook, serving
 from tests.fakes.ga4 import FakeGa4
 from tests.fakes.google_oauth import FakeGoogleOAuth
@@ -64,14 +64,7 @@ def worker(committed, platform, settings, tmp_path):
 def source(committed, platform):
     """alpha's GA4 source, due a minute ago, through a Google grant the fake knows."""
     _server, _ga4, tokens, _env = platform
-    connection = agency_grant(
-        committed.agency,
-        Provider.GOOGLE,
-        tokens,
-        label="agency@example.test",
-        scopes="https://www.googleapis.com/auth/analytics.readonly",
-        lifetime=timedelta(hours=1),
-    )
+    connection = google_grant(committed.agency, tokens)
     source = Source.objects.create(
         client=committed.alpha,
         connection=connection,
