@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from contextlib import contextmanager
 
+import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
@@ -107,6 +108,17 @@ def test_only_the_schema_behind_is_migrated(db, world):
     with tenant_context(world.beta):
         assert MigrationRecorder(connection).migration_qs.filter(app="campaigns", name=latest).exists()
     assert f"{_schema_count()} schemas up to date, 0 to migrate" in _migrate()
+
+
+def test_check_exits_with_1_only_when_a_schema_is_behind(db, world):
+    # given every schema up to date: --check passes
+    assert "0 to migrate" in _migrate(check_unapplied=True)
+    # when alpha is behind
+    _forget(world.alpha, "campaigns", _latest("campaigns"))
+    # then
+    with pytest.raises(SystemExit) as exit_:
+        _migrate(check_unapplied=True)
+    assert exit_.value.code == 1
 
 
 def test_a_template_behind_is_migrated_with_the_clients(db, world):

@@ -11,6 +11,8 @@ migration records. Targeted runs (an app or a migration named, --plan, --prune, 
 the test database's creation does) are django-tenants' own, unchanged.
 """
 
+import sys
+
 from django.conf import settings
 from django.db import connections
 from django_tenants.management.commands import SyncCommon
@@ -67,6 +69,8 @@ class Command(MigrateSchemasCommand):
             )
         if not behind:
             return
+        if options.get("check_unapplied"):  # as Django's --check; a pool's worker would hang on the exit
+            sys.exit(1)
         codename = self.executor
         if codename is None:  # one schema gains nothing from a pool of processes
             several = len(behind) > 1 and settings.TENANT_MULTIPROCESSING_MAX_PROCESSES > 1
