@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from django.utils import translation
 
 from connectors.errors import GrantRefused, SourceRefused, Transient
 from connectors.models import Provider, SourceKind
@@ -21,6 +22,13 @@ from tests.fakes.meta_api import FakeMetaGraph, graph_error
 
 ACCOUNT = "act_1234567"
 INSIGHTS = f"/v23.0/{ACCOUNT}/insights"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are matched in English (the suite's default language is French)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
