@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import NamedTuple
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Subquery, Value, When
@@ -162,7 +163,7 @@ class PortfolioRow:
         """The months that have ended, oldest first (the one in progress left out)."""
         return [m for m in self.headlines.get(kpi, []) if not m.is_partial]
 
-    @property
+    @cached_property  # read once per headline column: the rows are complete when it is first read
     def reported_month(self) -> date | None:
         """The month the portfolio reports, on the page and in the API alike: the last complete one
         (a month in progress is not judged against a whole month's target), the latest any headline has."""

@@ -114,7 +114,33 @@ class PortfolioLine:
     projection: Projected | None = None  # this month's weakest month-end projection (docs/kpis.md §5)
 
 
-def _line(row: PortfolioRow, language: str, kpis: tuple[str, ...]) -> PortfolioLine:
+class _PageWords:
+    """The words of a status, an anomaly or a change's tone, looked up once per value and page (a page
+    of 50 rows has some 250 cells, all in the page's language) rather than through gettext per cell."""
+
+    def __init__(self):
+        self._status: dict[str | None, tuple[str, str]] = {}
+        self._anomaly: dict[str | None, str] = {}
+        self._tone: dict[str, str] = {}
+
+    def status(self, status: str | None) -> tuple[str, str]:
+        """The status' words and symbol."""
+        if status not in self._status:
+            self._status[status] = (status_words(status), status_symbol(status))
+        return self._status[status]
+
+    def anomaly(self, direction: str | None) -> str:
+        if direction not in self._anomaly:
+            self._anomaly[direction] = anomaly_words(direction)
+        return self._anomaly[direction]
+
+    def tone(self, value) -> str:
+        if value not in self._tone:
+            self._tone[value] = tone_words(value)
+        return self._tone[value]
+
+
+def _line(row: PortfolioRow, language: str, kpis: tuple[str, ...], words: _PageWords) -> PortfolioLine:
     fmt = Formatter(language, row.access.client.currency)
     cells = []
     for kpi in kpis:
@@ -129,12 +155,11 @@ def _line(row: PortfolioRow, language: str, kpis: tuple[str, ...]) -> PortfolioL
                 fmt.value(value, unit),
                 fmt.change(value, latest.previous_value, unit) if latest else None,
                 change_is.value,
-                tone_words(change_is),
+                words.tone(change_is),
                 status,
-                status_words(status),
-                status_symbol(status),
+                *words.status(status),
                 anomaly or None,
-                anomaly_words(anomaly),
+                words.anomaly(anomaly),
                 tone(kpi, anomaly).value,
             )
         )
@@ -154,7 +179,7 @@ def _line(row: PortfolioRow, language: str, kpis: tuple[str, ...]) -> PortfolioL
         month,
         fmt.value(pulse.pacing if pulse else None, "rate"),
         pacing_status,
-        status_words(pacing_status),
+        words.status(pacing_status)[0],
         spark,
         _projected(pulse, fmt, language),
     )
@@ -227,6 +252,7 @@ def portfolio_page(
     rows = portfolio_for(request.user, accesses=accesses, sort=None, kpis=choice.kpis)
     filtered = filters.attention or bool(filters.q)
     language = translation.get_language()
+    words = _PageWords()
     # Agency people create client accounts (no query then); owners see their archived ones, to
     # restore them (one query).
     can_create = is_agency or bool(agencies_creating_clients(request.user))
@@ -234,7 +260,7 @@ def portfolio_page(
         request,
         "portfolio/portfolio.html",
         {
-            "lines": [_line(row, language, choice.kpis) for row in rows],
+            "lines": [_line(row, language, choice.kpis, words) for row in rows],
             "headline_names": [KPIS[k].name(language) for k in choice.kpis],
             "headline_form": _headline_form(choice, language, posted, errors),
             "filters": filters,
