@@ -16,6 +16,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -59,6 +61,44 @@ class HeadlineCell:
     anomaly: str | None  # its direction
     anomaly_text: str
     anomaly_tone: str
+
+    @property
+    def td(self) -> SafeString:
+        """The cell's ``<td>``, drawn here rather than in the template: a page has some 250 cells, and
+        the template language took longer to draw them than everything else on the page."""
+        anomaly = ""
+        if self.anomaly:
+            arrow = "⚠" if self.anomaly_tone == "bad" else "▲" if self.anomaly == "up" else "▼"
+            anomaly = format_html(
+                ' <span class="portfolio-anomaly tone-{}" title="{}: {}">{}<span class="visually-hidden">{}: {}</span>'
+                "</span>",
+                self.anomaly_tone,
+                _("Anomaly"),
+                self.anomaly_text,
+                arrow,
+                _("Anomaly"),
+                self.anomaly_text,
+            )
+        change = ""
+        if self.change:
+            words = format_html(' <span class="tone-word">{}</span>', self.tone_text) if self.tone_text else ""
+            change = format_html('<br><span class="small tone-{}">{}{}</span>', self.tone, self.change, words)
+        status = ""
+        if self.status:
+            status = format_html(
+                '<br><span class="small"><span class="status-chip" aria-hidden="true">{}</span> {}</span>',
+                self.status_symbol,
+                self.status_text,
+            )
+        return format_html(
+            '<td class="num status-{}" data-kpi="{}">\n        {}{}\n        {}\n        {}\n      </td>',
+            self.status or "none",
+            self.kpi,
+            self.value,
+            anomaly,
+            change,
+            status,
+        )
 
 
 @dataclass(frozen=True)
