@@ -47,6 +47,39 @@ def _p(timings: list[float], q: int) -> float:
     return statistics.quantiles(timings, n=100, method="inclusive")[q - 1]
 
 
+def seed_headlines(clients) -> None:
+    """A pulse and 13 months of the default headline KPIs for each of ``clients`` (public rows)."""
+    from django.utils import timezone
+
+    from portfolio.models import HEADLINE_KPIS, HEADLINE_MONTHS, Headline, Pulse
+
+    now = timezone.now()
+    Pulse.objects.bulk_create(
+        Pulse(client=c, as_of=now, red=i % 3, anomalies=i % 2, pacing=(i % 13) / 10) for i, c in enumerate(clients)
+    )
+    months = _months(HEADLINE_MONTHS)
+    Headline.objects.bulk_create(
+        (
+            Headline(client=c, kpi=kpi, start=m, value=i + k, status="green", is_partial=m == months[-1])
+            for i, c in enumerate(clients)
+            for kpi in HEADLINE_KPIS
+            for k, m in enumerate(months)
+        ),
+        batch_size=5000,
+    )
+
+
+def portfolio_timings(owner, requests: int) -> dict[str, tuple[list[float], int]]:
+    """Milliseconds of ``requests`` loads of the portfolio page and of its API as ``owner`` (in English),
+    and the size of the last answer, by label ("page", "API")."""
+    from django.test import Client as HttpClient
+
+    http = HttpClient()
+    http.force_login(owner)
+    http.cookies["django_language"] = "en"
+    return {label: _timed(http, path, requests) for label, path in (("page", "/"), ("API", "/api/v1/portfolio/"))}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
@@ -62,10 +95,8 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.test import Client as HttpClient
-    from django.utils import timezone
 
-    from portfolio.models import HEADLINE_KPIS, HEADLINE_MONTHS, Headline, Pulse
+    from portfolio.models import Headline, Pulse
     from tenants.models import Client
     from tenants.services import agency_get_or_create, membership_grant, user_create_or_update
 
@@ -81,26 +112,9 @@ def main() -> None:
             Client(schema_name=f"bench_p{stamp}_{i}", slug=f"bench-p{stamp}-{i}", name=f"Bench {i:05}", agency=agency)
             for i in range(n)
         )
-        now = timezone.now()
-        Pulse.objects.bulk_create(
-            Pulse(client=c, as_of=now, red=i % 3, anomalies=i % 2, pacing=(i % 13) / 10) for i, c in enumerate(clients)
-        )
-        months = _months(HEADLINE_MONTHS)
-        Headline.objects.bulk_create(
-            (
-                Headline(client=c, kpi=kpi, start=m, value=i + k, status="green", is_partial=m == months[-1])
-                for i, c in enumerate(clients)
-                for kpi in HEADLINE_KPIS
-                for k, m in enumerate(months)
-            ),
-            batch_size=5000,
-        )
+        seed_headlines(clients)
         print(f"{n} clients with headlines created in {time.perf_counter() - started:.1f} s (public rows only)")
-        http = HttpClient()
-        http.force_login(owner)
-        http.cookies["django_language"] = "en"
-        for label, path in (("page", "/"), ("API", "/api/v1/portfolio/")):
-            timings, size = _timed(http, path, options.requests)
+        for label, (timings, size) in portfolio_timings(owner, options.requests).items():
             print(
                 f"portfolio {label} x{options.requests} at {n} clients: p50 {_p(timings, 50):.0f} ms, "
                 f"p95 {_p(timings, 95):.0f} ms, {size / 1024:.0f} KB (first page of 50)"
