@@ -83,6 +83,13 @@ def test_swagger_try_it_out_answers_200_from_the_clients_api(new_page, demo_serv
     kpis = page.locator(".opblock.opblock-get").filter(
         has=page.locator('.opblock-summary-path[data-path="/api/v1/kpis/"]')
     )
+    # Swagger UI renders a long document's operations as they scroll into view (virtualised lists)
+    page.locator(".opblock-tag").first.wait_for()
+    for _ in range(60):
+        if kpis.count():
+            break
+        page.mouse.wheel(0, 600)
+        page.wait_for_timeout(100)
     kpis.locator(".opblock-summary-control").click()
     kpis.locator("button.try-out__btn").click()
     kpis.locator("button.execute").click()
