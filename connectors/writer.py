@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from campaigns.landing_pages import landing_page_ids_by_path, page_path
 from campaigns.models import Campaign, Channel, FactCoverage, KeywordStat, PlatformCampaign, Spend, Traffic
 from campaigns.rules import KEY_MAX_LENGTH, KEYWORD_MAX_LENGTH, MAX_AMOUNT, keyword_normalised
+from campaigns.services import campaign_save
 from config.events import facts_changed
 from connectors.errors import SourceRefused
 from connectors.models import Source, SourceKind
@@ -136,8 +137,10 @@ def _platform_spend(rows: Iterable[SpendRow]) -> dict[str, PlatformSpend]:
 # --- platform campaigns --------------------------------------------------------------------------
 
 
-def _unique_key(name: str, taken: set[str]) -> str:
+def _free_key(name: str) -> str:
+    """The slug of ``name``, made unique among the client's campaign keys with "-2", "-3"…"""
     base = slugify(name)[: KEY_MAX_LENGTH - 8].strip("-_") or "campaign"
+    taken = set(Campaign.objects.filter(key__startswith=base).values_list("key", flat=True))
     key, n = base, 1
     while key in taken:
         n += 1
@@ -146,17 +149,16 @@ def _unique_key(name: str, taken: set[str]) -> str:
 
 
 def _campaign_for(kind: str, external_id: str, spend: PlatformSpend) -> Campaign:
-    """The Pouls campaign a platform campaign seen for the first time counts in (module docstring)."""
+    """The Pouls campaign a platform campaign seen for the first time counts in (module docstring),
+    created through the campaigns' own service, under the same rules as the API, admin and imports."""
     name = (spend.name or external_id)[:CAMPAIGN_NAME_MAX]
     utm = spend.utm_campaign[:UTM_MAX]
     if utm:
         reused = Campaign.objects.filter(utm_campaign=utm).order_by("pk").first()
         if reused is not None:
             return reused
-    slug = slugify(name)[: KEY_MAX_LENGTH - 8].strip("-_") or "campaign"
-    taken = set(Campaign.objects.filter(key__startswith=slug).values_list("key", flat=True))
     channel = Channel.objects.filter(key=CHANNEL_OF_KIND[SourceKind(kind)]).first()
-    return Campaign.objects.create(key=_unique_key(name, taken), name=name, channel=channel, utm_campaign=utm)
+    return campaign_save(key=_free_key(name), name=name, channel=channel, utm_campaign=utm)
 
 
 def _platform_campaigns(kind: str, spends: dict[str, PlatformSpend]) -> dict[str, int]:
