@@ -25,6 +25,7 @@ from config.events import (
 )
 from tenants.client_choices import known_time_zones, supported_currencies
 from tenants.models import AGENCY_ROLES, CLIENT_ROLES, Agency, Client, Domain, Language, Membership, Role, User
+from tenants.schema_template import template_statements_refresh
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
@@ -136,6 +137,7 @@ def template_schema_migrate(*, verbosity: int = 0) -> None:
         cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{template}"')
     call_command("migrate_schemas", schema_name=template, tenant=True, interactive=False, verbosity=verbosity)
     connection.set_schema_to_public()
+    template_statements_refresh()
 
 
 @transaction.atomic

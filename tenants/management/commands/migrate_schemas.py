@@ -26,6 +26,7 @@ from django_tenants.utils import (
 )
 
 from tenants.migration_state import schemas_behind
+from tenants.schema_template import template_statements_refresh
 from tenants.services import template_schema_migrate
 
 
@@ -47,6 +48,7 @@ class Command(MigrateSchemasCommand):
                 self._migrate_behind([self.schema_name], options)
             elif not self.schema_name:
                 self._migrate_behind([*self._client_schemas(public), self._template_schema(options)], options)
+                template_statements_refresh()  # so the first client created after a deploy need not
 
     def _client_schemas(self, public: str) -> list[str]:
         schemas = get_tenant_model().objects.exclude(schema_name=public).values_list("schema_name", flat=True)
