@@ -2,7 +2,8 @@
 
 Who: the active owners and staff of every agency that is not suspended, unless they turned it off
 (accounts.DigestPreference). When: beat sends ``alerts.digest_due`` every 15 minutes from the public
-schema; an agency is due on Monday from ``DIGEST_AT`` in its zone (``agency_zone``). What: the
+schema; an agency is due on Monday from ``DIGEST_AT`` in its zone (``agency_zone``), and the tick sends
+the people whose digest of the week is not settled to ``alerts.digest_batch``, several per task. What: the
 portfolio's rows of that agency's clients (``portfolio.selectors.portfolio_for``, in its worst-first
 order) that need a look — the portfolio's own attention (red statuses, anomalies), objectives
 projected to miss the month, data gone stale, open "stale" alerts — with their numbers and links.
@@ -24,9 +25,10 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import Count, Exists, F, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,6 +39,7 @@ from accounts.mail import absolute_url, mail_preview, recipient_language, send_m
 from accounts.models import DigestPreference, DigestSend, DigestSendStatus
 from accounts.people import agency_people as agency_memberships
 from alerts.selectors import open_alert_counts
+from config.enqueue import task_send
 from config.words import of_name
 from dashboards.formatting import Formatter
 from dashboards.labels import anomaly_words, projection_words
@@ -47,7 +50,7 @@ from portfolio.alert_rule_fields import AlertKind
 from portfolio.models import HEADLINE_KPIS, Headline
 from portfolio.selectors import PortfolioRow, is_stale, portfolio_for
 from tenants.access import clients_visible_to
-from tenants.models import Agency, Client, User
+from tenants.models import Agency, Client, Membership, User
 from tenants.urlconfs import client_url
 from tenants.zones import client_zone, zone_named
 
@@ -59,6 +62,10 @@ DIGEST_AT = time(8, 0)
 # Ticks (15 minutes apart) a send the mail server refused is tried, the first included; then the
 # week is given up (the row keeps the error) rather than mailing late in the week.
 MAX_ATTEMPTS = 4
+# Digests one ``alerts.digest_batch`` sends, one after the other, within these (soft: the batch stops,
+# the next tick sends the rest; hard: the worker kills it), inside the 15 minutes between two ticks.
+DIGESTS_PER_TASK = 10
+BATCH_SOFT_TIME_LIMIT, BATCH_TIME_LIMIT = 13 * 60, 14 * 60
 # Clients listed in one mail; the rest are counted, with the link to the portfolio's attention view.
 MAX_LISTED = 25
 
@@ -364,22 +371,81 @@ def _finish(send: DigestSend, status: str, **fields) -> None:
     DigestSend.objects.filter(pk=send.pk).update(**fields)
 
 
+def digests_waiting(due: dict[int, date]) -> list[tuple[int, int]]:
+    """The (agency, person) pairs of the agencies ``due`` (agency id: its Monday) whose digest of that
+    week is not settled yet: no row, or a failed one with attempts left. One query, whatever the
+    agencies, people and clients; by agency, then email."""
+    if not due:
+        return []
+    off = DigestPreference.objects.filter(enabled=False).values("user_id")
+    settled = DigestSend.objects.filter(
+        user_id=OuterRef("user_id"), agency_id=OuterRef("agency_id"), week_start__in=set(due.values())
+    ).exclude(status=DigestSendStatus.FAILED, attempts__lt=MAX_ATTEMPTS)
+    waiting = (
+        Membership.objects.filter(~Exists(settled), agency_id__in=list(due), user__is_active=True)
+        .exclude(user_id__in=off)
+        .order_by("agency_id", "user__email")
+        .values_list("agency_id", "user_id", "user__email")
+        .distinct()
+    )
+    return [(agency_id, user_id) for agency_id, user_id, _email in waiting]
+
+
 @shared_task(name="alerts.digest_due", acks_late=True)
 def digest_due(at: str | None = None) -> dict:
-    """Every 15 minutes (beat, public schema): each person of each agency whose Monday ``DIGEST_AT``
-    has come gets that week's digest, once. Returns the count of each outcome. ``at``: an ISO
-    instant to act as of, for a test's worker process (whose clock cannot be moved); beat sends none."""
+    """Every 15 minutes (beat, public schema): find the agencies whose Monday ``DIGEST_AT`` has come and
+    their people whose digest of the week is not settled (``digests_waiting``), in a constant number of
+    queries, and send one ``alerts.digest_batch`` per ``DIGESTS_PER_TASK`` of them. Another day of the
+    week, or once everyone's is settled, it sends nothing. Once the broker refuses a batch nothing more
+    is sent: the digests not sent have no row, so the next tick finds them again (time-driven work
+    needs no mark). ``at``: an ISO instant to act as of, for a test's worker process (whose clock
+    cannot be moved); beat sends none."""
     if connection.schema_name != get_public_schema_name():
         raise ValueError("alerts.digest_due runs in the public schema.")
     now = datetime.fromisoformat(at) if at else timezone.now()
     agencies = list(Agency.objects.filter(suspended_at__isnull=True, clients__is_active=True).distinct().order_by("pk"))
     zones = agency_zones(agencies)
+    due = {agency.pk: week for agency in agencies if (week := due_week(zones[agency.pk], now)) is not None}
+    waiting = [[agency_id, user_id, due[agency_id].isoformat()] for agency_id, user_id in digests_waiting(due)]
+    sent = 0
+    for start in range(0, len(waiting), DIGESTS_PER_TASK):
+        if not task_send(digest_batch, args=[waiting[start : start + DIGESTS_PER_TASK], now.isoformat()]):
+            break
+        sent += 1
+    return {"people": len(waiting), "tasks": sent}
+
+
+@shared_task(
+    name="alerts.digest_batch",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=10,
+    soft_time_limit=BATCH_SOFT_TIME_LIMIT,
+    time_limit=BATCH_TIME_LIMIT,
+)
+def digest_batch(digests: list[list], at: str) -> dict:
+    """Each (agency id, user id, Monday) of ``digests``: that person's digest of that week, at most once
+    (``digest_deliver``'s claim: a second batch of the same person skips it), as of ``at``. A digest
+    that fails is recorded failed and tried again at the next ticks (``MAX_ATTEMPTS``); one that fails
+    before its claim is logged and found again by the next tick; the batch goes on. At the soft time
+    limit the batch stops: the digests left have no row, so the next tick sends them."""
+    now = datetime.fromisoformat(at)
+    agencies = Agency.objects.in_bulk({agency_id for agency_id, _user, _week in digests})
+    users = User.objects.in_bulk({user_id for _agency, user_id, _week in digests})
     outcomes: Counter[str] = Counter()
-    for agency in agencies:
-        week = due_week(zones[agency.pk], now)
-        if week is None:
-            continue
-        for user in agency_people(agency):
-            outcome, _digest = digest_deliver(user, agency, today=week, now=now)
-            outcomes[outcome] += 1
+    for agency_id, user_id, week in digests:
+        if agency_id not in agencies or user_id not in users:
+            continue  # gone since the tick
+        try:
+            outcome, _digest = digest_deliver(
+                users[user_id], agencies[agency_id], today=date.fromisoformat(week), now=now
+            )
+        except SoftTimeLimitExceeded:
+            logger.warning("Digest batch stopped at its time limit; the next tick sends the rest")
+            break
+        except Exception:
+            logger.exception("Digest of %s for agency %s failed before its claim", user_id, agency_id)
+            outcome = "error"
+        outcomes[outcome] += 1
     return dict(outcomes)

@@ -6,6 +6,15 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError, connection
 from django_tenants.utils import get_public_schema_name
 
+from config.enqueue import task_send
+from tenants.pending import batches_send, each_client_of, mark_if, pending_take
+
+# The sweep's mark (tenants.PendingWork): a client with a pending delivery (alerts 0003's trigger).
+PENDING_KIND = "alert_sends"
+# A batch of clients' sweep runs within these (soft: the batch stops and marks the clients left; hard:
+# the worker kills it), well within the 5 minutes between two ticks.
+SWEEP_SOFT_TIME_LIMIT, SWEEP_TIME_LIMIT = 4 * 60, 5 * 60
+
 
 def _in_client(name: str) -> None:
     if connection.schema_name == get_public_schema_name():
@@ -45,18 +54,43 @@ def alert_deliver_task(self, delivery_id: int) -> str:
 
 @shared_task(name="alerts.deliveries_sweep", acks_late=True)
 def alert_deliveries_sweep() -> dict:
-    """Every 5 minutes (beat, public schema): send again the deliveries whose task never came (the
-    broker was down when the evaluation committed, or a worker died holding it). A delivery sent twice
-    is attempted once at a time and never after it succeeded (``delivery_attempt`` locks it)."""
+    """Every 5 minutes (beat, public schema): take the ``alert_sends`` marks (clients with a pending
+    delivery, set by alerts 0003's trigger) and send one ``alerts.deliveries_sweep_batch`` per batch of
+    them. Idle clients cost nothing; once the broker refuses a batch, the clients not sent are marked
+    again for the next tick."""
+    client_ids = pending_take(PENDING_KIND)
+    sent = batches_send(alert_deliveries_sweep_batch, client_ids, kind=PENDING_KIND, args=lambda batch: [batch])
+    return {"clients": len(client_ids), "tasks": sent}
+
+
+@shared_task(
+    name="alerts.deliveries_sweep_batch",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=True,
+    soft_time_limit=SWEEP_SOFT_TIME_LIMIT,
+    time_limit=SWEEP_TIME_LIMIT,
+)
+def alert_deliveries_sweep_batch(client_ids: list[int]) -> dict:
+    """In each of these clients' schemas: send again the deliveries whose task never came (the broker
+    was down when the evaluation committed, or a worker died holding it). A delivery sent twice is
+    attempted once at a time and never after it succeeded (``delivery_attempt`` locks it). A client
+    still holding pending deliveries (sent now, or not overdue yet) stays marked for the next tick, as
+    every tick looked at every client; once the broker refuses a send, that client and the rest of the
+    batch are marked again and the batch stops."""
     from alerts.deliveries import deliveries_overdue
-    from config.enqueue import task_send
-    from tenants.fanout import each_active_client
+    from alerts.models import AlertDelivery, DeliveryStatus
 
     def send(client) -> str:
         for pk in deliveries_overdue():
             if not task_send(alert_deliver_task, args=(pk,)):
                 return "failed"
+        mark_if(client, PENDING_KIND, AlertDelivery.objects.filter(status=DeliveryStatus.PENDING).exists())
         return "ok"
 
-    outcomes = each_active_client(send, stop=lambda outcome: outcome == "failed")
-    return {kind: outcomes.count(kind) for kind in ("ok", "failed")}
+    outcomes = list(
+        each_client_of(client_ids, send, kind=PENDING_KIND, stop=lambda outcome: outcome == "failed").values()
+    )
+    return {kind: outcomes.count(kind) for kind in ("ok", "failed")} | {"errors": outcomes.count(None)}

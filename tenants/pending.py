@@ -1,7 +1,8 @@
 """Which clients have background work waiting, and the batches the periodic fan-out sends them in.
 
 The client schemas' triggers mark a client when work arrives (``PendingWork``: dirty days, tracking
-events, rate windows; one row per client and kind). Beat's periodic task, in the public schema, takes
+events, rate windows, queued import jobs, pending alert deliveries, waiting report deliveries and
+schedules' next runs; one row per client and kind). Beat's periodic task, in the public schema, takes
 the marks of active clients in one statement and sends one task per batch of ``CLIENTS_PER_TASK``
 clients; the batch task does each client's work in its schema, guarded, so one failing client
 neither stops the batch nor loses its work (it is marked again). Taking deletes the marks before the
@@ -69,11 +70,15 @@ def batches_send(task, client_ids: Sequence[int], *, kind: str, args: Callable[[
     return sent
 
 
-def each_client_of(client_ids: Sequence[int], work: Callable[[Client], T], /, *, kind: str) -> dict[int, T | None]:
+def each_client_of(
+    client_ids: Sequence[int], work: Callable[[Client], T], /, *, kind: str, stop: Callable[[T], bool] | None = None
+) -> dict[int, T | None]:
     """In a batch task: ``work(client)`` in each client's schema, in order. A client whose work raises is
     logged and marked again (its result: None), and the batch goes on; at the task's soft time limit the
-    current and remaining clients are marked again and the batch stops. Should marking fail too (the
-    database is gone), the error is raised, for the task's retry to do the whole batch again."""
+    current and remaining clients are marked again and the batch stops. After a result for which ``stop``
+    is true (the broker refused a send) that client and the remaining ones are marked again and the batch
+    stops: the next cycle does them. Should marking fail too (the database is gone), the error is raised,
+    for the task's retry to do the whole batch again."""
     clients = Client.objects.in_bulk(list(client_ids))
     ordered = [clients[client_id] for client_id in client_ids if client_id in clients]
     results: dict[int, T | None] = {}
@@ -81,6 +86,15 @@ def each_client_of(client_ids: Sequence[int], work: Callable[[Client], T], /, *,
         try:
             with tenant_context(client):
                 results[client.pk] = work(client)
+            if stop is not None and stop(results[client.pk]):
+                log.warning(
+                    "%s work stopped in %s: %d clients left for the next cycle",
+                    kind,
+                    client.schema_name,
+                    len(ordered) - index,
+                )
+                pending_mark([c.pk for c in ordered[index:]], kind)
+                break
         except SoftTimeLimitExceeded:
             log.warning("time limit: %d clients' %s work left for the next cycle", len(ordered) - index, kind)
             pending_mark([c.pk for c in ordered[index:]], kind)

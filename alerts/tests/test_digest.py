@@ -3,8 +3,10 @@ first with the numbers and links, in the person's language; nothing in a calm we
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 from io import StringIO
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,15 +14,20 @@ import time_machine
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
+import alerts.digest
 from accounts.models import DigestPreference, DigestSend, DigestSendStatus
-from alerts.digest import MAX_ATTEMPTS, agency_zones, digest_due, digest_for
+from alerts.digest import MAX_ATTEMPTS, agency_zones, digest_batch, digest_for
+from alerts.digest import digest_due as digest_tick
 from alerts.models import Alert
 from portfolio.models import Headline, Pulse
 from tenants.models import Agency, Client, User
+from tenants.services import client_create
 
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY = datetime(2026, 12, 7, 8, 5, tzinfo=PARIS)  # 07:05 UTC
@@ -33,6 +40,18 @@ def agency_in_paris(db, world):
     """Both of the agency's clients in Paris, so the agency's zone is Paris (ties go by name)."""
     Client.objects.filter(pk=world.beta.pk).update(time_zone="Europe/Paris")
     return world
+
+
+def digest_due(at: str | None = None) -> dict:
+    """One tick of ``alerts.digest_due``, then the batches it sends, run here as a worker would: the
+    count of each digest's outcome (nothing when the tick sends nothing)."""
+    batches: list = []
+    with patch.object(digest_batch, "apply_async", lambda *, args=(), **_: batches.append(args)):
+        digest_tick(at)
+    outcomes: Counter[str] = Counter()
+    for args in batches:
+        outcomes.update(digest_batch.apply(args=args).get())
+    return dict(outcomes)
 
 
 def pulse(client, *, as_of=None, **fields) -> Pulse:
@@ -162,7 +181,7 @@ def test_the_agency_zone_is_its_clients_zone(agency_in_paris):
 def test_two_ticks_and_the_command_send_once_a_week(agency_in_paris, mailoutbox):
     troubled(agency_in_paris)
     digest_due()
-    assert digest_due() == {"skipped": 3}
+    assert digest_due() == {}  # the second tick finds every digest settled: it sends no batch
     out = StringIO()
     call_command("digest_send", agency="agence-test", stdout=out)
     assert out.getvalue().count("skipped") == 2
@@ -191,7 +210,7 @@ def test_a_calm_week_sends_nothing_unless_the_person_asked(agency_in_paris, mail
     assert mail.subject == "Agence Test : tout va bien cette semaine (7 déc. 2026)"
     assert "2 comptes clients d'Agence Test, aucun ne demande votre attention" in mail.body
     assert DigestSend.objects.get(user=world.owner).status == DigestSendStatus.CALM
-    assert digest_due() == {"skipped": 3}  # the calm week is settled too
+    assert digest_due() == {}  # the calm week is settled too: no batch
 
 
 @time_machine.travel(MONDAY, tick=False)
@@ -269,8 +288,8 @@ def test_a_refused_send_is_tried_again_at_the_next_ticks_up_to_a_bound(agency_in
     mailoutbox.clear()
     with override_settings(EMAIL_BACKEND=f"{__name__}.RefusingBackend"):
         outcomes = [digest_due() for _ in range(MAX_ATTEMPTS + 2)]
-    assert outcomes == [{"failed": 2}] * MAX_ATTEMPTS + [{"skipped": 2}] * 2
-    assert digest_due() == {"skipped": 2} and mailoutbox == []  # given up for the week
+    assert outcomes == [{"failed": 2}] * MAX_ATTEMPTS + [{}] * 2
+    assert digest_due() == {} and mailoutbox == []  # given up for the week
 
 
 @time_machine.travel(MONDAY, tick=False)
@@ -285,3 +304,51 @@ def test_the_command_previews_without_sending_or_recording(agency_in_paris, mail
     assert text.startswith("--- staff@agence.test\nAgence Test : 2 comptes clients demandent votre attention")
     assert text.index("Beta SARL") < text.index("Alpha SAS")
     assert mailoutbox == [] and not DigestSend.objects.exists()
+
+
+def test_the_tick_sends_batches_of_the_people_waiting_in_queries_that_do_not_grow(agency_in_paris):
+    world = agency_in_paris
+
+    def measured(at: datetime) -> tuple[int, list]:
+        batches: list = []
+        record = patch.object(digest_batch, "apply_async", lambda *, args=(), **_: batches.append(args))
+        with record, CaptureQueriesContext(connection) as queries:
+            digest_tick(at.isoformat())
+        return len(queries), batches
+
+    for i in range(2):
+        client_create(slug=f"idle-digest-{i}", name=f"Idle {i}", agency=world.agency)
+    two_idle, batches = measured(MONDAY)
+    # one batch: the three agency people (each agency's owners and staff), none of the client people
+    [[digests, at]] = batches
+    week = "2026-12-07"
+    assert digests == [
+        [world.agency.pk, world.owner.pk, week],
+        [world.agency.pk, world.staff.pk, week],
+        [world.other_agency.pk, world.other_owner.pk, week],
+    ]
+    assert at == MONDAY.isoformat()
+    for i in range(2, 6):
+        client_create(slug=f"idle-digest-{i}", name=f"Idle {i}", agency=world.agency)
+    assert measured(MONDAY)[0] == two_idle
+    # on Tuesday nobody is due: no batch
+    assert measured(MONDAY + timedelta(days=1))[1] == []
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_digest_failing_before_its_claim_does_not_stop_the_batch(agency_in_paris, mailoutbox, monkeypatch):
+    world = agency_in_paris
+    troubled(world)
+    real = alerts.digest.digest_deliver
+
+    def fails_for_the_owner(user, agency, **options):
+        if user.pk == world.owner.pk:
+            raise RuntimeError("boom")
+        return real(user, agency, **options)
+
+    monkeypatch.setattr(alerts.digest, "digest_deliver", fails_for_the_owner)
+    assert digest_due() == {"error": 1, "sent": 2}
+    monkeypatch.setattr(alerts.digest, "digest_deliver", real)
+    # the next tick finds the owner's digest still waiting, and only it
+    assert digest_due() == {"sent": 1}
+    assert sorted(m.to[0] for m in mailoutbox) == ["owner@agence.test", "owner@other.test", "staff@agence.test"]

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from celery import shared_task
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from campaigns.imports.runner import ImportRejected, import_check, import_write
 from config.enqueue import Sending, task_send, task_send_on_commit
 from config.errors import DomainError
 from tenants.models import User
+from tenants.pending import batches_send, each_client_of, mark_if, pending_take
 from tenants.selectors import user_preferred_language
 
 # The largest file an upload may hold (the admin form and the API alike).
@@ -25,6 +26,11 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # A job still queued this long after it was sent lost its message (or waits behind a long queue:
 # sending it again is harmless, the run claims it).
 RESEND_AFTER = timedelta(minutes=5)
+# The sweep's mark (tenants.PendingWork): a client with a job left queued (campaigns 0015's trigger).
+PENDING_KIND = "imports"
+# A batch of clients' sweep runs within these (soft: the batch stops and marks the clients left; hard:
+# the worker kills it), well within the 5 minutes between two ticks.
+SWEEP_SOFT_TIME_LIMIT, SWEEP_TIME_LIMIT = 4 * 60, 5 * 60
 
 
 def import_job_create(*, kind: str, data: bytes, filename: str, partial: bool, by=None, queue: bool = True):
@@ -178,12 +184,45 @@ def import_job_task(job_id: int) -> None:
 
 @shared_task(name="campaigns.import_jobs_sweep", acks_late=True)
 def import_jobs_sweep() -> dict:
-    """Every 5 minutes (beat, public schema): in every active client, send again the import jobs left
-    queued while the broker was down (or whose message was lost). Sent from a client, that client's."""
-    from tenants.fanout import each_active_client
-
+    """Every 5 minutes (beat, public schema): take the ``imports`` marks (clients with a job left queued,
+    set by campaigns 0015's trigger) and send one ``campaigns.import_jobs_sweep_batch`` per batch of them,
+    which sends again the jobs left queued while the broker was down (or whose message was lost). Idle
+    clients cost nothing. Sent from a client, that client's jobs."""
     if connection.schema_name != get_public_schema_name():
         return import_jobs_resend()
-    # stop once the broker is down again: the next sweep goes on
-    each = each_active_client(lambda _client: import_jobs_resend(), stop=lambda counts: counts["failed"] > 0)
-    return {"clients": len(each), **{key: sum(counts[key] for counts in each) for key in ("sent", "failed")}}
+    client_ids = pending_take(PENDING_KIND)
+    # stop once the broker is down: the clients not sent are marked again for the next tick
+    sent = batches_send(import_jobs_sweep_batch, client_ids, kind=PENDING_KIND, args=lambda batch: [batch])
+    return {"clients": len(client_ids), "tasks": sent}
+
+
+@shared_task(
+    name="campaigns.import_jobs_sweep_batch",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=True,
+    soft_time_limit=SWEEP_SOFT_TIME_LIMIT,
+    time_limit=SWEEP_TIME_LIMIT,
+)
+def import_jobs_sweep_batch(client_ids: list[int]) -> dict:
+    """In each of these clients' schemas, one after the other: send again its jobs left queued. A client
+    whose send the broker refused is marked again with the rest of the batch, which stops (the next tick
+    goes on); one still holding queued jobs (sent just now, not started yet) stays marked, for the next
+    tick to send them again should their message be lost, as every tick did."""
+    from campaigns.models import ImportJob
+
+    def resend(client) -> dict:
+        counts = import_jobs_resend()
+        if not counts["failed"]:
+            mark_if(client, PENDING_KIND, ImportJob.objects.filter(status=ImportJob.Status.QUEUED).exists())
+        return counts
+
+    done = each_client_of(client_ids, resend, kind=PENDING_KIND, stop=lambda counts: counts["failed"] > 0)
+    counted = [counts for counts in done.values() if counts is not None]
+    return {
+        "clients": len(counted),
+        **{key: sum(counts[key] for counts in counted) for key in ("sent", "failed")},
+        "errors": len(done) - len(counted),
+    }

@@ -365,7 +365,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "tenant_schemas": ["public"],
         "options": {"expires": 840},
     },
-    # Import jobs left queued (the broker was down when they were sent) are sent again.
+    # Import jobs left queued (the broker was down when they were sent) are sent again, in the clients
+    # holding queued jobs only (tenants.pending marks), ten clients per task.
     "import-jobs-sweep": {
         "task": "campaigns.import_jobs_sweep",
         "schedule": 300.0,
@@ -373,21 +374,24 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 240},
     },
     # Report schedules whose period is due (in each client's time zone) are drafted or sent, once per
-    # (schedule, period); deliveries a dead worker left half-done are taken up again.
+    # (schedule, period); deliveries a dead worker left half-done are taken up again. Only the clients
+    # whose next run has come or whose deliveries wait (reports.pending marks), ten clients per task.
     "reports-due": {
         "task": "reports.due",
         "schedule": 300.0,
         "tenant_schemas": ["public"],
         "options": {"expires": 240},
     },
-    # Each agency person's Monday-morning digest, in the agency's time zone (once per person and week).
+    # Each agency person's Monday-morning digest, in the agency's time zone (once per person and week):
+    # the people whose digest is not settled yet, ten per task.
     "agency-digest-due": {
         "task": "alerts.digest_due",
         "schedule": 900.0,
         "tenant_schemas": ["public"],
         "options": {"expires": 840},
     },
-    # Alert notices whose task never came (broker down at the evaluation's commit) are sent again.
+    # Alert notices whose task never came (broker down at the evaluation's commit) are sent again, in the
+    # clients holding pending deliveries only (tenants.pending marks), ten clients per task.
     "alert-deliveries-sweep": {
         "task": "alerts.deliveries_sweep",
         "schedule": 300.0,
