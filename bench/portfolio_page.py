@@ -80,6 +80,24 @@ def portfolio_timings(owner, requests: int) -> dict[str, tuple[list[float], int]
     return {label: _timed(http, path, requests) for label, path in (("page", "/"), ("API", "/api/v1/portfolio/"))}
 
 
+def portfolio_queries(owner) -> dict[str, int]:
+    """The queries of one load of the portfolio page and of its API as ``owner`` (``SET search_path``
+    aside), by label: they must not grow with the clients (the tests assert it; this shows it at N)."""
+    from django.db import connection
+    from django.test import Client as HttpClient
+    from django.test.utils import CaptureQueriesContext
+
+    http = HttpClient()
+    http.force_login(owner)
+    counts = {}
+    for label, path in (("page", "/"), ("API", "/api/v1/portfolio/")):
+        http.get(path)  # the session's first save aside
+        with CaptureQueriesContext(connection) as captured:
+            http.get(path)
+        counts[label] = len([q for q in captured.captured_queries if not q["sql"].startswith("SET search_path")])
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
@@ -114,10 +132,11 @@ def main() -> None:
         )
         seed_headlines(clients)
         print(f"{n} clients with headlines created in {time.perf_counter() - started:.1f} s (public rows only)")
+        queries = portfolio_queries(owner)
         for label, (timings, size) in portfolio_timings(owner, options.requests).items():
             print(
                 f"portfolio {label} x{options.requests} at {n} clients: p50 {_p(timings, 50):.0f} ms, "
-                f"p95 {_p(timings, 95):.0f} ms, {size / 1024:.0f} KB (first page of 50)"
+                f"p95 {_p(timings, 95):.0f} ms, {size / 1024:.0f} KB (first page of 50), {queries[label]} queries"
             )
         print("issue 18 before: page 783 ms and 593 KB at 300 clients; target: p95 <= 100 ms at 1,000")
     finally:

@@ -89,8 +89,9 @@ def portfolio_clients(
     page's rows left to :func:`portfolio_for`. ``attention`` (worst first, the default) is
     :meth:`PortfolioRow.sort_key`: red statuses, then anomalies, then the weakest pacing (none last),
     never refreshed last, then by name; ``name``: by name, case aside. The primary key breaks the
-    remaining ties, so that pages never share nor skip a client."""
-    clients = visibility.clients().select_related("agency")
+    remaining ties, so that pages never share nor skip a client. Each client comes with its agency and
+    its pulse (joined for the sort anyway), which :func:`portfolio_for` then does not query again."""
+    clients = visibility.clients().select_related("agency", "pulse")
     if attention_only:
         clients = clients.filter(ATTENTION_FILTER)
     if q:
@@ -195,6 +196,15 @@ def is_stale(row: PortfolioRow, *, now: datetime) -> bool:
     return since < now - STALE_AFTER
 
 
+def _pulses(clients: list[Client]) -> dict[int, Pulse]:
+    """The clients' pulses by client id: read from the clients when their query joined them
+    (``select_related("pulse")``, no query), else in one query."""
+    if all(Client.pulse.is_cached(client) for client in clients):
+        # a client never refreshed has None cached, which the attribute raises on: getattr's default
+        return {client.pk: pulse for client in clients if (pulse := getattr(client, "pulse", None)) is not None}
+    return {p.client_id: p for p in Pulse.objects.filter(client_id__in=[client.pk for client in clients])}
+
+
 def portfolio_for(
     user,
     *,
@@ -206,11 +216,12 @@ def portfolio_for(
     """``accesses``: the user's, when the caller has them already (for a page: its clients', in the
     page's order, with ``sort=None`` to keep it); ``sort``: worst (default), name or None; ``kpis``:
     the headlines to read (default: :func:`headline_choice`'s), and always the leads (the sparkline).
-    Three queries for the clients of ``accesses`` only (pulses, headlines, sources)."""
+    Two or three queries for the clients of ``accesses`` only (headlines, sources, and their pulses
+    unless the clients carry them already: :func:`portfolio_clients`)."""
     accesses = clients_visible_to(user) if accesses is None else accesses
     kpis = headline_choice(accesses).kpis if kpis is None else kpis
     ids = [a.client.pk for a in accesses]
-    pulses = {p.client_id: p for p in Pulse.objects.filter(client_id__in=ids)}
+    pulses = _pulses([a.client for a in accesses])
     rows = {a.client.pk: PortfolioRow(access=a, pulse=pulses.get(a.client.pk)) for a in accesses}
     months = Headline.objects.filter(client_id__in=ids, kpi__in=sorted({*kpis, "leads"})).order_by("start")
     for headline in map(HeadlineMonth._make, months.values_list(*HeadlineMonth._fields)):

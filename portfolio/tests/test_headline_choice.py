@@ -149,4 +149,4 @@ def test_the_page_reads_the_same_number_of_queries_whatever_the_choice(http_as, 
 
     default = statements()
     _choose(owner, CHOSEN)
-    assert statements() == default == 12  # as tests/test_portfolio_page.py counts them
+    assert statements() == default == 11  # as tests/test_portfolio_page.py counts them
