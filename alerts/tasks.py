@@ -7,10 +7,11 @@ from django.db import InterfaceError, OperationalError, connection
 from django_tenants.utils import get_public_schema_name
 
 from config.enqueue import task_send
+from tenants.models import PendingWork
 from tenants.pending import batches_send, each_client_of, mark_if, pending_take
 
 # The sweep's mark (tenants.PendingWork): a client with a pending delivery (alerts 0003's trigger).
-PENDING_KIND = "alert_sends"
+PENDING_KIND = PendingWork.Kind.ALERT_SENDS
 # A batch of clients' sweep runs within these (soft: the batch stops and marks the clients left; hard:
 # the worker kills it), well within the 5 minutes between two ticks.
 SWEEP_SOFT_TIME_LIMIT, SWEEP_TIME_LIMIT = 4 * 60, 5 * 60

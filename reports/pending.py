@@ -27,8 +27,8 @@ from reports.models import DeliveryStatus, ReportDelivery, ReportSchedule
 from tenants.models import Agency, Client, PendingWork
 from tenants.zones import client_zone
 
-SENDS = "report_sends"
-DUE = "reports"
+SENDS = PendingWork.Kind.REPORT_SENDS
+DUE = PendingWork.Kind.REPORTS
 AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)  # a ``reports`` mark due at the next tick (reports 0004's)
 WAITING = (DeliveryStatus.QUEUED, DeliveryStatus.RENDERING, DeliveryStatus.SENDING)
 

@@ -235,6 +235,10 @@ class PendingWork(models.Model):
         KPIS = "kpis", _("KPI refresh")  # dirty days (kpis.DirtyDay)
         TRACKING = "tracking", _("Tracking rollup")  # unrolled tracking events
         RATE_WINDOWS = "rate_windows", _("Rate windows purge")  # windows to forget after an hour
+        IMPORTS = "imports", _("Import jobs left queued")  # campaigns.ImportJob (campaigns 0015)
+        ALERT_SENDS = "alert_sends", _("Alert deliveries waiting")  # alerts.AlertDelivery (alerts 0003)
+        REPORT_SENDS = "report_sends", _("Report deliveries waiting")  # reports.ReportDelivery (reports 0004)
+        REPORTS = "reports", _("Next scheduled report")  # marked_at: the run's local time (reports.pending)
 
     client = models.ForeignKey(Client, verbose_name=_("client account"), related_name="+", on_delete=models.CASCADE)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

@@ -135,7 +135,8 @@ def test_with_the_broker_down_writes_are_accepted_and_the_sweep_finishes_them(
     with tenant_context(world.alpha):
         import_job_task.apply_async(args=[job["id"]], queue=worker).get(timeout=90)
     swept = import_jobs_sweep.apply_async(queue=worker).get(timeout=90)
-    assert (swept["sent"], swept["failed"]) == (0, 0)
+    # (at most alpha's batch, which finds no job left queued)
+    assert swept["tasks"] == swept["clients"] <= 1
     with tenant_context(world.alpha):
         again = ImportJob.objects.get(pk=job["id"])
         assert (again.status, again.finished_at, again.result["created"]) == ("done", done.finished_at, 2)

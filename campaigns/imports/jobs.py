@@ -16,7 +16,7 @@ from django_tenants.utils import get_public_schema_name
 from campaigns.imports.runner import ImportRejected, import_check, import_write
 from config.enqueue import Sending, task_send, task_send_on_commit
 from config.errors import DomainError
-from tenants.models import User
+from tenants.models import PendingWork, User
 from tenants.pending import batches_send, each_client_of, mark_if, pending_take
 from tenants.selectors import user_preferred_language
 
@@ -27,7 +27,7 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # sending it again is harmless, the run claims it).
 RESEND_AFTER = timedelta(minutes=5)
 # The sweep's mark (tenants.PendingWork): a client with a job left queued (campaigns 0015's trigger).
-PENDING_KIND = "imports"
+PENDING_KIND = PendingWork.Kind.IMPORTS
 # A batch of clients' sweep runs within these (soft: the batch stops and marks the clients left; hard:
 # the worker kills it), well within the 5 minutes between two ticks.
 SWEEP_SOFT_TIME_LIMIT, SWEEP_TIME_LIMIT = 4 * 60, 5 * 60

@@ -1,45 +1,21 @@
-"""The periodic tasks' one loop over clients: active clients only, each in its own schema."""
+"""The periodic tasks visit active clients only, each in its own schema."""
 
 from datetime import timedelta
 
 from django.db import connection
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name, tenant_context
+from django_tenants.utils import tenant_context
 
 from campaigns.models import RateWindow
 from campaigns.tasks import tracking_rollup, tracking_rollup_batch
 from kpis.tasks import kpi_refresh_batch, kpi_refresh_due
 from leads.ratelimit import EVERYONE
 from leads.tasks import capture_rate_windows_purge, capture_rate_windows_purge_batch
-from tenants.fanout import each_active_client
 from tenants.models import Client, PendingWork
 
 
 def _suspend(client: Client) -> None:
     Client.objects.filter(pk=client.pk).update(is_active=False)
-
-
-def test_each_active_client_runs_in_its_schema_and_skips_inactive_ones(db, world):
-    # given gamma suspended
-    _suspend(world.gamma)
-    # when the loop records where each call ran
-    visited = each_active_client(lambda client: (client.slug, client.schema_name, connection.schema_name))
-    # then alpha and beta were visited in their own schemas, gamma never
-    slugs = [slug for slug, _schema, _current in visited]
-    assert {"alpha", "beta"} <= set(slugs)
-    assert "gamma" not in slugs
-    assert all(schema == current for _slug, schema, current in visited)
-    assert len(slugs) == len(set(slugs))
-    # and the connection is back in the public schema
-    assert connection.schema_name == get_public_schema_name()
-
-
-def test_each_active_client_stops_after_the_result_that_says_stop(db, world):
-    # when every call answers "stop"
-    calls = each_active_client(lambda client: client.slug, stop=lambda _slug: True)
-    # then only the first client was visited, and the schema is restored
-    assert len(calls) == 1
-    assert connection.schema_name == get_public_schema_name()
 
 
 def test_the_purge_of_rate_windows_leaves_suspended_clients_alone(db, world, monkeypatch):
