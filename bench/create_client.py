@@ -1,4 +1,4 @@
-"""Benchmark: how long `client_create` takes (template clone + route), median of N runs.
+"""Benchmark: how long `client_create` takes (template DDL replayed + route), median of N runs.
 
     .venv/bin/python bench/create_client.py [--runs 10]
 
@@ -42,7 +42,7 @@ def main() -> None:
     call_command("migrate", interactive=False, verbosity=0)
     server = connection.cursor().connection.info.server_version
     agency, _ = agency_get_or_create(name="Benchmark agency")
-    modes = [("template clone", True)] + ([("migrations", False)] if options.by_migrations else [])
+    modes = [("template DDL replay", True)] + ([("migrations", False)] if options.by_migrations else [])
     for label, clone in modes:
         stamp = int(time.time() * 1000)
         timings, clients = [], []

@@ -4,13 +4,13 @@
 
 Creates a throw-away database ``<DATABASE_URL's name>_tenants_<pid>_<time>`` on DATABASE_URL's server
 (else the embedded one), migrates it, creates ``--clients`` clients one by one with the service call
-(``tenants.services.client_create``), and at 100 clients and at ``--clients`` prints a row: the
-creation time per client (median, p95, first 50 against last 50), ``manage.py migrate`` with nothing
-to apply (a subprocess, start-up included), one beat tick (plain and reloading the schedule: queries
-and time), the tasks one cycle of every periodic fan-out sends (KPI refresh, tracking rollup, rate
-windows' purge, import and alert-delivery sweeps, reports and digests due) when 10 clients have work, and the portfolio page's and API's p95 — each beside the
-issue's figure and the target at 1,000 clients. The database is dropped at the end, whatever happens.
-"""
+(``tenants.services.client_create``), and at 100 clients and at ``--clients`` prints a row: the creation
+time per client (median, p95, first 50 against last 50), ``manage.py migrate`` with nothing to apply (a
+subprocess, start-up included), one beat tick (plain and reloading the schedule: queries and time), the
+tasks one cycle of every periodic fan-out sends (KPI refresh, tracking rollup, rate windows' purge,
+import and alert-delivery sweeps, reports and digests due) when 10 clients have work, and the portfolio
+page's and API's p95 — each beside the issue's figure and the target at 1,000 clients. The database is
+dropped at the end, whatever happens."""
 
 from __future__ import annotations
 

@@ -123,7 +123,7 @@ def _output(account: ClientAccount, code: int = status.HTTP_200_OK) -> Response:
 
 class ClientCreationThrottle(BaseThrottle):
     """Refuses a creation once the caller's client accounts for the hour are spent
-    (``portfolio.client_rules.CLIENT_CREATIONS``: each is a cloned schema)."""
+    (``portfolio.client_rules.CLIENT_CREATIONS``: each is a schema of its own)."""
 
     def allow_request(self, request, view) -> bool:
         if request.method != "POST" or not request.user.is_authenticated:
@@ -151,8 +151,8 @@ def _creation_agency(agencies: list[Agency], agency_id: int | None) -> Agency:
 
 class ClientListCreateApi(APIView):
     """The client accounts you may enter, with your role there (``archived=true``: the archived ones you
-    may restore); POST creates one (agency owners and staff), with its own data cloned from the
-    template: it takes a few seconds."""
+    may restore); POST creates one (agency owners and staff), with its own schema made from the
+    template (about 0.2 s)."""
 
     permission_classes = [IsAuthenticated]
     throttle_classes = [ClientCreationThrottle]

@@ -26,7 +26,7 @@ from tenants.access import ClientAccess, client_access_for
 from tenants.agency_rules import agencies_acted_for
 from tenants.models import AGENCY_ROLES, Agency, Client, Membership, Role
 
-# Each client account is a schema of a few hundred tables, cloned in ~2 s: one person creating more
+# Each client account is a schema of a few hundred tables and indexes (~0.2 s): one person creating more
 # than this in an hour is a script gone wrong, not an agency at work.
 CLIENT_CREATIONS = Quota(scope="client_create_user", limit=20, window=timedelta(hours=1))
 

@@ -3,7 +3,7 @@ archive it, restore it. Who may do what is ``portfolio.client_rules``; every wri
 ``tenants.services`` (the API calls the same), which checks the values and announces the change to
 the audit log.
 
-Provisioning clones the template schema inside the request (about 2 s, see docs/architecture.md): the
+Provisioning creates the schema inside the request (about 0.2 s, see docs/architecture.md): the
 person lands on a client account that works, well within the server's timeout.
 """
 
