@@ -343,6 +343,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Every task runs under a time limit: these for the ones that set none of their own (a delivery, an
+# import job, an evaluation). A task past the soft limit is stopped where its work is durable: a
+# report delivery's lease expires and the next tick takes it up, an import job is left to the sweep.
+CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
+CELERY_TASK_TIME_LIMIT = 11 * 60
 # Task modules outside an app's tasks.py.
 CELERY_IMPORTS = ["campaigns.imports.jobs", "alerts.digest"]
 # Beat reads the public schema's tables only, whatever the number of clients (config/beat.py); every
