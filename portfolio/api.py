@@ -20,6 +20,7 @@ from portfolio.selectors import (
     PAGE_SIZE,
     SORTS,
     PortfolioRow,
+    clients_page,
     headline_choice_for,
     portfolio_clients,
     portfolio_for,
@@ -178,11 +179,14 @@ class PortfolioApi(APIView):
         clients = portfolio_clients(
             visibility, sort=params["sort"], attention_only=params["attention"], q=params["q"].strip()
         )
-        paginator = Paginator(clients, params["page_size"])
-        if params["page"] > paginator.num_pages:  # a page past the end: 404, as every paged API (num_pages ≥ 1)
-            raise NotFound(_("There is no page %(page)s.") % {"page": params["page"]})
-        page = paginator.page(params["page"])
-        headlines = headline_choice_for(visibility).kpis
+        page = clients_page(clients, params["page_size"], params["page"])  # the page and the count, one query
+        if page is None:  # an empty page past the first: counted to say so
+            paginator = Paginator(clients, params["page_size"])
+            if params["page"] > paginator.num_pages:  # a page past the end: 404, as every paged API (num_pages ≥ 1)
+                raise NotFound(_("There is no page %(page)s.") % {"page": params["page"]})
+            page = paginator.page(params["page"])
+        paginator = page.paginator
+        headlines = headline_choice_for(visibility, shown=page.object_list).kpis
         accesses = [visibility.access(client) for client in page.object_list]
         rows = portfolio_for(request.user, accesses=accesses, sort=None, kpis=headlines)
 

@@ -3,12 +3,14 @@ sources' health, from the public schema only (a fixed number of queries however 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import NamedTuple
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Subquery, Value, When
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Subquery, Value, When, Window
 from django.db.models.functions import Lower
 
 from connectors.models import Source, SourceKind, SourceStatus
@@ -52,9 +54,16 @@ def headline_choice(accesses: list[ClientAccess]) -> HeadlineChoice:
     return HeadlineChoice(agency, kpis or HEADLINE_KPIS, bool(kpis), owner)
 
 
-def headline_choice_for(visibility: Visibility) -> HeadlineChoice:
+def headline_choice_for(visibility: Visibility, shown: Iterable[Client] = ()) -> HeadlineChoice:
     """:func:`headline_choice` in SQL, for the portfolio pages: the agency with the most clients
-    visible (then by name) and its choice, without listing the clients (one query)."""
+    visible (then by name) and its choice, without listing the clients (one query). ``shown``: clients
+    the caller has read already with their agency (a page's): for someone who reaches clients through
+    one agency only, every client they see is that agency's, so one of them shown names it (no query)."""
+    sole = visibility.sole_agency_id()
+    agency = next((c.agency for c in shown if sole is not None and c.agency_id == sole), None)
+    if agency is not None:
+        kpis = agency_headline_kpis(agency)
+        return HeadlineChoice(agency, kpis or HEADLINE_KPIS, bool(kpis), visibility.owns_agency(agency.pk))
     top = (
         visibility.clients()
         .filter(agency__isnull=False)
@@ -107,6 +116,27 @@ def portfolio_clients(
         "name",
         "pk",
     )
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count (:func:`clients_page` read it with the page): no ``COUNT`` query."""
+
+    def __init__(self, object_list, per_page: int, count: int):
+        super().__init__(object_list, per_page)
+        self.count = count  # in place of the cached property's query
+
+
+def clients_page(clients: QuerySet[Client], size: int, number: int) -> Page | None:
+    """Page ``number`` (from 1) of ``clients`` (:func:`portfolio_clients`) and how many they are, in one
+    query: the count rides on each row as a window (``COUNT(*) OVER ()``, taken before the ``LIMIT``)
+    rather than in a query of its own. None for an empty page past the first (past the end): the caller
+    counts then, as Django's paginator does. An empty first page is an empty portfolio (count 0)."""
+    start = (number - 1) * size
+    rows = list(clients.annotate(matching=Window(Count("pk")))[start : start + size])
+    if not rows and number > 1:
+        return None
+    paginator = _CountedPaginator(clients, size, rows[0].matching if rows else 0)
+    return Page(rows, number, paginator)
 
 
 @dataclass(frozen=True)

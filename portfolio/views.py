@@ -41,6 +41,7 @@ from portfolio.selectors import (
     SORTS,
     HeadlineChoice,
     PortfolioRow,
+    clients_page,
     headline_choice_for,
     portfolio_clients,
     portfolio_for,
@@ -354,6 +355,16 @@ class PortfolioFilters:
         return "?" + urlencode(values)
 
 
+def _page_number(value: str | None) -> int | None:
+    """The page asked for, from 1 (none: the first); None for a number ``Paginator.get_page`` must read
+    (not a number, or below 1)."""
+    try:
+        number = 1 if value is None else int(value)
+    except ValueError:
+        return None
+    return number if number >= 1 else None
+
+
 def portfolio_page(
     request: HttpRequest,
     visibility: Visibility,
@@ -368,9 +379,13 @@ def portfolio_page(
     people; ``posted`` and ``errors``: a refused choice of columns, shown back in its form (a 400)."""
     filters = PortfolioFilters.from_query(request.GET)
     clients = portfolio_clients(visibility, sort=filters.sort, attention_only=filters.attention, q=filters.q)
-    # A page number it cannot read: the first page; past the last: the last one.
-    page = Paginator(clients, filters.page_size).get_page(request.GET.get("page"))
-    choice = headline_choice_for(visibility)
+    # The page and the count in one query; a page number it cannot read: the first page; past the last
+    # (or below 1): the last one, as Django's paginator has it (a count, then the page).
+    number = _page_number(request.GET.get("page"))
+    page = clients_page(clients, filters.page_size, number) if number else None
+    if page is None:
+        page = Paginator(clients, filters.page_size).get_page(request.GET.get("page"))
+    choice = headline_choice_for(visibility, shown=page.object_list)
     accesses = [visibility.access(client) for client in page.object_list]
     rows = portfolio_for(request.user, accesses=accesses, sort=None, kpis=choice.kpis)
     filtered = filters.attention or bool(filters.q)

@@ -106,6 +106,13 @@ class Visibility:
         candidates = [r for r in (self.agency_roles.get(client.agency_id), self.client_roles.get(client.pk)) if r]
         return ClientAccess(client=client, role=max(candidates, key=ROLE_RANK.__getitem__))
 
+    def sole_agency_id(self) -> int | None:
+        """The agency of every client reachable, when the user reaches clients through one agency
+        membership and nothing else (no client membership, not a superuser); None otherwise."""
+        if self.superuser or self.client_roles or len(self.agency_roles) != 1:
+            return None
+        return next(iter(self.agency_roles))
+
     def owns_agency(self, agency_id: int) -> bool:
         """Whether the user holds the owner role on the clients of ``agency_id`` (superusers on all)."""
         return self.superuser or self.agency_roles.get(agency_id) == Role.OWNER

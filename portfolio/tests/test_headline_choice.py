@@ -18,6 +18,8 @@ from kpis.models import Objective
 from kpis.refresh import kpi_snapshot_refresh
 from kpis.registry import KPIS
 from portfolio.models import HEADLINE_CANDIDATES, HEADLINE_KPIS, Headline
+from portfolio.selectors import headline_choice_for
+from tenants.access import visibility_for
 from tests.formats import euros_fr
 from tests.test_golden_kpis import import_golden
 
@@ -149,4 +151,19 @@ def test_the_page_reads_the_same_number_of_queries_whatever_the_choice(http_as, 
 
     default = statements()
     _choose(owner, CHOSEN)
-    assert statements() == default == 11  # as tests/test_portfolio_page.py counts them
+    assert statements() == default == 9  # as tests/test_portfolio_page.py counts them
+
+
+def test_the_clients_shown_name_the_agency_of_someone_in_one_agency_only(db, world):
+    world.agency.headline_kpis = CHOSEN
+    world.agency.save()
+    for user in (world.owner, world.staff, world.other_owner, world.manager_alpha, world.viewer_beta):
+        visibility = visibility_for(user)
+        shown = list(visibility.clients().select_related("agency"))
+        with CaptureQueriesContext(connection) as captured:
+            choice = headline_choice_for(visibility, shown=shown)
+        # the same choice as the query finds, read from the clients shown when they must be the agency's
+        assert choice == headline_choice_for(visibility)
+        assert len(captured.captured_queries) == (0 if user in (world.owner, world.staff, world.other_owner) else 1)
+    assert headline_choice_for(visibility_for(world.owner), shown=[]).kpis == tuple(CHOSEN)  # none shown: the query
+    assert headline_choice_for(visibility_for(world.staff)).can_change is False

@@ -66,9 +66,9 @@ def test_the_portfolio_reads_a_fixed_number_of_queries(http_as, red_alpha):
         owner.get("/")
     statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET search_path")]
     # routing (the public tenant), session, user, memberships, whether any client is reached as agency
-    # people, the clients counted, the page's clients with their pulses, the headline choice, the
-    # page's headlines and sources, archived clients (issue 18: paged in SQL)
-    assert len(statements) == 11, statements
+    # people, the page's clients with their pulses, their agency (whose headline choice it is: one
+    # agency) and their count, the page's headlines and sources, archived clients (issue 18)
+    assert len(statements) == 9, statements
     assert not [s for s in statements if 'FROM "portfolio_pulse"' in s]  # joined to the page's clients
 
 
