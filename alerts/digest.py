@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -51,6 +51,7 @@ from portfolio.models import HEADLINE_KPIS, Headline
 from portfolio.selectors import PortfolioRow, is_stale, portfolio_for
 from tenants.access import clients_visible_to
 from tenants.models import Agency, Client, Membership, User
+from tenants.pending import batch_task
 from tenants.urlconfs import client_url
 from tenants.zones import client_zone, zone_named
 
@@ -415,15 +416,7 @@ def digest_due(at: str | None = None) -> dict:
     return {"people": len(waiting), "tasks": sent}
 
 
-@shared_task(
-    name="alerts.digest_batch",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=3,
-    retry_backoff=10,
-    soft_time_limit=BATCH_SOFT_TIME_LIMIT,
-    time_limit=BATCH_TIME_LIMIT,
-)
+@batch_task("alerts.digest_batch", soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT, retry_backoff=10)
 def digest_batch(digests: list[list], at: str) -> dict:
     """Each (agency id, user id, Monday) of ``digests``: that person's digest of that week, at most once
     (``digest_deliver``'s claim: a second batch of the same person skips it), as of ``at``. A digest

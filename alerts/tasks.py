@@ -8,7 +8,7 @@ from django_tenants.utils import get_public_schema_name
 
 from config.enqueue import task_send
 from tenants.models import PendingWork
-from tenants.pending import batches_send, each_client_of, mark_if, pending_take
+from tenants.pending import batch_task, each_client_of, mark_if, pending_send
 
 # The sweep's mark (tenants.PendingWork): a client with a pending delivery (alerts 0003's trigger).
 PENDING_KIND = PendingWork.Kind.ALERT_SENDS
@@ -59,21 +59,10 @@ def alert_deliveries_sweep() -> dict:
     delivery, set by alerts 0003's trigger) and send one ``alerts.deliveries_sweep_batch`` per batch of
     them. Idle clients cost nothing; once the broker refuses a batch, the clients not sent are marked
     again for the next tick."""
-    client_ids = pending_take(PENDING_KIND)
-    sent = batches_send(alert_deliveries_sweep_batch, client_ids, kind=PENDING_KIND, args=lambda batch: [batch])
-    return {"clients": len(client_ids), "tasks": sent}
+    return pending_send(PENDING_KIND, alert_deliveries_sweep_batch)
 
 
-@shared_task(
-    name="alerts.deliveries_sweep_batch",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=3,
-    retry_backoff=True,
-    soft_time_limit=SWEEP_SOFT_TIME_LIMIT,
-    time_limit=SWEEP_TIME_LIMIT,
-)
+@batch_task("alerts.deliveries_sweep_batch", soft_time_limit=SWEEP_SOFT_TIME_LIMIT, time_limit=SWEEP_TIME_LIMIT)
 def alert_deliveries_sweep_batch(client_ids: list[int]) -> dict:
     """In each of these clients' schemas: send again the deliveries whose task never came (the broker
     was down when the evaluation committed, or a worker died holding it). A delivery sent twice is

@@ -6,7 +6,7 @@ from django_tenants.utils import get_public_schema_name
 
 from campaigns.models import TrackingEvent
 from tenants.models import PendingWork
-from tenants.pending import batches_send, each_client_of, mark_if, pending_take
+from tenants.pending import batch_task, each_client_of, mark_if, pending_send
 
 # A rollup runs within these (soft: the batch stops and marks the clients left; hard: the worker
 # kills it), a batch of clients within the 5 minutes between two ticks.
@@ -39,22 +39,10 @@ def tracking_rollup() -> dict:
     safe: the rollup never counts an event twice."""
     if connection.schema_name != get_public_schema_name():
         return _rollup_here()
-    client_ids = pending_take(PendingWork.Kind.TRACKING)
-    # stop once the broker is down: the clients not sent are marked again for the next tick
-    sent = batches_send(tracking_rollup_batch, client_ids, kind=PendingWork.Kind.TRACKING, args=lambda b: [b])
-    return {"clients": len(client_ids), "tasks": sent}
+    return pending_send(PendingWork.Kind.TRACKING, tracking_rollup_batch)
 
 
-@shared_task(
-    name="campaigns.tracking_rollup_batch",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=3,
-    retry_backoff=True,
-    soft_time_limit=ROLLUP_SOFT_TIME_LIMIT,
-    time_limit=ROLLUP_TIME_LIMIT,
-)
+@batch_task("campaigns.tracking_rollup_batch", soft_time_limit=ROLLUP_SOFT_TIME_LIMIT, time_limit=ROLLUP_TIME_LIMIT)
 def tracking_rollup_batch(client_ids: list[int]) -> dict:
     """Roll up each of these clients in its schema, one after the other (a failing one is marked again
     and the batch goes on). Events left pending (of a CTA created meanwhile) mark the client again.

@@ -12,7 +12,15 @@ from django_tenants.utils import get_public_schema_name
 
 from kpis.models import DirtyDay
 from tenants.models import Client, FanoutTick, PendingWork
-from tenants.pending import CLIENTS_PER_TASK, batches_send, each_client_of, mark_if, pending_mark, pending_take
+from tenants.pending import (
+    CLIENTS_PER_TASK,
+    batch_task,
+    batches_send,
+    each_client_of,
+    mark_if,
+    pending_mark,
+    pending_take,
+)
 
 NIGHTLY_AT = time(3, 0)  # local time of the full refresh
 TICK = "kpis.refresh_due"  # its FanoutTick row: when the nightly refreshes due were last sent
@@ -74,16 +82,7 @@ def clients_due_nightly(*, since: datetime, now: datetime) -> list[int]:
         return [client_id for (client_id,) in cursor.fetchall()]
 
 
-@shared_task(
-    name="kpis.refresh_batch",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=3,
-    retry_backoff=10,
-    soft_time_limit=BATCH_SOFT_TIME_LIMIT,
-    time_limit=BATCH_TIME_LIMIT,
-)
+@batch_task("kpis.refresh_batch", soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT, retry_backoff=10)
 def kpi_refresh_batch(client_ids: list[int], full_ids: list[int]) -> dict:
     """Refresh each of these clients in its schema (in full for ``full_ids``: their nightly one), one
     after the other (``tenants.pending.each_client_of``: a failing client is marked again and the

@@ -1,13 +1,13 @@
 """Background jobs of the CRM."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError, connection
+from django.db import connection
 from django_tenants.utils import get_public_schema_name
 
 from campaigns.models import RateWindow
 from campaigns.rate_windows import rate_windows_purge
 from tenants.models import PendingWork
-from tenants.pending import batches_send, each_client_of, mark_if, pending_take
+from tenants.pending import batch_task, each_client_of, mark_if, pending_send
 
 # A purge is one DELETE per client: a batch is done in seconds.
 PURGE_SOFT_TIME_LIMIT, PURGE_TIME_LIMIT = 2 * 60, 3 * 60
@@ -28,21 +28,11 @@ def capture_rate_windows_purge() -> int | dict:
     own now and then, so this only keeps idle forms tidy."""
     if connection.schema_name != get_public_schema_name():
         return rate_windows_purge()
-    client_ids = pending_take(PendingWork.Kind.RATE_WINDOWS)
-    sent = batches_send(
-        capture_rate_windows_purge_batch, client_ids, kind=PendingWork.Kind.RATE_WINDOWS, args=lambda b: [b]
-    )
-    return {"clients": len(client_ids), "tasks": sent}
+    return pending_send(PendingWork.Kind.RATE_WINDOWS, capture_rate_windows_purge_batch)
 
 
-@shared_task(
-    name="leads.capture_rate_windows_purge_batch",
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=3,
-    retry_backoff=True,
-    soft_time_limit=PURGE_SOFT_TIME_LIMIT,
-    time_limit=PURGE_TIME_LIMIT,
+@batch_task(
+    "leads.capture_rate_windows_purge_batch", soft_time_limit=PURGE_SOFT_TIME_LIMIT, time_limit=PURGE_TIME_LIMIT
 )
 def capture_rate_windows_purge_batch(client_ids: list[int]) -> int:
     """Purge each of these clients' old windows in its schema; one whose windows are not all old yet is

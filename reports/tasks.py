@@ -18,7 +18,7 @@ from config.enqueue import task_send
 from reports.delivery import delivery_run
 from reports.pending import SENDS, deliveries_waiting, next_run_wall_clock, report_due_mark, reports_take
 from reports.services import deliveries_due
-from tenants.pending import batches_send, each_client_of, mark_if, pending_mark
+from tenants.pending import batch_task, batches_send, each_client_of, mark_if, pending_mark
 
 # A batch of clients' due reports is created and sent within these (soft: the batch stops and marks
 # the clients left; hard: the worker kills it), well within the 5 minutes between two ticks: the
@@ -54,16 +54,7 @@ def reports_due_task() -> dict:
     return {"clients": len(client_ids), "tasks": sent}
 
 
-@shared_task(
-    name="reports.due_batch",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=3,
-    retry_backoff=True,
-    soft_time_limit=DUE_SOFT_TIME_LIMIT,
-    time_limit=DUE_TIME_LIMIT,
-)
+@batch_task("reports.due_batch", soft_time_limit=DUE_SOFT_TIME_LIMIT, time_limit=DUE_TIME_LIMIT)
 def reports_due_batch(client_ids: list[int], at: str) -> dict:
     """In each of these clients' schemas, as of the tick's instant ``at``: create the due scheduled
     deliveries (once) and send each delivery that waits to ``reports.deliver``; then mark the client's

@@ -16,8 +16,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from config.enqueue import task_send
@@ -54,6 +55,35 @@ def pending_mark(client_ids: Sequence[int], kind: str) -> None:
     if client_ids:
         marks = [PendingWork(client_id=client_id, kind=kind) for client_id in client_ids]
         PendingWork.objects.bulk_create(marks, ignore_conflicts=True)
+
+
+def batch_task(name: str, *, soft_time_limit: int, time_limit: int, **options):
+    """``shared_task`` for a fan-out's batch task: acknowledged once done and given back to the queue if
+    its worker dies (its clients' marks are already taken), retried when the database connection drops,
+    under a soft time limit (the batch stops and marks the clients left) and a hard one. ``options``
+    override the defaults."""
+    return shared_task(
+        **{
+            "name": name,
+            "acks_late": True,
+            "reject_on_worker_lost": True,
+            "autoretry_for": (OperationalError, InterfaceError),
+            "max_retries": 3,
+            "retry_backoff": True,
+            "soft_time_limit": soft_time_limit,
+            "time_limit": time_limit,
+            **options,
+        }
+    )
+
+
+def pending_send(kind: str, task) -> dict:
+    """A periodic tick: take the marks of ``kind`` and send ``task`` once per batch of their clients (its
+    one argument: the batch's client ids). Idle clients cost nothing; once the broker refuses a batch,
+    the clients not sent are marked again for the next tick."""
+    client_ids = pending_take(kind)
+    sent = batches_send(task, client_ids, kind=kind, args=lambda batch: [batch])
+    return {"clients": len(client_ids), "tasks": sent}
 
 
 def batches_send(task, client_ids: Sequence[int], *, kind: str, args: Callable[[list[int]], list], **options) -> int:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from celery import shared_task
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from campaigns.imports.runner import ImportRejected, import_check, import_write
 from config.enqueue import Sending, task_send, task_send_on_commit
 from config.errors import DomainError
 from tenants.models import PendingWork, User
-from tenants.pending import batches_send, each_client_of, mark_if, pending_take
+from tenants.pending import batch_task, each_client_of, mark_if, pending_send
 from tenants.selectors import user_preferred_language
 
 # The largest file an upload may hold (the admin form and the API alike).
@@ -190,22 +190,10 @@ def import_jobs_sweep() -> dict:
     clients cost nothing. Sent from a client, that client's jobs."""
     if connection.schema_name != get_public_schema_name():
         return import_jobs_resend()
-    client_ids = pending_take(PENDING_KIND)
-    # stop once the broker is down: the clients not sent are marked again for the next tick
-    sent = batches_send(import_jobs_sweep_batch, client_ids, kind=PENDING_KIND, args=lambda batch: [batch])
-    return {"clients": len(client_ids), "tasks": sent}
+    return pending_send(PENDING_KIND, import_jobs_sweep_batch)
 
 
-@shared_task(
-    name="campaigns.import_jobs_sweep_batch",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=3,
-    retry_backoff=True,
-    soft_time_limit=SWEEP_SOFT_TIME_LIMIT,
-    time_limit=SWEEP_TIME_LIMIT,
-)
+@batch_task("campaigns.import_jobs_sweep_batch", soft_time_limit=SWEEP_SOFT_TIME_LIMIT, time_limit=SWEEP_TIME_LIMIT)
 def import_jobs_sweep_batch(client_ids: list[int]) -> dict:
     """In each of these clients' schemas, one after the other: send again its jobs left queued. A client
     whose send the broker refused is marked again with the rest of the batch, which stops (the next tick
