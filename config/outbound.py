@@ -149,7 +149,15 @@ def post_json(url: str, body: bytes, headers: dict, timeout: float = READ_TIMEOU
             if raw is not None:
                 sockets.append(raw)
 
-    deadline = threading.Timer(min(TOTAL_TIMEOUT, timeout * 2), _cut, args=(sockets,))
+    cut = threading.Event()
+
+    def cut_at_deadline() -> None:
+        # Set before the sockets close: the error the cut raises is then known for what it is, however
+        # late the timer's thread finishes (asking whether it is still alive raced with it).
+        cut.set()
+        _cut(sockets)
+
+    deadline = threading.Timer(min(TOTAL_TIMEOUT, timeout * 2), cut_at_deadline)
     deadline.daemon = True
     deadline.start()
     try:
@@ -169,7 +177,7 @@ def post_json(url: str, body: bytes, headers: dict, timeout: float = READ_TIMEOU
             finally:
                 response.close()
     except httpx.HTTPError as error:
-        if not deadline.is_alive():
+        if cut.is_set():
             return OutboundResult(status=None, error="The receiver took too long to answer.")
         return OutboundResult(status=None, error=f"{type(error).__name__}: {error}"[:500])
     finally:
