@@ -72,6 +72,24 @@ def django_db_setup(
             teardown_databases(config, verbosity=0)
 
 
+@pytest.fixture
+def record_sends(monkeypatch):
+    """``record_sends(*tasks)``: what those tasks are sent, recorded rather than published, as (task name,
+    schema sent from, arguments) in the list it returns (the broker aside; the database is real)."""
+
+    def record(*tasks) -> list[tuple[str, str, list]]:
+        sends: list[tuple[str, str, list]] = []
+        for task in tasks:
+            monkeypatch.setattr(
+                task,
+                "apply_async",
+                lambda *, args=(), _name=task.name, **_: sends.append((_name, connection.schema_name, list(args))),
+            )
+        return sends
+
+    return record
+
+
 @pytest.fixture(scope="session")
 def world(django_db_setup, django_db_blocker) -> World:
     with django_db_blocker.unblock():

@@ -21,16 +21,9 @@ EMAIL = [{"type": "email", "to": "ops@alpha.test"}]
 
 
 @pytest.fixture
-def sent(monkeypatch) -> list[tuple[str, str, list]]:
+def sent(record_sends) -> list[tuple[str, str, list]]:
     """The tasks sent (name, schema sent from, arguments), nothing published."""
-    sends: list[tuple[str, str, list]] = []
-    for task in (alert_deliveries_sweep_batch, alert_deliver_task):
-        monkeypatch.setattr(
-            task,
-            "apply_async",
-            lambda *, args=(), _name=task.name, **_: sends.append((_name, connection.schema_name, list(args))),
-        )
-    return sends
+    return record_sends(alert_deliveries_sweep_batch, alert_deliver_task)
 
 
 def pending_delivery(client, *, age=timedelta(minutes=10)) -> int:

@@ -16,16 +16,9 @@ from tenants.services import client_create
 
 
 @pytest.fixture
-def sent(monkeypatch) -> list[tuple[str, str, list]]:
+def sent(record_sends) -> list[tuple[str, str, list]]:
     """The tasks sent (name, schema sent from, arguments), nothing published."""
-    sends: list[tuple[str, str, list]] = []
-    for task in (import_jobs_sweep_batch, import_job_task):
-        monkeypatch.setattr(
-            task,
-            "apply_async",
-            lambda *, args=(), _name=task.name, **_: sends.append((_name, connection.schema_name, list(args))),
-        )
-    return sends
+    return record_sends(import_jobs_sweep_batch, import_job_task)
 
 
 def queued_job(client, **fields) -> int:

@@ -30,16 +30,9 @@ NOON = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def sent(monkeypatch) -> list[tuple[str, str, list]]:
+def sent(record_sends) -> list[tuple[str, str, list]]:
     """The batch tasks the cycle sends: (task name, schema sent from, arguments), nothing published."""
-    sends: list[tuple[str, str, list]] = []
-    for task in BATCH_TASKS:
-        monkeypatch.setattr(
-            task,
-            "apply_async",
-            lambda *, args=(), _name=task.name, **_: sends.append((_name, connection.schema_name, list(args))),
-        )
-    return sends
+    return record_sends(*BATCH_TASKS)
 
 
 def quiet(now: datetime) -> None:
