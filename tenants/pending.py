@@ -109,7 +109,7 @@ def each_client_of(
     is true (the broker refused a send) that client and the remaining ones are marked again and the batch
     stops: the next cycle does them. Should marking fail too (the database is gone), the error is raised,
     for the task's retry to do the whole batch again."""
-    clients = Client.objects.in_bulk(list(client_ids))
+    clients = Client.objects.select_related("agency").in_bulk(list(client_ids))  # work reads the agency
     ordered = [clients[client_id] for client_id in client_ids if client_id in clients]
     results: dict[int, T | None] = {}
     for index, client in enumerate(ordered):

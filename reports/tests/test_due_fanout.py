@@ -26,16 +26,9 @@ NOON = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def sent(monkeypatch) -> list[tuple[str, str, list]]:
+def sent(record_sends) -> list[tuple[str, str, list]]:
     """The tasks sent (name, schema sent from, arguments), nothing published."""
-    sends: list[tuple[str, str, list]] = []
-    for task in (reports_due_batch, report_deliver_task):
-        monkeypatch.setattr(
-            task,
-            "apply_async",
-            lambda *, args=(), _name=task.name, **_: sends.append((_name, connection.schema_name, list(args))),
-        )
-    return sends
+    return record_sends(reports_due_batch, report_deliver_task)
 
 
 def marks() -> set[tuple[int, str]]:
@@ -199,3 +192,12 @@ def test_a_run_at_an_hour_the_autumn_change_repeats_is_due_at_its_first_occurren
         assert tick() == {"clients": 0, "tasks": 0}
     with time_machine.travel(datetime(2026, 10, 25, 0, 30, tzinfo=UTC), tick=False):
         assert tick() == {"clients": 1, "tasks": 1}
+
+
+def test_the_batch_reads_its_clients_agencies_with_the_clients(db, world, sent):
+    # when a batch of three clients runs (nothing due)
+    connection.set_schema_to_public()
+    with CaptureQueriesContext(connection) as queries:
+        reports_due_batch.apply(args=[[world.alpha.pk, world.beta.pk, world.gamma.pk], NOON.isoformat()]).get()
+    # then no query per client reads its agency (their suspension is checked from the clients' query)
+    assert [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "tenants_agency"')] == []
